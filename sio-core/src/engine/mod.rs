@@ -1,0 +1,26 @@
+//! Engine.IO v4: the transport layer under Socket.IO, usable on its own.
+//!
+//! [`Engine`] is the server state machine; [`packet`] and [`payload`] are
+//! the pure codecs it uses.
+
+mod config;
+mod cors;
+mod error;
+mod heartbeat;
+mod io;
+pub mod packet;
+pub mod payload;
+mod polling;
+mod server;
+mod session;
+mod websocket;
+
+pub use config::{AllowRequest, CookieConfig, CorsConfig, CorsOrigin, EngineConfig, Transport};
+pub use error::ErrorCode;
+pub use io::{CloseReason, ConnId, EngineEvent, Input, Output};
+pub use packet::{DecodeError, Message, Packet, WsFrame};
+pub use server::{Engine, EngineError};
+pub use session::SessionInfo;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,151 @@
+//! The long-polling transport: held GETs, POSTed payloads, JSONP.
+
+use super::error::ErrorCode;
+use super::io::{CloseReason, ConnId, Output};
+use super::packet::Packet;
+use super::payload;
+use super::server::{ConnRole, Engine};
+use super::session::{PendingGet, PendingPost};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::sid::Sid;
+use bytes::Bytes;
+use std::time::Instant;
+
+/// A 200 response carrying `packets` as a polling payload, plain or JSONP.
+pub(crate) fn payload_response(packets: &[Packet], jsonp: Option<&str>) -> HttpResponse {
+    let body = payload::encode(packets);
+    let mut res = match jsonp {
+        None => HttpResponse::new(200, "text/plain; charset=UTF-8", body),
+        Some(j) => HttpResponse::new(
+            200,
+            "text/javascript; charset=UTF-8",
+            payload::jsonp_wrap(j, &body),
+        ),
+    };
+    res.headers.push(("cache-control", "no-store".into()));
+    res
+}
+
+impl Engine {
+    /// A long-poll GET for an open polling session.
+    pub(crate) fn poll_get(&mut self, conn: ConnId, sid: Sid, req: &HttpRequest) {
+        let origin = req.header("origin");
+        let session = self.sessions.get_mut(&sid).expect("caller checked the sid");
+        if session.pending_get.is_some() {
+            // Two GETs at once: refuse this one, close the session (the
+            // first GET gets a close packet).
+            self.respond(conn, origin, ErrorCode::BadRequest.response(None));
+            return self.close_session(sid, CloseReason::TransportError);
+        }
+        session.pending_get = Some(PendingGet {
+            conn,
+            jsonp: req.query_param("j").map(|j| j.into_owned()),
+            origin: origin.map(str::to_owned),
+        });
+        self.conns.insert(conn, ConnRole::Get(sid));
+        let probed = session.upgrade.as_ref().is_some_and(|u| u.probed);
+        if !session.queue.is_empty() {
+            self.flush_session(sid);
+        } else if probed {
+            // The client is upgrading: end its poll with a noop.
+            self.answer_get(sid, vec![Packet::Noop]);
+        }
+    }
+
+    /// A POST for an open polling session: ask for its body.
+    pub(crate) fn poll_post(&mut self, conn: ConnId, sid: Sid, req: &HttpRequest) {
+        let session = self.sessions.get_mut(&sid).expect("caller checked the sid");
+        if session.post.is_some() {
+            self.respond(conn, req.header("origin"), ErrorCode::BadRequest.response(None));
+            return self.close_session(sid, CloseReason::TransportError);
+        }
+        session.post = Some(PendingPost {
+            conn,
+            jsonp: req.query_param("j").is_some(),
+            origin: req.header("origin").map(str::to_owned),
+        });
+        self.conns.insert(conn, ConnRole::Post(sid));
+        self.outputs.push_back(Output::ReadBody {
+            conn,
+            limit: self.config.max_payload,
+        });
+    }
+
+    /// The body of a POST (or `Err` when it was over the limit).
+    pub(crate) fn on_body(&mut self, now: Instant, conn: ConnId, body: Result<Bytes, ()>) {
+        let Some(ConnRole::Post(sid)) = self.conns.get(&conn).copied() else {
+            return;
+        };
+        self.conns.remove(&conn);
+        let Some(ctx) = self.sessions.get_mut(&sid).and_then(|s| s.post.take()) else {
+            return;
+        };
+        let Ok(body) = body else {
+            self.respond(conn, ctx.origin.as_deref(), HttpResponse::empty(413));
+            return self.close_session(sid, CloseReason::TransportError);
+        };
+        let body = if ctx.jsonp {
+            payload::jsonp_unwrap(&body)
+        } else {
+            Some(body)
+        };
+        let packets = body.ok_or(()).and_then(|b| payload::decode(b).map_err(|_| ()));
+        let Ok(packets) = packets else {
+            self.respond(conn, ctx.origin.as_deref(), ErrorCode::BadRequest.response(None));
+            return self.close_session(sid, CloseReason::ParseError);
+        };
+        let content_type = if ctx.jsonp {
+            "text/html"
+        } else {
+            "text/plain; charset=UTF-8"
+        };
+        self.respond(conn, ctx.origin.as_deref(), HttpResponse::new(200, content_type, "ok"));
+        for packet in packets {
+            self.on_packet(now, sid, packet);
+        }
+    }
+
+    /// Answers held GETs of sessions that have packets queued.
+    pub(crate) fn flush_polling(&mut self) {
+        for sid in std::mem::take(&mut self.to_flush) {
+            self.flush_session(sid);
+        }
+    }
+
+    /// Sends a polling session's queue to its held GET, if there is one.
+    pub(crate) fn flush_session(&mut self, sid: Sid) {
+        let Some(session) = self.sessions.get_mut(&sid) else {
+            return;
+        };
+        if session.pending_get.is_none() || session.queue.is_empty() {
+            return;
+        }
+        let packets: Vec<Packet> = session.queue.drain(..).collect();
+        session.queued_bytes = 0;
+        self.answer_get(sid, packets);
+    }
+
+    /// Answers the session's held GET with `packets`.
+    fn answer_get(&mut self, sid: Sid, packets: Vec<Packet>) {
+        let Some(session) = self.sessions.get_mut(&sid) else {
+            return;
+        };
+        let Some(get) = session.pending_get.take() else {
+            return;
+        };
+        self.conns.remove(&get.conn);
+        let res = payload_response(&packets, get.jsonp.as_deref());
+        self.respond(get.conn, get.origin.as_deref(), res);
+    }
+
+    /// Ends a held GET with a noop, if there is one (during upgrades).
+    pub(crate) fn noop_pending_get(&mut self, sid: Sid) {
+        let has_get = self
+            .sessions
+            .get(&sid)
+            .is_some_and(|s| s.pending_get.is_some());
+        if has_get {
+            self.answer_get(sid, vec![Packet::Noop]);
+        }
+    }
+}

@@ -1,0 +1,442 @@
+//! [`Engine`]: the Engine.IO v4 server state machine. Requests are routed
+//! here; polling and WebSocket specifics live in `polling.rs` and
+//! `websocket.rs`, the heartbeat in `heartbeat.rs`.
+
+use super::config::{EngineConfig, Transport};
+use super::cors;
+use super::error::ErrorCode;
+use super::io::{CloseReason, ConnId, EngineEvent, Input, Output};
+use super::packet::{Message, Packet};
+use super::session::{Heartbeat, Session, SessionInfo};
+use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::sid::{IdGenerator, Sid};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::time::Instant;
+use thiserror::Error;
+
+/// What a connection id is used for, while the core needs to remember it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConnRole {
+    /// A held long-poll GET.
+    Get(Sid),
+    /// A POST whose body is being read.
+    Post(Sid),
+    /// The session's WebSocket.
+    Ws(Sid),
+    /// A WebSocket upgrading a polling session.
+    Upgrading(Sid),
+}
+
+/// A timer kind; timers are checked lazily against the session's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum TimerKind {
+    Heartbeat,
+    Upgrade,
+}
+
+/// An error the caller made (peer faults never return `Err`).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// No open session has this sid (it may have closed already).
+    #[error("unknown session {0}")]
+    UnknownSession(Sid),
+}
+
+/// The Engine.IO v4 server: a pure state machine.
+///
+/// Feed it [`Input`]s with [`Engine::handle`] and the passing of time with
+/// [`Engine::handle_timeout`]; after each call, drain [`Engine::poll_output`]
+/// and sleep until [`Engine::poll_timeout`].
+pub struct Engine {
+    pub(crate) config: EngineConfig,
+    pub(crate) ids: IdGenerator,
+    pub(crate) sessions: HashMap<Sid, Session>,
+    pub(crate) conns: HashMap<ConnId, ConnRole>,
+    pub(crate) timers: BinaryHeap<Reverse<(Instant, TimerKind, Sid)>>,
+    pub(crate) outputs: VecDeque<Output>,
+    /// Polling sessions with packets queued and maybe a GET to answer.
+    pub(crate) to_flush: Vec<Sid>,
+    /// The latest time seen; the core never goes back in time.
+    pub(crate) now: Option<Instant>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("sessions", &self.sessions.len())
+            .field("conns", &self.conns.len())
+            .field("timers", &self.timers.len())
+            .field("outputs", &self.outputs.len())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// A server with `config`; `seed` (32 bytes of OS entropy in production)
+    /// seeds the CSPRNG that makes session ids.
+    pub fn new(config: EngineConfig, seed: [u8; 32]) -> Engine {
+        Engine {
+            config,
+            ids: IdGenerator::new(seed),
+            sessions: HashMap::new(),
+            conns: HashMap::new(),
+            timers: BinaryHeap::new(),
+            outputs: VecDeque::new(),
+            to_flush: Vec::new(),
+            now: None,
+        }
+    }
+
+    /// The options this engine runs with.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// True when a request for `path` belongs to the engine.
+    pub fn matches_path(&self, path: &str) -> bool {
+        path.starts_with(&self.config.path)
+            || path.len() + 1 == self.config.path.len() && self.config.path.starts_with(path)
+    }
+
+    /// Records `now`, never letting time go backwards.
+    pub(crate) fn tick(&mut self, now: Instant) -> Instant {
+        let now = match self.now {
+            Some(prev) if prev > now => prev,
+            _ => now,
+        };
+        self.now = Some(now);
+        now
+    }
+
+    /// Processes one input. Peer faults become protocol output, never `Err`.
+    pub fn handle(&mut self, now: Instant, input: Input) {
+        let now = self.tick(now);
+        match input {
+            Input::HttpRequest { conn, req } => self.on_request(now, conn, req),
+            Input::HttpBody { conn, body } => self.on_body(now, conn, Ok(body)),
+            Input::HttpBodyTooLarge { conn } => self.on_body(now, conn, Err(())),
+            Input::WsFrame { conn, frame } => self.on_ws_frame(now, conn, frame),
+            Input::ConnClosed { conn } => self.on_conn_closed(conn),
+        }
+    }
+
+    /// The next output, if any. Drain it after every mutation.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        if !self.to_flush.is_empty() {
+            self.flush_polling();
+        }
+        self.outputs.pop_front()
+    }
+
+    /// Sends a message to a session.
+    pub fn send(&mut self, sid: Sid, msg: Message) -> Result<(), EngineError> {
+        if !self.sessions.contains_key(&sid) {
+            return Err(EngineError::UnknownSession(sid));
+        }
+        self.send_packet(sid, Packet::Message(msg));
+        Ok(())
+    }
+
+    /// Closes a session from the server side ([`CloseReason::ForcedClose`]).
+    pub fn close(&mut self, sid: Sid) -> Result<(), EngineError> {
+        if !self.sessions.contains_key(&sid) {
+            return Err(EngineError::UnknownSession(sid));
+        }
+        self.close_session(sid, CloseReason::ForcedClose);
+        Ok(())
+    }
+
+    /// Closes every session ([`CloseReason::ServerShutdown`]).
+    pub fn shutdown(&mut self) {
+        let sids: Vec<Sid> = self.sessions.keys().copied().collect();
+        for sid in sids {
+            self.close_session(sid, CloseReason::ServerShutdown);
+        }
+    }
+
+    /// Read-only view of an open session.
+    pub fn session(&self, sid: Sid) -> Option<SessionInfo<'_>> {
+        self.sessions.get(&sid).map(|s| SessionInfo {
+            transport: s.transport,
+            upgrading: s.upgrade.is_some(),
+            handshake: &s.handshake,
+        })
+    }
+
+    /// Number of open sessions.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// The sids of all open sessions.
+    pub fn sids(&self) -> impl Iterator<Item = Sid> + '_ {
+        self.sessions.keys().copied()
+    }
+
+    /// Connection ids the core is currently tracking (held GETs, POSTs being
+    /// read, WebSockets).
+    pub fn tracked_conns(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Packets queued for a polling session, if it exists.
+    pub fn queued_packets(&self, sid: Sid) -> Option<usize> {
+        self.sessions.get(&sid).map(|s| s.queue.len())
+    }
+
+    pub(crate) fn emit(&mut self, event: EngineEvent) {
+        self.outputs.push_back(Output::Event(event));
+    }
+
+    /// Answers `conn` with `res` plus CORS headers for `origin`.
+    pub(crate) fn respond(&mut self, conn: ConnId, origin: Option<&str>, mut res: HttpResponse) {
+        cors::apply(self.config.cors.as_ref(), origin, &mut res);
+        self.outputs.push_back(Output::HttpResponse { conn, res });
+    }
+
+    fn error(&mut self, conn: ConnId, req: &HttpRequest, code: ErrorCode, msg: Option<&str>) {
+        self.respond(conn, req.header("origin"), code.response(msg));
+    }
+
+    fn on_request(&mut self, now: Instant, conn: ConnId, req: HttpRequest) {
+        if req.method == Method::Options {
+            if let Some(c) = &self.config.cors {
+                let res = cors::preflight(c, &req);
+                self.outputs.push_back(Output::HttpResponse { conn, res });
+                return;
+            }
+        }
+        let transport = req
+            .query_param("transport")
+            .and_then(|t| Transport::from_name(&t))
+            .filter(|t| self.config.allows(*t));
+        let Some(transport) = transport else {
+            return self.error(conn, &req, ErrorCode::UnknownTransport, None);
+        };
+        let Some(sid) = req.query_param("sid").map(|s| Sid::parse(&s)) else {
+            return self.handshake(now, conn, req, transport);
+        };
+        let Some(sid) = sid.filter(|s| self.sessions.contains_key(s)) else {
+            return self.error(conn, &req, ErrorCode::UnknownSid, None);
+        };
+        if req.websocket {
+            if transport != Transport::WebSocket {
+                return self.error(conn, &req, ErrorCode::BadRequest, None);
+            }
+            return self.start_upgrade(now, conn, sid, req);
+        }
+        let session = &self.sessions[&sid];
+        if session.transport != transport {
+            return self.error(conn, &req, ErrorCode::BadRequest, None);
+        }
+        match req.method {
+            Method::Get => self.poll_get(conn, sid, &req),
+            Method::Post => self.poll_post(conn, sid, &req),
+            _ => self.error(conn, &req, ErrorCode::BadRequest, None),
+        }
+    }
+
+    fn handshake(&mut self, now: Instant, conn: ConnId, req: HttpRequest, transport: Transport) {
+        if req.method != Method::Get {
+            return self.error(conn, &req, ErrorCode::BadHandshakeMethod, None);
+        }
+        if req.websocket != (transport == Transport::WebSocket) {
+            return self.error(conn, &req, ErrorCode::BadRequest, None);
+        }
+        if let Some(allow) = &self.config.allow_request {
+            if let Err(msg) = allow(&req) {
+                return self.error(conn, &req, ErrorCode::Forbidden, Some(&msg));
+            }
+        }
+        if req.query_param("EIO").as_deref() != Some("4") {
+            return self.error(conn, &req, ErrorCode::UnsupportedProtocolVersion, None);
+        }
+        if self.sessions.len() >= self.config.max_sessions {
+            let res = HttpResponse::new(503, "text/plain; charset=UTF-8", "server full");
+            return self.respond(conn, req.header("origin"), res);
+        }
+        let sid = self.ids.sid();
+        let open = self.open_packet(sid, transport);
+        let deadline = now + self.config.ping_interval;
+        let mut extra_headers = Vec::new();
+        if let Some(c) = &self.config.cookie {
+            let mut cookie = format!("{}={}; Path={}", c.name, sid, c.path);
+            if c.http_only {
+                cookie.push_str("; HttpOnly");
+            }
+            cookie.push_str("; SameSite=");
+            cookie.push_str(&c.same_site);
+            extra_headers.push(("set-cookie", cookie));
+        }
+        let origin = req.header("origin").map(str::to_owned);
+        let jsonp = req.query_param("j").map(|j| j.into_owned());
+        self.sessions.insert(
+            sid,
+            Session {
+                transport,
+                ws: None,
+                pending_get: None,
+                post: None,
+                queue: Default::default(),
+                queued_bytes: 0,
+                upgrade: None,
+                heartbeat: Heartbeat {
+                    deadline,
+                    awaiting_pong: false,
+                },
+                handshake: req,
+            },
+        );
+        self.timers
+            .push(Reverse((deadline, TimerKind::Heartbeat, sid)));
+        match transport {
+            Transport::WebSocket => {
+                let mut res = HttpResponse::empty(101);
+                cors::apply(self.config.cors.as_ref(), origin.as_deref(), &mut res);
+                res.headers.extend(extra_headers);
+                self.conns.insert(conn, ConnRole::Ws(sid));
+                let session = self.sessions.get_mut(&sid).expect("just inserted");
+                session.ws = Some(conn);
+                self.outputs.push_back(Output::WsAccept {
+                    conn,
+                    headers: res.headers,
+                });
+                self.emit(EngineEvent::Open { sid, transport });
+                self.send_packet(sid, open);
+            }
+            Transport::Polling => {
+                self.emit(EngineEvent::Open { sid, transport });
+                // Nothing else can be queued yet: answer with the open packet.
+                let mut res = super::polling::payload_response(&[open], jsonp.as_deref());
+                res.headers.extend(extra_headers);
+                self.respond(conn, origin.as_deref(), res);
+            }
+        }
+    }
+
+    /// The `open` packet for a new session.
+    fn open_packet(&self, sid: Sid, transport: Transport) -> Packet {
+        let json = serde_json::json!({
+            "sid": sid.as_str(),
+            "upgrades": self.config.upgrades_for(transport),
+            "pingInterval": self.config.ping_interval.as_millis() as u64,
+            "pingTimeout": self.config.ping_timeout.as_millis() as u64,
+            "maxPayload": self.config.max_payload,
+        });
+        Packet::Open(json.to_string().into())
+    }
+
+    /// Queues or sends a packet on the session's current transport.
+    pub(crate) fn send_packet(&mut self, sid: Sid, packet: Packet) {
+        let Some(session) = self.sessions.get_mut(&sid) else {
+            return;
+        };
+        if let Some(conn) = session.ws {
+            self.outputs.push_back(Output::WsSend {
+                conn,
+                frame: packet.encode_ws(),
+            });
+            return;
+        }
+        session.queued_bytes += super::session::packet_size(&packet);
+        session.queue.push_back(packet);
+        if session.queue.len() > self.config.max_queued_packets
+            || session.queued_bytes > self.config.max_queued_bytes
+        {
+            self.close_session(sid, CloseReason::BufferFull);
+            return;
+        }
+        if session.pending_get.is_some() && !self.to_flush.contains(&sid) {
+            self.to_flush.push(sid);
+        }
+    }
+
+    /// Ends a session: answers or closes its connections, emits `Close`.
+    pub(crate) fn close_session(&mut self, sid: Sid, reason: CloseReason) {
+        let Some(mut session) = self.sessions.remove(&sid) else {
+            return;
+        };
+        for conn in session.conns() {
+            self.conns.remove(&conn);
+        }
+        if let Some(get) = session.pending_get.take() {
+            let res = super::polling::payload_response(&[Packet::Close], get.jsonp.as_deref());
+            self.respond(get.conn, get.origin.as_deref(), res);
+        }
+        if let Some(post) = session.post.take() {
+            let res = ErrorCode::BadRequest.response(None);
+            self.respond(post.conn, post.origin.as_deref(), res);
+        }
+        if let Some(conn) = session.ws {
+            let code = match reason {
+                CloseReason::ParseError | CloseReason::TransportError => 1002,
+                CloseReason::ServerShutdown => 1001,
+                _ => 1000,
+            };
+            self.outputs.push_back(Output::WsClose { conn, code });
+        }
+        if let Some(up) = session.upgrade.take() {
+            self.outputs.push_back(Output::WsClose {
+                conn: up.conn,
+                code: 1000,
+            });
+        }
+        self.emit(EngineEvent::Close { sid, reason });
+    }
+
+    fn on_conn_closed(&mut self, conn: ConnId) {
+        match self.conns.remove(&conn) {
+            Some(ConnRole::Get(sid)) | Some(ConnRole::Post(sid)) => {
+                // As the reference: a poll or data request closed before its
+                // response ends the session.
+                if let Some(s) = self.sessions.get_mut(&sid) {
+                    if s.pending_get.as_ref().is_some_and(|g| g.conn == conn) {
+                        s.pending_get = None;
+                    }
+                    if s.post.as_ref().is_some_and(|p| p.conn == conn) {
+                        s.post = None;
+                    }
+                }
+                self.close_session(sid, CloseReason::TransportError);
+            }
+            Some(ConnRole::Ws(sid)) => {
+                if let Some(s) = self.sessions.get_mut(&sid) {
+                    s.ws = None;
+                }
+                self.close_session(sid, CloseReason::TransportClose);
+            }
+            Some(ConnRole::Upgrading(sid)) => {
+                if let Some(s) = self.sessions.get_mut(&sid) {
+                    s.upgrade = None;
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Handles a packet received on a session's current transport.
+    pub(crate) fn on_packet(&mut self, now: Instant, sid: Sid, packet: Packet) {
+        let Some(session) = self.sessions.get_mut(&sid) else {
+            return;
+        };
+        match packet {
+            Packet::Message(msg) => self.emit(EngineEvent::Message { sid, msg }),
+            Packet::Pong(_) => {
+                session.heartbeat.awaiting_pong = false;
+                let deadline = now + self.config.ping_interval;
+                session.heartbeat.deadline = deadline;
+                self.timers
+                    .push(Reverse((deadline, TimerKind::Heartbeat, sid)));
+            }
+            Packet::Close => self.close_session(sid, CloseReason::TransportClose),
+            // v4 pings go from server to client only; an `open` from a client
+            // makes no sense either.
+            Packet::Ping(_) | Packet::Open(_) => {
+                self.close_session(sid, CloseReason::TransportError)
+            }
+            Packet::Upgrade | Packet::Noop => {}
+        }
+    }
+}

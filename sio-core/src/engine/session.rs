@@ -1,0 +1,101 @@
+//! One Engine.IO session's state.
+
+use super::config::Transport;
+use super::io::ConnId;
+use super::packet::Packet;
+use crate::http::HttpRequest;
+use std::collections::VecDeque;
+use std::time::Instant;
+
+/// A long-poll GET waiting for packets.
+#[derive(Debug)]
+pub(crate) struct PendingGet {
+    pub conn: ConnId,
+    /// JSONP callback index (`j` parameter), if this is a JSONP poll.
+    pub jsonp: Option<String>,
+    /// The request's `Origin`, for CORS on the late response.
+    pub origin: Option<String>,
+}
+
+/// A POST whose body is being read.
+#[derive(Debug)]
+pub(crate) struct PendingPost {
+    pub conn: ConnId,
+    /// The POST is a JSONP form (`d=`).
+    pub jsonp: bool,
+    /// The request's `Origin`, for CORS on the response.
+    pub origin: Option<String>,
+}
+
+/// A WebSocket that asked to take over a polling session.
+#[derive(Debug)]
+pub(crate) struct Upgrade {
+    pub conn: ConnId,
+    /// The client sent `2probe` and got `3probe`.
+    pub probed: bool,
+    /// When the upgrade is abandoned.
+    pub deadline: Instant,
+}
+
+/// Where the heartbeat stands.
+#[derive(Debug)]
+pub(crate) struct Heartbeat {
+    /// Next ping (if not awaiting a pong) or the pong deadline.
+    pub deadline: Instant,
+    /// A ping was sent and no pong came yet.
+    pub awaiting_pong: bool,
+}
+
+/// One session.
+#[derive(Debug)]
+pub(crate) struct Session {
+    /// Current transport.
+    pub transport: Transport,
+    /// The WebSocket, when `transport` is WebSocket.
+    pub ws: Option<ConnId>,
+    /// Held long-poll GET (polling only).
+    pub pending_get: Option<PendingGet>,
+    /// POST whose body is being read (polling only).
+    pub post: Option<PendingPost>,
+    /// Packets waiting for the next GET (polling only).
+    pub queue: VecDeque<Packet>,
+    /// Bytes of data in `queue` (approximate: payload sizes).
+    pub queued_bytes: usize,
+    /// Upgrade in progress, if any.
+    pub upgrade: Option<Upgrade>,
+    /// Heartbeat timer.
+    pub heartbeat: Heartbeat,
+    /// The handshake request (headers, query), for the application.
+    pub handshake: HttpRequest,
+}
+
+impl Session {
+    /// The connections attached to this session.
+    pub fn conns(&self) -> impl Iterator<Item = ConnId> + '_ {
+        self.ws
+            .into_iter()
+            .chain(self.pending_get.as_ref().map(|g| g.conn))
+            .chain(self.post.as_ref().map(|p| p.conn))
+            .chain(self.upgrade.as_ref().map(|u| u.conn))
+    }
+}
+
+/// Size of a packet's data, for the queue bound.
+pub(crate) fn packet_size(p: &Packet) -> usize {
+    match p {
+        Packet::Open(d) | Packet::Ping(d) | Packet::Pong(d) => d.len() + 1,
+        Packet::Message(m) => m.len() + 1,
+        _ => 1,
+    }
+}
+
+/// Public, read-only view of a session.
+#[derive(Debug)]
+pub struct SessionInfo<'a> {
+    /// Current transport.
+    pub transport: Transport,
+    /// An upgrade is in progress.
+    pub upgrading: bool,
+    /// The handshake request: headers and query of the first request.
+    pub handshake: &'a HttpRequest,
+}

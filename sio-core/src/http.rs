@@ -1,0 +1,188 @@
+//! The adapter's HTTP vocabulary: a request head going in, a response coming
+//! out. No dependency on any HTTP crate; an adapter converts its own types.
+
+use bytes::Bytes;
+use std::borrow::Cow;
+
+/// HTTP request method, as far as the protocol cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `OPTIONS` (CORS preflight)
+    Options,
+    /// `HEAD`
+    Head,
+    /// Any other method.
+    Other,
+}
+
+impl Method {
+    /// Maps a method name (`"GET"`, ...) to a [`Method`].
+    pub fn from_name(name: &str) -> Method {
+        match name {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "OPTIONS" => Method::Options,
+            "HEAD" => Method::Head,
+            _ => Method::Other,
+        }
+    }
+
+    /// The method's name, as the reference server reports it in errors.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Other => "OTHER",
+        }
+    }
+}
+
+/// The head of an HTTP request. The body, when the core wants it, is asked
+/// for separately (see [`crate::engine::Output::ReadBody`]).
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    /// Request method.
+    pub method: Method,
+    /// Path without the query string, e.g. `/engine.io/`.
+    pub path: String,
+    /// Raw query string without the leading `?` (still percent-encoded).
+    pub query: String,
+    /// Header names in lower case, values as sent (lossily decoded as UTF-8).
+    pub headers: Vec<(String, String)>,
+    /// True when the adapter recognised a valid WebSocket upgrade request
+    /// (and can complete it if the core answers [`crate::engine::Output::WsAccept`]).
+    pub websocket: bool,
+}
+
+impl HttpRequest {
+    /// A `GET` request for `path_and_query` (split at the first `?`), with no headers.
+    pub fn get(path_and_query: &str) -> HttpRequest {
+        HttpRequest::new(Method::Get, path_and_query)
+    }
+
+    /// A request with `method` for `path_and_query`, with no headers.
+    pub fn new(method: Method, path_and_query: &str) -> HttpRequest {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        HttpRequest {
+            method,
+            path: path.to_owned(),
+            query: query.to_owned(),
+            headers: Vec::new(),
+            websocket: false,
+        }
+    }
+
+    /// Adds a header (the name is lower-cased); builder style.
+    pub fn with_header(mut self, name: &str, value: &str) -> HttpRequest {
+        self.headers
+            .push((name.to_ascii_lowercase(), value.to_owned()));
+        self
+    }
+
+    /// The first value of header `name` (give it in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of query parameter `key`, percent-decoded.
+    pub fn query_param(&self, key: &str) -> Option<Cow<'_, str>> {
+        query_param(&self.query, key)
+    }
+}
+
+/// Finds `key` in an `a=1&b=2` query string and percent-decodes its value
+/// (`+` is a space). A key without `=` has the empty value.
+pub fn query_param<'a>(query: &'a str, key: &str) -> Option<Cow<'a, str>> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == key).then(|| percent_decode(v))
+    })
+}
+
+/// Decodes `%XX` escapes and `+` (as a space). Malformed escapes are kept
+/// as they are; bytes that do not form UTF-8 become U+FFFD.
+pub fn percent_decode(s: &str) -> Cow<'_, str> {
+    if !s.bytes().any(|b| b == b'%' || b == b'+') {
+        return Cow::Borrowed(s);
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h << 4 | l);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// An HTTP response for the adapter to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers to send (the adapter adds `Content-Length`, `Date`, ...).
+    pub headers: Vec<(&'static str, String)>,
+    /// The whole body.
+    pub body: Bytes,
+}
+
+impl HttpResponse {
+    /// A response with `status`, one `Content-Type` header and `body`.
+    pub fn new(status: u16, content_type: &str, body: impl Into<Bytes>) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: vec![("content-type", content_type.to_owned())],
+            body: body.into(),
+        }
+    }
+
+    /// A response with `status`, no headers and an empty body.
+    pub fn empty(status: u16) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    /// The first value of header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}

@@ -1,0 +1,105 @@
+//! Session ids: 128 random bits from a CSPRNG seeded by the adapter,
+//! written as 22 characters of URL-safe base64.
+
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
+use std::fmt;
+
+const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Length of a session id in characters.
+pub const SID_LEN: usize = 22;
+
+/// An Engine.IO (or Socket.IO) session id: 22 URL-safe characters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sid([u8; SID_LEN]);
+
+impl Sid {
+    /// Parses a sid as it appears in a query string; `None` if it cannot be
+    /// one of ours (so it is unknown without a lookup).
+    pub fn parse(s: &str) -> Option<Sid> {
+        let bytes: [u8; SID_LEN] = s.as_bytes().try_into().ok()?;
+        bytes
+            .iter()
+            .all(|b| URL_SAFE.contains(b))
+            .then_some(Sid(bytes))
+    }
+
+    /// The sid as text.
+    pub fn as_str(&self) -> &str {
+        // Built only from URL_SAFE characters (ASCII), so always UTF-8.
+        std::str::from_utf8(&self.0).expect("sid is ASCII")
+    }
+}
+
+impl fmt::Display for Sid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Sid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sid({})", self.as_str())
+    }
+}
+
+/// A seeded CSPRNG (ChaCha20) for ids; the adapter gives it 32 bytes of OS
+/// entropy, tests a fixed seed.
+pub struct IdGenerator {
+    rng: ChaCha20Rng,
+}
+
+impl IdGenerator {
+    /// A generator seeded with `seed`.
+    pub fn new(seed: [u8; 32]) -> IdGenerator {
+        IdGenerator {
+            rng: ChaCha20Rng::from_seed(seed),
+        }
+    }
+
+    /// A fresh random sid (128 bits).
+    pub fn sid(&mut self) -> Sid {
+        let mut raw = [0u8; 16];
+        self.rng.fill_bytes(&mut raw);
+        let mut out = [0u8; SID_LEN];
+        let mut bits: u32 = 0;
+        let mut nbits = 0;
+        let mut i = 0;
+        for byte in raw {
+            bits = bits << 8 | u32::from(byte);
+            nbits += 8;
+            while nbits >= 6 {
+                nbits -= 6;
+                out[i] = URL_SAFE[(bits >> nbits) as usize & 63];
+                i += 1;
+            }
+        }
+        // 128 bits = 21 full characters + 2 bits left over.
+        out[i] = URL_SAFE[(bits << (6 - nbits)) as usize & 63];
+        Sid(out)
+    }
+}
+
+impl fmt::Debug for IdGenerator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IdGenerator")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sids_are_distinct_and_parse_back() {
+        let mut ids = IdGenerator::new([7; 32]);
+        let a = ids.sid();
+        let b = ids.sid();
+        assert_ne!(a, b);
+        assert_eq!(a.as_str().len(), SID_LEN);
+        assert_eq!(Sid::parse(a.as_str()), Some(a));
+        assert_eq!(Sid::parse("short"), None);
+        assert_eq!(Sid::parse("!!!!!!!!!!!!!!!!!!!!!!"), None);
+    }
+}

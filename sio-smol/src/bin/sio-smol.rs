@@ -1,0 +1,2 @@
+//! The `sio-smol` server binary (filled in below).
+fn main() {}

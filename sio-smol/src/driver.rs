@@ -1,0 +1,233 @@
+//! The driver: owns a sans-IO [`Engine`] on the local thread, feeds it
+//! inputs and the time, and dispatches its outputs to the HTTP exchanges and
+//! WebSocket tasks waiting for them.
+
+use crate::exchange::{Exchange, ExchangeState};
+use crate::ws_conn::WsConn;
+use sio_core::engine::{ConnId, Engine, EngineEvent, Input, Output};
+use smol::{LocalExecutor, Timer};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Poll, Waker};
+use std::time::Instant;
+
+/// Where outputs for a connection id go.
+pub(crate) enum Sink {
+    /// An HTTP exchange waiting for its response (or a body request).
+    Http(Rc<Exchange>),
+    /// An accepted WebSocket.
+    Ws(Rc<WsConn>),
+}
+
+/// Receives the engine's application events.
+pub(crate) type EventHandler = Box<dyn Fn(&Rc<Driver>, EngineEvent)>;
+
+/// Shared state of one mounted engine.
+pub(crate) struct Driver {
+    engine: RefCell<Engine>,
+    sinks: RefCell<HashMap<ConnId, Sink>>,
+    next_conn: Cell<u64>,
+    driving: Cell<bool>,
+    /// The deadline the timer task sleeps until.
+    timer_target: Cell<Option<Instant>>,
+    timer_reset: Cell<bool>,
+    timer_waker: Cell<Option<Waker>>,
+    on_event: RefCell<Option<EventHandler>>,
+    executor: RefCell<Option<Rc<LocalExecutor<'static>>>>,
+    /// Bound on bytes queued for one WebSocket before it is dropped.
+    pub(crate) ws_queue_limit: usize,
+}
+
+impl Driver {
+    /// A driver for `engine`.
+    pub(crate) fn new(engine: Engine) -> Rc<Driver> {
+        let ws_queue_limit = engine.config().max_queued_bytes;
+        Rc::new(Driver {
+            engine: RefCell::new(engine),
+            sinks: RefCell::new(HashMap::new()),
+            next_conn: Cell::new(0),
+            driving: Cell::new(false),
+            timer_target: Cell::new(None),
+            timer_reset: Cell::new(false),
+            timer_waker: Cell::new(None),
+            on_event: RefCell::new(None),
+            executor: RefCell::new(None),
+            ws_queue_limit,
+        })
+    }
+
+    /// Sets the application's event handler.
+    pub(crate) fn set_event_handler(&self, handler: EventHandler) {
+        *self.on_event.borrow_mut() = Some(handler);
+    }
+
+    /// Runs `f` on the engine, then drains its outputs.
+    pub(crate) fn with_engine<R>(self: &Rc<Self>, f: impl FnOnce(&mut Engine) -> R) -> R {
+        let r = f(&mut self.engine.borrow_mut());
+        self.drive();
+        r
+    }
+
+    /// Reads the engine without changing it.
+    pub(crate) fn engine(&self) -> std::cell::Ref<'_, Engine> {
+        self.engine.borrow()
+    }
+
+    /// Feeds one input at the current time and drains the outputs.
+    pub(crate) fn handle(self: &Rc<Self>, input: Input) {
+        self.with_engine(|e| e.handle(Instant::now(), input));
+    }
+
+    /// A fresh connection id.
+    pub(crate) fn new_conn(&self) -> ConnId {
+        let id = self.next_conn.get() + 1;
+        self.next_conn.set(id);
+        ConnId(id)
+    }
+
+    /// Registers where outputs for `conn` go.
+    pub(crate) fn register(&self, conn: ConnId, sink: Sink) {
+        self.sinks.borrow_mut().insert(conn, sink);
+    }
+
+    /// Forgets `conn`; true if it was registered.
+    pub(crate) fn unregister(&self, conn: ConnId) -> bool {
+        self.sinks.borrow_mut().remove(&conn).is_some()
+    }
+
+    /// Drains the engine's outputs; re-entrant calls return at once (the
+    /// outer call drains what they added).
+    pub(crate) fn drive(self: &Rc<Self>) {
+        if self.driving.replace(true) {
+            return;
+        }
+        loop {
+            let out = self.engine.borrow_mut().poll_output();
+            match out {
+                None => break,
+                Some(Output::Event(ev)) => {
+                    let handler = self.on_event.borrow_mut().take();
+                    if let Some(h) = handler {
+                        h(self, ev);
+                        let mut slot = self.on_event.borrow_mut();
+                        if slot.is_none() {
+                            *slot = Some(h);
+                        }
+                    }
+                }
+                Some(out) => self.dispatch(out),
+            }
+        }
+        self.driving.set(false);
+        self.rearm_timer();
+    }
+
+    fn dispatch(self: &Rc<Self>, out: Output) {
+        match out {
+            Output::HttpResponse { conn, res } => {
+                if let Some(Sink::Http(ex)) = self.sinks.borrow_mut().remove(&conn) {
+                    ex.set(ExchangeState::Response(res));
+                }
+            }
+            Output::ReadBody { conn, limit } => {
+                if let Some(Sink::Http(ex)) = self.sinks.borrow().get(&conn) {
+                    ex.set(ExchangeState::ReadBody(limit));
+                }
+            }
+            Output::WsAccept { conn, headers } => {
+                let mut sinks = self.sinks.borrow_mut();
+                if let Some(Sink::Http(ex)) = sinks.get(&conn) {
+                    let ws = Rc::new(WsConn::new(self.ws_queue_limit));
+                    ex.set(ExchangeState::WsAccept(headers, ws.clone()));
+                    sinks.insert(conn, Sink::Ws(ws));
+                }
+            }
+            Output::WsSend { conn, frame } => {
+                let overflow = match self.sinks.borrow().get(&conn) {
+                    Some(Sink::Ws(ws)) => !ws.push(frame),
+                    _ => false,
+                };
+                if overflow {
+                    // The peer does not read fast enough: drop the connection
+                    // rather than buffer without bound (the session closes).
+                    tracing::debug!(?conn, "websocket send queue full, closing");
+                    if let Some(Sink::Ws(ws)) = self.sinks.borrow_mut().remove(&conn) {
+                        ws.close(1008);
+                    }
+                    self.engine
+                        .borrow_mut()
+                        .handle(Instant::now(), Input::ConnClosed { conn });
+                }
+            }
+            Output::WsClose { conn, code } => {
+                if let Some(Sink::Ws(ws)) = self.sinks.borrow_mut().remove(&conn) {
+                    ws.close(code);
+                }
+            }
+            other => tracing::debug!(?other, "unhandled engine output"),
+        }
+    }
+
+    /// Wakes the timer task if the engine's next deadline moved earlier.
+    fn rearm_timer(&self) {
+        let next = self.engine.borrow().poll_timeout();
+        let earlier = match (next, self.timer_target.get()) {
+            (Some(n), Some(t)) => n < t,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if earlier {
+            self.timer_target.set(next);
+            self.timer_reset.set(true);
+            if let Some(w) = self.timer_waker.take() {
+                w.wake();
+            }
+        }
+    }
+
+    /// Starts the driver's background work (the timer) on `ex`.
+    pub(crate) fn start(self: &Rc<Self>, ex: &Rc<LocalExecutor<'static>>) {
+        *self.executor.borrow_mut() = Some(ex.clone());
+        ex.spawn(timer_loop(self.clone())).detach();
+    }
+
+    /// Spawns a task on the executor the driver was started on.
+    pub(crate) fn spawn(&self, fut: impl std::future::Future<Output = ()> + 'static) {
+        match self.executor.borrow().as_ref() {
+            Some(ex) => ex.spawn(fut).detach(),
+            None => tracing::error!("driver used before start: task dropped"),
+        }
+    }
+}
+
+/// Sleeps until the engine's next deadline, runs its timers, repeats.
+async fn timer_loop(driver: Rc<Driver>) {
+    let mut timer = Timer::never();
+    loop {
+        let target = driver.engine.borrow().poll_timeout();
+        driver.timer_target.set(target);
+        match target {
+            Some(t) => timer.set_at(t),
+            None => timer = Timer::never(),
+        }
+        let fired = poll_fn(|cx| {
+            if driver.timer_reset.replace(false) {
+                return Poll::Ready(false);
+            }
+            driver.timer_waker.set(Some(cx.waker().clone()));
+            match Pin::new(&mut timer).poll(cx) {
+                Poll::Ready(_) => Poll::Ready(true),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await;
+        if fired {
+            driver.with_engine(|e| e.handle_timeout(Instant::now()));
+        }
+    }
+}
+
+use std::future::Future as _;

@@ -1,0 +1,135 @@
+//! Serving one HTTP request for a mounted engine: convert the head, let the
+//! core decide, read the body when asked, complete WebSocket upgrades.
+
+use crate::driver::{Driver, Sink};
+use crate::exchange::{Exchange, ExchangeState};
+use crate::net::{self, Body, BodyError, WsLimits};
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+use sio_core::engine::{ConnId, Input};
+use sio_core::http::{HttpRequest, HttpResponse, Method};
+use std::rc::Rc;
+
+/// Converts a hyper request head into the core's vocabulary.
+pub(crate) fn core_request<B>(req: &Request<B>, websocket: bool) -> HttpRequest {
+    HttpRequest {
+        method: Method::from_name(req.method().as_str()),
+        path: req.uri().path().to_owned(),
+        query: req.uri().query().unwrap_or("").to_owned(),
+        headers: req
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        websocket,
+    }
+}
+
+/// Converts a core response into a hyper one.
+pub(crate) fn hyper_response(res: HttpResponse) -> Response<Body> {
+    let mut out = Response::new(Body::new(res.body));
+    *out.status_mut() = StatusCode::from_u16(res.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    add_headers(&mut out, &res.headers);
+    out
+}
+
+fn add_headers(res: &mut Response<Body>, headers: &[(&'static str, String)]) {
+    for (name, value) in headers {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            res.headers_mut()
+                .append(HeaderName::from_static(name), v);
+        }
+    }
+}
+
+/// Reports an exchange dropped before its response (the client went away)
+/// to the engine.
+struct ExchangeGuard {
+    driver: Rc<Driver>,
+    conn: ConnId,
+    done: bool,
+}
+
+impl Drop for ExchangeGuard {
+    fn drop(&mut self) {
+        if !self.done && self.driver.unregister(self.conn) {
+            self.driver.handle(Input::ConnClosed { conn: self.conn });
+        }
+    }
+}
+
+/// Serves one request on the engine's path.
+pub(crate) async fn serve(driver: Rc<Driver>, mut req: Request<Incoming>) -> Response<Body> {
+    let websocket = net::is_upgrade_request(&req);
+    let upgrade = websocket.then(|| {
+        let accept = net::accept_response(&req);
+        (hyper::upgrade::on(&mut req), accept)
+    });
+    let head = core_request(&req, websocket);
+    // Drop the head now: a held long-poll should not keep hyper's header
+    // buffers alive.
+    let mut body = Some(req.into_body());
+    let conn = driver.new_conn();
+    let exchange = Rc::new(Exchange::new());
+    driver.register(conn, Sink::Http(exchange.clone()));
+    let mut guard = ExchangeGuard {
+        driver: driver.clone(),
+        conn,
+        done: false,
+    };
+    driver.handle(Input::HttpRequest { conn, req: head });
+    let mut upgrade = upgrade;
+    loop {
+        match exchange.next().await {
+            ExchangeState::Waiting => {}
+            ExchangeState::ReadBody(limit) => {
+                let Some(b) = body.take() else { continue };
+                let input = match net::read_body_limited(b, limit).await {
+                    Ok(body) => Input::HttpBody { conn, body },
+                    Err(BodyError::TooLarge) => Input::HttpBodyTooLarge { conn },
+                    Err(BodyError::Io(_)) => {
+                        guard.done = true;
+                        driver.unregister(conn);
+                        driver.handle(Input::ConnClosed { conn });
+                        return hyper_response(HttpResponse::empty(400));
+                    }
+                };
+                driver.handle(input);
+            }
+            ExchangeState::Response(res) => {
+                guard.done = true;
+                return hyper_response(res);
+            }
+            ExchangeState::WsAccept(headers, ws) => {
+                guard.done = true;
+                let Some((on_upgrade, mut accept)) = upgrade.take() else {
+                    // The core only accepts requests marked `websocket`.
+                    return hyper_response(HttpResponse::empty(500));
+                };
+                add_headers(&mut accept, &headers);
+                let limits = WsLimits {
+                    max_message_size: driver.engine().config().max_payload,
+                };
+                let d = driver.clone();
+                driver.spawn(async move {
+                    match net::upgraded_stream(on_upgrade, limits).await {
+                        Ok(stream) => crate::ws_conn::run(d, conn, ws, stream).await,
+                        Err(e) => {
+                            tracing::debug!("websocket upgrade failed: {e}");
+                            if d.unregister(conn) {
+                                d.handle(Input::ConnClosed { conn });
+                            }
+                        }
+                    }
+                });
+                return accept;
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! # sio-smol: Engine.IO / Socket.IO servers on smol
+//!
+//! A thin adapter around the sans-IO [`sio_core`]: it accepts TCP
+//! connections, speaks HTTP/1.1 with hyper and WebSocket with
+//! async-tungstenite, feeds the core requests, frames and the time, and
+//! carries out what the core answers. Applications use callback handles
+//! ([`EngineServer`], [`EngineSocket`]) on the server's thread, like Node's
+//! event emitters.
+//!
+//! Everything of one server runs on one thread (a smol `LocalExecutor`);
+//! [`spawn_thread`] starts a server on a thread of its own.
+
+mod driver;
+mod endpoint;
+mod engine_api;
+mod exchange;
+mod mux;
+pub mod net;
+mod thread;
+mod ws_conn;
+
+pub use engine_api::{EngineServer, EngineSocket};
+pub use mux::{Mount, Mux, ResponseFuture};
+pub use thread::{RunningServer, spawn_thread};
+
+/// 32 bytes of OS entropy to seed the core's id generator.
+pub(crate) fn os_seed() -> [u8; 32] {
+    let mut seed = [0u8; 32];
+    // Without OS entropy sids would be guessable: refuse to run.
+    getrandom::fill(&mut seed).expect("OS entropy is available");
+    seed
+}

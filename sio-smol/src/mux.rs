@@ -1,0 +1,170 @@
+//! [`Mux`]: one HTTP server for several mounted engines plus the app's own
+//! routes (static files or a handler), and the accept loop that runs it.
+
+use crate::driver::Driver;
+use crate::net::{self, Body};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use smol::{Async, LocalExecutor};
+use std::cell::Cell;
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// Something mountable on a [`Mux`] (an engine or a Socket.IO server).
+pub struct Mount {
+    driver: Rc<Driver>,
+}
+
+impl Mount {
+    pub(crate) fn new(driver: Rc<Driver>) -> Mount {
+        Mount { driver }
+    }
+}
+
+/// A boxed, thread-local response future.
+pub type ResponseFuture = Pin<Box<dyn Future<Output = Response<Body>>>>;
+
+type Fallback = Rc<dyn Fn(Request<Incoming>) -> ResponseFuture>;
+
+/// Routes requests: to the first mounted engine whose path matches, else to
+/// static files, else to the fallback handler, else 404.
+pub struct Mux {
+    mounts: Vec<Rc<Driver>>,
+    static_root: Option<PathBuf>,
+    fallback: Option<Fallback>,
+    header_read_timeout: Duration,
+}
+
+impl Default for Mux {
+    fn default() -> Self {
+        Mux::new()
+    }
+}
+
+impl Mux {
+    /// An empty router.
+    pub fn new() -> Mux {
+        Mux {
+            mounts: Vec::new(),
+            static_root: None,
+            fallback: None,
+            header_read_timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// Mounts an engine or Socket.IO server on its configured path.
+    pub fn mount(mut self, m: impl Into<Mount>) -> Mux {
+        self.mounts.push(m.into().driver);
+        self
+    }
+
+    /// Serves files under `root` for paths no engine claims.
+    pub fn static_dir(mut self, root: impl Into<PathBuf>) -> Mux {
+        self.static_root = Some(root.into());
+        self
+    }
+
+    /// Handles requests that neither an engine nor a static file answers.
+    pub fn fallback(
+        mut self,
+        f: impl Fn(Request<Incoming>) -> ResponseFuture + 'static,
+    ) -> Mux {
+        self.fallback = Some(Rc::new(f));
+        self
+    }
+
+    /// How long a client may take to send a request head (also the idle
+    /// keep-alive timeout); default 30 s. Slow clients are disconnected.
+    pub fn header_read_timeout(mut self, t: Duration) -> Mux {
+        self.header_read_timeout = t;
+        self
+    }
+
+    /// Binds `addr` and serves forever.
+    pub async fn serve(self, addr: SocketAddr) -> io::Result<()> {
+        let listener = net::bind(addr)?;
+        self.serve_until(listener, std::future::pending()).await
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then closes every
+    /// session (reason "server shutting down"), gives open connections up
+    /// to a second to finish, and returns.
+    pub async fn serve_until(
+        self,
+        listener: Async<TcpListener>,
+        shutdown: impl Future<Output = ()>,
+    ) -> io::Result<()> {
+        let ex = Rc::new(LocalExecutor::new());
+        for d in &self.mounts {
+            d.start(&ex);
+        }
+        let mux = Rc::new(self);
+        let active = Rc::new(Cell::new(0usize));
+        let accept = {
+            let (ex2, mux, active) = (ex.clone(), mux.clone(), active.clone());
+            async move {
+                loop {
+                    match listener.accept().await {
+                        Ok((tcp, _)) => {
+                            net::configure_accepted(tcp.get_ref());
+                            let mux = mux.clone();
+                            let active = active.clone();
+                            ex2.spawn(async move {
+                                active.set(active.get() + 1);
+                                let timeout = mux.header_read_timeout;
+                                let svc = service_fn(move |req| {
+                                    let mux = mux.clone();
+                                    async move { Ok::<_, Infallible>(mux.route(req).await) }
+                                });
+                                net::serve_connection(tcp, svc, timeout).await;
+                                active.set(active.get() - 1);
+                            })
+                            .detach();
+                        }
+                        Err(e) => {
+                            tracing::warn!("accept: {e}");
+                            smol::Timer::after(Duration::from_millis(10)).await;
+                        }
+                    }
+                }
+            }
+        };
+        ex.run(futures_lite::future::or(accept, shutdown)).await;
+        for d in &mux.mounts {
+            d.with_engine(|e| e.shutdown());
+        }
+        let drain = async {
+            let deadline = std::time::Instant::now() + Duration::from_secs(1);
+            while active.get() > 0 && std::time::Instant::now() < deadline {
+                smol::Timer::after(Duration::from_millis(20)).await;
+            }
+        };
+        ex.run(drain).await;
+        Ok(())
+    }
+
+    async fn route(&self, req: Request<Incoming>) -> Response<Body> {
+        let path = req.uri().path();
+        if let Some(d) = self.mounts.iter().find(|d| d.engine().matches_path(path)) {
+            return crate::endpoint::serve(d.clone(), req).await;
+        }
+        if let Some(root) = &self.static_root {
+            if let Some(res) = net::serve_static(root, path, req.method()) {
+                return res;
+            }
+        }
+        if let Some(f) = &self.fallback {
+            return f(req).await;
+        }
+        let mut res = Response::new(Body::from("Not Found"));
+        *res.status_mut() = StatusCode::NOT_FOUND;
+        res
+    }
+}

@@ -1,0 +1,111 @@
+//! HTTP/1.1 connection serving and request-body helpers.
+
+use std::fmt;
+use std::net::TcpStream;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt;
+use hyper::body::{Body as _, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::HttpService;
+
+use super::io::{SmolIo, SmolTimer};
+
+/// The response body type used throughout the adapter.
+pub type Body = http_body_util::Full<Bytes>;
+
+/// Serves HTTP/1.1 on `stream` with `service` until the connection closes.
+///
+/// Keep-alive and upgrades are on. `header_read_timeout` bounds the time to
+/// receive a request head, which includes the keep-alive idle time between
+/// requests. Connection errors are logged at debug level.
+pub async fn serve_connection<S>(
+    stream: smol::Async<TcpStream>,
+    service: S,
+    header_read_timeout: Duration,
+) where
+    S: HttpService<Incoming, ResBody = Body>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let result = http1::Builder::new()
+        .timer(SmolTimer)
+        .header_read_timeout(header_read_timeout)
+        .keep_alive(true)
+        .serve_connection(SmolIo::new(stream), service)
+        .with_upgrades()
+        .await;
+    if let Err(e) = result {
+        tracing::debug!("http connection: {e}");
+    }
+}
+
+/// Why [`read_body_limited`] failed.
+#[derive(Debug)]
+pub enum BodyError {
+    /// The body is longer than the limit (declared or as received).
+    TooLarge,
+    /// The connection failed or the body was aborted.
+    Io(hyper::Error),
+}
+
+impl fmt::Display for BodyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooLarge => f.write_str("request body too large"),
+            Self::Io(e) => write!(f, "reading request body: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for BodyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::TooLarge => None,
+            Self::Io(e) => Some(e),
+        }
+    }
+}
+
+/// Reads the whole of `body`, failing with [`BodyError::TooLarge`] once it
+/// exceeds `limit` bytes.
+///
+/// A declared `Content-Length` above `limit` is refused before reading
+/// anything; otherwise reading stops as soon as the running total passes
+/// `limit`. A single-chunk body is returned without copying.
+pub async fn read_body_limited(mut body: Incoming, limit: usize) -> Result<Bytes, BodyError> {
+    let declared = body.size_hint().lower();
+    if usize::try_from(declared).map_or(true, |n| n > limit) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut first: Option<Bytes> = None;
+    let mut rest = BytesMut::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(BodyError::Io)?.into_data() else {
+            continue; // trailers
+        };
+        total = total.saturating_add(data.len());
+        if total > limit {
+            return Err(BodyError::TooLarge);
+        }
+        if data.is_empty() {
+            continue;
+        }
+        match first.take() {
+            None if rest.is_empty() => first = Some(data),
+            None => rest.extend_from_slice(&data),
+            Some(f) => {
+                // `declared` <= `limit` here, so this reservation is bounded.
+                rest.reserve(
+                    usize::try_from(declared)
+                        .unwrap_or(0)
+                        .max(f.len() + data.len()),
+                );
+                rest.extend_from_slice(&f);
+                rest.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(first.unwrap_or_else(|| rest.freeze()))
+}

@@ -1,0 +1,22 @@
+//! Generic HTTP/1.1 and WebSocket plumbing on smol (no Engine.IO knowledge).
+//!
+//! - [`io`]: futures-io stream and smol timer adapters for hyper.
+//! - [`listener`]: TCP listener with a large backlog.
+//! - [`http`]: serving a connection, the response body type, bounded body reads.
+//! - [`ws`]: WebSocket upgrade on a hyper connection.
+//! - [`static_files`]: files from a directory, confined to it.
+
+pub mod http;
+pub mod io;
+pub mod listener;
+pub mod static_files;
+pub mod ws;
+
+#[cfg(test)]
+mod tests;
+
+pub use http::{Body, BodyError, read_body_limited, serve_connection};
+pub use io::{SmolIo, SmolTimer};
+pub use listener::{bind, configure_accepted};
+pub use static_files::serve_static;
+pub use ws::{WsLimits, WsStream, accept_response, is_upgrade_request, upgraded_stream};
