@@ -14,6 +14,8 @@
 //!
 //! A missing `node` or a failing `npm ci` is a test failure, never a skip.
 
+pub mod raw;
+
 use std::fs;
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};

@@ -316,16 +316,19 @@ impl Engine {
         }
     }
 
-    /// The `open` packet for a new session.
+    /// The `open` packet for a new session, keys in the reference's order.
     fn open_packet(&self, sid: Sid, transport: Transport) -> Packet {
-        let json = serde_json::json!({
-            "sid": sid.as_str(),
-            "upgrades": self.config.upgrades_for(transport),
-            "pingInterval": self.config.ping_interval.as_millis() as u64,
-            "pingTimeout": self.config.ping_timeout.as_millis() as u64,
-            "maxPayload": self.config.max_payload,
-        });
-        Packet::Open(json.to_string().into())
+        let upgrades = match self.config.upgrades_for(transport) {
+            [] => "[]",
+            _ => r#"["websocket"]"#,
+        };
+        let json = format!(
+            r#"{{"sid":"{sid}","upgrades":{upgrades},"pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
+            self.config.ping_interval.as_millis(),
+            self.config.ping_timeout.as_millis(),
+            self.config.max_payload,
+        );
+        Packet::Open(json.into())
     }
 
     /// Queues or sends a packet on the session's current transport.

@@ -1,0 +1,235 @@
+//! Bad input against the running server: each row gets its documented
+//! protocol error, nothing panics, and a bystander session keeps working.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+use tests::raw::{self, assert_echo, client_frame, open_polling, poll, post, request};
+
+const P: &str = "/engine.io/";
+
+struct Fixture {
+    server: sio_smol::RunningServer,
+    bystander: String,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        // The conformance options, but with the default heartbeat (25 s), so
+        // that the bystander, which does not answer pings by itself, lives
+        // through every test; and a short header timeout for the slow client.
+        let server = sio_smol::spawn_thread(addr, || {
+            let config = sio_core::engine::EngineConfig {
+                ping_interval: Duration::from_secs(25),
+                ping_timeout: Duration::from_secs(20),
+                ..examples::conformance_config(P)
+            };
+            sio_smol::Mux::new()
+                .mount(&examples::echo_engine(config))
+                .header_read_timeout(Duration::from_millis(500))
+        })
+        .unwrap();
+        let bystander = open_polling(server.addr(), P);
+        Fixture { server, bystander }
+    }
+
+    fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// The bystander session still echoes.
+    fn check_bystander(&self) {
+        assert_echo(self.addr(), P, &self.bystander, "still here");
+    }
+}
+
+fn assert_error(res: &raw::RawResponse, status: u16, code: u64, message: &str) {
+    assert_eq!(res.status, status, "body: {}", res.text());
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(res.json(), serde_json::json!({"code": code, "message": message}));
+}
+
+#[test]
+fn unknown_sid() {
+    let f = Fixture::new();
+    let res = poll(f.addr(), P, "AAAAAAAAAAAAAAAAAAAAAA");
+    assert_error(&res, 400, 1, "Session ID unknown");
+    let res = post(f.addr(), P, "nope", b"4x");
+    assert_error(&res, 400, 1, "Session ID unknown");
+    f.check_bystander();
+}
+
+#[test]
+fn bad_protocol_version() {
+    let f = Fixture::new();
+    for q in ["EIO=3&transport=polling", "transport=polling", "EIO=x&transport=polling"] {
+        let res = request(f.addr(), "GET", &format!("{P}?{q}"), b"");
+        assert_error(&res, 400, 5, "Unsupported protocol version");
+    }
+    f.check_bystander();
+}
+
+#[test]
+fn bad_transport() {
+    let f = Fixture::new();
+    for q in ["EIO=4&transport=foo", "EIO=4"] {
+        let res = request(f.addr(), "GET", &format!("{P}?{q}"), b"");
+        assert_error(&res, 400, 0, "Transport unknown");
+    }
+    let res = request(f.addr(), "GET", &format!("{P}?EIO=4&transport=websocket"), b"");
+    assert_error(&res, 400, 3, "Bad request");
+    let res = request(f.addr(), "POST", &format!("{P}?EIO=4&transport=polling"), b"");
+    assert_error(&res, 400, 2, "Bad handshake method");
+    f.check_bystander();
+}
+
+#[test]
+fn duplicate_get_closes_the_session() {
+    let f = Fixture::new();
+    let sid = open_polling(f.addr(), P);
+    let path = format!("{P}?EIO=4&transport=polling&sid={sid}");
+    let mut first = raw::send_only(f.addr(), "GET", &path, b"");
+    std::thread::sleep(Duration::from_millis(100)); // let the first GET be held
+    let second = request(f.addr(), "GET", &path, b"");
+    assert_error(&second, 400, 3, "Bad request");
+    let first = raw::read_response(&mut first);
+    assert_eq!((first.status, first.text().as_str()), (200, "1"));
+    assert_error(&poll(f.addr(), P, &sid), 400, 1, "Session ID unknown");
+    f.check_bystander();
+}
+
+#[test]
+fn oversize_post_body() {
+    let f = Fixture::new();
+    let sid = open_polling(f.addr(), P);
+    let body = vec![b'4'; 1_000_001];
+    let res = post(f.addr(), P, &sid, &body);
+    assert_eq!(res.status, 413);
+    assert_error(&poll(f.addr(), P, &sid), 400, 1, "Session ID unknown");
+    // Exactly max_payload is fine.
+    let sid = open_polling(f.addr(), P);
+    let mut body = vec![b'a'; 1_000_000];
+    body[0] = b'4';
+    assert_eq!(post(f.addr(), P, &sid, &body).status, 200);
+    f.check_bystander();
+}
+
+#[test]
+fn malformed_packets_and_invalid_utf8_in_post() {
+    let f = Fixture::new();
+    for body in [&b"9x"[..], b"", b"4ok\x1e\xff\xfe", b"b!!", b"1junk"] {
+        let sid = open_polling(f.addr(), P);
+        let res = post(f.addr(), P, &sid, body);
+        assert_error(&res, 400, 3, "Bad request");
+        assert_error(&poll(f.addr(), P, &sid), 400, 1, "Session ID unknown");
+    }
+    f.check_bystander();
+}
+
+/// Opens a WebSocket session by hand; returns the stream after the 101 and
+/// the open packet frame.
+fn raw_ws(addr: SocketAddr) -> TcpStream {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let req = format!(
+        "GET {P}?EIO=4&transport=websocket HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        s.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    let (op, payload) = read_frame(&mut s).expect("open packet");
+    assert_eq!(op, 1);
+    assert!(payload.starts_with(b"0{\"sid\""));
+    s
+}
+
+/// Reads one server frame (unmasked); `None` at EOF.
+fn read_frame(s: &mut TcpStream) -> Option<(u8, Vec<u8>)> {
+    let mut h = [0u8; 2];
+    s.read_exact(&mut h).ok()?;
+    let mut len = u64::from(h[1] & 0x7f);
+    if len == 126 {
+        let mut b = [0u8; 2];
+        s.read_exact(&mut b).ok()?;
+        len = u64::from(u16::from_be_bytes(b));
+    } else if len == 127 {
+        let mut b = [0u8; 8];
+        s.read_exact(&mut b).ok()?;
+        len = u64::from_be_bytes(b);
+    }
+    let mut payload = vec![0u8; len as usize];
+    s.read_exact(&mut payload).ok()?;
+    Some((h[0] & 0x0f, payload))
+}
+
+/// Reads frames until a close frame; returns its code.
+fn close_code(s: &mut TcpStream) -> u16 {
+    while let Some((op, payload)) = read_frame(s) {
+        if op == 8 {
+            assert!(payload.len() >= 2, "close frame without code");
+            return u16::from_be_bytes([payload[0], payload[1]]);
+        }
+    }
+    panic!("connection ended without a close frame");
+}
+
+#[test]
+fn oversize_websocket_frame() {
+    let f = Fixture::new();
+    let mut s = raw_ws(f.addr());
+    let mut payload = vec![b'a'; 1_000_001];
+    payload[0] = b'4';
+    s.write_all(&client_frame(1, &payload)).unwrap();
+    assert_eq!(close_code(&mut s), 1009);
+    f.check_bystander();
+}
+
+#[test]
+fn invalid_utf8_in_websocket_text_frame() {
+    let f = Fixture::new();
+    let mut s = raw_ws(f.addr());
+    s.write_all(&client_frame(1, b"4\xff\xfe")).unwrap();
+    assert_eq!(close_code(&mut s), 1007);
+    f.check_bystander();
+}
+
+#[test]
+fn malformed_websocket_packet() {
+    let f = Fixture::new();
+    let mut s = raw_ws(f.addr());
+    s.write_all(&client_frame(1, b"9nonsense")).unwrap();
+    assert_eq!(close_code(&mut s), 1002);
+    f.check_bystander();
+}
+
+#[test]
+fn headers_that_never_finish() {
+    let f = Fixture::new();
+    let mut slow = TcpStream::connect(f.addr()).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    slow.write_all(b"GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let start = Instant::now();
+    // Meanwhile the server keeps serving others.
+    f.check_bystander();
+    let mut buf = Vec::new();
+    let _ = slow.read_to_end(&mut buf);
+    let waited = start.elapsed();
+    assert!(
+        waited < Duration::from_secs(3),
+        "slow client held for {waited:?}"
+    );
+    assert!(
+        buf.is_empty() || buf.starts_with(b"HTTP/1.1 408"),
+        "unexpected answer: {}",
+        String::from_utf8_lossy(&buf)
+    );
+    f.check_bystander();
+}
