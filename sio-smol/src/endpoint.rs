@@ -34,7 +34,8 @@ pub(crate) fn core_request<B>(req: &Request<B>, websocket: bool) -> HttpRequest 
 /// Converts a core response into a hyper one.
 pub(crate) fn hyper_response(res: HttpResponse) -> Response<Body> {
     let mut out = Response::new(Body::new(res.body));
-    *out.status_mut() = StatusCode::from_u16(res.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *out.status_mut() =
+        StatusCode::from_u16(res.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     add_headers(&mut out, &res.headers);
     out
 }
@@ -42,8 +43,7 @@ pub(crate) fn hyper_response(res: HttpResponse) -> Response<Body> {
 fn add_headers(res: &mut Response<Body>, headers: &[(&'static str, String)]) {
     for (name, value) in headers {
         if let Ok(v) = HeaderValue::from_str(value) {
-            res.headers_mut()
-                .append(HeaderName::from_static(name), v);
+            res.headers_mut().append(HeaderName::from_static(name), v);
         }
     }
 }

@@ -187,6 +187,8 @@ impl EngineSocket {
 
 impl std::fmt::Debug for EngineSocket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EngineSocket").field("sid", &self.sid).finish()
+        f.debug_struct("EngineSocket")
+            .field("sid", &self.sid)
+            .finish()
     }
 }

@@ -72,10 +72,7 @@ impl Mux {
     }
 
     /// Handles requests that neither an engine nor a static file answers.
-    pub fn fallback(
-        mut self,
-        f: impl Fn(Request<Incoming>) -> ResponseFuture + 'static,
-    ) -> Mux {
+    pub fn fallback(mut self, f: impl Fn(Request<Incoming>) -> ResponseFuture + 'static) -> Mux {
         self.fallback = Some(Rc::new(f));
         self
     }

@@ -124,7 +124,10 @@ pub(crate) async fn run(driver: Rc<Driver>, conn: ConnId, me: Rc<WsConn>, mut ws
             Wake::Read(Some(Ok(Message::Close(_)))) | Wake::Read(None) => break None,
             Wake::Read(Some(Ok(_))) => {
                 // Ping/pong: tungstenite queued the pong; write it out.
-                if poll_fn(|cx| Pin::new(&mut ws).poll_flush(cx)).await.is_err() {
+                if poll_fn(|cx| Pin::new(&mut ws).poll_flush(cx))
+                    .await
+                    .is_err()
+                {
                     break None;
                 }
             }
@@ -162,7 +165,8 @@ async fn write_queued(me: &WsConn, ws: &mut WsStream) -> Result<(), WsError> {
         let Some(frame) = frame else { break };
         let msg = match frame {
             WsFrame::Text(b) => {
-                me.queued_bytes.set(me.queued_bytes.get().saturating_sub(b.len()));
+                me.queued_bytes
+                    .set(me.queued_bytes.get().saturating_sub(b.len()));
                 // The core only queues UTF-8 text; a failure would be a core bug.
                 match Utf8Bytes::try_from(b) {
                     Ok(t) => Message::Text(t),
@@ -170,7 +174,8 @@ async fn write_queued(me: &WsConn, ws: &mut WsStream) -> Result<(), WsError> {
                 }
             }
             WsFrame::Binary(b) => {
-                me.queued_bytes.set(me.queued_bytes.get().saturating_sub(b.len()));
+                me.queued_bytes
+                    .set(me.queued_bytes.get().saturating_sub(b.len()));
                 Message::Binary(b)
             }
         };
@@ -179,4 +184,3 @@ async fn write_queued(me: &WsConn, ws: &mut WsStream) -> Result<(), WsError> {
     }
     poll_fn(|cx| Pin::new(&mut *ws).poll_flush(cx)).await
 }
-

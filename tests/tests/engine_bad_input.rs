@@ -47,7 +47,10 @@ impl Fixture {
 fn assert_error(res: &raw::RawResponse, status: u16, code: u64, message: &str) {
     assert_eq!(res.status, status, "body: {}", res.text());
     assert_eq!(res.header("content-type"), Some("application/json"));
-    assert_eq!(res.json(), serde_json::json!({"code": code, "message": message}));
+    assert_eq!(
+        res.json(),
+        serde_json::json!({"code": code, "message": message})
+    );
 }
 
 #[test]
@@ -63,7 +66,11 @@ fn unknown_sid() {
 #[test]
 fn bad_protocol_version() {
     let f = Fixture::new();
-    for q in ["EIO=3&transport=polling", "transport=polling", "EIO=x&transport=polling"] {
+    for q in [
+        "EIO=3&transport=polling",
+        "transport=polling",
+        "EIO=x&transport=polling",
+    ] {
         let res = request(f.addr(), "GET", &format!("{P}?{q}"), b"");
         assert_error(&res, 400, 5, "Unsupported protocol version");
     }
@@ -77,9 +84,19 @@ fn bad_transport() {
         let res = request(f.addr(), "GET", &format!("{P}?{q}"), b"");
         assert_error(&res, 400, 0, "Transport unknown");
     }
-    let res = request(f.addr(), "GET", &format!("{P}?EIO=4&transport=websocket"), b"");
+    let res = request(
+        f.addr(),
+        "GET",
+        &format!("{P}?EIO=4&transport=websocket"),
+        b"",
+    );
     assert_error(&res, 400, 3, "Bad request");
-    let res = request(f.addr(), "POST", &format!("{P}?EIO=4&transport=polling"), b"");
+    let res = request(
+        f.addr(),
+        "POST",
+        &format!("{P}?EIO=4&transport=polling"),
+        b"",
+    );
     assert_error(&res, 400, 2, "Bad handshake method");
     f.check_bystander();
 }
@@ -143,7 +160,11 @@ fn raw_ws(addr: SocketAddr) -> TcpStream {
         s.read_exact(&mut byte).unwrap();
         head.push(byte[0]);
     }
-    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
     let (op, payload) = read_frame(&mut s).expect("open packet");
     assert_eq!(op, 1);
     assert!(payload.starts_with(b"0{\"sid\""));

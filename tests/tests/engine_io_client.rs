@@ -11,12 +11,11 @@ fn server() -> sio_smol::RunningServer {
 
 fn scenario(name: &str) {
     let server = server();
-    let out = tests::assert_node_ok(
-        "eio.mjs",
-        &[name, &server.url()],
-        Duration::from_secs(60),
+    let out = tests::assert_node_ok("eio.mjs", &[name, &server.url()], Duration::from_secs(60));
+    assert!(
+        out.contains(&format!("ok {name} ")),
+        "unexpected output: {out}"
     );
-    assert!(out.contains(&format!("ok {name} ")), "unexpected output: {out}");
     server.stop().expect("server stops cleanly");
 }
 

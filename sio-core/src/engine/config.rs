@@ -115,7 +115,8 @@ pub struct EngineConfig {
     /// Largest POST body or WebSocket message accepted, in bytes (default 1 MB).
     pub max_payload: usize,
     /// Largest number of packets queued for one polling session between two
-    /// GETs (default 10 000). When it is reached the session is closed with
+    /// GETs (default 10 000). When it is passed with a GET held, the queue is
+    /// sent to that GET at once; with no GET held, the session is closed with
     /// [`super::CloseReason::BufferFull`]: nothing is dropped silently.
     pub max_queued_packets: usize,
     /// Largest number of bytes queued for one polling session (default 16 MiB);

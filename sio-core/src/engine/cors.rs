@@ -9,21 +9,25 @@ pub fn apply(cors: Option<&CorsConfig>, origin: Option<&str>, res: &mut HttpResp
     let Some(cors) = cors else { return };
     match (&cors.origin, origin) {
         (CorsOrigin::Any, Some(o)) if cors.credentials => {
-            res.headers.push(("access-control-allow-origin", o.to_owned()));
+            res.headers
+                .push(("access-control-allow-origin", o.to_owned()));
             res.headers.push(("vary", "Origin".into()));
         }
         (CorsOrigin::Any, _) => {
-            res.headers.push(("access-control-allow-origin", "*".into()));
+            res.headers
+                .push(("access-control-allow-origin", "*".into()));
         }
         (CorsOrigin::List(list), o) => {
             if let Some(o) = o.filter(|o| list.iter().any(|allowed| allowed == o)) {
-                res.headers.push(("access-control-allow-origin", o.to_owned()));
+                res.headers
+                    .push(("access-control-allow-origin", o.to_owned()));
             }
             res.headers.push(("vary", "Origin".into()));
         }
     }
     if cors.credentials {
-        res.headers.push(("access-control-allow-credentials", "true".into()));
+        res.headers
+            .push(("access-control-allow-credentials", "true".into()));
     }
 }
 
@@ -44,7 +48,8 @@ pub fn preflight(cors: &CorsConfig, req: &HttpRequest) -> HttpResponse {
             if let Some(asked) = req.header("access-control-request-headers") {
                 res.headers
                     .push(("access-control-allow-headers", asked.to_owned()));
-                res.headers.push(("vary", "Access-Control-Request-Headers".into()));
+                res.headers
+                    .push(("vary", "Access-Control-Request-Headers".into()));
             }
         }
     }
@@ -72,7 +77,10 @@ mod tests {
         };
         let mut res = HttpResponse::empty(200);
         apply(Some(&cors), req.header("origin"), &mut res);
-        assert_eq!(res.header("access-control-allow-origin"), Some("https://a.example"));
+        assert_eq!(
+            res.header("access-control-allow-origin"),
+            Some("https://a.example")
+        );
         assert_eq!(res.header("access-control-allow-credentials"), Some("true"));
     }
 
@@ -91,7 +99,10 @@ mod tests {
             .with_header("access-control-request-headers", "x-token");
         let res = preflight(&cors, &req);
         assert_eq!(res.status, 204);
-        assert_eq!(res.header("access-control-allow-origin"), Some("https://ok.example"));
+        assert_eq!(
+            res.header("access-control-allow-origin"),
+            Some("https://ok.example")
+        );
         assert_eq!(res.header("access-control-allow-headers"), Some("x-token"));
     }
 }

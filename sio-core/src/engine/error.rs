@@ -36,7 +36,11 @@ impl ErrorCode {
 
     /// The error response, with the default message or `message`.
     pub fn response(self, message: Option<&str>) -> HttpResponse {
-        let status = if self == ErrorCode::Forbidden { 403 } else { 400 };
+        let status = if self == ErrorCode::Forbidden {
+            403
+        } else {
+            400
+        };
         let body = serde_json::json!({
             "code": self as u8,
             "message": message.unwrap_or(self.message()),

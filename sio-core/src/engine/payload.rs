@@ -42,7 +42,8 @@ pub fn decode(body: Bytes) -> Result<Vec<Packet>, DecodeError> {
 pub fn jsonp_wrap(index: &str, payload: &[u8]) -> Vec<u8> {
     let text = String::from_utf8_lossy(payload);
     // Serialising a str to JSON cannot fail.
-    let js = serde_json::to_string(&*text).expect("string serialises")
+    let js = serde_json::to_string(&*text)
+        .expect("string serialises")
         .replace('\u{2028}', "\\u2028")
         .replace('\u{2029}', "\\u2029");
     let digits: String = index.chars().filter(char::is_ascii_digit).collect();
@@ -99,25 +100,55 @@ mod tests {
             Packet::Message(Message::binary(vec![1, 2, 3, 4])),
         ];
         assert_eq!(encode(&packets), b"4hello\x1ebAQIDBA==");
-        assert_eq!(decode(Bytes::from_static(b"4hello\x1ebAQIDBA==")).unwrap(), packets);
+        assert_eq!(
+            decode(Bytes::from_static(b"4hello\x1ebAQIDBA==")).unwrap(),
+            packets
+        );
     }
 
     #[test]
     fn bad_payloads() {
         assert_eq!(decode(Bytes::new()), Err(DecodeError::Empty));
-        assert_eq!(decode(Bytes::from_static(b"9x")), Err(DecodeError::UnknownType(b'9')));
-        assert_eq!(decode(Bytes::from_static(b"4a\x1e")), Err(DecodeError::Empty));
-        assert_eq!(decode(Bytes::from_static(b"4\xff")), Err(DecodeError::InvalidUtf8));
-        assert_eq!(decode(Bytes::from_static(b"b!!")), Err(DecodeError::InvalidBase64));
-        assert_eq!(decode(Bytes::from_static(b"1x")), Err(DecodeError::UnexpectedData(1)));
+        assert_eq!(
+            decode(Bytes::from_static(b"9x")),
+            Err(DecodeError::UnknownType(b'9'))
+        );
+        assert_eq!(
+            decode(Bytes::from_static(b"4a\x1e")),
+            Err(DecodeError::Empty)
+        );
+        assert_eq!(
+            decode(Bytes::from_static(b"4\xff")),
+            Err(DecodeError::InvalidUtf8)
+        );
+        assert_eq!(
+            decode(Bytes::from_static(b"b!!")),
+            Err(DecodeError::InvalidBase64)
+        );
+        assert_eq!(
+            decode(Bytes::from_static(b"1x")),
+            Err(DecodeError::UnexpectedData(1))
+        );
     }
 
     #[test]
     fn jsonp() {
-        assert_eq!(jsonp_wrap("1x<", b"4\"hi\"\n"), br#"___eio[1]("4\"hi\"\n");"#.to_vec());
-        assert_eq!(jsonp_unwrap(b"d=4hello%5Cnworld").unwrap(), Bytes::from_static(b"4hello\nworld"));
-        assert_eq!(jsonp_unwrap(b"d=4a%5C%5Cn").unwrap(), Bytes::from_static(b"4a\\\\n"));
-        assert_eq!(jsonp_unwrap(b"d=4a+b").unwrap(), Bytes::from_static(b"4a b"));
+        assert_eq!(
+            jsonp_wrap("1x<", b"4\"hi\"\n"),
+            br#"___eio[1]("4\"hi\"\n");"#.to_vec()
+        );
+        assert_eq!(
+            jsonp_unwrap(b"d=4hello%5Cnworld").unwrap(),
+            Bytes::from_static(b"4hello\nworld")
+        );
+        assert_eq!(
+            jsonp_unwrap(b"d=4a%5C%5Cn").unwrap(),
+            Bytes::from_static(b"4a\\\\n")
+        );
+        assert_eq!(
+            jsonp_unwrap(b"d=4a+b").unwrap(),
+            Bytes::from_static(b"4a b")
+        );
         assert!(jsonp_unwrap(b"x=1").is_none());
     }
 

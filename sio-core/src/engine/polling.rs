@@ -56,7 +56,11 @@ impl Engine {
     pub(crate) fn poll_post(&mut self, conn: ConnId, sid: Sid, req: &HttpRequest) {
         let session = self.sessions.get_mut(&sid).expect("caller checked the sid");
         if session.post.is_some() {
-            self.respond(conn, req.header("origin"), ErrorCode::BadRequest.response(None));
+            self.respond(
+                conn,
+                req.header("origin"),
+                ErrorCode::BadRequest.response(None),
+            );
             return self.close_session(sid, CloseReason::TransportError);
         }
         session.post = Some(PendingPost {
@@ -89,9 +93,15 @@ impl Engine {
         } else {
             Some(body)
         };
-        let packets = body.ok_or(()).and_then(|b| payload::decode(b).map_err(|_| ()));
+        let packets = body
+            .ok_or(())
+            .and_then(|b| payload::decode(b).map_err(|_| ()));
         let Ok(packets) = packets else {
-            self.respond(conn, ctx.origin.as_deref(), ErrorCode::BadRequest.response(None));
+            self.respond(
+                conn,
+                ctx.origin.as_deref(),
+                ErrorCode::BadRequest.response(None),
+            );
             return self.close_session(sid, CloseReason::ParseError);
         };
         let content_type = if ctx.jsonp {
@@ -99,7 +109,11 @@ impl Engine {
         } else {
             "text/plain; charset=UTF-8"
         };
-        self.respond(conn, ctx.origin.as_deref(), HttpResponse::new(200, content_type, "ok"));
+        self.respond(
+            conn,
+            ctx.origin.as_deref(),
+            HttpResponse::new(200, content_type, "ok"),
+        );
         for packet in packets {
             self.on_packet(now, sid, packet);
         }

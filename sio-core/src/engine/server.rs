@@ -348,6 +348,12 @@ impl Engine {
         if session.queue.len() > self.config.max_queued_packets
             || session.queued_bytes > self.config.max_queued_bytes
         {
+            if session.pending_get.is_some() {
+                // The client is waiting (the queue is only flushed lazily,
+                // in `poll_output`): hand it the queue now rather than close
+                // a session that keeps up.
+                return self.flush_session(sid);
+            }
             self.close_session(sid, CloseReason::BufferFull);
             return;
         }

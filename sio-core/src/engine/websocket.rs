@@ -29,7 +29,8 @@ impl Engine {
             deadline,
         });
         self.conns.insert(conn, ConnRole::Upgrading(sid));
-        self.timers.push(Reverse((deadline, TimerKind::Upgrade, sid)));
+        self.timers
+            .push(Reverse((deadline, TimerKind::Upgrade, sid)));
         let mut res = crate::http::HttpResponse::empty(101);
         super::cors::apply(self.config.cors.as_ref(), req.header("origin"), &mut res);
         self.outputs.push_back(Output::WsAccept {
