@@ -51,31 +51,33 @@ pub fn jsonp_wrap(index: &str, payload: &[u8]) -> Vec<u8> {
 }
 
 /// Extracts the payload of a JSONP POST body (`d=<urlencoded payload>`),
-/// turning escaped newlines (`\n`, not `\\n`) back into newlines as the
-/// reference server does. `None` when there is no `d` field.
+/// undoing the client's escapes as the reference server does: `\n` (an
+/// escaped newline) becomes a newline, then `\\n` (an escaped `\n`)
+/// becomes `\n`. `None` when there is no `d` field.
 pub fn jsonp_unwrap(body: &[u8]) -> Option<Bytes> {
     let form = std::str::from_utf8(body).ok()?;
     let d = crate::http::query_param(form, "d")?;
+    // First pass, the reference's `/(\\)?\\n/g`: `\n` becomes a newline,
+    // `\\n` is kept for the second pass.
     let mut out = String::with_capacity(d.len());
-    let mut chars = d.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.peek() {
-                Some('\\') => {
-                    out.push_str("\\\\");
-                    chars.next();
-                }
-                Some('n') => {
-                    out.push('\n');
-                    chars.next();
-                }
-                _ => out.push('\\'),
-            }
+    let mut rest = &*d;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if let Some(after) = tail.strip_prefix("\\\\n") {
+            out.push_str("\\\\n");
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("\\n") {
+            out.push('\n');
+            rest = after;
         } else {
-            out.push(c);
+            out.push('\\');
+            rest = &tail[1..];
         }
     }
-    Some(Bytes::from(out))
+    out.push_str(rest);
+    // Second pass, the reference's `/\\\\n/g`: `\\n` becomes `\n`.
+    Some(Bytes::from(out.replace("\\\\n", "\\n")))
 }
 
 #[cfg(test)]
@@ -143,7 +145,7 @@ mod tests {
         );
         assert_eq!(
             jsonp_unwrap(b"d=4a%5C%5Cn").unwrap(),
-            Bytes::from_static(b"4a\\\\n")
+            Bytes::from_static(b"4a\\n")
         );
         assert_eq!(
             jsonp_unwrap(b"d=4a+b").unwrap(),

@@ -122,6 +122,9 @@ impl Engine {
     /// Answers held GETs of sessions that have packets queued.
     pub(crate) fn flush_polling(&mut self) {
         for sid in std::mem::take(&mut self.to_flush) {
+            if let Some(s) = self.sessions.get_mut(&sid) {
+                s.flush_scheduled = false;
+            }
             self.flush_session(sid);
         }
     }

@@ -150,7 +150,8 @@ impl Engine {
 
     /// Closes every session ([`CloseReason::ServerShutdown`]).
     pub fn shutdown(&mut self) {
-        let sids: Vec<Sid> = self.sessions.keys().copied().collect();
+        let mut sids: Vec<Sid> = self.sessions.keys().copied().collect();
+        sids.sort_unstable(); // a deterministic order of outputs
         for sid in sids {
             self.close_session(sid, CloseReason::ServerShutdown);
         }
@@ -281,6 +282,7 @@ impl Engine {
                 post: None,
                 queue: Default::default(),
                 queued_bytes: 0,
+                flush_scheduled: false,
                 upgrade: None,
                 heartbeat: Heartbeat {
                     deadline,
@@ -357,7 +359,8 @@ impl Engine {
             self.close_session(sid, CloseReason::BufferFull);
             return;
         }
-        if session.pending_get.is_some() && !self.to_flush.contains(&sid) {
+        if session.pending_get.is_some() && !session.flush_scheduled {
+            session.flush_scheduled = true;
             self.to_flush.push(sid);
         }
     }

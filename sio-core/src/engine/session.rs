@@ -61,6 +61,8 @@ pub(crate) struct Session {
     pub queue: VecDeque<Packet>,
     /// Bytes of data in `queue` (approximate: payload sizes).
     pub queued_bytes: usize,
+    /// The session is in the engine's list of queues to flush.
+    pub flush_scheduled: bool,
     /// Upgrade in progress, if any.
     pub upgrade: Option<Upgrade>,
     /// Heartbeat timer.
