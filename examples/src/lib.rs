@@ -2,6 +2,8 @@
 //! on an ephemeral port.
 
 use sio_core::engine::{CorsConfig, EngineConfig};
+use sio_core::socket::{Args, ServerConfig};
+use sio_smol::io::{Socket, SocketIo};
 use sio_smol::{EngineServer, Mux};
 use std::time::Duration;
 
@@ -47,8 +49,102 @@ pub fn echo_engine(config: EngineConfig) -> EngineServer {
     engine
 }
 
-/// The conformance server's router: `/engine.io/` echoes (the Socket.IO
-/// endpoint joins it with the Socket.IO layer).
+/// The arguments `[<auth>]`: the socket's CONNECT payload as one argument.
+pub fn auth_args(socket: &Socket) -> Args {
+    let auth = socket.auth_raw();
+    let mut json = Vec::with_capacity(auth.len() + 2);
+    json.push(b'[');
+    json.extend_from_slice(&auth);
+    json.push(b']');
+    Args::from_json(json)
+}
+
+/// The conformance Socket.IO server at `/socket.io/`: on `/` and `/custom`
+/// every new socket gets `auth` with its CONNECT payload; on `/`,
+/// `message` is echoed as `message-back` (binary included) and
+/// `message-with-ack` is acknowledged with its own arguments. Connect
+/// timeout 1000 ms.
+pub fn conformance_io() -> SocketIo {
+    let io = SocketIo::new(ServerConfig {
+        engine: conformance_config("/socket.io/"),
+        connect_timeout: Duration::from_millis(1000),
+        ..ServerConfig::default()
+    });
+    io.of("/").on_connection(|socket| {
+        socket.emit_raw("auth", &auth_args(&socket));
+        socket.on("message", |socket, msg| {
+            socket.emit_raw("message-back", msg.raw())
+        });
+        socket.on("message-with-ack", |_, msg| msg.ack_raw(msg.raw().clone()));
+    });
+    io.of("/custom").on_connection(|socket| {
+        socket.emit_raw("auth", &auth_args(&socket));
+    });
+    io
+}
+
+/// The conformance server's router: `/engine.io/` echoes every message;
+/// `/socket.io/` is [`conformance_io`].
 pub fn conformance_mux() -> Mux {
-    Mux::new().mount(&echo_engine(conformance_config("/engine.io/")))
+    Mux::new()
+        .mount(&echo_engine(conformance_config("/engine.io/")))
+        .mount(&conformance_io())
+}
+
+/// The chat demo's directory (`examples/chat`).
+pub fn chat_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("chat")
+}
+
+/// The official browser client bundle, installed from npm into
+/// `examples/chat/node_modules` (`npm ci` there on first use).
+pub fn client_bundle() -> std::io::Result<std::path::PathBuf> {
+    let dir = chat_dir();
+    let bundle = dir.join("node_modules/socket.io-client/dist/socket.io.min.js");
+    if !bundle.exists() {
+        eprintln!(
+            "chat: installing socket.io-client from npm (npm ci in {})",
+            dir.display()
+        );
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .status()?;
+        if !status.success() || !bundle.exists() {
+            return Err(std::io::Error::other(
+                "npm ci failed: the socket.io-client bundle is missing",
+            ));
+        }
+    }
+    Ok(bundle)
+}
+
+/// The chat server: announces joins and leaves to the others and relays
+/// each `chat message` to everyone else, with the page from
+/// `examples/chat/public` and the client bundle at `/socket.io/socket.io.js`.
+pub fn chat_mux() -> std::io::Result<Mux> {
+    let io = SocketIo::new(ServerConfig::default());
+    io.serve_client(client_bundle()?);
+    io.on_connection(|socket| {
+        let id = socket.id().to_string();
+        let _ = socket
+            .broadcast()
+            .emit("user connected", &serde_json::json!({ "id": id }));
+        socket.on("chat message", |socket, msg| {
+            let Ok(text) = msg.data::<String>() else {
+                return;
+            };
+            let _ = socket.broadcast().emit(
+                "chat message",
+                &serde_json::json!({ "id": socket.id().to_string(), "text": text }),
+            );
+        });
+        socket.on_disconnect(|socket, _| {
+            let _ = socket.broadcast().emit(
+                "user disconnected",
+                &serde_json::json!({ "id": socket.id().to_string() }),
+            );
+        });
+    });
+    Ok(Mux::new().mount(&io).static_dir(chat_dir().join("public")))
 }

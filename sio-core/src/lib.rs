@@ -50,5 +50,6 @@ pub mod base64;
 pub mod engine;
 pub mod http;
 pub mod sid;
+pub mod socket;
 
 pub use sid::Sid;

@@ -58,6 +58,13 @@ impl IdGenerator {
         }
     }
 
+    /// 32 fresh random bytes, to seed another generator.
+    pub fn seed(&mut self) -> [u8; 32] {
+        let mut seed = [0u8; 32];
+        self.rng.fill_bytes(&mut seed);
+        seed
+    }
+
     /// A fresh random sid (128 bits).
     pub fn sid(&mut self) -> Sid {
         let mut raw = [0u8; 16];

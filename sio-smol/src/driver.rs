@@ -1,10 +1,12 @@
-//! The driver: owns a sans-IO [`Engine`] on the local thread, feeds it
-//! inputs and the time, and dispatches its outputs to the HTTP exchanges and
-//! WebSocket tasks waiting for them.
+//! The driver: owns a sans-IO core (the bare [`Engine`] or the Socket.IO
+//! [`SioServer`]) on the local thread, feeds it inputs and the time, and
+//! dispatches its outputs to the HTTP exchanges and WebSocket tasks waiting
+//! for them, and its events to the application.
 
 use crate::exchange::{Exchange, ExchangeState};
 use crate::ws_conn::WsConn;
-use sio_core::engine::{ConnId, Engine, EngineEvent, Input, Output};
+use sio_core::engine::{ConnId, Engine, EngineConfig, EngineEvent, Input, Output};
+use sio_core::socket::{self, SioServer, SocketEvent};
 use smol::{LocalExecutor, Timer};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -22,12 +24,88 @@ pub(crate) enum Sink {
     Ws(Rc<WsConn>),
 }
 
-/// Receives the engine's application events.
-pub(crate) type EventHandler = Box<dyn Fn(&Rc<Driver>, EngineEvent)>;
+/// One output of a core: transport work or an application event.
+pub(crate) enum Polled<E> {
+    Io(Output),
+    Event(E),
+}
 
-/// Shared state of one mounted engine.
-pub(crate) struct Driver {
-    engine: RefCell<Engine>,
+/// What the driver needs of a sans-IO core.
+pub(crate) trait Core: 'static {
+    /// The application events it produces.
+    type Event;
+    fn handle(&mut self, now: Instant, input: Input);
+    fn handle_timeout(&mut self, now: Instant);
+    fn poll(&mut self) -> Option<Polled<Self::Event>>;
+    fn poll_timeout(&self) -> Option<Instant>;
+    fn engine_config(&self) -> &EngineConfig;
+    fn matches_path(&self, path: &str) -> bool;
+    fn shutdown(&mut self);
+}
+
+impl Core for Engine {
+    type Event = EngineEvent;
+    fn handle(&mut self, now: Instant, input: Input) {
+        Engine::handle(self, now, input)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        Engine::handle_timeout(self, now)
+    }
+    fn poll(&mut self) -> Option<Polled<EngineEvent>> {
+        Some(match self.poll_output()? {
+            Output::Event(ev) => Polled::Event(ev),
+            io => Polled::Io(io),
+        })
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        Engine::poll_timeout(self)
+    }
+    fn engine_config(&self) -> &EngineConfig {
+        self.config()
+    }
+    fn matches_path(&self, path: &str) -> bool {
+        Engine::matches_path(self, path)
+    }
+    fn shutdown(&mut self) {
+        Engine::shutdown(self)
+    }
+}
+
+impl Core for SioServer {
+    type Event = SocketEvent;
+    fn handle(&mut self, now: Instant, input: Input) {
+        SioServer::handle(self, now, input)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        SioServer::handle_timeout(self, now)
+    }
+    fn poll(&mut self) -> Option<Polled<SocketEvent>> {
+        Some(match self.poll_output()? {
+            socket::Output::Event(ev) => Polled::Event(ev),
+            socket::Output::Io(io) => Polled::Io(io),
+            _ => return None,
+        })
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        SioServer::poll_timeout(self)
+    }
+    fn engine_config(&self) -> &EngineConfig {
+        self.engine().config()
+    }
+    fn matches_path(&self, path: &str) -> bool {
+        self.engine().matches_path(path)
+    }
+    fn shutdown(&mut self) {
+        SioServer::shutdown(self)
+    }
+}
+
+/// Receives the core's application events.
+pub(crate) type EventHandler<C> = Box<dyn Fn(&Rc<Driver<C>>, <C as Core>::Event)>;
+
+/// Shared state of one mounted core.
+pub(crate) struct Driver<C: Core> {
+    engine: RefCell<C>,
     sinks: RefCell<HashMap<ConnId, Sink>>,
     next_conn: Cell<u64>,
     driving: Cell<bool>,
@@ -35,16 +113,16 @@ pub(crate) struct Driver {
     timer_target: Cell<Option<Instant>>,
     timer_reset: Cell<bool>,
     timer_waker: Cell<Option<Waker>>,
-    on_event: RefCell<Option<EventHandler>>,
+    on_event: RefCell<Option<EventHandler<C>>>,
     executor: RefCell<Option<Rc<LocalExecutor<'static>>>>,
     /// Bound on bytes queued for one WebSocket before it is dropped.
     pub(crate) ws_queue_limit: usize,
 }
 
-impl Driver {
+impl<C: Core> Driver<C> {
     /// A driver for `engine`.
-    pub(crate) fn new(engine: Engine) -> Rc<Driver> {
-        let ws_queue_limit = engine.config().max_queued_bytes;
+    pub(crate) fn new(engine: C) -> Rc<Driver<C>> {
+        let ws_queue_limit = engine.engine_config().max_queued_bytes;
         Rc::new(Driver {
             engine: RefCell::new(engine),
             sinks: RefCell::new(HashMap::new()),
@@ -60,19 +138,32 @@ impl Driver {
     }
 
     /// Sets the application's event handler.
-    pub(crate) fn set_event_handler(&self, handler: EventHandler) {
+    pub(crate) fn set_event_handler(&self, handler: EventHandler<C>) {
         *self.on_event.borrow_mut() = Some(handler);
     }
 
     /// Runs `f` on the engine, then drains its outputs.
-    pub(crate) fn with_engine<R>(self: &Rc<Self>, f: impl FnOnce(&mut Engine) -> R) -> R {
+    pub(crate) fn with_engine<R>(self: &Rc<Self>, f: impl FnOnce(&mut C) -> R) -> R {
         let r = f(&mut self.engine.borrow_mut());
         self.drive();
         r
     }
 
+    /// Runs `f` on the engine, then `then` with its result (e.g. to register
+    /// a waiter for an event the drain may produce), then drains.
+    pub(crate) fn with_engine_then<R>(
+        self: &Rc<Self>,
+        f: impl FnOnce(&mut C) -> R,
+        then: impl FnOnce(&R),
+    ) -> R {
+        let r = f(&mut self.engine.borrow_mut());
+        then(&r);
+        self.drive();
+        r
+    }
+
     /// Reads the engine without changing it.
-    pub(crate) fn engine(&self) -> std::cell::Ref<'_, Engine> {
+    pub(crate) fn engine(&self) -> std::cell::Ref<'_, C> {
         self.engine.borrow()
     }
 
@@ -105,10 +196,10 @@ impl Driver {
             return;
         }
         loop {
-            let out = self.engine.borrow_mut().poll_output();
+            let out = self.engine.borrow_mut().poll();
             match out {
                 None => break,
-                Some(Output::Event(ev)) => {
+                Some(Polled::Event(ev)) => {
                     let handler = self.on_event.borrow_mut().take();
                     if let Some(h) = handler {
                         h(self, ev);
@@ -118,7 +209,7 @@ impl Driver {
                         }
                     }
                 }
-                Some(out) => self.dispatch(out),
+                Some(Polled::Io(out)) => self.dispatch(out),
             }
         }
         self.driving.set(false);
@@ -189,7 +280,10 @@ impl Driver {
     }
 
     /// Starts the driver's background work (the timer) on `ex`.
-    pub(crate) fn start(self: &Rc<Self>, ex: &Rc<LocalExecutor<'static>>) {
+    pub(crate) fn start(self: &Rc<Self>, ex: &Rc<LocalExecutor<'static>>)
+    where
+        C: Core,
+    {
         *self.executor.borrow_mut() = Some(ex.clone());
         ex.spawn(timer_loop(self.clone())).detach();
     }
@@ -204,7 +298,7 @@ impl Driver {
 }
 
 /// Sleeps until the engine's next deadline, runs its timers, repeats.
-async fn timer_loop(driver: Rc<Driver>) {
+async fn timer_loop<C: Core>(driver: Rc<Driver<C>>) {
     let mut timer = Timer::never();
     loop {
         let target = driver.engine.borrow().poll_timeout();

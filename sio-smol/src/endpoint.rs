@@ -1,7 +1,7 @@
 //! Serving one HTTP request for a mounted engine: convert the head, let the
 //! core decide, read the body when asked, complete WebSocket upgrades.
 
-use crate::driver::{Driver, Sink};
+use crate::driver::{Core, Driver, Sink};
 use crate::exchange::{Exchange, ExchangeState};
 use crate::net::{self, Body, BodyError, WsLimits};
 use hyper::body::Incoming;
@@ -50,13 +50,13 @@ fn add_headers(res: &mut Response<Body>, headers: &[(&'static str, String)]) {
 
 /// Reports an exchange dropped before its response (the client went away)
 /// to the engine.
-struct ExchangeGuard {
-    driver: Rc<Driver>,
+struct ExchangeGuard<C: Core> {
+    driver: Rc<Driver<C>>,
     conn: ConnId,
     done: bool,
 }
 
-impl Drop for ExchangeGuard {
+impl<C: Core> Drop for ExchangeGuard<C> {
     fn drop(&mut self) {
         if !self.done && self.driver.unregister(self.conn) {
             self.driver.handle(Input::ConnClosed { conn: self.conn });
@@ -65,7 +65,10 @@ impl Drop for ExchangeGuard {
 }
 
 /// Serves one request on the engine's path.
-pub(crate) async fn serve(driver: Rc<Driver>, mut req: Request<Incoming>) -> Response<Body> {
+pub(crate) async fn serve<C: Core>(
+    driver: Rc<Driver<C>>,
+    mut req: Request<Incoming>,
+) -> Response<Body> {
     let websocket = net::is_upgrade_request(&req);
     let upgrade = websocket.then(|| {
         let accept = net::accept_response(&req);
@@ -114,7 +117,7 @@ pub(crate) async fn serve(driver: Rc<Driver>, mut req: Request<Incoming>) -> Res
                 };
                 add_headers(&mut accept, &headers);
                 let limits = WsLimits {
-                    max_message_size: driver.engine().config().max_payload,
+                    max_message_size: driver.engine().engine_config().max_payload,
                 };
                 let d = driver.clone();
                 driver.spawn(async move {

@@ -49,7 +49,7 @@ struct Handlers {
 /// ```
 #[derive(Clone)]
 pub struct EngineServer {
-    driver: Rc<Driver>,
+    driver: Rc<Driver<Engine>>,
     handlers: Rc<Handlers>,
 }
 
@@ -99,7 +99,7 @@ impl From<&EngineServer> for Mount {
     }
 }
 
-fn dispatch(driver: &Rc<Driver>, handlers: &Rc<Handlers>, ev: EngineEvent) {
+fn dispatch(driver: &Rc<Driver<Engine>>, handlers: &Rc<Handlers>, ev: EngineEvent) {
     let socket = |sid| EngineSocket {
         sid,
         driver: driver.clone(),
@@ -138,7 +138,7 @@ fn dispatch(driver: &Rc<Driver>, handlers: &Rc<Handlers>, ev: EngineEvent) {
 #[derive(Clone)]
 pub struct EngineSocket {
     sid: Sid,
-    driver: Rc<Driver>,
+    driver: Rc<Driver<Engine>>,
     handlers: Rc<Handlers>,
 }
 

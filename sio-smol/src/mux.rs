@@ -1,7 +1,7 @@
 //! [`Mux`]: one HTTP server for several mounted engines plus the app's own
 //! routes (static files or a handler), and the accept loop that runs it.
 
-use crate::driver::Driver;
+use crate::driver::{Core, Driver};
 use crate::net::{self, Body};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -17,14 +17,41 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::time::Duration;
 
+/// What the router needs of a mounted server, whatever its core.
+pub(crate) trait Endpoint {
+    /// True when a request for `path` belongs here.
+    fn matches(&self, path: &str) -> bool;
+    /// Serves one request.
+    fn serve(self: Rc<Self>, req: Request<Incoming>) -> ResponseFuture;
+    /// Starts background work (timers) on the server's executor.
+    fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>);
+    /// Closes every session.
+    fn shutdown(self: Rc<Self>);
+}
+
+impl<C: Core> Endpoint for Driver<C> {
+    fn matches(&self, path: &str) -> bool {
+        self.engine().matches_path(path)
+    }
+    fn serve(self: Rc<Self>, req: Request<Incoming>) -> ResponseFuture {
+        Box::pin(crate::endpoint::serve(self, req))
+    }
+    fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>) {
+        Driver::start(&self, ex)
+    }
+    fn shutdown(self: Rc<Self>) {
+        self.with_engine(|e| e.shutdown());
+    }
+}
+
 /// Something mountable on a [`Mux`] (an engine or a Socket.IO server).
 pub struct Mount {
-    driver: Rc<Driver>,
+    endpoint: Rc<dyn Endpoint>,
 }
 
 impl Mount {
-    pub(crate) fn new(driver: Rc<Driver>) -> Mount {
-        Mount { driver }
+    pub(crate) fn new(endpoint: Rc<dyn Endpoint>) -> Mount {
+        Mount { endpoint }
     }
 }
 
@@ -36,7 +63,7 @@ type Fallback = Rc<dyn Fn(Request<Incoming>) -> ResponseFuture>;
 /// Routes requests: to the first mounted engine whose path matches, else to
 /// static files, else to the fallback handler, else 404.
 pub struct Mux {
-    mounts: Vec<Rc<Driver>>,
+    mounts: Vec<Rc<dyn Endpoint>>,
     static_root: Option<PathBuf>,
     fallback: Option<Fallback>,
     header_read_timeout: Duration,
@@ -61,7 +88,7 @@ impl Mux {
 
     /// Mounts an engine or Socket.IO server on its configured path.
     pub fn mount(mut self, m: impl Into<Mount>) -> Mux {
-        self.mounts.push(m.into().driver);
+        self.mounts.push(m.into().endpoint);
         self
     }
 
@@ -100,7 +127,7 @@ impl Mux {
     ) -> io::Result<()> {
         let ex = Rc::new(LocalExecutor::new());
         for d in &self.mounts {
-            d.start(&ex);
+            d.clone().start(&ex);
         }
         let mux = Rc::new(self);
         let active = Rc::new(Cell::new(0usize));
@@ -135,7 +162,7 @@ impl Mux {
         };
         ex.run(futures_lite::future::or(accept, shutdown)).await;
         for d in &mux.mounts {
-            d.with_engine(|e| e.shutdown());
+            d.clone().shutdown();
         }
         let drain = async {
             let deadline = std::time::Instant::now() + Duration::from_secs(1);
@@ -149,8 +176,8 @@ impl Mux {
 
     async fn route(&self, req: Request<Incoming>) -> Response<Body> {
         let path = req.uri().path();
-        if let Some(d) = self.mounts.iter().find(|d| d.engine().matches_path(path)) {
-            return crate::endpoint::serve(d.clone(), req).await;
+        if let Some(d) = self.mounts.iter().find(|d| d.matches(path)) {
+            return d.clone().serve(req).await;
         }
         if let Some(root) = &self.static_root {
             if let Some(res) = net::serve_static(root, path, req.method()) {

@@ -1,7 +1,7 @@
 //! One accepted WebSocket: the frames the engine queued for it, and the task
 //! that writes them and reads the peer's frames into the engine.
 
-use crate::driver::Driver;
+use crate::driver::{Core, Driver};
 use crate::net::WsStream;
 use async_tungstenite::tungstenite::protocol::CloseFrame;
 use async_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -83,7 +83,12 @@ enum Wake {
 /// Runs one WebSocket until it closes: writes queued frames, reads frames
 /// into the engine, reports the end with `ConnClosed` (unless the engine
 /// closed it).
-pub(crate) async fn run(driver: Rc<Driver>, conn: ConnId, me: Rc<WsConn>, mut ws: WsStream) {
+pub(crate) async fn run<C: Core>(
+    driver: Rc<Driver<C>>,
+    conn: ConnId,
+    me: Rc<WsConn>,
+    mut ws: WsStream,
+) {
     let code = loop {
         let wake = poll_fn(|cx| {
             if me.has_work() {

@@ -148,6 +148,20 @@ impl Engine {
         Ok(())
     }
 
+    /// Closes a session with `reason` (for the layer above: a Socket.IO
+    /// parse error closes the session with [`CloseReason::ParseError`]).
+    pub(crate) fn close_with(&mut self, sid: Sid, reason: CloseReason) {
+        self.close_session(sid, reason);
+    }
+
+    /// True when a packet sent to `sid` now goes out at once: a WebSocket,
+    /// or a polling session with a GET waiting.
+    pub fn is_writable(&self, sid: Sid) -> bool {
+        self.sessions
+            .get(&sid)
+            .is_some_and(|s| s.ws.is_some() || s.pending_get.is_some())
+    }
+
     /// Closes every session ([`CloseReason::ServerShutdown`]).
     pub fn shutdown(&mut self) {
         let mut sids: Vec<Sid> = self.sessions.keys().copied().collect();

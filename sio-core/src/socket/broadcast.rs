@@ -1,0 +1,66 @@
+//! Broadcasting: one encoding shared by every recipient.
+
+use super::event::{Args, SocketId};
+use super::namespace::BroadcastOp;
+use super::server::{SioError, SioServer, check_event_name, event_packet};
+use crate::engine::Message;
+use bytes::Bytes;
+
+impl SioServer {
+    /// Emits `event` with `args` to the sockets of `nsp` that `op` selects.
+    /// The packet is encoded once; every recipient gets the same bytes.
+    /// Returns the number of recipients.
+    pub fn broadcast(
+        &mut self,
+        nsp: &str,
+        op: &BroadcastOp,
+        event: &str,
+        args: &Args,
+    ) -> Result<usize, SioError> {
+        check_event_name(event)?;
+        let ns = self
+            .namespaces
+            .get(nsp)
+            .ok_or_else(|| SioError::UnknownNamespace(nsp.to_owned()))?;
+        let recipients = self.writable(op, op.recipients(ns));
+        let packet = event_packet(nsp, event, args, None);
+        let mut text = Vec::new();
+        super::packet::encode_into(&packet, &mut text);
+        let text = Bytes::from(text);
+        for socket in &recipients {
+            let Some(state) = self.sockets.get(socket) else {
+                continue;
+            };
+            let sid = state.engine;
+            let _ = self.engine.send(sid, Message::Text(text.clone()));
+            for a in &packet.attachments {
+                let _ = self.engine.send(sid, Message::Binary(a.clone()));
+            }
+        }
+        Ok(recipients.len())
+    }
+
+    /// The sockets of `nsp` that `op` selects (for fetching sockets in rooms).
+    pub fn select(&self, nsp: &str, op: &BroadcastOp) -> Vec<SocketId> {
+        self.namespaces
+            .get(nsp)
+            .map(|ns| op.recipients(ns))
+            .unwrap_or_default()
+    }
+
+    /// Keeps only recipients whose transport can take a packet now, when
+    /// the operation is volatile.
+    pub(crate) fn writable(&self, op: &BroadcastOp, recipients: Vec<SocketId>) -> Vec<SocketId> {
+        if !op.volatile {
+            return recipients;
+        }
+        recipients
+            .into_iter()
+            .filter(|s| {
+                self.sockets
+                    .get(s)
+                    .is_some_and(|st| self.engine.is_writable(st.engine))
+            })
+            .collect()
+    }
+}

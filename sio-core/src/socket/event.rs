@@ -1,0 +1,182 @@
+//! What the Socket.IO server tells the application, and the argument
+//! lists that travel both ways.
+
+use crate::sid::Sid;
+use bytes::Bytes;
+
+/// A Socket.IO socket id (one per namespace connection; not the Engine.IO sid).
+pub type SocketId = Sid;
+
+/// An id for a broadcast whose acks are being collected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BroadcastAckId(pub u64);
+
+/// Event or ack arguments: a JSON array as raw text (binary values as
+/// `{"_placeholder":true,"num":N}`) and the binary attachments it refers to.
+///
+/// Arguments stay raw JSON until the application asks for a typed value;
+/// broadcasting them shares the bytes among recipients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Args {
+    /// A JSON array, e.g. `["hello",{"a":1}]`.
+    pub json: Bytes,
+    /// Binary attachments, in placeholder order.
+    pub attachments: Vec<Bytes>,
+}
+
+impl Args {
+    /// No arguments: `[]`.
+    pub fn empty() -> Args {
+        Args {
+            json: Bytes::from_static(b"[]"),
+            attachments: Vec::new(),
+        }
+    }
+
+    /// Arguments from a JSON array text without binary. The caller
+    /// guarantees `json` is a JSON array (it is sent as is).
+    pub fn from_json(json: impl Into<Bytes>) -> Args {
+        Args {
+            json: json.into(),
+            attachments: Vec::new(),
+        }
+    }
+
+    /// Arguments from JSON values (serialisation of values cannot fail).
+    pub fn from_values(values: &[serde_json::Value]) -> Args {
+        Args::from_json(serde_json::to_vec(values).expect("JSON values serialise"))
+    }
+
+    /// True when the arguments carry binary attachments.
+    pub fn is_binary(&self) -> bool {
+        !self.attachments.is_empty()
+    }
+}
+
+/// Why a socket left its namespace; the names are the reference server's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DisconnectReason {
+    /// The client sent DISCONNECT (`socket.disconnect()` on the client).
+    ClientNamespaceDisconnect,
+    /// The server disconnected the socket.
+    ServerNamespaceDisconnect,
+    /// The Engine.IO connection was closed by the client or lost.
+    TransportClose,
+    /// The Engine.IO connection broke the protocol.
+    TransportError,
+    /// No pong within the ping timeout.
+    PingTimeout,
+    /// A packet could not be decoded.
+    ParseError,
+    /// The server is shutting down.
+    ServerShuttingDown,
+    /// The server closed the whole Engine.IO connection.
+    ForcedServerClose,
+    /// The session's outgoing buffer reached its bound.
+    BufferFull,
+}
+
+impl DisconnectReason {
+    /// The reference server's string for this reason.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisconnectReason::ClientNamespaceDisconnect => "client namespace disconnect",
+            DisconnectReason::ServerNamespaceDisconnect => "server namespace disconnect",
+            DisconnectReason::TransportClose => "transport close",
+            DisconnectReason::TransportError => "transport error",
+            DisconnectReason::PingTimeout => "ping timeout",
+            DisconnectReason::ParseError => "parse error",
+            DisconnectReason::ServerShuttingDown => "server shutting down",
+            DisconnectReason::ForcedServerClose => "forced server close",
+            DisconnectReason::BufferFull => "buffer full",
+        }
+    }
+
+    /// The socket reason for an Engine.IO close reason.
+    pub fn from_engine(reason: crate::engine::CloseReason) -> DisconnectReason {
+        use crate::engine::CloseReason as C;
+        match reason {
+            C::TransportClose => DisconnectReason::TransportClose,
+            C::TransportError => DisconnectReason::TransportError,
+            C::PingTimeout => DisconnectReason::PingTimeout,
+            C::ParseError => DisconnectReason::ParseError,
+            C::BufferFull => DisconnectReason::BufferFull,
+            C::ForcedClose => DisconnectReason::ForcedServerClose,
+            C::ServerShutdown => DisconnectReason::ServerShuttingDown,
+        }
+    }
+}
+
+/// Something the application wants to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SocketEvent {
+    /// A client asks to join a namespace that has connect middleware: the
+    /// application answers with [`super::SioServer::accept`] or
+    /// [`super::SioServer::refuse`].
+    ConnectRequest {
+        /// The id the socket will have if accepted.
+        socket: SocketId,
+        /// The namespace.
+        nsp: String,
+        /// The CONNECT payload (a JSON object; `{}` when absent).
+        auth: Bytes,
+    },
+    /// A socket joined a namespace.
+    Connect {
+        /// The new socket.
+        socket: SocketId,
+        /// The namespace.
+        nsp: String,
+        /// The CONNECT payload (a JSON object; `{}` when absent).
+        auth: Bytes,
+    },
+    /// An event from a client.
+    Event {
+        /// The sender.
+        socket: SocketId,
+        /// Event name.
+        event: String,
+        /// Arguments after the name.
+        args: Args,
+        /// Ack id, when the client waits for an answer
+        /// ([`super::SioServer::ack`]).
+        ack: Option<u64>,
+    },
+    /// A client answered an event the server sent with an ack.
+    Ack {
+        /// The socket that answered.
+        socket: SocketId,
+        /// The ack id [`super::SioServer::emit_with_ack`] returned.
+        ack: u64,
+        /// The answer.
+        args: Args,
+    },
+    /// A client did not answer in time (the ack is forgotten).
+    AckTimeout {
+        /// The socket.
+        socket: SocketId,
+        /// The ack id.
+        ack: u64,
+    },
+    /// A broadcast with acks is complete: every recipient answered, or the
+    /// deadline passed (`timed_out`), with the answers received so far.
+    BroadcastAck {
+        /// The broadcast.
+        id: BroadcastAckId,
+        /// Answers, by socket.
+        replies: Vec<(SocketId, Args)>,
+        /// The deadline passed before every recipient answered.
+        timed_out: bool,
+    },
+    /// A socket left its namespace.
+    Disconnect {
+        /// The socket (unknown from now on).
+        socket: SocketId,
+        /// The namespace.
+        nsp: String,
+        /// Why.
+        reason: DisconnectReason,
+    },
+}

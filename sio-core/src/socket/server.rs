@@ -1,0 +1,704 @@
+//! [`SioServer`]: the Socket.IO v5 server state machine, on top of the
+//! [`Engine`]. It consumes the engine's events, decodes Socket.IO packets,
+//! and keeps namespaces, sockets, rooms and acks. Broadcasting and acks live
+//! in `broadcast.rs` and `acks.rs`.
+
+use super::config::ServerConfig;
+use super::decoder::{Decoder, DecoderLimits};
+use super::event::{Args, DisconnectReason, SocketEvent, SocketId};
+use super::namespace::{DynamicNamespace, Namespace, NamespaceMatcher};
+use super::packet::{Packet, PacketType};
+use crate::engine::{CloseReason, Engine, EngineEvent, Input, Message, Output as EngineOutput};
+use crate::sid::{IdGenerator, Sid};
+use bytes::Bytes;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::time::{Duration, Instant};
+use thiserror::Error;
+
+/// What the adapter gets from [`SioServer::poll_output`].
+#[derive(Debug)]
+#[must_use]
+#[non_exhaustive]
+pub enum Output {
+    /// Transport work: HTTP responses, frames, closes (never `Event`).
+    Io(EngineOutput),
+    /// Something for the application.
+    Event(SocketEvent),
+}
+
+/// A mistake by the caller (peer faults never return `Err`).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum SioError {
+    /// No connected socket (or pending connect) has this id.
+    #[error("unknown socket {0}")]
+    UnknownSocket(SocketId),
+    /// The socket has too many acks outstanding.
+    #[error("too many pending acks on socket {0}")]
+    TooManyPendingAcks(SocketId),
+    /// No such namespace.
+    #[error("unknown namespace {0}")]
+    UnknownNamespace(String),
+    /// Event names the protocol reserves cannot be emitted.
+    #[error("reserved event name {0}")]
+    ReservedEvent(String),
+}
+
+/// One Engine.IO session, as the Socket.IO layer sees it.
+pub(crate) struct Client {
+    pub decoder: Decoder,
+    /// Namespace → socket, for this connection.
+    pub sockets: Vec<(String, SocketId)>,
+    /// Sockets waiting for the application's connect decision.
+    pub pending: Vec<SocketId>,
+    /// Some namespace was joined (the connect timeout no longer applies).
+    pub connected_once: bool,
+}
+
+/// A socket waiting for middleware.
+pub(crate) struct PendingConnect {
+    pub engine: Sid,
+    pub nsp: String,
+    pub auth: Bytes,
+}
+
+/// A connected socket.
+pub(crate) struct SocketState {
+    pub nsp: String,
+    pub engine: Sid,
+    /// Rooms joined (including its own id), for clean-up.
+    pub rooms: Vec<String>,
+    /// The CONNECT payload.
+    pub auth: Bytes,
+    /// Outstanding acks: id → what waits for it.
+    pub acks: HashMap<u64, super::acks::AckOwner>,
+    pub next_ack: u64,
+}
+
+/// Timers, checked lazily against the state when due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Timer {
+    Connect(Sid),
+    Ack(SocketId, u64),
+    BroadcastAck(u64),
+}
+
+/// The Socket.IO v5 server: a pure state machine wrapping an [`Engine`].
+///
+/// Feed it the same inputs as the engine ([`SioServer::handle`],
+/// [`SioServer::handle_timeout`]), drain [`SioServer::poll_output`] after
+/// every call, and act through its methods (emit, join, ack, ...).
+pub struct SioServer {
+    pub(crate) engine: Engine,
+    pub(crate) config: ServerConfig,
+    pub(crate) ids: IdGenerator,
+    pub(crate) namespaces: HashMap<String, Namespace>,
+    pub(crate) dynamic: Vec<DynamicNamespace>,
+    pub(crate) clients: HashMap<Sid, Client>,
+    pub(crate) sockets: HashMap<SocketId, SocketState>,
+    pub(crate) pending: HashMap<SocketId, PendingConnect>,
+    pub(crate) timers: BinaryHeap<Reverse<(Instant, Timer)>>,
+    pub(crate) events: VecDeque<SocketEvent>,
+    pub(crate) broadcast_acks: HashMap<u64, super::acks::BroadcastAcks>,
+    pub(crate) next_broadcast: u64,
+    pub(crate) now: Instant,
+}
+
+impl std::fmt::Debug for SioServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SioServer")
+            .field("engine", &self.engine)
+            .field("namespaces", &self.namespaces.len())
+            .field("sockets", &self.sockets.len())
+            .finish()
+    }
+}
+
+impl SioServer {
+    /// A server with `config`; `seed` (OS entropy in production) seeds the
+    /// ids of sessions and sockets. Namespace `/` exists from the start.
+    pub fn new(config: ServerConfig, seed: [u8; 32]) -> SioServer {
+        let mut ids = IdGenerator::new(seed);
+        let engine_seed = ids.seed();
+        let mut config = config;
+        let engine_config = std::mem::take(&mut config.engine);
+        let mut server = SioServer {
+            engine: Engine::new(engine_config, engine_seed),
+            config,
+            ids,
+            namespaces: HashMap::new(),
+            dynamic: Vec::new(),
+            clients: HashMap::new(),
+            sockets: HashMap::new(),
+            pending: HashMap::new(),
+            timers: BinaryHeap::new(),
+            events: VecDeque::new(),
+            broadcast_acks: HashMap::new(),
+            next_broadcast: 0,
+            now: Instant::now(),
+        };
+        server.add_namespace("/");
+        server
+    }
+
+    /// The Engine.IO layer (read-only).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The options (the engine's are in [`Engine::config`]).
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// Declares a namespace (idempotent).
+    pub fn add_namespace(&mut self, name: &str) {
+        self.namespaces.entry(name.to_owned()).or_default();
+    }
+
+    /// Declares a dynamic namespace: any name `matcher` accepts is created
+    /// on its first CONNECT. Returns its index (see [`SioServer::namespace_parent`]).
+    pub fn add_dynamic_namespace(&mut self, matcher: NamespaceMatcher) -> usize {
+        self.dynamic.push(DynamicNamespace {
+            matcher,
+            middleware: false,
+        });
+        self.dynamic.len() - 1
+    }
+
+    /// Makes connects to `nsp` wait for the application's decision
+    /// ([`SocketEvent::ConnectRequest`]).
+    pub fn set_connect_middleware(&mut self, nsp: &str, on: bool) {
+        self.add_namespace(nsp);
+        if let Some(n) = self.namespaces.get_mut(nsp) {
+            n.middleware = on;
+        }
+    }
+
+    /// Same as [`SioServer::set_connect_middleware`] for a dynamic namespace.
+    pub fn set_dynamic_middleware(&mut self, index: usize, on: bool) {
+        if let Some(d) = self.dynamic.get_mut(index) {
+            d.middleware = on;
+        }
+    }
+
+    /// The dynamic namespace that created `nsp`, if any.
+    pub fn namespace_parent(&self, nsp: &str) -> Option<usize> {
+        self.namespaces.get(nsp).and_then(|n| n.parent)
+    }
+
+    fn tick(&mut self, now: Instant) -> Instant {
+        if now > self.now {
+            self.now = now;
+        }
+        self.now
+    }
+
+    /// Processes one transport input.
+    pub fn handle(&mut self, now: Instant, input: Input) {
+        let now = self.tick(now);
+        self.engine.handle(now, input);
+    }
+
+    /// Runs the timers due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let now = self.tick(now);
+        self.engine.handle_timeout(now);
+        while let Some(Reverse((at, timer))) = self.timers.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            match timer {
+                Timer::Connect(sid) => {
+                    let idle = self.clients.get(&sid).is_some_and(|c| !c.connected_once);
+                    if idle {
+                        let _ = self.engine.close(sid);
+                    }
+                }
+                Timer::Ack(socket, id) => self.ack_timeout(socket, id, at),
+                Timer::BroadcastAck(id) => self.broadcast_ack_timeout(id),
+            }
+        }
+    }
+
+    /// The next deadline, if any.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let own = self.timers.peek().map(|Reverse((at, _))| *at);
+        match (own, self.engine.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The next output. Drain until `None` after every call.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        loop {
+            if let Some(ev) = self.events.pop_front() {
+                return Some(Output::Event(ev));
+            }
+            match self.engine.poll_output()? {
+                EngineOutput::Event(ev) => self.on_engine_event(ev),
+                io => return Some(Output::Io(io)),
+            }
+        }
+    }
+
+    /// Closes every session (reason "server shutting down").
+    pub fn shutdown(&mut self) {
+        self.engine.shutdown();
+    }
+
+    fn on_engine_event(&mut self, ev: EngineEvent) {
+        match ev {
+            EngineEvent::Open { sid, .. } => {
+                self.clients.insert(
+                    sid,
+                    Client {
+                        decoder: Decoder::new(DecoderLimits {
+                            max_attachments: self.config.max_attachments,
+                            max_attachment_bytes: self.config.max_attachment_bytes,
+                        }),
+                        sockets: Vec::new(),
+                        pending: Vec::new(),
+                        connected_once: false,
+                    },
+                );
+                let at = self.now + self.config.connect_timeout;
+                self.timers.push(Reverse((at, Timer::Connect(sid))));
+            }
+            EngineEvent::Message { sid, msg } => self.on_message(sid, msg),
+            EngineEvent::Close { sid, reason } => self.on_engine_close(sid, reason),
+            _ => {}
+        }
+    }
+
+    fn on_message(&mut self, sid: Sid, msg: Message) {
+        let Some(client) = self.clients.get_mut(&sid) else {
+            return;
+        };
+        let decoded = match msg {
+            Message::Text(text) => client.decoder.decode_text(text),
+            Message::Binary(data) => client.decoder.decode_binary(data),
+        };
+        match decoded {
+            Ok(Some(packet)) => self.on_packet(sid, packet),
+            Ok(None) => {} // a binary packet waits for its attachments
+            Err(_) => self.close_engine(sid, CloseReason::ParseError),
+        }
+    }
+
+    /// Closes an Engine.IO session; its sockets leave with the mapped reason.
+    pub(crate) fn close_engine(&mut self, sid: Sid, reason: CloseReason) {
+        self.engine.close_with(sid, reason);
+    }
+
+    fn on_engine_close(&mut self, sid: Sid, reason: CloseReason) {
+        let Some(client) = self.clients.remove(&sid) else {
+            return;
+        };
+        for socket in client.pending {
+            self.pending.remove(&socket);
+        }
+        let reason = DisconnectReason::from_engine(reason);
+        for (_, socket) in client.sockets {
+            self.remove_socket(socket, reason);
+        }
+    }
+
+    fn on_packet(&mut self, sid: Sid, packet: Packet) {
+        let client = self.clients.get(&sid).expect("caller checked");
+        let socket = client
+            .sockets
+            .iter()
+            .find(|(n, _)| *n == packet.nsp)
+            .map(|(_, s)| *s);
+        match (packet.kind, socket) {
+            (PacketType::Connect, None) => self.on_connect(sid, packet),
+            (PacketType::Connect, Some(_)) => {} // already connected: ignore
+            (PacketType::Disconnect, Some(socket)) => {
+                self.remove_socket(socket, DisconnectReason::ClientNamespaceDisconnect)
+            }
+            (PacketType::Event | PacketType::BinaryEvent, Some(socket)) => {
+                let Some(data) = packet.data else { return };
+                match super::args::event_name(&data) {
+                    Some((event, json)) => self.events.push_back(SocketEvent::Event {
+                        socket,
+                        event: event.into_owned(),
+                        args: Args {
+                            json,
+                            attachments: packet.attachments,
+                        },
+                        ack: packet.id,
+                    }),
+                    None => self.close_engine(sid, CloseReason::ParseError),
+                }
+            }
+            (PacketType::Ack | PacketType::BinaryAck, Some(socket)) => {
+                let args = Args {
+                    json: packet.data.unwrap_or_else(|| Bytes::from_static(b"[]")),
+                    attachments: packet.attachments,
+                };
+                if let Some(id) = packet.id {
+                    self.on_ack(socket, id, args);
+                }
+            }
+            // A packet for a namespace this client has not joined, or one a
+            // client never sends (CONNECT_ERROR): the reference closes.
+            _ => self.close_engine(sid, CloseReason::ParseError),
+        }
+    }
+
+    fn on_connect(&mut self, sid: Sid, packet: Packet) {
+        let nsp = packet.nsp;
+        let auth = packet.data.unwrap_or_else(|| Bytes::from_static(b"{}"));
+        if !self.namespaces.contains_key(&nsp) {
+            let parent = self.dynamic.iter().position(|d| (d.matcher)(&nsp));
+            match parent {
+                Some(i) => {
+                    let middleware = self.dynamic[i].middleware;
+                    self.namespaces.insert(
+                        nsp.clone(),
+                        Namespace {
+                            middleware,
+                            parent: Some(i),
+                            ..Namespace::default()
+                        },
+                    );
+                }
+                None => {
+                    let err = Packet {
+                        kind: PacketType::ConnectError,
+                        nsp,
+                        id: None,
+                        data: Some(Bytes::from_static(br#"{"message":"Invalid namespace"}"#)),
+                        attachments: Vec::new(),
+                    };
+                    return self.send_packet(sid, &err);
+                }
+            }
+        }
+        let socket = self.ids.sid();
+        let middleware = self.namespaces[&nsp].middleware;
+        if middleware {
+            if let Some(c) = self.clients.get_mut(&sid) {
+                c.pending.push(socket);
+            }
+            self.pending.insert(
+                socket,
+                PendingConnect {
+                    engine: sid,
+                    nsp: nsp.clone(),
+                    auth: auth.clone(),
+                },
+            );
+            self.events
+                .push_back(SocketEvent::ConnectRequest { socket, nsp, auth });
+        } else {
+            self.connect_socket(sid, socket, nsp, auth);
+        }
+    }
+
+    /// Completes a connect: the socket exists, joins its own room, and the
+    /// client gets `0<nsp>,{"sid":..}`.
+    fn connect_socket(&mut self, sid: Sid, socket: SocketId, nsp: String, auth: Bytes) {
+        let Some(client) = self.clients.get_mut(&sid) else {
+            return;
+        };
+        client.connected_once = true;
+        client.sockets.push((nsp.clone(), socket));
+        let ns = self.namespaces.entry(nsp.clone()).or_default();
+        ns.sockets.insert(socket);
+        ns.join(socket, socket.as_str());
+        self.sockets.insert(
+            socket,
+            SocketState {
+                nsp: nsp.clone(),
+                engine: sid,
+                rooms: vec![socket.as_str().to_owned()],
+                auth: auth.clone(),
+                acks: HashMap::new(),
+                next_ack: 0,
+            },
+        );
+        let reply = Packet {
+            kind: PacketType::Connect,
+            nsp: nsp.clone(),
+            id: None,
+            data: Some(Bytes::from(format!(r#"{{"sid":"{socket}"}}"#))),
+            attachments: Vec::new(),
+        };
+        self.send_packet(sid, &reply);
+        self.events
+            .push_back(SocketEvent::Connect { socket, nsp, auth });
+    }
+
+    /// Accepts a connect that waited for middleware.
+    pub fn accept(&mut self, socket: SocketId) -> Result<(), SioError> {
+        let p = self
+            .pending
+            .remove(&socket)
+            .ok_or(SioError::UnknownSocket(socket))?;
+        match self.clients.get_mut(&p.engine) {
+            Some(c) => c.pending.retain(|s| *s != socket),
+            None => return Err(SioError::UnknownSocket(socket)),
+        }
+        self.connect_socket(p.engine, socket, p.nsp, p.auth);
+        Ok(())
+    }
+
+    /// Refuses a connect that waited for middleware: the client gets
+    /// CONNECT_ERROR with `{"message": message, "data": data}`.
+    pub fn refuse(
+        &mut self,
+        socket: SocketId,
+        message: &str,
+        data: Option<serde_json::Value>,
+    ) -> Result<(), SioError> {
+        let p = self
+            .pending
+            .remove(&socket)
+            .ok_or(SioError::UnknownSocket(socket))?;
+        if let Some(c) = self.clients.get_mut(&p.engine) {
+            c.pending.retain(|s| *s != socket);
+        }
+        let mut body = serde_json::json!({ "message": message });
+        if let Some(d) = data {
+            body["data"] = d;
+        }
+        let err = Packet {
+            kind: PacketType::ConnectError,
+            nsp: p.nsp,
+            id: None,
+            data: Some(Bytes::from(body.to_string())),
+            attachments: Vec::new(),
+        };
+        self.send_packet(p.engine, &err);
+        Ok(())
+    }
+
+    /// Removes a socket everywhere and emits `Disconnect`.
+    pub(crate) fn remove_socket(&mut self, socket: SocketId, reason: DisconnectReason) {
+        let Some(state) = self.sockets.remove(&socket) else {
+            return;
+        };
+        if let Some(ns) = self.namespaces.get_mut(&state.nsp) {
+            ns.sockets.remove(&socket);
+            for room in &state.rooms {
+                ns.leave(socket, room);
+            }
+        }
+        if let Some(c) = self.clients.get_mut(&state.engine) {
+            c.sockets.retain(|(_, s)| *s != socket);
+        }
+        self.events.push_back(SocketEvent::Disconnect {
+            socket,
+            nsp: state.nsp,
+            reason,
+        });
+    }
+
+    /// Encodes `packet` and sends it (text, then attachments) on session `sid`.
+    pub(crate) fn send_packet(&mut self, sid: Sid, packet: &Packet) {
+        let mut text = Vec::new();
+        super::packet::encode_into(packet, &mut text);
+        let _ = self.engine.send(sid, Message::Text(Bytes::from(text)));
+        for a in &packet.attachments {
+            let _ = self.engine.send(sid, Message::Binary(a.clone()));
+        }
+    }
+
+    /// Closes the Engine.IO session `sid` from the server side: its sockets
+    /// leave with "forced server close".
+    pub fn close_session(&mut self, sid: Sid) {
+        let _ = self.engine.close(sid);
+    }
+
+    /// The handshake request (headers, query) under a connected or pending socket.
+    pub fn handshake_of(&self, socket: SocketId) -> Option<&crate::http::HttpRequest> {
+        let sid = match self.sockets.get(&socket) {
+            Some(s) => s.engine,
+            None => self.pending.get(&socket)?.engine,
+        };
+        self.engine.session(sid).map(|s| s.handshake)
+    }
+
+    /// The socket's namespace, Engine.IO session and CONNECT payload.
+    pub fn socket_info(&self, socket: SocketId) -> Option<(&str, Sid, &Bytes)> {
+        self.sockets
+            .get(&socket)
+            .map(|s| (s.nsp.as_str(), s.engine, &s.auth))
+    }
+
+    /// True while `socket` is connected.
+    pub fn is_connected(&self, socket: SocketId) -> bool {
+        self.sockets.contains_key(&socket)
+    }
+
+    /// Number of connected sockets in all namespaces.
+    pub fn socket_count(&self) -> usize {
+        self.sockets.len()
+    }
+
+    /// The sockets of `nsp`, sorted.
+    pub fn sockets_of(&self, nsp: &str) -> Vec<SocketId> {
+        let mut v: Vec<SocketId> = self
+            .namespaces
+            .get(nsp)
+            .map(|n| n.sockets.iter().copied().collect())
+            .unwrap_or_default();
+        v.sort_unstable();
+        v
+    }
+
+    /// Sends EVENT `event` with `args` to one socket.
+    pub fn emit(&mut self, socket: SocketId, event: &str, args: &Args) -> Result<(), SioError> {
+        check_event_name(event)?;
+        let state = self
+            .sockets
+            .get(&socket)
+            .ok_or(SioError::UnknownSocket(socket))?;
+        let packet = event_packet(&state.nsp, event, args, None);
+        let sid = state.engine;
+        self.send_packet(sid, &packet);
+        Ok(())
+    }
+
+    /// Answers a client's event that carried ack id `id`.
+    pub fn ack(&mut self, socket: SocketId, id: u64, args: &Args) -> Result<(), SioError> {
+        let state = self
+            .sockets
+            .get(&socket)
+            .ok_or(SioError::UnknownSocket(socket))?;
+        let packet = Packet {
+            kind: if args.is_binary() {
+                PacketType::BinaryAck
+            } else {
+                PacketType::Ack
+            },
+            nsp: state.nsp.clone(),
+            id: Some(id),
+            data: Some(args.json.clone()),
+            attachments: args.attachments.clone(),
+        };
+        let sid = state.engine;
+        self.send_packet(sid, &packet);
+        Ok(())
+    }
+
+    /// Makes `socket` join `room` (no-op if already in it).
+    pub fn join(&mut self, socket: SocketId, room: &str) -> Result<(), SioError> {
+        let state = self
+            .sockets
+            .get_mut(&socket)
+            .ok_or(SioError::UnknownSocket(socket))?;
+        let ns = self
+            .namespaces
+            .get_mut(&state.nsp)
+            .expect("socket's namespace exists");
+        if ns.join(socket, room) {
+            state.rooms.push(room.to_owned());
+        }
+        Ok(())
+    }
+
+    /// Makes `socket` leave `room`.
+    pub fn leave(&mut self, socket: SocketId, room: &str) -> Result<(), SioError> {
+        let state = self
+            .sockets
+            .get_mut(&socket)
+            .ok_or(SioError::UnknownSocket(socket))?;
+        let ns = self
+            .namespaces
+            .get_mut(&state.nsp)
+            .expect("socket's namespace exists");
+        ns.leave(socket, room);
+        state.rooms.retain(|r| r != room);
+        Ok(())
+    }
+
+    /// The rooms `socket` is in (its own id first).
+    pub fn rooms(&self, socket: SocketId) -> Result<&[String], SioError> {
+        self.sockets
+            .get(&socket)
+            .map(|s| s.rooms.as_slice())
+            .ok_or(SioError::UnknownSocket(socket))
+    }
+
+    /// Disconnects `socket` from its namespace (it gets DISCONNECT). With
+    /// `close`, the whole Engine.IO connection closes too.
+    pub fn disconnect(&mut self, socket: SocketId, close: bool) -> Result<(), SioError> {
+        let state = self
+            .sockets
+            .get(&socket)
+            .ok_or(SioError::UnknownSocket(socket))?;
+        let sid = state.engine;
+        if close {
+            let sockets: Vec<SocketId> = self
+                .clients
+                .get(&sid)
+                .map(|c| c.sockets.iter().map(|(_, s)| *s).collect())
+                .unwrap_or_default();
+            for s in sockets {
+                self.disconnect_one(s);
+            }
+            let _ = self.engine.close(sid);
+        } else {
+            self.disconnect_one(socket);
+        }
+        Ok(())
+    }
+
+    fn disconnect_one(&mut self, socket: SocketId) {
+        let Some(state) = self.sockets.get(&socket) else {
+            return;
+        };
+        let packet = Packet {
+            kind: PacketType::Disconnect,
+            nsp: state.nsp.clone(),
+            id: None,
+            data: None,
+            attachments: Vec::new(),
+        };
+        let sid = state.engine;
+        self.send_packet(sid, &packet);
+        self.remove_socket(socket, DisconnectReason::ServerNamespaceDisconnect);
+    }
+
+    /// How long from now an ack waits, as a deadline.
+    pub(crate) fn deadline(&self, timeout: Duration) -> Instant {
+        self.now + timeout
+    }
+}
+
+/// Refuses the names the protocol reserves for itself.
+pub(crate) fn check_event_name(event: &str) -> Result<(), SioError> {
+    const RESERVED: &[&str] = &[
+        "connect",
+        "connect_error",
+        "disconnect",
+        "disconnecting",
+        "newListener",
+        "removeListener",
+    ];
+    if RESERVED.contains(&event) {
+        return Err(SioError::ReservedEvent(event.to_owned()));
+    }
+    Ok(())
+}
+
+/// An EVENT (or BINARY_EVENT) packet for `event` with `args`.
+pub(crate) fn event_packet(nsp: &str, event: &str, args: &Args, id: Option<u64>) -> Packet {
+    Packet {
+        kind: if args.is_binary() {
+            PacketType::BinaryEvent
+        } else {
+            PacketType::Event
+        },
+        nsp: nsp.to_owned(),
+        id,
+        data: Some(super::args::event_payload(event, &args.json)),
+        attachments: args.attachments.clone(),
+    }
+}

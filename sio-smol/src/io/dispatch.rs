@@ -1,0 +1,303 @@
+//! The Socket.IO server's shared state on the adapter side: handlers by
+//! namespace and socket, awaited acks, and the dispatch of core events to
+//! them.
+
+use super::AckError;
+use super::msg::Msg;
+use super::namespace::{ConnectRequest, Middleware, NsKey};
+use super::oneshot;
+use super::operator::BroadcastReplies;
+use super::socket::Socket;
+use crate::driver::Driver;
+use crate::mux::{Endpoint, ResponseFuture};
+use crate::net::Body;
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use sio_core::socket::{Args, BroadcastAckId, DisconnectReason, SioServer, SocketEvent, SocketId};
+use smol::LocalExecutor;
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+type ConnectionHandler = Rc<dyn Fn(Socket)>;
+pub(crate) type EventHandler = Rc<dyn Fn(&Socket, Msg)>;
+type AnyHandler = Rc<dyn Fn(&Socket, &Msg)>;
+type OutgoingHandler = Rc<dyn Fn(&Socket, &str, &Args)>;
+type PacketMiddleware = Rc<dyn Fn(&Socket, &Msg) -> Result<(), String>>;
+type ErrorHandler = Rc<dyn Fn(&Socket, &str)>;
+type DisconnectHandler = Rc<dyn Fn(&Socket, DisconnectReason)>;
+type AckWaiter = oneshot::Sender<Result<Args, AckError>>;
+
+/// Handlers of one namespace (or of a dynamic namespace pattern).
+#[derive(Default)]
+pub(crate) struct NsHandlers {
+    pub on_connection: RefCell<Option<ConnectionHandler>>,
+    pub middleware: RefCell<Vec<Middleware>>,
+}
+
+/// Handlers and data of one socket.
+pub(crate) struct SocketHandlers {
+    pub nsp: String,
+    pub auth: Bytes,
+    pub events: RefCell<HashMap<String, EventHandler>>,
+    pub any: RefCell<Option<AnyHandler>>,
+    pub any_outgoing: RefCell<Option<OutgoingHandler>>,
+    pub packet_middleware: RefCell<Vec<PacketMiddleware>>,
+    pub on_error: RefCell<Option<ErrorHandler>>,
+    pub on_disconnect: RefCell<Option<DisconnectHandler>>,
+    pub data: RefCell<Option<Box<dyn Any>>>,
+}
+
+/// Everything the handles share.
+pub(crate) struct Shared {
+    pub driver: Rc<Driver<SioServer>>,
+    namespaces: RefCell<HashMap<String, Rc<NsHandlers>>>,
+    dynamic: RefCell<HashMap<usize, Rc<NsHandlers>>>,
+    sockets: RefCell<HashMap<SocketId, Rc<SocketHandlers>>>,
+    acks: RefCell<HashMap<(SocketId, u64), AckWaiter>>,
+    broadcasts: RefCell<HashMap<BroadcastAckId, oneshot::Sender<BroadcastReplies>>>,
+    /// The browser client bundle served at `<path>socket.io.js`, if set.
+    pub client_bundle: RefCell<Option<PathBuf>>,
+}
+
+impl Shared {
+    pub(crate) fn new(driver: Rc<Driver<SioServer>>) -> Rc<Shared> {
+        let shared = Rc::new(Shared {
+            driver: driver.clone(),
+            namespaces: RefCell::default(),
+            dynamic: RefCell::default(),
+            sockets: RefCell::default(),
+            acks: RefCell::default(),
+            broadcasts: RefCell::default(),
+            client_bundle: RefCell::default(),
+        });
+        // The driver outlives no handle: a weak link avoids a cycle.
+        let weak = Rc::downgrade(&shared);
+        driver.set_event_handler(Box::new(move |_, ev| {
+            if let Some(shared) = weak.upgrade() {
+                shared.dispatch(ev);
+            }
+        }));
+        shared
+    }
+
+    pub(crate) fn ns_handlers(&self, key: &NsKey) -> Rc<NsHandlers> {
+        match key {
+            NsKey::Static(name) => self
+                .namespaces
+                .borrow_mut()
+                .entry(name.clone())
+                .or_default()
+                .clone(),
+            NsKey::Dynamic(i) => self.dynamic.borrow_mut().entry(*i).or_default().clone(),
+        }
+    }
+
+    /// The handlers for namespace `nsp` (a dynamic child uses its parent's).
+    fn handlers_for(&self, nsp: &str) -> Rc<NsHandlers> {
+        let parent = self.driver.engine().namespace_parent(nsp);
+        match parent {
+            Some(i) => self.ns_handlers(&NsKey::Dynamic(i)),
+            None => self.ns_handlers(&NsKey::Static(nsp.to_owned())),
+        }
+    }
+
+    pub(crate) fn socket(self: &Rc<Self>, id: SocketId) -> Option<Socket> {
+        let handlers = self.sockets.borrow().get(&id).cloned()?;
+        Some(Socket {
+            shared: self.clone(),
+            id,
+            handlers,
+        })
+    }
+
+    pub(crate) fn wait_ack(
+        &self,
+        socket: SocketId,
+        ack: u64,
+    ) -> oneshot::Receiver<Result<Args, AckError>> {
+        let (tx, rx) = oneshot::channel();
+        self.acks.borrow_mut().insert((socket, ack), tx);
+        rx
+    }
+
+    pub(crate) fn wait_broadcast(&self, id: BroadcastAckId) -> oneshot::Receiver<BroadcastReplies> {
+        let (tx, rx) = oneshot::channel();
+        self.broadcasts.borrow_mut().insert(id, tx);
+        rx
+    }
+
+    fn dispatch(self: Rc<Self>, ev: SocketEvent) {
+        match ev {
+            SocketEvent::ConnectRequest { socket, nsp, auth } => {
+                self.run_middleware(socket, nsp, auth)
+            }
+            SocketEvent::Connect { socket, nsp, auth } => {
+                let handlers = Rc::new(SocketHandlers {
+                    nsp: nsp.clone(),
+                    auth,
+                    events: RefCell::default(),
+                    any: RefCell::default(),
+                    any_outgoing: RefCell::default(),
+                    packet_middleware: RefCell::default(),
+                    on_error: RefCell::default(),
+                    on_disconnect: RefCell::default(),
+                    data: RefCell::default(),
+                });
+                self.sockets.borrow_mut().insert(socket, handlers.clone());
+                let f = self.handlers_for(&nsp).on_connection.borrow().clone();
+                if let Some(f) = f {
+                    f(Socket {
+                        shared: self.clone(),
+                        id: socket,
+                        handlers,
+                    });
+                }
+            }
+            SocketEvent::Event {
+                socket,
+                event,
+                args,
+                ack,
+            } => {
+                let Some(s) = self.socket(socket) else { return };
+                let msg = Msg::new(s.clone(), event, args, ack);
+                for mw in s.handlers.packet_middleware.borrow().clone() {
+                    if let Err(e) = mw(&s, &msg) {
+                        let f = s.handlers.on_error.borrow().clone();
+                        if let Some(f) = f {
+                            f(&s, &e);
+                        }
+                        return;
+                    }
+                }
+                let any = s.handlers.any.borrow().clone();
+                if let Some(f) = any {
+                    f(&s, &msg);
+                }
+                let h = s.handlers.events.borrow().get(msg.event()).cloned();
+                if let Some(h) = h {
+                    h(&s, msg);
+                }
+            }
+            SocketEvent::Ack { socket, ack, args } => {
+                if let Some(tx) = self.acks.borrow_mut().remove(&(socket, ack)) {
+                    tx.send(Ok(args));
+                }
+            }
+            SocketEvent::AckTimeout { socket, ack } => {
+                if let Some(tx) = self.acks.borrow_mut().remove(&(socket, ack)) {
+                    tx.send(Err(AckError::Timeout));
+                }
+            }
+            SocketEvent::BroadcastAck {
+                id,
+                replies,
+                timed_out,
+            } => {
+                if let Some(tx) = self.broadcasts.borrow_mut().remove(&id) {
+                    tx.send(BroadcastReplies { replies, timed_out });
+                }
+            }
+            SocketEvent::Disconnect { socket, reason, .. } => {
+                let Some(s) = self.socket(socket) else { return };
+                self.sockets.borrow_mut().remove(&socket);
+                let waiting: Vec<AckWaiter> = {
+                    let mut acks = self.acks.borrow_mut();
+                    let keys: Vec<_> = acks.keys().filter(|(s, _)| *s == socket).copied().collect();
+                    keys.into_iter().filter_map(|k| acks.remove(&k)).collect()
+                };
+                for tx in waiting {
+                    tx.send(Err(AckError::Disconnected));
+                }
+                let f = s.handlers.on_disconnect.borrow().clone();
+                if let Some(f) = f {
+                    f(&s, reason);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs the namespace's connect middleware in order, then accepts or
+    /// refuses the pending socket.
+    fn run_middleware(self: Rc<Self>, socket: SocketId, nsp: String, auth: Bytes) {
+        let chain = self.handlers_for(&nsp).middleware.borrow().clone();
+        let headers = self
+            .driver
+            .engine()
+            .handshake_of(socket)
+            .map(|h| h.headers.clone())
+            .unwrap_or_default();
+        let req = ConnectRequest { nsp, auth, headers };
+        let shared = self.clone();
+        self.driver.spawn(async move {
+            let mut verdict = Ok(());
+            for mw in chain {
+                verdict = mw(req.clone()).await;
+                if verdict.is_err() {
+                    break;
+                }
+            }
+            shared.driver.with_engine(|c| {
+                let _ = match verdict {
+                    Ok(()) => c.accept(socket),
+                    Err(e) => c.refuse(socket, &e.message, e.data),
+                };
+            });
+        });
+    }
+
+    fn bundle_path(&self) -> String {
+        format!(
+            "{}socket.io.js",
+            self.driver.engine().engine().config().path
+        )
+    }
+}
+
+impl Endpoint for Shared {
+    fn matches(&self, path: &str) -> bool {
+        self.driver.engine().engine().matches_path(path)
+    }
+
+    fn serve(self: Rc<Self>, req: Request<Incoming>) -> ResponseFuture {
+        let bundle = self.client_bundle.borrow().clone();
+        if let Some(file) = bundle {
+            let p = req.uri().path();
+            if p == self.bundle_path() || p == format!("{}.min", self.bundle_path()) {
+                return Box::pin(async move { serve_bundle(&file) });
+            }
+        }
+        Box::pin(crate::endpoint::serve(self.driver.clone(), req))
+    }
+
+    fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>) {
+        Driver::start(&self.driver, ex);
+    }
+
+    fn shutdown(self: Rc<Self>) {
+        self.driver.with_engine(|c| c.shutdown());
+    }
+}
+
+fn serve_bundle(file: &std::path::Path) -> Response<Body> {
+    match std::fs::read(file) {
+        Ok(data) => {
+            let mut res = Response::new(Body::from(data));
+            res.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("application/javascript; charset=utf-8"),
+            );
+            res
+        }
+        Err(_) => {
+            let mut res = Response::new(Body::from("client bundle missing"));
+            *res.status_mut() = hyper::StatusCode::NOT_FOUND;
+            res
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Broadcast operators: `io.to("room").except("other").emit(..)`, as in Node.
+
+use super::binary::{ArgsError, args_from_value};
+use super::dispatch::Shared;
+use super::socket::Socket;
+use super::{AckError, DEFAULT_ACK_TIMEOUT};
+use serde::Serialize;
+use sio_core::socket::{Args, BroadcastOp, SocketId};
+use std::rc::Rc;
+use std::time::Duration;
+
+/// Who a broadcast goes to, built step by step.
+#[derive(Clone)]
+pub struct Operator {
+    shared: Rc<Shared>,
+    nsp: String,
+    op: BroadcastOp,
+    timeout: Option<Duration>,
+}
+
+/// The answers to a broadcast with acks.
+#[derive(Debug, Clone)]
+pub struct BroadcastReplies {
+    /// Answers by socket (each the ack's raw arguments).
+    pub replies: Vec<(SocketId, Args)>,
+    /// The deadline passed before every recipient answered.
+    pub timed_out: bool,
+}
+
+impl Operator {
+    pub(crate) fn new(shared: Rc<Shared>, nsp: String) -> Operator {
+        Operator {
+            shared,
+            nsp,
+            op: BroadcastOp::all(),
+            timeout: None,
+        }
+    }
+
+    /// Only to members of `room` (several `to` add up).
+    pub fn to(mut self, room: impl Into<String>) -> Operator {
+        self.op.rooms.push(room.into());
+        self
+    }
+
+    /// Same as [`Operator::to`].
+    pub fn in_room(self, room: impl Into<String>) -> Operator {
+        self.to(room)
+    }
+
+    /// Not to members of `room`.
+    pub fn except(mut self, room: impl Into<String>) -> Operator {
+        self.op.except.push(room.into());
+        self
+    }
+
+    pub(crate) fn except_socket(mut self, id: SocketId) -> Operator {
+        self.op.except_socket = Some(id);
+        self
+    }
+
+    /// Skip recipients that cannot take the packet right now.
+    pub fn volatile(mut self) -> Operator {
+        self.op.volatile = true;
+        self
+    }
+
+    /// This server only (there is no cluster adapter yet: a no-op).
+    pub fn local(self) -> Operator {
+        self
+    }
+
+    /// For [`Operator::emit_with_ack`]: how long to collect answers.
+    pub fn timeout(mut self, timeout: Duration) -> Operator {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Emits `event` with one argument; returns the number of recipients.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<usize, ArgsError> {
+        let args = args_from_value(data)?;
+        Ok(self.emit_raw(event, &args))
+    }
+
+    /// Emits raw arguments; returns the number of recipients.
+    pub fn emit_raw(&self, event: &str, args: &Args) -> usize {
+        let (nsp, op) = (&self.nsp, &self.op);
+        self.shared
+            .driver
+            .with_engine(|c| c.broadcast(nsp, op, event, args))
+            .unwrap_or(0)
+    }
+
+    /// Emits `event` and collects every recipient's ack until the timeout
+    /// (default [`DEFAULT_ACK_TIMEOUT`]).
+    pub async fn emit_with_ack<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<BroadcastReplies, AckError> {
+        let args = args_from_value(data).map_err(|e| AckError::Args(e.to_string()))?;
+        let timeout = self.timeout.unwrap_or(DEFAULT_ACK_TIMEOUT);
+        let (nsp, op) = (&self.nsp, &self.op);
+        let mut rx = None;
+        let id = self.shared.driver.with_engine_then(
+            |c| c.broadcast_with_ack(nsp, op, event, &args, timeout),
+            |r| {
+                if let Ok(id) = r {
+                    rx = Some(self.shared.wait_broadcast(*id));
+                }
+            },
+        );
+        match (id, rx) {
+            (Ok(_), Some(rx)) => rx.await.ok_or(AckError::Disconnected),
+            _ => Err(AckError::Disconnected),
+        }
+    }
+
+    /// The sockets this operator selects.
+    pub fn fetch_sockets(&self) -> Vec<Socket> {
+        let ids = self.shared.driver.engine().select(&self.nsp, &self.op);
+        ids.into_iter()
+            .filter_map(|id| self.shared.socket(id))
+            .collect()
+    }
+
+    /// Makes the selected sockets join `room`.
+    pub fn sockets_join(&self, room: &str) {
+        for s in self.fetch_sockets() {
+            s.join(room);
+        }
+    }
+
+    /// Makes the selected sockets leave `room`.
+    pub fn sockets_leave(&self, room: &str) {
+        for s in self.fetch_sockets() {
+            s.leave(room);
+        }
+    }
+
+    /// Disconnects the selected sockets.
+    pub fn disconnect_sockets(&self) {
+        for s in self.fetch_sockets() {
+            s.disconnect();
+        }
+    }
+}

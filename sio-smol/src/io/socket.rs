@@ -1,0 +1,263 @@
+//! [`Socket`]: one client's connection to one namespace.
+
+use super::binary::{ArgsError, args_from_array, args_from_value, first_arg};
+use super::dispatch::{EventHandler, Shared, SocketHandlers};
+use super::msg::Msg;
+use super::operator::Operator;
+use super::{AckError, DEFAULT_ACK_TIMEOUT};
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sio_core::socket::{Args, DisconnectReason, SioError, SocketId};
+use std::any::Any;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// One client's connection to one namespace.
+#[derive(Clone)]
+pub struct Socket {
+    pub(crate) shared: Rc<Shared>,
+    pub(crate) id: SocketId,
+    pub(crate) handlers: Rc<SocketHandlers>,
+}
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket").field("id", &self.id).finish()
+    }
+}
+
+impl Socket {
+    /// The socket id (also the name of its own room).
+    pub fn id(&self) -> SocketId {
+        self.id
+    }
+
+    /// The namespace it joined.
+    pub fn nsp(&self) -> &str {
+        &self.handlers.nsp
+    }
+
+    /// True while connected.
+    pub fn connected(&self) -> bool {
+        self.shared.driver.engine().is_connected(self.id)
+    }
+
+    /// The CONNECT payload as `T` (`{}` when the client sent none).
+    pub fn auth<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(&self.handlers.auth)
+    }
+
+    /// The CONNECT payload as JSON text.
+    pub fn auth_raw(&self) -> Bytes {
+        self.handlers.auth.clone()
+    }
+
+    /// A header of the Engine.IO handshake (name in lower case).
+    pub fn handshake_header(&self, name: &str) -> Option<String> {
+        let core = self.shared.driver.engine();
+        let (_, sid, _) = core.socket_info(self.id)?;
+        let info = core.engine().session(sid)?;
+        info.handshake.header(name).map(str::to_owned)
+    }
+
+    /// Calls `f` with every `event` from the client (replacing an earlier handler).
+    pub fn on(&self, event: &str, f: impl Fn(&Socket, Msg) + 'static) {
+        let h: EventHandler = Rc::new(f);
+        self.handlers
+            .events
+            .borrow_mut()
+            .insert(event.to_owned(), h);
+    }
+
+    /// Calls `f` with every event from the client, before its own handler.
+    pub fn on_any(&self, f: impl Fn(&Socket, &Msg) + 'static) {
+        *self.handlers.any.borrow_mut() = Some(Rc::new(f));
+    }
+
+    /// Calls `f` with every event this socket emits (not broadcasts).
+    pub fn on_any_outgoing(&self, f: impl Fn(&Socket, &str, &Args) + 'static) {
+        *self.handlers.any_outgoing.borrow_mut() = Some(Rc::new(f));
+    }
+
+    /// Per-packet middleware: runs before the handlers of every event; an
+    /// `Err` drops the event and goes to the [`Socket::on_error`] handler.
+    pub fn use_packet(&self, f: impl Fn(&Socket, &Msg) -> Result<(), String> + 'static) {
+        self.handlers
+            .packet_middleware
+            .borrow_mut()
+            .push(Rc::new(f));
+    }
+
+    /// Calls `f` with errors from per-packet middleware.
+    pub fn on_error(&self, f: impl Fn(&Socket, &str) + 'static) {
+        *self.handlers.on_error.borrow_mut() = Some(Rc::new(f));
+    }
+
+    /// Calls `f` once when the socket disconnects.
+    pub fn on_disconnect(&self, f: impl Fn(&Socket, DisconnectReason) + 'static) {
+        *self.handlers.on_disconnect.borrow_mut() = Some(Rc::new(f));
+    }
+
+    /// Stores per-socket application data (replacing what was there).
+    pub fn set_data<T: 'static>(&self, data: T) {
+        *self.handlers.data.borrow_mut() = Some(Box::new(data));
+    }
+
+    /// Runs `f` on the per-socket data, if there is some of type `T`.
+    pub fn with_data<T: 'static, R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        let mut data = self.handlers.data.borrow_mut();
+        data.as_mut()
+            .and_then(|d| (d.as_mut() as &mut dyn Any).downcast_mut::<T>())
+            .map(f)
+    }
+
+    /// Emits `event` with one argument.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), ArgsError> {
+        let args = args_from_value(data)?;
+        self.emit_raw(event, &args);
+        Ok(())
+    }
+
+    /// Emits `event` with several arguments (a tuple or `Vec`).
+    pub fn emit_args<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), ArgsError> {
+        let args = args_from_array(args)?;
+        self.emit_raw(event, &args);
+        Ok(())
+    }
+
+    /// Emits `event` with raw arguments. Does nothing once disconnected.
+    pub fn emit_raw(&self, event: &str, args: &Args) {
+        let f = self.handlers.any_outgoing.borrow().clone();
+        if let Some(f) = f {
+            f(self, event, args);
+        }
+        let id = self.id;
+        if let Err(e) = self.shared.driver.with_engine(|c| c.emit(id, event, args)) {
+            tracing::debug!("emit on {id}: {e}");
+        }
+    }
+
+    /// Emits `event` with one argument and waits for the client's ack
+    /// (first argument as `R`), up to [`DEFAULT_ACK_TIMEOUT`].
+    pub async fn emit_with_ack<T, R>(&self, event: &str, data: &T) -> Result<R, AckError>
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        self.timeout(DEFAULT_ACK_TIMEOUT)
+            .emit_with_ack(event, data)
+            .await
+    }
+
+    /// Ack options: wait at most `timeout` for the client's answer.
+    pub fn timeout(&self, timeout: Duration) -> SocketAck<'_> {
+        SocketAck {
+            socket: self,
+            timeout,
+        }
+    }
+
+    /// Joins `room`.
+    pub fn join(&self, room: &str) {
+        let id = self.id;
+        let _ = self.shared.driver.with_engine(|c| c.join(id, room));
+    }
+
+    /// Leaves `room`.
+    pub fn leave(&self, room: &str) {
+        let id = self.id;
+        let _ = self.shared.driver.with_engine(|c| c.leave(id, room));
+    }
+
+    /// The rooms it is in (its own id first).
+    pub fn rooms(&self) -> Vec<String> {
+        self.shared
+            .driver
+            .engine()
+            .rooms(self.id)
+            .map(<[String]>::to_vec)
+            .unwrap_or_default()
+    }
+
+    /// An operator for the members of `room` in this namespace, excluding
+    /// this socket (as Node's `socket.to(room)`).
+    pub fn to(&self, room: impl Into<String>) -> Operator {
+        self.broadcast().to(room)
+    }
+
+    /// An operator for everyone in the namespace but this socket.
+    pub fn broadcast(&self) -> Operator {
+        Operator::new(self.shared.clone(), self.nsp().to_owned()).except_socket(self.id)
+    }
+
+    /// Disconnects from the namespace (the client gets "io server
+    /// disconnect" and does not reconnect by itself).
+    pub fn disconnect(&self) {
+        let id = self.id;
+        let _ = self.shared.driver.with_engine(|c| c.disconnect(id, false));
+    }
+
+    /// Disconnects and closes the whole underlying connection.
+    pub fn disconnect_and_close(&self) {
+        let id = self.id;
+        let _ = self.shared.driver.with_engine(|c| c.disconnect(id, true));
+    }
+
+    /// Closes the Engine.IO connection under this socket (the client sees
+    /// a transport close and reconnects by itself).
+    pub fn close_transport(&self) {
+        let id = self.id;
+        self.shared.driver.with_engine(|c| {
+            if let Some((_, sid, _)) = c.socket_info(id) {
+                c.close_session(sid);
+            }
+        });
+    }
+
+    pub(crate) fn send_ack(&self, ack: u64, args: &Args) {
+        let id = self.id;
+        let _ = self.shared.driver.with_engine(|c| c.ack(id, ack, args));
+    }
+}
+
+/// An emit that waits for the client's ack.
+#[derive(Debug)]
+pub struct SocketAck<'a> {
+    socket: &'a Socket,
+    timeout: Duration,
+}
+
+impl SocketAck<'_> {
+    /// Emits `event` with one argument; the ack's first argument as `R`.
+    pub async fn emit_with_ack<T, R>(self, event: &str, data: &T) -> Result<R, AckError>
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        let args = args_from_value(data).map_err(|e| AckError::Args(e.to_string()))?;
+        let reply = self.emit_raw_with_ack(event, &args).await?;
+        first_arg(&reply).map_err(|e| AckError::Args(e.to_string()))
+    }
+
+    /// Emits raw arguments; the ack's raw arguments.
+    pub async fn emit_raw_with_ack(self, event: &str, args: &Args) -> Result<Args, AckError> {
+        let s = self.socket;
+        let id = s.id;
+        let timeout = self.timeout;
+        let mut rx = None;
+        let ack = s.shared.driver.with_engine_then(
+            |c| c.emit_with_ack(id, event, args, timeout),
+            |r| {
+                if let Ok(ack) = r {
+                    rx = Some(s.shared.wait_ack(id, *ack));
+                }
+            },
+        );
+        match (ack, rx) {
+            (Ok(_), Some(rx)) => rx.await.unwrap_or(Err(AckError::Disconnected)),
+            (Err(SioError::TooManyPendingAcks(_)), _) => Err(AckError::TooMany),
+            _ => Err(AckError::Disconnected),
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! The npm `socket.io-client` (driven from Node) against the feature server
+//! (`tests::feature_server`), on an ephemeral port.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+fn scenario(name: &str) {
+    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let server = sio_smol::spawn_thread(addr, tests::feature_server::mux).expect("server starts");
+    let out = tests::assert_node_ok("sio.mjs", &[name, &server.url()], Duration::from_secs(60));
+    assert!(
+        out.contains(&format!("ok {name} ")),
+        "unexpected output: {out}"
+    );
+    server.stop().expect("server stops cleanly");
+}
+
+#[test]
+fn connect_on_every_transport() {
+    scenario("connect");
+}
+
+#[test]
+fn namespaces_multiplexed_on_one_connection() {
+    scenario("multiplex");
+}
+
+#[test]
+fn acks_both_ways_and_timeouts() {
+    scenario("acks");
+}
+
+#[test]
+fn binary_both_ways() {
+    scenario("binary");
+}
+
+#[test]
+fn rooms_and_broadcasts() {
+    scenario("rooms");
+}
+
+#[test]
+fn broadcast_with_acks() {
+    scenario("broadcast-acks");
+}
+
+#[test]
+fn connect_middleware_refusal() {
+    scenario("middleware");
+}
+
+#[test]
+fn disconnects_from_both_sides() {
+    scenario("disconnect");
+}
+
+#[test]
+fn client_reconnects_after_transport_drop() {
+    scenario("reconnect");
+}
+
+#[test]
+fn fifty_clients() {
+    scenario("many");
+}
