@@ -10,6 +10,7 @@ pub mod engine_server;
 
 use bytes::Bytes;
 use sio_core::engine::{Packet, WsFrame, payload};
+use sio_core::socket::{Decoder, DecoderLimits, encode};
 
 /// A fuzz target: takes arbitrary bytes, panics only on a bug.
 pub type Target = fn(&[u8]);
@@ -20,6 +21,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("engine_payload", engine_payload),
     ("engine_jsonp", engine_jsonp),
     ("engine_server", engine_server::run),
+    ("socket_packet", socket_packet),
 ];
 
 /// Engine.IO packet decoding from WebSocket frames; decoded packets must
@@ -56,4 +58,39 @@ pub fn engine_jsonp(data: &[u8]) {
         let _ = payload::decode(body);
     }
     let _ = payload::jsonp_wrap(&String::from_utf8_lossy(data), data);
+}
+
+/// Socket.IO packet decoding with attachment reassembly: the input is split
+/// on `0xff` bytes into messages, the first text, the others binary
+/// attachments. Complete packets must re-encode to text that decodes again.
+pub fn socket_packet(data: &[u8]) {
+    let mut decoder = Decoder::new(DecoderLimits {
+        max_attachments: 4,
+        max_attachment_bytes: 1024,
+    });
+    let mut parts = data.split(|b| *b == 0xff);
+    let Some(first) = parts.next() else { return };
+    let Ok(text) = std::str::from_utf8(first) else {
+        return;
+    };
+    let mut result = decoder.decode_text(Bytes::copy_from_slice(text.as_bytes()));
+    for part in parts {
+        if !matches!(result, Ok(None)) {
+            break;
+        }
+        result = decoder.decode_binary(Bytes::copy_from_slice(part));
+    }
+    if let Ok(Some(packet)) = result {
+        let (text, attachments) = encode(&packet);
+        let mut again = Decoder::default();
+        let mut out = again.decode_text(Bytes::from(text.clone()));
+        for a in attachments {
+            out = again.decode_binary(a.clone());
+        }
+        let packet2 = out
+            .unwrap_or_else(|e| panic!("re-encoded {text:?} fails: {e}"))
+            .expect("complete after its attachments");
+        assert_eq!(packet2.kind, packet.wire_type());
+        assert_eq!((packet2.nsp, packet2.id), (packet.nsp, packet.id));
+    }
 }

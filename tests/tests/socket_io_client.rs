@@ -64,3 +64,19 @@ fn client_reconnects_after_transport_drop() {
 fn fifty_clients() {
     scenario("many");
 }
+
+#[test]
+fn conformance_server_socket_io_endpoint() {
+    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let server = sio_smol::spawn_thread(addr, examples::conformance_mux).expect("server starts");
+    let out = tests::assert_node_ok(
+        "sio-conformance.mjs",
+        &[&server.url()],
+        Duration::from_secs(60),
+    );
+    assert!(
+        out.contains("ok sio-conformance "),
+        "unexpected output: {out}"
+    );
+    server.stop().expect("server stops cleanly");
+}

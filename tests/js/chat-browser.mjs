@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+// Browser test of the chat example (examples/chat/public) with Chromium via playwright-core.
+//
+// Usage: node chat-browser.mjs <base-url> <screenshot-path>
+//
+// The server at <base-url> serves the chat page at "/", the socket.io-client bundle at
+// /socket.io/socket.io.js and the chat server: on connection it broadcasts
+// "user connected" {id}, relays "chat message" text as {id, text} to the others, and
+// broadcasts "user disconnected" {id}. Needs Debian's chromium at /usr/bin/chromium.
+//
+// Two pages (separate browser contexts) open the chat; both must show "connected"; A must
+// show B joining; a message typed in A (with HTML in it, shown as text) appears in B as
+// "<A's short id>: text" and in A as "me: text"; B answers by clicking Send; a screenshot of
+// B is saved; when B leaves, A shows it. Prints `ok chat-browser <json>` and exits 0, or
+// prints the reason to stderr and exits 1 (2 for a usage error).
+
+import { mkdir } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { chromium } from "playwright-core";
+import { check, withTimeout } from "./lib/util.mjs";
+
+const TIMEOUT_MS = 45000;
+const STEP_MS = 10000;
+const CHROMIUM_ARGS = [
+  "--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+
+const shortId = (id) => id.slice(0, 6);
+
+/** Opens the chat in a new context; records page errors and WebSocket URLs. */
+async function openChat(browser, base, label, problems) {
+  const context = await browser.newContext({ viewport: { width: 720, height: 540 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_MS);
+  const info = { label, page, context, websockets: [] };
+  page.on("pageerror", (err) => problems.push(`${label}: page error: ${err.message}`));
+  page.on("console", (msg) => { if (msg.type() === "error") problems.push(`${label}: console error: ${msg.text()} (${msg.location()?.url})`); });
+  page.on("websocket", (ws) => info.websockets.push(ws.url()));
+  page.on("requestfailed", (req) => {
+    const url = req.url();
+    // A long-poll cut short when the transport upgrades is normal.
+    if (!url.includes("/socket.io/?")) problems.push(`${label}: request failed: ${url} ${req.failure()?.errorText}`);
+  });
+  const response = await page.goto(`${base}/`);
+  check(response?.ok(), `${label}: GET / answered ${response?.status()}`);
+  check(await page.evaluate(() => typeof io === "function"), `${label}: the socket.io-client bundle did not load`);
+  await page.waitForFunction(() => document.querySelector("#status")?.textContent === "connected");
+  info.id = await page.getAttribute("#me", "data-id");
+  check(typeof info.id === "string" && info.id.length >= 6, `${label}: no socket id on #me (${info.id})`);
+  return info;
+}
+
+/** Waits until `page` has a `#messages li` of `kind` whose whole text is `text`. */
+async function waitLine(chat, kind, text) {
+  try {
+    await chat.page.waitForFunction(
+      ([k, t]) => [...document.querySelectorAll(`#messages li.${k}`)].some((li) => li.textContent === t),
+      [kind, text],
+    );
+  } catch (err) {
+    const lines = await chat.page.$$eval("#messages li", (lis) => lis.map((li) => `${li.className}|${li.textContent}`));
+    throw new Error(`${chat.label}: no ${kind} line ${JSON.stringify(text)}; lines: ${JSON.stringify(lines)} (${err.message.split("\n")[0]})`);
+  }
+}
+
+/** Counts `#messages li` lines of `kind` whose text is `text`. */
+const countLines = (chat, kind, text) => chat.page.$$eval(`#messages li.${kind}`,
+  (lis, t) => lis.filter((li) => li.textContent === t).length, text);
+
+async function run(base, screenshot) {
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const problems = [];
+  try {
+    const a = await openChat(browser, base, "page A", problems);
+    const b = await openChat(browser, base, "page B", problems);
+    check(a.id !== b.id, "both pages got the same socket id");
+    await waitLine(a, "system", `${shortId(b.id)} joined`);
+
+    const tag = `${Date.now().toString(36)}-${process.pid}`;
+    const fromA = `hello from A ${tag} ✓ <b>not bold</b> & "quotes"`;
+    await a.page.fill("#input", fromA);
+    await a.page.press("#input", "Enter");
+    await waitLine(a, "self", `me: ${fromA}`);
+    await waitLine(b, "other", `${shortId(a.id)}: ${fromA}`);
+    check(await a.page.inputValue("#input") === "", "page A: input not cleared after sending");
+    check(await b.page.$("#messages li b") === null, "page B: message HTML was rendered, not shown as text");
+
+    const fromB = `reply from B ${tag} Grüße 😀`;
+    await b.page.fill("#input", fromB);
+    await b.page.click("#form button");
+    await waitLine(b, "self", `me: ${fromB}`);
+    await waitLine(a, "other", `${shortId(b.id)}: ${fromB}`);
+    check(await countLines(a, "other", `${shortId(a.id)}: ${fromA}`) === 0, "page A: got its own message back");
+    check(await countLines(b, "other", `${shortId(b.id)}: ${fromB}`) === 0, "page B: got its own message back");
+    check(await countLines(b, "other", `${shortId(a.id)}: ${fromA}`) === 1, "page B: A's message shown more than once");
+
+    await b.page.waitForTimeout(100); // let the last paint settle
+    const path = resolve(screenshot);
+    await mkdir(dirname(path), { recursive: true });
+    await b.page.screenshot({ path });
+
+    await b.context.close();
+    await waitLine(a, "system", `${shortId(b.id)} left`);
+    check(problems.length === 0, `browser problems:\n  ${problems.join("\n  ")}`);
+    return {
+      a: a.id, b: b.id, message: fromA, reply: fromB, screenshot: path,
+      websockets: { a: a.websockets.length, b: b.websockets.length },
+      browser: browser.version(),
+    };
+  } finally {
+    await browser.close();
+  }
+}
+
+async function main() {
+  const [base, screenshot] = process.argv.slice(2);
+  if (!/^https?:\/\/[^/]+$/.test(base ?? "") || !screenshot) {
+    console.error("usage: node chat-browser.mjs <http://host:port> <screenshot-path>");
+    process.exit(2);
+  }
+  try {
+    const details = await withTimeout(run(base, screenshot), TIMEOUT_MS, "chat-browser");
+    console.log(`ok chat-browser ${JSON.stringify(details)}`);
+    process.exit(0);
+  } catch (err) {
+    console.error(`FAIL chat-browser: ${err?.stack ?? err}`);
+    process.exit(1);
+  }
+}
+
+main();
