@@ -295,6 +295,23 @@ fn wait_or_kill(child: &mut Child, timeout: Duration) -> (ExitStatus, bool) {
     (status, true)
 }
 
+/// Runs `f` while holding the cross-process install lock named `name`
+/// (a directory under the system temp dir), so parallel test processes
+/// install a dependency once.
+pub fn with_install_lock<R>(name: &str, f: impl FnOnce() -> R) -> R {
+    let path = std::env::temp_dir().join(format!("sio-tests-{name}.lock"));
+    let _lock = DirLock::acquire(&path).unwrap_or_else(|e| panic!("{e}"));
+    f()
+}
+
+/// A directory for a test's output files (screenshots, logs) under the
+/// workspace's `target/test-output/`.
+pub fn output_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-output");
+    fs::create_dir_all(&dir).expect("create target/test-output");
+    dir
+}
+
 #[cfg(test)]
 mod harness_tests {
     use super::*;
@@ -388,21 +405,4 @@ mod harness_tests {
         waiter.join().expect("waiter thread");
         assert!(!dir.exists(), "lock directory removed after release");
     }
-}
-
-/// Runs `f` while holding the cross-process install lock named `name`
-/// (a directory under the system temp dir), so parallel test processes
-/// install a dependency once.
-pub fn with_install_lock<R>(name: &str, f: impl FnOnce() -> R) -> R {
-    let path = std::env::temp_dir().join(format!("sio-tests-{name}.lock"));
-    let _lock = DirLock::acquire(&path).unwrap_or_else(|e| panic!("{e}"));
-    f()
-}
-
-/// A directory for a test's output files (screenshots, logs) under the
-/// workspace's `target/test-output/`.
-pub fn output_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-output");
-    fs::create_dir_all(&dir).expect("create target/test-output");
-    dir
 }
