@@ -3,8 +3,6 @@
 use super::event::{Args, SocketId};
 use super::namespace::BroadcastOp;
 use super::server::{SioError, SioServer, check_event_name, event_packet};
-use crate::engine::Message;
-use bytes::Bytes;
 
 impl SioServer {
     /// Emits `event` with `args` to the sockets of `nsp` that `op` selects.
@@ -24,17 +22,15 @@ impl SioServer {
             .ok_or_else(|| SioError::UnknownNamespace(nsp.to_owned()))?;
         let recipients = self.writable(op, op.recipients(ns));
         let packet = event_packet(nsp, event, args, None);
-        let mut text = Vec::new();
-        super::packet::encode_into(&packet, &mut text);
-        let text = Bytes::from(text);
+        // Encoded once: every recipient's messages share these bytes.
+        let messages = self.config.parser.encode(&packet);
         for socket in &recipients {
             let Some(state) = self.sockets.get(socket) else {
                 continue;
             };
             let sid = state.engine;
-            let _ = self.engine.send(sid, Message::Text(text.clone()));
-            for a in &packet.attachments {
-                let _ = self.engine.send(sid, Message::Binary(a.clone()));
+            for msg in &messages {
+                let _ = self.engine.send(sid, msg.clone());
             }
         }
         Ok(recipients.len())

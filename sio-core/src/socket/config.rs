@@ -1,22 +1,22 @@
 //! Socket.IO server options.
 
+use super::decoder::DecoderLimits;
+use super::parser::{JsonParser, Parser};
 use crate::engine::EngineConfig;
+use std::fmt;
 use std::time::Duration;
 
 /// Socket.IO server options; the defaults match the reference server.
-#[derive(Debug)]
 pub struct ServerConfig {
     /// The Engine.IO layer's options (path `/socket.io/` by default).
     pub engine: EngineConfig,
     /// A client that joins no namespace within this time is disconnected
     /// (default 45 s).
     pub connect_timeout: Duration,
-    /// Most binary attachments in one packet (default 10, as the reference
-    /// parser); more is a parse error that closes the connection.
-    pub max_attachments: usize,
-    /// Most bytes of attachments in one packet (default 10 MB); more is a
-    /// parse error.
-    pub max_attachment_bytes: usize,
+    /// The wire format (default [`JsonParser`] with 10 attachments and
+    /// 10 MB of attachments per packet, as the reference parser; more is a
+    /// parse error that closes the connection).
+    pub parser: Box<dyn Parser>,
     /// Most acks a socket may have outstanding (default 1024);
     /// [`super::SioServer::emit_with_ack`] refuses more.
     pub max_pending_acks: usize,
@@ -27,9 +27,20 @@ impl Default for ServerConfig {
         ServerConfig {
             engine: EngineConfig::default(),
             connect_timeout: Duration::from_secs(45),
-            max_attachments: 10,
-            max_attachment_bytes: 10_000_000,
+            parser: Box::new(JsonParser {
+                limits: DecoderLimits::default(),
+            }),
             max_pending_acks: 1024,
         }
+    }
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("engine", &self.engine)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_pending_acks", &self.max_pending_acks)
+            .finish_non_exhaustive()
     }
 }

@@ -40,8 +40,12 @@ mod error;
 mod event;
 mod namespace;
 mod packet;
+mod parser;
 mod server;
 mod validate;
+
+#[cfg(test)]
+mod tests;
 
 pub use args::{ack_payload, event_name, event_payload};
 pub use binary::{is_placeholder, placeholder};
@@ -51,4 +55,5 @@ pub use error::DecodeError;
 pub use event::{Args, BroadcastAckId, DisconnectReason, SocketEvent, SocketId};
 pub use namespace::{BroadcastOp, NamespaceMatcher};
 pub use packet::{MAIN_NAMESPACE, MAX_ACK_ID, Packet, PacketType, encode, encode_into};
+pub use parser::{JsonParser, PacketDecoder, Parser};
 pub use server::{Output, SioError, SioServer};

@@ -4,10 +4,10 @@
 //! in `broadcast.rs` and `acks.rs`.
 
 use super::config::ServerConfig;
-use super::decoder::{Decoder, DecoderLimits};
 use super::event::{Args, DisconnectReason, SocketEvent, SocketId};
 use super::namespace::{DynamicNamespace, Namespace, NamespaceMatcher};
 use super::packet::{Packet, PacketType};
+use super::parser::PacketDecoder;
 use crate::engine::{CloseReason, Engine, EngineEvent, Input, Message, Output as EngineOutput};
 use crate::sid::{IdGenerator, Sid};
 use bytes::Bytes;
@@ -47,7 +47,7 @@ pub enum SioError {
 
 /// One Engine.IO session, as the Socket.IO layer sees it.
 pub(crate) struct Client {
-    pub decoder: Decoder,
+    pub decoder: Box<dyn PacketDecoder>,
     /// Namespace → socket, for this connection.
     pub sockets: Vec<(String, SocketId)>,
     /// Sockets waiting for the application's connect decision.
@@ -256,10 +256,7 @@ impl SioServer {
                 self.clients.insert(
                     sid,
                     Client {
-                        decoder: Decoder::new(DecoderLimits {
-                            max_attachments: self.config.max_attachments,
-                            max_attachment_bytes: self.config.max_attachment_bytes,
-                        }),
+                        decoder: self.config.parser.decoder(),
                         sockets: Vec::new(),
                         pending: Vec::new(),
                         connected_once: false,
@@ -278,10 +275,7 @@ impl SioServer {
         let Some(client) = self.clients.get_mut(&sid) else {
             return;
         };
-        let decoded = match msg {
-            Message::Text(text) => client.decoder.decode_text(text),
-            Message::Binary(data) => client.decoder.decode_binary(data),
-        };
+        let decoded = client.decoder.decode(msg);
         match decoded {
             Ok(Some(packet)) => self.on_packet(sid, packet),
             Ok(None) => {} // a binary packet waits for its attachments
@@ -501,11 +495,8 @@ impl SioServer {
 
     /// Encodes `packet` and sends it (text, then attachments) on session `sid`.
     pub(crate) fn send_packet(&mut self, sid: Sid, packet: &Packet) {
-        let mut text = Vec::new();
-        super::packet::encode_into(packet, &mut text);
-        let _ = self.engine.send(sid, Message::Text(Bytes::from(text)));
-        for a in &packet.attachments {
-            let _ = self.engine.send(sid, Message::Binary(a.clone()));
+        for msg in self.config.parser.encode(packet) {
+            let _ = self.engine.send(sid, msg);
         }
     }
 

@@ -1,0 +1,61 @@
+//! The codec seam: a [`Parser`] turns packets into Engine.IO messages and
+//! back. [`JsonParser`], the reference's default format, is built in; another
+//! wire format (msgpack) plugs in here without touching the state machine.
+
+use super::decoder::{Decoder, DecoderLimits};
+use super::error::DecodeError;
+use super::packet::{Packet, encode_into};
+use crate::engine::Message;
+use bytes::Bytes;
+
+/// A Socket.IO wire format.
+pub trait Parser {
+    /// The Engine.IO messages that carry `packet`, in order. A broadcast
+    /// encodes once and shares these messages among its recipients.
+    fn encode(&self, packet: &Packet) -> Vec<Message>;
+
+    /// A decoder for one connection (it may hold a packet that waits for
+    /// its attachments).
+    fn decoder(&self) -> Box<dyn PacketDecoder>;
+}
+
+/// Decodes the packets of one connection.
+pub trait PacketDecoder {
+    /// Takes one Engine.IO message: `Ok(Some)` when a packet is complete,
+    /// `Ok(None)` when more messages are needed (attachments).
+    fn decode(&mut self, msg: Message) -> Result<Option<Packet>, DecodeError>;
+}
+
+/// The default parser: JSON text packets, binary attachments as separate
+/// binary messages (`socket.io-parser`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonParser {
+    /// Bounds on attachments per packet.
+    pub limits: DecoderLimits,
+}
+
+impl Parser for JsonParser {
+    fn encode(&self, packet: &Packet) -> Vec<Message> {
+        let mut text = Vec::new();
+        encode_into(packet, &mut text);
+        let mut out = Vec::with_capacity(1 + packet.attachments.len());
+        out.push(Message::Text(Bytes::from(text)));
+        if packet.wire_type().is_binary() {
+            out.extend(packet.attachments.iter().cloned().map(Message::Binary));
+        }
+        out
+    }
+
+    fn decoder(&self) -> Box<dyn PacketDecoder> {
+        Box::new(Decoder::new(self.limits))
+    }
+}
+
+impl PacketDecoder for Decoder {
+    fn decode(&mut self, msg: Message) -> Result<Option<Packet>, DecodeError> {
+        match msg {
+            Message::Text(text) => self.decode_text(text),
+            Message::Binary(data) => self.decode_binary(data),
+        }
+    }
+}
