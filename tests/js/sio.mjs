@@ -4,7 +4,7 @@
 // Usage: node sio.mjs <scenario> <base-url>
 //
 // The server at <base-url> (e.g. http://127.0.0.1:PORT) must be the "feature server" at
-// /socket.io/ described in README.md (pingInterval 300, pingTimeout 200, connectTimeout 1000,
+// /socket.io/ described in README.md (pingInterval 300, pingTimeout 5000, connectTimeout 1000,
 // maxHttpBufferSize 1e6; namespaces "/", "/custom", "/admin", /^\/dyn-\d+$/).
 // `disconnect` checks exact socket counts: run it with no other clients on the server.
 //

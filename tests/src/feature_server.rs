@@ -8,13 +8,15 @@ use sio_smol::Mux;
 use sio_smol::io::{ConnectError, Socket, SocketIo};
 use std::time::Duration;
 
-/// The server's options: ping 300/200 ms, connect timeout 1 s, 1 MB
-/// payloads, CORS for any origin.
+/// The server's options: pings every 300 ms (so heartbeats run during every
+/// scenario) with a lenient 5 s ping timeout (tests run many clients at once
+/// on 2 cores, and a busy Node event loop must not read as a dead peer),
+/// connect timeout 1 s, 1 MB payloads, CORS for any origin.
 pub fn config() -> ServerConfig {
     ServerConfig {
         engine: EngineConfig {
             ping_interval: Duration::from_millis(300),
-            ping_timeout: Duration::from_millis(200),
+            ping_timeout: Duration::from_millis(5000),
             max_payload: 1_000_000,
             cors: Some(CorsConfig::any()),
             ..EngineConfig::default()

@@ -97,12 +97,20 @@ export async function reconnect(base) {
   return details;
 }
 
-/** `many`: 50 clients (polling-only and default, alternating), each does 20 echo acks. */
+/**
+ * `many`: 50 clients (polling-only and default, alternating; connects staggered by 10 ms) are
+ * all connected at once, then each does 20 echo acks concurrently with the others.
+ */
 export async function many(base) {
   const clients = 50;
-  const run = async (i) => {
-    const peer = new SioPeer(base, { transport: i % 2 ? "default" : "polling", label: `client ${i}` });
-    await peer.welcome(8000);
+  const peers = Array.from({ length: clients }, (_, i) => ({ i }));
+  const connectAll = peers.map(async (p) => {
+    await sleep(p.i * 10);
+    p.peer = new SioPeer(base, { transport: p.i % 2 ? "default" : "polling", label: `client ${p.i}` });
+    await p.peer.welcome(8000);
+  });
+  await Promise.all(connectAll);
+  const run = async ({ i, peer }) => {
     for (let j = 0; j < 20; j++) {
       const args = j % 5 === 4
         ? [`c${i}`, j, bytePattern(50 + i, j)]
@@ -110,13 +118,15 @@ export async function many(base) {
       await peer.echo(args, `echo #${j}`, 8000);
     }
     peer.assertNone("disconnect", "during echoes");
-    const result = { id: peer.socket.id, transport: peer.transport };
-    peer.close();
-    return result;
+    return { id: peer.socket.id, transport: peer.transport };
   };
-  const results = await Promise.all(Array.from({ length: clients }, (_, i) => run(i)));
-  const ids = new Set(results.map((r) => r.id));
-  check(ids.size === clients, `many: only ${ids.size} distinct socket ids for ${clients} clients`);
-  const onWebsocket = results.filter((r) => r.transport === "websocket").length;
-  return { clients, acks: clients * 20, onWebsocket };
+  try {
+    const results = await Promise.all(peers.map(run));
+    const ids = new Set(results.map((r) => r.id));
+    check(ids.size === clients, `many: only ${ids.size} distinct socket ids for ${clients} clients`);
+    const onWebsocket = results.filter((r) => r.transport === "websocket").length;
+    return { clients, acks: clients * 20, onWebsocket };
+  } finally {
+    for (const p of peers) p.peer?.close();
+  }
 }

@@ -43,7 +43,9 @@ export class SioPeer {
   }
 
   _push(event, args) {
-    this.log.push(event);
+    this.log.push(event === "disconnect" || event === "connect_error"
+      ? `${event}(${args[0]?.message ?? args[0]}${args[1] ? `: ${args[1]?.description?.message ?? args[1]?.description ?? args[1]}` : ""})`
+      : event);
     const i = this.waiters.findIndex((w) => w.events.includes(event));
     if (i >= 0) {
       const [w] = this.waiters.splice(i, 1);
@@ -123,8 +125,11 @@ export class SioPeer {
 
   /** Emits `event` with `args` and an ack callback; resolves with the ack's argument list. */
   ackWithin(ms, event, ...args) {
-    const acked = new Promise((resolve) => this.socket.emit(event, ...args, (...reply) => resolve(reply)));
-    return withTimeout(acked, ms, `${this.label}: ack for "${event}" (recent events: ${this.log.slice(-8).join(", ")})`);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(
+        `${this.label}: no ack for "${event}" within ${ms} ms; recent events: ${this.log.slice(-8).join(", ")}`)), ms);
+      this.socket.emit(event, ...args, (...reply) => { clearTimeout(timer); resolve(reply); });
+    });
   }
 
   /** `ackWithin` with 3 s. */
