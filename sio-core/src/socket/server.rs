@@ -102,7 +102,8 @@ pub struct SioServer {
     pub(crate) events: VecDeque<SocketEvent>,
     pub(crate) broadcast_acks: HashMap<u64, super::acks::BroadcastAcks>,
     pub(crate) next_broadcast: u64,
-    pub(crate) now: Instant,
+    /// The latest time seen (none before the first input); never goes back.
+    pub(crate) now: Option<Instant>,
 }
 
 impl std::fmt::Debug for SioServer {
@@ -136,7 +137,7 @@ impl SioServer {
             events: VecDeque::new(),
             broadcast_acks: HashMap::new(),
             next_broadcast: 0,
-            now: Instant::now(),
+            now: None,
         };
         server.add_namespace("/");
         server
@@ -189,10 +190,9 @@ impl SioServer {
     }
 
     fn tick(&mut self, now: Instant) -> Instant {
-        if now > self.now {
-            self.now = now;
-        }
-        self.now
+        let now = self.now.map_or(now, |prev| prev.max(now));
+        self.now = Some(now);
+        now
     }
 
     /// Processes one transport input.
@@ -262,7 +262,7 @@ impl SioServer {
                         connected_once: false,
                     },
                 );
-                let at = self.now + self.config.connect_timeout;
+                let at = self.deadline(self.config.connect_timeout);
                 self.timers.push(Reverse((at, Timer::Connect(sid))));
             }
             EngineEvent::Message { sid, msg } => self.on_message(sid, msg),
@@ -275,6 +275,12 @@ impl SioServer {
         let Some(client) = self.clients.get_mut(&sid) else {
             return;
         };
+        if self.engine.session(sid).is_none() {
+            // Closed (a parse error, the application) after the engine
+            // queued this message, e.g. a later packet of one polling
+            // payload: nothing more from this session counts.
+            return;
+        }
         let decoded = client.decoder.decode(msg);
         match decoded {
             Ok(Some(packet)) => self.on_packet(sid, packet),
@@ -346,6 +352,17 @@ impl SioServer {
 
     fn on_connect(&mut self, sid: Sid, packet: Packet) {
         let nsp = packet.nsp;
+        let waiting = self.clients.get(&sid).is_some_and(|c| {
+            c.pending
+                .iter()
+                .any(|s| self.pending.get(s).is_some_and(|p| p.nsp == nsp))
+        });
+        if waiting {
+            // A repeated CONNECT while the application decides on the first
+            // one: ignored as for a joined namespace (else a client could
+            // pile up pending sockets, or get two sockets in one namespace).
+            return;
+        }
         let auth = packet.data.unwrap_or_else(|| Bytes::from_static(b"{}"));
         if !self.namespaces.contains_key(&nsp) {
             let parent = self.dynamic.iter().position(|d| (d.matcher)(&nsp));
@@ -457,15 +474,18 @@ impl SioServer {
         if let Some(c) = self.clients.get_mut(&p.engine) {
             c.pending.retain(|s| *s != socket);
         }
-        let mut body = serde_json::json!({ "message": message });
-        if let Some(d) = data {
-            body["data"] = d;
-        }
+        // `message` first, as the reference writes it (a `json!` object
+        // would sort the keys).
+        let message = serde_json::Value::from(message);
+        let body = match data {
+            Some(d) => format!(r#"{{"message":{message},"data":{d}}}"#),
+            None => format!(r#"{{"message":{message}}}"#),
+        };
         let err = Packet {
             kind: PacketType::ConnectError,
             nsp: p.nsp,
             id: None,
-            data: Some(Bytes::from(body.to_string())),
+            data: Some(Bytes::from(body)),
             attachments: Vec::new(),
         };
         self.send_packet(p.engine, &err);
@@ -659,7 +679,9 @@ impl SioServer {
 
     /// How long from now an ack waits, as a deadline.
     pub(crate) fn deadline(&self, timeout: Duration) -> Instant {
-        self.now + timeout
+        // Timers start only for sessions and sockets, which exist only
+        // after an input has brought the time in.
+        self.now.expect("a timer starts after an input") + timeout
     }
 }
 
