@@ -69,12 +69,7 @@ impl SioServer {
         args: &Args,
         timeout: Duration,
     ) -> Result<BroadcastAckId, SioError> {
-        check_event_name(event)?;
-        let ns = self
-            .namespaces
-            .get(nsp)
-            .ok_or_else(|| SioError::UnknownNamespace(nsp.to_owned()))?;
-        let recipients = self.writable(op, op.recipients(ns));
+        let recipients = self.recipients(nsp, op, event)?;
         let bid = self.next_broadcast;
         self.next_broadcast += 1;
         let limit = self.config.max_pending_acks;

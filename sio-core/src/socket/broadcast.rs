@@ -15,12 +15,7 @@ impl SioServer {
         event: &str,
         args: &Args,
     ) -> Result<usize, SioError> {
-        check_event_name(event)?;
-        let ns = self
-            .namespaces
-            .get(nsp)
-            .ok_or_else(|| SioError::UnknownNamespace(nsp.to_owned()))?;
-        let recipients = self.writable(op, op.recipients(ns));
+        let recipients = self.recipients(nsp, op, event)?;
         let packet = event_packet(nsp, event, args, None);
         // Encoded once: every recipient's messages share these bytes.
         let messages = self.config.parser.encode(&packet);
@@ -44,19 +39,31 @@ impl SioServer {
             .unwrap_or_default()
     }
 
-    /// Keeps only recipients whose transport can take a packet now, when
-    /// the operation is volatile.
-    pub(crate) fn writable(&self, op: &BroadcastOp, recipients: Vec<SocketId>) -> Vec<SocketId> {
+    /// The recipients of a broadcast of `event` in `nsp`: the sockets `op`
+    /// selects, less those that cannot take a packet now when `op` is
+    /// volatile. Refuses reserved event names and unknown namespaces.
+    pub(crate) fn recipients(
+        &self,
+        nsp: &str,
+        op: &BroadcastOp,
+        event: &str,
+    ) -> Result<Vec<SocketId>, SioError> {
+        check_event_name(event)?;
+        let ns = self
+            .namespaces
+            .get(nsp)
+            .ok_or_else(|| SioError::UnknownNamespace(nsp.to_owned()))?;
+        let recipients = op.recipients(ns);
         if !op.volatile {
-            return recipients;
+            return Ok(recipients);
         }
-        recipients
+        Ok(recipients
             .into_iter()
             .filter(|s| {
                 self.sockets
                     .get(s)
                     .is_some_and(|st| self.engine.is_writable(st.engine))
             })
-            .collect()
+            .collect())
     }
 }

@@ -598,16 +598,27 @@ impl SioServer {
         Ok(())
     }
 
-    /// Makes `socket` join `room` (no-op if already in it).
-    pub fn join(&mut self, socket: SocketId, room: &str) -> Result<(), SioError> {
+    /// A connected socket's state and its namespace, both mutable.
+    fn socket_and_namespace(
+        &mut self,
+        socket: SocketId,
+    ) -> Result<(&mut SocketState, &mut Namespace), SioError> {
         let state = self
             .sockets
             .get_mut(&socket)
             .ok_or(SioError::UnknownSocket(socket))?;
+        // A socket is only ever added to a namespace that exists, and
+        // namespaces are never removed.
         let ns = self
             .namespaces
             .get_mut(&state.nsp)
             .expect("socket's namespace exists");
+        Ok((state, ns))
+    }
+
+    /// Makes `socket` join `room` (no-op if already in it).
+    pub fn join(&mut self, socket: SocketId, room: &str) -> Result<(), SioError> {
+        let (state, ns) = self.socket_and_namespace(socket)?;
         if ns.join(socket, room) {
             state.rooms.push(room.to_owned());
         }
@@ -616,14 +627,7 @@ impl SioServer {
 
     /// Makes `socket` leave `room`.
     pub fn leave(&mut self, socket: SocketId, room: &str) -> Result<(), SioError> {
-        let state = self
-            .sockets
-            .get_mut(&socket)
-            .ok_or(SioError::UnknownSocket(socket))?;
-        let ns = self
-            .namespaces
-            .get_mut(&state.nsp)
-            .expect("socket's namespace exists");
+        let (state, ns) = self.socket_and_namespace(socket)?;
         ns.leave(socket, room);
         state.rooms.retain(|r| r != room);
         Ok(())
