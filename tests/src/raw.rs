@@ -169,3 +169,90 @@ pub fn client_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
     f.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
     f
 }
+
+/// Opens a WebSocket session at `path` by hand; returns the stream after
+/// the 101 and the open packet frame.
+pub fn raw_ws(addr: SocketAddr, path: &str) -> TcpStream {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let req = format!(
+        "GET {path}?EIO=4&transport=websocket HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        s.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    let (op, payload) = read_frame(&mut s).expect("open packet");
+    assert_eq!(op, 1);
+    assert!(payload.starts_with(b"0{\"sid\""));
+    s
+}
+
+/// Reads one server frame (unmasked); `None` at EOF.
+pub fn read_frame(s: &mut TcpStream) -> Option<(u8, Vec<u8>)> {
+    let mut h = [0u8; 2];
+    s.read_exact(&mut h).ok()?;
+    let mut len = u64::from(h[1] & 0x7f);
+    if len == 126 {
+        let mut b = [0u8; 2];
+        s.read_exact(&mut b).ok()?;
+        len = u64::from(u16::from_be_bytes(b));
+    } else if len == 127 {
+        let mut b = [0u8; 8];
+        s.read_exact(&mut b).ok()?;
+        len = u64::from_be_bytes(b);
+    }
+    let mut payload = vec![0u8; len as usize];
+    s.read_exact(&mut payload).ok()?;
+    Some((h[0] & 0x0f, payload))
+}
+
+/// Reads frames until a close frame; returns its code.
+pub fn close_code(s: &mut TcpStream) -> u16 {
+    while let Some((op, payload)) = read_frame(s) {
+        if op == 8 {
+            assert!(payload.len() >= 2, "close frame without code");
+            return u16::from_be_bytes([payload[0], payload[1]]);
+        }
+    }
+    panic!("connection ended without a close frame");
+}
+
+/// Sends one masked text frame.
+pub fn ws_send_text(s: &mut TcpStream, text: &str) {
+    s.write_all(&client_frame(1, text.as_bytes()))
+        .expect("write frame");
+}
+
+/// Reads text frames until one that is not an Engine.IO ping (pings are
+/// answered with a pong); `None` when the connection ends or a close
+/// frame arrives.
+pub fn ws_next_text(s: &mut TcpStream) -> Option<String> {
+    loop {
+        let (op, payload) = read_frame(s)?;
+        match op {
+            1 if payload == b"2" => ws_send_text(s, "3"),
+            1 => return Some(String::from_utf8_lossy(&payload).into_owned()),
+            8 => return None,
+            _ => {}
+        }
+    }
+}
+
+/// A raw WebSocket Socket.IO client connected to namespace `/` at `path`.
+pub fn sio_ws(addr: SocketAddr, path: &str) -> TcpStream {
+    let mut s = raw_ws(addr, path);
+    ws_send_text(&mut s, "40");
+    let reply = ws_next_text(&mut s).expect("CONNECT reply");
+    assert!(reply.starts_with("40{\"sid\":"), "CONNECT reply: {reply}");
+    s
+}

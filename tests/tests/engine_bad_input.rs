@@ -4,7 +4,9 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
-use tests::raw::{self, assert_echo, client_frame, open_polling, poll, post, request};
+use tests::raw::{
+    self, assert_echo, client_frame, close_code, open_polling, poll, post, raw_ws, request,
+};
 
 const P: &str = "/engine.io/";
 
@@ -144,67 +146,10 @@ fn malformed_packets_and_invalid_utf8_in_post() {
     f.check_bystander();
 }
 
-/// Opens a WebSocket session by hand; returns the stream after the 101 and
-/// the open packet frame.
-fn raw_ws(addr: SocketAddr) -> TcpStream {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let req = format!(
-        "GET {P}?EIO=4&transport=websocket HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
-         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
-    );
-    s.write_all(req.as_bytes()).unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        s.read_exact(&mut byte).unwrap();
-        head.push(byte[0]);
-    }
-    assert!(
-        head.starts_with(b"HTTP/1.1 101"),
-        "{}",
-        String::from_utf8_lossy(&head)
-    );
-    let (op, payload) = read_frame(&mut s).expect("open packet");
-    assert_eq!(op, 1);
-    assert!(payload.starts_with(b"0{\"sid\""));
-    s
-}
-
-/// Reads one server frame (unmasked); `None` at EOF.
-fn read_frame(s: &mut TcpStream) -> Option<(u8, Vec<u8>)> {
-    let mut h = [0u8; 2];
-    s.read_exact(&mut h).ok()?;
-    let mut len = u64::from(h[1] & 0x7f);
-    if len == 126 {
-        let mut b = [0u8; 2];
-        s.read_exact(&mut b).ok()?;
-        len = u64::from(u16::from_be_bytes(b));
-    } else if len == 127 {
-        let mut b = [0u8; 8];
-        s.read_exact(&mut b).ok()?;
-        len = u64::from_be_bytes(b);
-    }
-    let mut payload = vec![0u8; len as usize];
-    s.read_exact(&mut payload).ok()?;
-    Some((h[0] & 0x0f, payload))
-}
-
-/// Reads frames until a close frame; returns its code.
-fn close_code(s: &mut TcpStream) -> u16 {
-    while let Some((op, payload)) = read_frame(s) {
-        if op == 8 {
-            assert!(payload.len() >= 2, "close frame without code");
-            return u16::from_be_bytes([payload[0], payload[1]]);
-        }
-    }
-    panic!("connection ended without a close frame");
-}
-
 #[test]
 fn oversize_websocket_frame() {
     let f = Fixture::new();
-    let mut s = raw_ws(f.addr());
+    let mut s = raw_ws(f.addr(), P);
     let mut payload = vec![b'a'; 1_000_001];
     payload[0] = b'4';
     s.write_all(&client_frame(1, &payload)).unwrap();
@@ -215,7 +160,7 @@ fn oversize_websocket_frame() {
 #[test]
 fn invalid_utf8_in_websocket_text_frame() {
     let f = Fixture::new();
-    let mut s = raw_ws(f.addr());
+    let mut s = raw_ws(f.addr(), P);
     s.write_all(&client_frame(1, b"4\xff\xfe")).unwrap();
     assert_eq!(close_code(&mut s), 1007);
     f.check_bystander();
@@ -224,7 +169,7 @@ fn invalid_utf8_in_websocket_text_frame() {
 #[test]
 fn malformed_websocket_packet() {
     let f = Fixture::new();
-    let mut s = raw_ws(f.addr());
+    let mut s = raw_ws(f.addr(), P);
     s.write_all(&client_frame(1, b"9nonsense")).unwrap();
     assert_eq!(close_code(&mut s), 1002);
     f.check_bystander();
