@@ -48,6 +48,7 @@
 
 pub mod base64;
 pub mod engine;
+pub mod fast_hash;
 pub mod http;
 pub mod sid;
 pub mod socket;

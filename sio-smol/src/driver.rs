@@ -6,10 +6,10 @@
 use crate::exchange::{Exchange, ExchangeState};
 use crate::ws_conn::WsConn;
 use sio_core::engine::{ConnId, Engine, EngineConfig, EngineEvent, Input, Output};
+use sio_core::fast_hash::FastMap;
 use sio_core::socket::{self, SioServer, SocketEvent};
 use smol::{LocalExecutor, Timer};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -106,7 +106,7 @@ pub(crate) type EventHandler<C> = Box<dyn Fn(&Rc<Driver<C>>, <C as Core>::Event)
 /// Shared state of one mounted core.
 pub(crate) struct Driver<C: Core> {
     engine: RefCell<C>,
-    sinks: RefCell<HashMap<ConnId, Sink>>,
+    sinks: RefCell<FastMap<ConnId, Sink>>,
     next_conn: Cell<u64>,
     driving: Cell<bool>,
     /// The deadline the timer task sleeps until.
@@ -125,7 +125,7 @@ impl<C: Core> Driver<C> {
         let ws_queue_limit = engine.engine_config().max_queued_bytes;
         Rc::new(Driver {
             engine: RefCell::new(engine),
-            sinks: RefCell::new(HashMap::new()),
+            sinks: RefCell::new(FastMap::default()),
             next_conn: Cell::new(0),
             driving: Cell::new(false),
             timer_target: Cell::new(None),

@@ -4,7 +4,7 @@
 //! has since moved its deadline is skipped when it comes due.
 
 use super::io::CloseReason;
-use super::packet::Packet;
+use super::packet::WsFrame;
 use super::server::{Engine, TimerKind};
 use bytes::Bytes;
 use std::cmp::Reverse;
@@ -46,6 +46,6 @@ impl Engine {
         session.heartbeat.deadline = deadline;
         self.timers
             .push(Reverse((deadline, TimerKind::Heartbeat, sid)));
-        self.send_packet(sid, Packet::Ping(Bytes::new()));
+        self.send_frame_unchecked(sid, WsFrame::Text(Bytes::from_static(b"2")));
     }
 }

@@ -19,7 +19,7 @@ pub use config::{AllowRequest, CookieConfig, CorsConfig, CorsOrigin, EngineConfi
 pub use error::ErrorCode;
 pub use io::{CloseReason, ConnId, EngineEvent, Input, Output};
 pub use packet::{DecodeError, Message, Packet, WsFrame};
-pub use server::{Engine, EngineError};
+pub use server::{Engine, EngineError, is_valid_frame};
 pub use session::SessionInfo;
 
 #[cfg(test)]

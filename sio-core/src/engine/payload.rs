@@ -1,7 +1,7 @@
 //! Polling payloads: packets joined by the record separator `\x1e`, in
 //! plain (XHR) form or wrapped for JSONP.
 
-use super::packet::{DecodeError, Packet};
+use super::packet::{DecodeError, Packet, WsFrame};
 use bytes::Bytes;
 
 /// The record separator between packets of a polling payload.
@@ -17,6 +17,32 @@ pub fn encode<'a>(packets: impl IntoIterator<Item = &'a Packet>) -> Vec<u8> {
         p.encode_polling_into(&mut out);
     }
     out
+}
+
+/// Encodes packets already in their WebSocket form as one polling payload:
+/// text frames as they are, binary frames as `b` + base64.
+pub fn encode_frames(frames: &[WsFrame]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(frames.iter().map(|f| frame_len(f) + 1).sum());
+    for (i, f) in frames.iter().enumerate() {
+        if i > 0 {
+            out.push(SEPARATOR);
+        }
+        match f {
+            WsFrame::Text(t) => out.extend_from_slice(t),
+            WsFrame::Binary(b) => {
+                out.push(b'b');
+                crate::base64::encode_into(b, &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn frame_len(f: &WsFrame) -> usize {
+    match f {
+        WsFrame::Text(t) => t.len(),
+        WsFrame::Binary(b) => b.len().div_ceil(3) * 4 + 1,
+    }
 }
 
 /// Decodes a polling payload (a POST body). The whole body must be valid

@@ -2,7 +2,7 @@
 
 use super::error::ErrorCode;
 use super::io::{CloseReason, ConnId, Output};
-use super::packet::Packet;
+use super::packet::{Packet, WsFrame};
 use super::payload;
 use super::server::{ConnRole, Engine};
 use super::session::{PendingGet, PendingPost};
@@ -11,9 +11,9 @@ use crate::sid::Sid;
 use bytes::Bytes;
 use std::time::Instant;
 
-/// A 200 response carrying `packets` as a polling payload, plain or JSONP.
-pub(crate) fn payload_response(packets: &[Packet], jsonp: Option<&str>) -> HttpResponse {
-    let body = payload::encode(packets);
+/// A 200 response carrying encoded packets as a polling payload, plain or JSONP.
+pub(crate) fn payload_response(frames: &[WsFrame], jsonp: Option<&str>) -> HttpResponse {
+    let body = payload::encode_frames(frames);
     let mut res = match jsonp {
         None => HttpResponse::new(200, "text/plain; charset=UTF-8", body),
         Some(j) => HttpResponse::new(
@@ -48,7 +48,7 @@ impl Engine {
             self.flush_session(sid);
         } else if probed {
             // The client is upgrading: end its poll with a noop.
-            self.answer_get(sid, vec![Packet::Noop]);
+            self.answer_get(sid, vec![Packet::Noop.encode_ws()]);
         }
     }
 
@@ -137,13 +137,13 @@ impl Engine {
         if session.pending_get.is_none() || session.queue.is_empty() {
             return;
         }
-        let packets: Vec<Packet> = session.queue.drain(..).collect();
+        let frames: Vec<WsFrame> = session.queue.drain(..).collect();
         session.queued_bytes = 0;
-        self.answer_get(sid, packets);
+        self.answer_get(sid, frames);
     }
 
-    /// Answers the session's held GET with `packets`.
-    fn answer_get(&mut self, sid: Sid, packets: Vec<Packet>) {
+    /// Answers the session's held GET with `frames`.
+    fn answer_get(&mut self, sid: Sid, frames: Vec<WsFrame>) {
         let Some(session) = self.sessions.get_mut(&sid) else {
             return;
         };
@@ -151,7 +151,7 @@ impl Engine {
             return;
         };
         self.conns.remove(&get.conn);
-        let res = payload_response(&packets, get.jsonp.as_deref());
+        let res = payload_response(&frames, get.jsonp.as_deref());
         self.respond(get.conn, get.origin.as_deref(), res);
     }
 
@@ -162,7 +162,7 @@ impl Engine {
             .get(&sid)
             .is_some_and(|s| s.pending_get.is_some());
         if has_get {
-            self.answer_get(sid, vec![Packet::Noop]);
+            self.answer_get(sid, vec![Packet::Noop.encode_ws()]);
         }
     }
 }

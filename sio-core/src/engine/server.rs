@@ -6,12 +6,13 @@ use super::config::{EngineConfig, Transport};
 use super::cors;
 use super::error::ErrorCode;
 use super::io::{CloseReason, ConnId, EngineEvent, Input, Output};
-use super::packet::{Message, Packet};
+use super::packet::{Message, Packet, WsFrame};
 use super::session::{Heartbeat, Session, SessionInfo};
+use crate::fast_hash::FastMap;
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::sid::{IdGenerator, Sid};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::time::Instant;
 use thiserror::Error;
 
@@ -42,6 +43,20 @@ pub enum EngineError {
     /// No open session has this sid (it may have closed already).
     #[error("unknown session {0}")]
     UnknownSession(Sid),
+    /// A text frame given to [`Engine::send_frame`] is not an encoded packet.
+    #[error("not an encoded Engine.IO packet")]
+    InvalidFrame,
+}
+
+/// True when a text frame is an encoded packet (UTF-8, a type digit first);
+/// binary frames are always valid.
+pub fn is_valid_frame(frame: &WsFrame) -> bool {
+    match frame {
+        WsFrame::Text(t) => {
+            t.first().is_some_and(|b| (b'0'..=b'6').contains(b)) && std::str::from_utf8(t).is_ok()
+        }
+        WsFrame::Binary(_) => true,
+    }
 }
 
 /// The Engine.IO v4 server: a pure state machine.
@@ -52,8 +67,8 @@ pub enum EngineError {
 pub struct Engine {
     pub(crate) config: EngineConfig,
     pub(crate) ids: IdGenerator,
-    pub(crate) sessions: HashMap<Sid, Session>,
-    pub(crate) conns: HashMap<ConnId, ConnRole>,
+    pub(crate) sessions: FastMap<Sid, Session>,
+    pub(crate) conns: FastMap<ConnId, ConnRole>,
     pub(crate) timers: BinaryHeap<Reverse<(Instant, TimerKind, Sid)>>,
     pub(crate) outputs: VecDeque<Output>,
     /// Polling sessions with packets queued and maybe a GET to answer.
@@ -80,8 +95,8 @@ impl Engine {
         Engine {
             config,
             ids: IdGenerator::new(seed),
-            sessions: HashMap::new(),
-            conns: HashMap::new(),
+            sessions: FastMap::default(),
+            conns: FastMap::default(),
             timers: BinaryHeap::new(),
             outputs: VecDeque::new(),
             to_flush: Vec::new(),
@@ -325,7 +340,8 @@ impl Engine {
             Transport::Polling => {
                 self.emit(EngineEvent::Open { sid, transport });
                 // Nothing else can be queued yet: answer with the open packet.
-                let mut res = super::polling::payload_response(&[open], jsonp.as_deref());
+                let mut res =
+                    super::polling::payload_response(&[open.encode_ws()], jsonp.as_deref());
                 res.headers.extend(extra_headers);
                 self.respond(conn, origin.as_deref(), res);
             }
@@ -347,20 +363,39 @@ impl Engine {
         Packet::Open(json.into())
     }
 
+    /// Sends an already encoded packet: a text frame is a whole Engine.IO
+    /// text packet (`4hello`, type digit included), a binary frame a binary
+    /// message's data. The bytes are shared, not copied: a broadcast hands
+    /// every recipient the same frame. `Err` for an unknown session or a
+    /// text frame that is not a packet (not UTF-8, or no type digit).
+    pub fn send_frame(&mut self, sid: Sid, frame: WsFrame) -> Result<(), EngineError> {
+        if !self.sessions.contains_key(&sid) {
+            return Err(EngineError::UnknownSession(sid));
+        }
+        if !is_valid_frame(&frame) {
+            return Err(EngineError::InvalidFrame);
+        }
+        self.send_frame_unchecked(sid, frame);
+        Ok(())
+    }
+
     /// Queues or sends a packet on the session's current transport.
     pub(crate) fn send_packet(&mut self, sid: Sid, packet: Packet) {
+        self.send_frame_unchecked(sid, packet.encode_ws());
+    }
+
+    /// [`Engine::send_frame`] for frames known to be well formed (built by
+    /// the core itself).
+    pub(crate) fn send_frame_unchecked(&mut self, sid: Sid, frame: WsFrame) {
         let Some(session) = self.sessions.get_mut(&sid) else {
             return;
         };
         if let Some(conn) = session.ws {
-            self.outputs.push_back(Output::WsSend {
-                conn,
-                frame: packet.encode_ws(),
-            });
+            self.outputs.push_back(Output::WsSend { conn, frame });
             return;
         }
-        session.queued_bytes += super::session::packet_size(&packet);
-        session.queue.push_back(packet);
+        session.queued_bytes += super::session::frame_size(&frame);
+        session.queue.push_back(frame);
         if session.queue.len() > self.config.max_queued_packets
             || session.queued_bytes > self.config.max_queued_bytes
         {
@@ -388,7 +423,8 @@ impl Engine {
             self.conns.remove(&conn);
         }
         if let Some(get) = session.pending_get.take() {
-            let res = super::polling::payload_response(&[Packet::Close], get.jsonp.as_deref());
+            let close = Packet::Close.encode_ws();
+            let res = super::polling::payload_response(&[close], get.jsonp.as_deref());
             self.respond(get.conn, get.origin.as_deref(), res);
         }
         if let Some(post) = session.post.take() {

@@ -2,7 +2,7 @@
 
 use super::config::Transport;
 use super::io::ConnId;
-use super::packet::Packet;
+use super::packet::WsFrame;
 use crate::http::HttpRequest;
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -57,8 +57,9 @@ pub(crate) struct Session {
     pub pending_get: Option<PendingGet>,
     /// POST whose body is being read (polling only).
     pub post: Option<PendingPost>,
-    /// Packets waiting for the next GET (polling only).
-    pub queue: VecDeque<Packet>,
+    /// Packets waiting for the next GET (polling only), already encoded
+    /// as they would go on a WebSocket.
+    pub queue: VecDeque<WsFrame>,
     /// Bytes of data in `queue` (approximate: payload sizes).
     pub queued_bytes: usize,
     /// The session is in the engine's list of queues to flush.
@@ -82,12 +83,10 @@ impl Session {
     }
 }
 
-/// Size of a packet's data, for the queue bound.
-pub(crate) fn packet_size(p: &Packet) -> usize {
-    match p {
-        Packet::Open(d) | Packet::Ping(d) | Packet::Pong(d) => d.len() + 1,
-        Packet::Message(m) => m.len() + 1,
-        _ => 1,
+/// Size of an encoded packet, for the queue bound.
+pub(crate) fn frame_size(f: &WsFrame) -> usize {
+    match f {
+        WsFrame::Text(b) | WsFrame::Binary(b) => b.len(),
     }
 }
 

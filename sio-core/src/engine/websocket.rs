@@ -77,10 +77,10 @@ impl Engine {
                 self.noop_pending_get(sid);
                 self.emit(EngineEvent::Upgrade { sid });
                 let session = self.sessions.get_mut(&sid).expect("still open");
-                let queued: Vec<Packet> = session.queue.drain(..).collect();
+                let queued: Vec<WsFrame> = session.queue.drain(..).collect();
                 session.queued_bytes = 0;
-                for packet in queued {
-                    self.send_packet(sid, packet);
+                for frame in queued {
+                    self.send_frame_unchecked(sid, frame);
                 }
             }
             _ => {

@@ -17,15 +17,15 @@ impl SioServer {
     ) -> Result<usize, SioError> {
         let recipients = self.recipients(nsp, op, event)?;
         let packet = event_packet(nsp, event, args, None);
-        // Encoded once: every recipient's messages share these bytes.
-        let messages = self.config.parser.encode(&packet);
+        // Encoded once: every recipient's frames share these bytes.
+        let frames = self.encode(&packet);
         for socket in &recipients {
             let Some(state) = self.sockets.get(socket) else {
                 continue;
             };
             let sid = state.engine;
-            for msg in &messages {
-                let _ = self.engine.send(sid, msg.clone());
+            for frame in &frames {
+                self.engine.send_frame_unchecked(sid, frame.clone());
             }
         }
         Ok(recipients.len())

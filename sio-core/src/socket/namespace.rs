@@ -1,6 +1,7 @@
 //! Namespaces and their rooms.
 
 use super::event::SocketId;
+use crate::fast_hash::FastSet;
 use std::collections::{HashMap, HashSet};
 
 /// Decides whether a namespace name belongs to a dynamic namespace.
@@ -10,9 +11,9 @@ pub type NamespaceMatcher = Box<dyn Fn(&str) -> bool>;
 #[derive(Debug, Default)]
 pub(crate) struct Namespace {
     /// Every connected socket.
-    pub sockets: HashSet<SocketId>,
+    pub sockets: FastSet<SocketId>,
     /// Room name → members. A socket's own id is a room too.
-    pub rooms: HashMap<String, HashSet<SocketId>>,
+    pub rooms: HashMap<String, FastSet<SocketId>>,
     /// Connects wait for the application's decision.
     pub middleware: bool,
     /// Index of the dynamic namespace that created this one, if any.
@@ -25,7 +26,9 @@ impl Namespace {
         match self.rooms.get_mut(room) {
             Some(members) => members.insert(socket),
             None => {
-                self.rooms.insert(room.to_owned(), HashSet::from([socket]));
+                let mut members = FastSet::default();
+                members.insert(socket);
+                self.rooms.insert(room.to_owned(), members);
                 true
             }
         }

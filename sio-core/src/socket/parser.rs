@@ -5,14 +5,16 @@
 use super::decoder::{Decoder, DecoderLimits};
 use super::error::DecodeError;
 use super::packet::{Packet, encode_into};
-use crate::engine::Message;
+use crate::engine::{Message, WsFrame};
 use bytes::Bytes;
 
 /// A Socket.IO wire format.
 pub trait Parser {
-    /// The Engine.IO messages that carry `packet`, in order. A broadcast
-    /// encodes once and shares these messages among its recipients.
-    fn encode(&self, packet: &Packet) -> Vec<Message>;
+    /// The Engine.IO messages that carry `packet`, in order, encoded as
+    /// they go on a WebSocket: text frames are whole Engine.IO packets
+    /// (`4` + the Socket.IO packet), binary frames the attachments. A
+    /// broadcast encodes once and every recipient gets these same bytes.
+    fn encode(&self, packet: &Packet) -> Vec<WsFrame>;
 
     /// A decoder for one connection (it may hold a packet that waits for
     /// its attachments).
@@ -35,13 +37,14 @@ pub struct JsonParser {
 }
 
 impl Parser for JsonParser {
-    fn encode(&self, packet: &Packet) -> Vec<Message> {
-        let mut text = Vec::new();
+    fn encode(&self, packet: &Packet) -> Vec<WsFrame> {
+        let mut text = Vec::with_capacity(16 + packet.data.as_ref().map_or(0, |d| d.len()));
+        text.push(b'4'); // the Engine.IO message type
         encode_into(packet, &mut text);
         let mut out = Vec::with_capacity(1 + packet.attachments.len());
-        out.push(Message::Text(Bytes::from(text)));
+        out.push(WsFrame::Text(Bytes::from(text)));
         if packet.wire_type().is_binary() {
-            out.extend(packet.attachments.iter().cloned().map(Message::Binary));
+            out.extend(packet.attachments.iter().cloned().map(WsFrame::Binary));
         }
         out
     }

@@ -8,7 +8,10 @@ use super::event::{Args, DisconnectReason, SocketEvent, SocketId};
 use super::namespace::{DynamicNamespace, Namespace, NamespaceMatcher};
 use super::packet::{Packet, PacketType};
 use super::parser::PacketDecoder;
-use crate::engine::{CloseReason, Engine, EngineEvent, Input, Message, Output as EngineOutput};
+use crate::engine::{
+    CloseReason, Engine, EngineEvent, Input, Message, Output as EngineOutput, WsFrame,
+};
+use crate::fast_hash::FastMap;
 use crate::sid::{IdGenerator, Sid};
 use bytes::Bytes;
 use std::cmp::Reverse;
@@ -72,7 +75,7 @@ pub(crate) struct SocketState {
     /// The CONNECT payload.
     pub auth: Bytes,
     /// Outstanding acks: id → what waits for it.
-    pub acks: HashMap<u64, super::acks::AckOwner>,
+    pub acks: FastMap<u64, super::acks::AckOwner>,
     pub next_ack: u64,
 }
 
@@ -95,12 +98,12 @@ pub struct SioServer {
     pub(crate) ids: IdGenerator,
     pub(crate) namespaces: HashMap<String, Namespace>,
     pub(crate) dynamic: Vec<DynamicNamespace>,
-    pub(crate) clients: HashMap<Sid, Client>,
-    pub(crate) sockets: HashMap<SocketId, SocketState>,
-    pub(crate) pending: HashMap<SocketId, PendingConnect>,
+    pub(crate) clients: FastMap<Sid, Client>,
+    pub(crate) sockets: FastMap<SocketId, SocketState>,
+    pub(crate) pending: FastMap<SocketId, PendingConnect>,
     pub(crate) timers: BinaryHeap<Reverse<(Instant, Timer)>>,
     pub(crate) events: VecDeque<SocketEvent>,
-    pub(crate) broadcast_acks: HashMap<u64, super::acks::BroadcastAcks>,
+    pub(crate) broadcast_acks: FastMap<u64, super::acks::BroadcastAcks>,
     pub(crate) next_broadcast: u64,
     /// The latest time seen (none before the first input); never goes back.
     pub(crate) now: Option<Instant>,
@@ -130,12 +133,12 @@ impl SioServer {
             ids,
             namespaces: HashMap::new(),
             dynamic: Vec::new(),
-            clients: HashMap::new(),
-            sockets: HashMap::new(),
-            pending: HashMap::new(),
+            clients: FastMap::default(),
+            sockets: FastMap::default(),
+            pending: FastMap::default(),
             timers: BinaryHeap::new(),
             events: VecDeque::new(),
-            broadcast_acks: HashMap::new(),
+            broadcast_acks: FastMap::default(),
             next_broadcast: 0,
             now: None,
         };
@@ -429,7 +432,7 @@ impl SioServer {
                 engine: sid,
                 rooms: vec![socket.as_str().to_owned()],
                 auth: auth.clone(),
-                acks: HashMap::new(),
+                acks: FastMap::default(),
                 next_ack: 0,
             },
         );
@@ -515,9 +518,19 @@ impl SioServer {
 
     /// Encodes `packet` and sends it (text, then attachments) on session `sid`.
     pub(crate) fn send_packet(&mut self, sid: Sid, packet: &Packet) {
-        for msg in self.config.parser.encode(packet) {
-            let _ = self.engine.send(sid, msg);
+        let frames = self.encode(packet);
+        for frame in frames {
+            self.engine.send_frame_unchecked(sid, frame);
         }
+    }
+
+    /// Encodes `packet` with the configured parser. A frame that is not an
+    /// encoded packet (a custom parser's bug; the built-in one makes none)
+    /// is dropped here, once per packet, not once per recipient.
+    pub(crate) fn encode(&self, packet: &Packet) -> Vec<WsFrame> {
+        let mut frames = self.config.parser.encode(packet);
+        frames.retain(crate::engine::is_valid_frame);
+        frames
     }
 
     /// Closes the Engine.IO session `sid` from the server side: its sockets

@@ -14,6 +14,7 @@ use crate::net::Body;
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
+use sio_core::fast_hash::FastMap;
 use sio_core::socket::{Args, BroadcastAckId, DisconnectReason, SioServer, SocketEvent, SocketId};
 use smol::LocalExecutor;
 use std::any::Any;
@@ -56,8 +57,8 @@ pub(crate) struct Shared {
     pub driver: Rc<Driver<SioServer>>,
     namespaces: RefCell<HashMap<String, Rc<NsHandlers>>>,
     dynamic: RefCell<HashMap<usize, Rc<NsHandlers>>>,
-    sockets: RefCell<HashMap<SocketId, Rc<SocketHandlers>>>,
-    acks: RefCell<HashMap<(SocketId, u64), AckWaiter>>,
+    sockets: RefCell<FastMap<SocketId, Rc<SocketHandlers>>>,
+    acks: RefCell<FastMap<(SocketId, u64), AckWaiter>>,
     broadcasts: RefCell<HashMap<BroadcastAckId, oneshot::Sender<BroadcastReplies>>>,
     /// The browser client bundle served at `<path>socket.io.js`, if set.
     pub client_bundle: RefCell<Option<PathBuf>>,
