@@ -4,7 +4,7 @@
 //! for them, and its events to the application.
 
 use crate::exchange::{Exchange, ExchangeState};
-use crate::ws_conn::WsConn;
+use crate::ws_conn::{FrameConverter, WsConn};
 use sio_core::engine::{ConnId, Engine, EngineConfig, EngineEvent, Input, Output};
 use sio_core::fast_hash::FastMap;
 use sio_core::socket::{self, SioServer, SocketEvent};
@@ -115,6 +115,8 @@ pub(crate) struct Driver<C: Core> {
     timer_waker: Cell<Option<Waker>>,
     on_event: RefCell<Option<EventHandler<C>>>,
     executor: RefCell<Option<Rc<LocalExecutor<'static>>>>,
+    /// Validates text frames once per broadcast.
+    frames: FrameConverter,
     /// Bound on bytes queued for one WebSocket before it is dropped.
     pub(crate) ws_queue_limit: usize,
 }
@@ -133,6 +135,7 @@ impl<C: Core> Driver<C> {
             timer_waker: Cell::new(None),
             on_event: RefCell::new(None),
             executor: RefCell::new(None),
+            frames: FrameConverter::default(),
             ws_queue_limit,
         })
     }
@@ -237,8 +240,8 @@ impl<C: Core> Driver<C> {
                 }
             }
             Output::WsSend { conn, frame } => {
-                let overflow = match self.sinks.borrow().get(&conn) {
-                    Some(Sink::Ws(ws)) => !ws.push(frame),
+                let overflow = match (self.sinks.borrow().get(&conn), self.frames.convert(frame)) {
+                    (Some(Sink::Ws(ws)), Some(msg)) => !ws.push(msg),
                     _ => false,
                 };
                 if overflow {

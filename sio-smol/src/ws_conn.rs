@@ -1,11 +1,12 @@
-//! One accepted WebSocket: the frames the engine queued for it, and the task
-//! that writes them and reads the peer's frames into the engine.
+//! One accepted WebSocket: the messages the engine queued for it, and the
+//! task that writes them and reads the peer's frames into the engine.
 
 use crate::driver::{Core, Driver};
 use crate::net::WsStream;
 use async_tungstenite::tungstenite::protocol::CloseFrame;
 use async_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use async_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+use atomic_waker::AtomicWaker;
 use bytes::Bytes;
 use futures_lite::Stream;
 use futures_sink::Sink as _;
@@ -15,15 +16,17 @@ use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Poll, Waker};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
 
-/// Frames waiting to be written on one WebSocket.
+/// Messages waiting to be written on one WebSocket.
 ///
 /// Bounded by bytes: when a push would pass the limit the connection is
 /// dropped (the engine closes the session), so a peer that stops reading
 /// cannot make the server buffer without end.
 pub(crate) struct WsConn {
-    queue: RefCell<VecDeque<WsFrame>>,
+    queue: RefCell<VecDeque<Message>>,
     queued_bytes: Cell<usize>,
     limit: usize,
     close: Cell<Option<u16>>,
@@ -42,18 +45,19 @@ impl WsConn {
         }
     }
 
-    /// Queues a frame; false if the queue is full (the frame is not queued).
-    pub(crate) fn push(&self, frame: WsFrame) -> bool {
-        let len = match &frame {
-            WsFrame::Text(b) | WsFrame::Binary(b) => b.len(),
-        };
-        let total = self.queued_bytes.get() + len;
+    /// Queues a message; false if the queue is full (it is not queued).
+    pub(crate) fn push(&self, msg: Message) -> bool {
+        let total = self.queued_bytes.get() + msg.len();
         if total > self.limit {
             return false;
         }
         self.queued_bytes.set(total);
-        self.queue.borrow_mut().push_back(frame);
-        self.wake();
+        let mut queue = self.queue.borrow_mut();
+        queue.push_back(msg);
+        if queue.len() == 1 {
+            // Only the first message needs a wake: the task drains them all.
+            self.wake();
+        }
         true
     }
 
@@ -74,13 +78,63 @@ impl WsConn {
     }
 }
 
+/// Turns the core's frames into tungstenite messages, validating the UTF-8
+/// of a text frame once even when a broadcast hands the same bytes to many
+/// connections in a row.
+#[derive(Default)]
+pub(crate) struct FrameConverter {
+    last: RefCell<Option<(Bytes, Utf8Bytes)>>,
+}
+
+impl FrameConverter {
+    /// The message for `frame`; `None` for text that is not UTF-8 (the core
+    /// never makes such frames).
+    pub(crate) fn convert(&self, frame: WsFrame) -> Option<Message> {
+        match frame {
+            WsFrame::Binary(b) => Some(Message::Binary(b)),
+            WsFrame::Text(b) => {
+                let mut last = self.last.borrow_mut();
+                if let Some((bytes, text)) = last.as_ref() {
+                    if bytes.as_ptr() == b.as_ptr() && bytes.len() == b.len() {
+                        return Some(Message::Text(text.clone()));
+                    }
+                }
+                let text = Utf8Bytes::try_from(b.clone()).ok()?;
+                *last = Some((b, text.clone()));
+                Some(Message::Text(text))
+            }
+        }
+    }
+}
+
+/// The waker given to reads: it records that the socket may be readable
+/// before waking the task, so a task woken only to write queued messages
+/// skips a read that would find nothing (a zero-filled buffer and an EAGAIN
+/// `recv` per delivery). Wakes may come from async-io's thread: atomics.
+#[derive(Default)]
+struct ReadWake {
+    readable: AtomicBool,
+    task: AtomicWaker,
+}
+
+impl Wake for ReadWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.readable.store(true, Ordering::Release);
+        self.task.wake();
+    }
+}
+
 /// What woke the WebSocket task.
-enum Wake {
+enum Woken {
     Write,
     Read(Option<Result<Message, WsError>>),
 }
 
-/// Runs one WebSocket until it closes: writes queued frames, reads frames
+/// Runs one WebSocket until it closes: writes queued messages, reads frames
 /// into the engine, reports the end with `ConnClosed` (unless the engine
 /// closed it).
 pub(crate) async fn run<C: Core>(
@@ -89,45 +143,48 @@ pub(crate) async fn run<C: Core>(
     me: Rc<WsConn>,
     mut ws: WsStream,
 ) {
+    let rw = Arc::new(ReadWake::default());
+    rw.readable.store(true, Ordering::Relaxed);
+    let read_waker = Waker::from(rw.clone());
     let code = loop {
         let wake = poll_fn(|cx| {
             if me.has_work() {
-                return Poll::Ready(Wake::Write);
+                return Poll::Ready(Woken::Write);
             }
-            match Pin::new(&mut ws).poll_next(cx) {
-                Poll::Ready(m) => Poll::Ready(Wake::Read(m)),
-                Poll::Pending => {
-                    me.waker.set(Some(cx.waker().clone()));
-                    Poll::Pending
+            rw.task.register(cx.waker());
+            if rw.readable.swap(false, Ordering::Acquire) {
+                let mut rcx = Context::from_waker(&read_waker);
+                if let Poll::Ready(m) = Pin::new(&mut ws).poll_next(&mut rcx) {
+                    // More may be buffered: try again next time.
+                    rw.readable.store(true, Ordering::Relaxed);
+                    return Poll::Ready(Woken::Read(m));
                 }
             }
+            me.waker.set(Some(cx.waker().clone()));
+            Poll::Pending
         })
         .await;
         match wake {
-            Wake::Write => {
+            Woken::Write => {
                 if write_queued(&me, &mut ws).await.is_err() {
                     break None;
                 }
                 if let Some(code) = me.close.get() {
-                    let frame = CloseFrame {
-                        code: CloseCode::from(code),
-                        reason: Utf8Bytes::from_static(""),
-                    };
-                    let _ = ws.close(Some(frame)).await;
+                    close(&mut ws, code).await;
                     // The engine already forgot this connection.
                     return;
                 }
             }
-            Wake::Read(Some(Ok(Message::Text(text)))) => driver.handle(Input::WsFrame {
+            Woken::Read(Some(Ok(Message::Text(text)))) => driver.handle(Input::WsFrame {
                 conn,
                 frame: WsFrame::Text(Bytes::from(text)),
             }),
-            Wake::Read(Some(Ok(Message::Binary(data)))) => driver.handle(Input::WsFrame {
+            Woken::Read(Some(Ok(Message::Binary(data)))) => driver.handle(Input::WsFrame {
                 conn,
                 frame: WsFrame::Binary(data),
             }),
-            Wake::Read(Some(Ok(Message::Close(_)))) | Wake::Read(None) => break None,
-            Wake::Read(Some(Ok(_))) => {
+            Woken::Read(Some(Ok(Message::Close(_)))) | Woken::Read(None) => break None,
+            Woken::Read(Some(Ok(_))) => {
                 // Ping/pong: tungstenite queued the pong; write it out.
                 if poll_fn(|cx| Pin::new(&mut ws).poll_flush(cx))
                     .await
@@ -136,19 +193,24 @@ pub(crate) async fn run<C: Core>(
                     break None;
                 }
             }
-            Wake::Read(Some(Err(e))) => break close_code_for(&e),
+            Woken::Read(Some(Err(e))) => break close_code_for(&e),
         }
     };
     if let Some(code) = code {
-        let frame = CloseFrame {
-            code: CloseCode::from(code),
-            reason: Utf8Bytes::from_static(""),
-        };
-        let _ = ws.close(Some(frame)).await;
+        close(&mut ws, code).await;
     }
     if driver.unregister(conn) {
         driver.handle(Input::ConnClosed { conn });
     }
+}
+
+/// Sends a close frame with `code` (errors ignored: the peer may be gone).
+async fn close(ws: &mut WsStream, code: u16) {
+    let frame = CloseFrame {
+        code: CloseCode::from(code),
+        reason: Utf8Bytes::from_static(""),
+    };
+    let _ = ws.close(Some(frame)).await;
 }
 
 /// The close code to answer a read error with, if the connection can still
@@ -163,27 +225,13 @@ fn close_code_for(e: &WsError) -> Option<u16> {
     }
 }
 
-/// Writes every queued frame, then flushes once.
+/// Writes every queued message, then flushes once.
 async fn write_queued(me: &WsConn, ws: &mut WsStream) -> Result<(), WsError> {
     loop {
-        let frame = me.queue.borrow_mut().pop_front();
-        let Some(frame) = frame else { break };
-        let msg = match frame {
-            WsFrame::Text(b) => {
-                me.queued_bytes
-                    .set(me.queued_bytes.get().saturating_sub(b.len()));
-                // The core only queues UTF-8 text; a failure would be a core bug.
-                match Utf8Bytes::try_from(b) {
-                    Ok(t) => Message::Text(t),
-                    Err(_) => continue,
-                }
-            }
-            WsFrame::Binary(b) => {
-                me.queued_bytes
-                    .set(me.queued_bytes.get().saturating_sub(b.len()));
-                Message::Binary(b)
-            }
-        };
+        let msg = me.queue.borrow_mut().pop_front();
+        let Some(msg) = msg else { break };
+        me.queued_bytes
+            .set(me.queued_bytes.get().saturating_sub(msg.len()));
         poll_fn(|cx| Pin::new(&mut *ws).poll_ready(cx)).await?;
         Pin::new(&mut *ws).start_send(msg)?;
     }
