@@ -7,10 +7,13 @@
 //! on the stable toolchain, so CI catches regressions without a fuzzing run.
 
 pub mod engine_server;
+pub mod socket_server;
 
 use bytes::Bytes;
 use sio_core::engine::{Packet, WsFrame, payload};
 use sio_core::socket::{Decoder, DecoderLimits, encode};
+
+pub(crate) use engine_server::Bytes8;
 
 /// A fuzz target: takes arbitrary bytes, panics only on a bug.
 pub type Target = fn(&[u8]);
@@ -22,6 +25,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("engine_jsonp", engine_jsonp),
     ("engine_server", engine_server::run),
     ("socket_packet", socket_packet),
+    ("socket_server", socket_server::run),
 ];
 
 /// Engine.IO packet decoding from WebSocket frames; decoded packets must

@@ -26,6 +26,12 @@ pub trait PacketDecoder {
     /// Takes one Engine.IO message: `Ok(Some)` when a packet is complete,
     /// `Ok(None)` when more messages are needed (attachments).
     fn decode(&mut self, msg: Message) -> Result<Option<Packet>, DecodeError>;
+
+    /// Bytes held for a packet that is not complete yet (its bound is the
+    /// parser's to keep).
+    fn buffered_bytes(&self) -> usize {
+        0
+    }
 }
 
 /// The default parser: JSON text packets, binary attachments as separate
@@ -60,5 +66,9 @@ impl PacketDecoder for Decoder {
             Message::Text(text) => self.decode_text(text),
             Message::Binary(data) => self.decode_binary(data),
         }
+    }
+
+    fn buffered_bytes(&self) -> usize {
+        Decoder::buffered_bytes(self)
     }
 }

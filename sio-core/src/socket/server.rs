@@ -555,6 +555,17 @@ impl SioServer {
             .map(|s| (s.nsp.as_str(), s.engine, &s.auth))
     }
 
+    /// Acks `socket` has outstanding (at most `max_pending_acks`).
+    pub fn pending_acks(&self, socket: SocketId) -> Option<usize> {
+        self.sockets.get(&socket).map(|s| s.acks.len())
+    }
+
+    /// Bytes of attachments buffered for the Engine.IO session `sid` (a
+    /// binary packet waiting for the rest of its attachments).
+    pub fn buffered_attachment_bytes(&self, sid: Sid) -> Option<usize> {
+        self.clients.get(&sid).map(|c| c.decoder.buffered_bytes())
+    }
+
     /// True while `socket` is connected.
     pub fn is_connected(&self, socket: SocketId) -> bool {
         self.sockets.contains_key(&socket)
