@@ -62,7 +62,6 @@ pub fn run(data: &[u8]) {
     server.set_connect_middleware("/b", true);
     let mut r = Bytes8(data);
     let mut now = Instant::now();
-    let mut sids: Vec<Sid> = Vec::new();
     let mut sockets: Vec<SocketId> = Vec::new();
     let mut pending: Vec<SocketId> = Vec::new();
     let mut steps = 0;
@@ -161,7 +160,7 @@ pub fn run(data: &[u8]) {
                 _ => {}
             }
         }
-        sids = server.engine().sids().collect();
+        let sids: Vec<Sid> = server.engine().sids().collect();
         check(&server, &sids, &sockets);
     }
     server.shutdown();
