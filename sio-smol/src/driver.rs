@@ -249,11 +249,11 @@ impl<C: Core> Driver<C> {
                     // rather than buffer without bound (the session closes).
                     tracing::debug!(?conn, "websocket send queue full, closing");
                     if let Some(Sink::Ws(ws)) = self.sinks.borrow_mut().remove(&conn) {
-                        ws.close(1008);
+                        ws.abort(1008);
                     }
                     self.engine
                         .borrow_mut()
-                        .handle(Instant::now(), Input::ConnClosed { conn });
+                        .handle(Instant::now(), Input::SendQueueFull { conn });
                 }
             }
             Output::WsClose { conn, code } => {

@@ -19,6 +19,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
 
 /// Messages waiting to be written on one WebSocket.
 ///
@@ -59,6 +60,14 @@ impl WsConn {
             self.wake();
         }
         true
+    }
+
+    /// Drops what is queued and asks the task to close with `code` at once
+    /// (the peer stopped reading: writing the queue would wait forever).
+    pub(crate) fn abort(&self, code: u16) {
+        self.queue.borrow_mut().clear();
+        self.queued_bytes.set(0);
+        self.close(code);
     }
 
     /// Asks the task to close the WebSocket with `code` once the queue is written.
@@ -166,7 +175,10 @@ pub(crate) async fn run<C: Core>(
         .await;
         match wake {
             Woken::Write => {
-                if write_queued(&me, &mut ws).await.is_err() {
+                if me.close.get().is_none() && write_queued(&me, &mut ws).await.is_err() {
+                    break None;
+                }
+                if me.close.get().is_some() && write_queued_or_give_up(&me, &mut ws).await {
                     break None;
                 }
                 if let Some(code) = me.close.get() {
@@ -204,13 +216,24 @@ pub(crate) async fn run<C: Core>(
     }
 }
 
-/// Sends a close frame with `code` (errors ignored: the peer may be gone).
+/// How long a close frame may take to go out before the connection is
+/// dropped anyway (a peer that does not read would hold it forever).
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Sends a close frame with `code` (errors ignored: the peer may be gone),
+/// giving up after [`CLOSE_TIMEOUT`].
 async fn close(ws: &mut WsStream, code: u16) {
     let frame = CloseFrame {
         code: CloseCode::from(code),
         reason: Utf8Bytes::from_static(""),
     };
-    let _ = ws.close(Some(frame)).await;
+    let send = async {
+        let _ = ws.close(Some(frame)).await;
+    };
+    let give_up = async {
+        smol::Timer::after(CLOSE_TIMEOUT).await;
+    };
+    futures_lite::future::or(send, give_up).await;
 }
 
 /// The close code to answer a read error with, if the connection can still
@@ -223,6 +246,17 @@ fn close_code_for(e: &WsError) -> Option<u16> {
         WsError::Protocol(_) => Some(1002),
         _ => None,
     }
+}
+
+/// Before a close: writes what is queued, but gives up after
+/// [`CLOSE_TIMEOUT`]; true when the connection is unusable.
+async fn write_queued_or_give_up(me: &WsConn, ws: &mut WsStream) -> bool {
+    let write = async { write_queued(me, ws).await.is_err() };
+    let give_up = async {
+        smol::Timer::after(CLOSE_TIMEOUT).await;
+        true
+    };
+    futures_lite::future::or(write, give_up).await
 }
 
 /// Writes every queued message, then flushes once.

@@ -43,6 +43,13 @@ pub enum Input {
         /// the core checks again).
         frame: WsFrame,
     },
+    /// The adapter gave up on a WebSocket whose peer does not read: its
+    /// send queue reached the adapter's bound. The session closes with
+    /// [`CloseReason::BufferFull`]; the adapter closes the connection.
+    SendQueueFull {
+        /// The WebSocket.
+        conn: ConnId,
+    },
     /// The peer went away: an HTTP exchange aborted before its response, or
     /// a WebSocket closed (cleanly or not).
     ConnClosed {

@@ -134,6 +134,16 @@ impl Engine {
             Input::HttpBodyTooLarge { conn } => self.on_body(now, conn, Err(())),
             Input::WsFrame { conn, frame } => self.on_ws_frame(now, conn, frame),
             Input::ConnClosed { conn } => self.on_conn_closed(conn),
+            Input::SendQueueFull { conn } => {
+                if let Some(ConnRole::Ws(sid)) = self.conns.remove(&conn) {
+                    if let Some(s) = self.sessions.get_mut(&sid) {
+                        s.ws = None; // the adapter closes the connection itself
+                    }
+                    self.close_session(sid, CloseReason::BufferFull);
+                } else {
+                    self.on_conn_closed(conn);
+                }
+            }
         }
     }
 
