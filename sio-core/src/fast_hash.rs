@@ -5,7 +5,7 @@
 //! standard SipHash.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
 /// The Fx hasher: a multiply and a rotate per word.
 #[derive(Debug, Default, Clone, Copy)]
@@ -59,6 +59,30 @@ pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// A `HashSet` with [`FxHasher`].
 pub type FastSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
+
+/// Gives memory back when a table is mostly empty (after a wave of
+/// sessions ended), so the server returns close to its baseline; the
+/// threshold (a quarter full) keeps this rare.
+pub trait ShrinkIfSparse {
+    /// Shrinks to twice the length when capacity exceeds four times it.
+    fn shrink_if_sparse(&mut self);
+}
+
+impl<K: Eq + Hash, V, S: BuildHasher> ShrinkIfSparse for HashMap<K, V, S> {
+    fn shrink_if_sparse(&mut self) {
+        if self.capacity() > 64 && self.capacity() > 4 * self.len() {
+            self.shrink_to(self.len() * 2);
+        }
+    }
+}
+
+impl<K: Eq + Hash, S: BuildHasher> ShrinkIfSparse for HashSet<K, S> {
+    fn shrink_if_sparse(&mut self) {
+        if self.capacity() > 64 && self.capacity() > 4 * self.len() {
+            self.shrink_to(self.len() * 2);
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -29,6 +29,9 @@ impl Engine {
                 TimerKind::Upgrade => self.upgrade_timeout(now, sid),
             }
         }
+        if self.timers.capacity() > 64 && self.timers.capacity() > 4 * self.timers.len() {
+            self.timers.shrink_to(self.timers.len() * 2);
+        }
     }
 
     fn heartbeat_due(&mut self, now: Instant, at: Instant, sid: crate::sid::Sid) {

@@ -8,7 +8,7 @@ use super::error::ErrorCode;
 use super::io::{CloseReason, ConnId, EngineEvent, Input, Output};
 use super::packet::{Message, Packet, WsFrame};
 use super::session::{Heartbeat, Session, SessionInfo};
-use crate::fast_hash::FastMap;
+use crate::fast_hash::{FastMap, ShrinkIfSparse};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::sid::{IdGenerator, Sid};
 use std::cmp::Reverse;
@@ -432,6 +432,8 @@ impl Engine {
         for conn in session.conns() {
             self.conns.remove(&conn);
         }
+        self.sessions.shrink_if_sparse();
+        self.conns.shrink_if_sparse();
         if let Some(get) = session.pending_get.take() {
             let close = Packet::Close.encode_ws();
             let res = super::polling::payload_response(&[close], get.jsonp.as_deref());

@@ -1,7 +1,7 @@
 //! Namespaces and their rooms.
 
 use super::event::SocketId;
-use crate::fast_hash::FastSet;
+use crate::fast_hash::{FastSet, ShrinkIfSparse};
 use std::collections::{HashMap, HashSet};
 
 /// Decides whether a namespace name belongs to a dynamic namespace.
@@ -42,6 +42,7 @@ impl Namespace {
         let removed = members.remove(&socket);
         if members.is_empty() {
             self.rooms.remove(room);
+            self.rooms.shrink_if_sparse();
         }
         removed
     }

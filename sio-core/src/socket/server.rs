@@ -11,7 +11,7 @@ use super::parser::PacketDecoder;
 use crate::engine::{
     CloseReason, Engine, EngineEvent, Input, Message, Output as EngineOutput, WsFrame,
 };
-use crate::fast_hash::FastMap;
+use crate::fast_hash::{FastMap, ShrinkIfSparse};
 use crate::sid::{IdGenerator, Sid};
 use bytes::Bytes;
 use std::cmp::Reverse;
@@ -301,6 +301,7 @@ impl SioServer {
         let Some(client) = self.clients.remove(&sid) else {
             return;
         };
+        self.clients.shrink_if_sparse();
         for socket in client.pending {
             self.pending.remove(&socket);
         }
@@ -500,8 +501,10 @@ impl SioServer {
         let Some(state) = self.sockets.remove(&socket) else {
             return;
         };
+        self.sockets.shrink_if_sparse();
         if let Some(ns) = self.namespaces.get_mut(&state.nsp) {
             ns.sockets.remove(&socket);
+            ns.sockets.shrink_if_sparse();
             for room in &state.rooms {
                 ns.leave(socket, room);
             }

@@ -40,6 +40,9 @@ struct Args {
     /// Polling only: do not offer or accept WebSocket.
     #[arg(long)]
     no_websocket: bool,
+    /// Most sessions open at once; handshakes beyond get HTTP 503.
+    #[arg(long, default_value_t = 1_000_000)]
+    max_sessions: usize,
 }
 
 fn main() -> std::io::Result<()> {
@@ -65,6 +68,7 @@ fn main() -> std::io::Result<()> {
         ping_interval: Duration::from_millis(args.ping_interval),
         ping_timeout: Duration::from_millis(args.ping_timeout),
         max_payload: args.max_payload,
+        max_sessions: args.max_sessions,
         cors,
         ..EngineConfig::default()
     };
