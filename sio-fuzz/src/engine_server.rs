@@ -55,12 +55,16 @@ pub fn run(data: &[u8]) {
     let t0 = Instant::now();
     let mut now = t0;
     let mut sids: Vec<Sid> = Vec::new();
-    let mut open_conns: HashSet<u64> = HashSet::new();
+    let mut awaiting: HashSet<u64> = HashSet::new();
+    let mut next_conn: u64 = 0;
     let mut steps = 0;
     while !r.is_empty() && steps < 256 {
         steps += 1;
         let op = r.u8();
-        let conn = ConnId(u64::from(r.u8() % 16));
+        // Requests get a fresh id (the adapter's contract); other inputs go
+        // to an id issued before (or a stale one).
+        let pick = r.u8() as u64;
+        let conn = ConnId(if next_conn == 0 { 0 } else { pick % next_conn });
         let sid_q = |r: &mut Bytes8, sids: &[Sid]| -> String {
             let pick = r.u8() as usize;
             match sids.get(pick % (sids.len() + 1)) {
@@ -82,7 +86,9 @@ pub fn run(data: &[u8]) {
                 let q = format!("EIO={eio}&transport={transport}{}{j}", sid_q(&mut r, &sids));
                 let mut req = HttpRequest::new(method, &format!("/e/?{q}"));
                 req.websocket = flags & 32 != 0;
-                open_conns.insert(conn.0);
+                let conn = ConnId(next_conn);
+                next_conn += 1;
+                awaiting.insert(conn.0);
                 engine.handle(now, Input::HttpRequest { conn, req });
             }
             2 => {
@@ -102,7 +108,7 @@ pub fn run(data: &[u8]) {
                 engine.handle(now, Input::WsFrame { conn, frame });
             }
             5 => {
-                open_conns.remove(&conn.0);
+                awaiting.remove(&conn.0); // the client left
                 engine.handle(now, Input::ConnClosed { conn });
             }
             6 => {
@@ -121,14 +127,7 @@ pub fn run(data: &[u8]) {
                 }
             }
         }
-        while let Some(out) = engine.poll_output() {
-            match out {
-                Output::Event(EngineEvent::Open { sid, .. }) => sids.push(sid),
-                Output::Event(EngineEvent::Close { sid, .. }) => sids.retain(|s| *s != sid),
-                Output::ReadBody { limit, .. } => assert!(limit <= 1000),
-                _ => {}
-            }
-        }
+        drain(&mut engine, &mut sids, &mut awaiting);
         // Invariants.
         assert!(engine.session_count() <= limits.1, "sessions over bound");
         assert_eq!(engine.session_count(), sids.len(), "events match sessions");
@@ -142,6 +141,32 @@ pub fn run(data: &[u8]) {
                 deadline <= now + Duration::from_secs(20),
                 "deadline too far"
             );
+        }
+    }
+    // Every request got its answer: shutdown answers held long-polls (with a
+    // close packet) and POSTs still reading their body.
+    engine.shutdown();
+    drain(&mut engine, &mut sids, &mut awaiting);
+    assert!(
+        awaiting.is_empty(),
+        "requests left unanswered: {awaiting:?}"
+    );
+    assert_eq!(engine.session_count(), 0);
+    assert_eq!(engine.tracked_conns(), 0, "connections left tracked");
+}
+
+/// Drains the engine's outputs, keeping the test's view of sessions and
+/// unanswered requests up to date.
+fn drain(engine: &mut Engine, sids: &mut Vec<Sid>, awaiting: &mut HashSet<u64>) {
+    while let Some(out) = engine.poll_output() {
+        match out {
+            Output::Event(EngineEvent::Open { sid, .. }) => sids.push(sid),
+            Output::Event(EngineEvent::Close { sid, .. }) => sids.retain(|s| *s != sid),
+            Output::ReadBody { limit, .. } => assert!(limit <= 1000),
+            Output::HttpResponse { conn, .. } | Output::WsAccept { conn, .. } => {
+                awaiting.remove(&conn.0);
+            }
+            _ => {}
         }
     }
 }

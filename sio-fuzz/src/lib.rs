@@ -23,6 +23,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("engine_packet", engine_packet),
     ("engine_payload", engine_payload),
     ("engine_jsonp", engine_jsonp),
+    ("handshake_query", handshake_query),
     ("engine_server", engine_server::run),
     ("socket_packet", socket_packet),
     ("socket_server", socket_server::run),
@@ -96,5 +97,55 @@ pub fn socket_packet(data: &[u8]) {
             .expect("complete after its attachments");
         assert_eq!(packet2.kind, packet.wire_type());
         assert_eq!((packet2.nsp, packet2.id), (packet.nsp, packet.id));
+    }
+}
+
+/// Handshake query parsing: arbitrary query strings (and an `Origin`
+/// header) on the engine's path get a well-formed answer: a session (200 or
+/// a WebSocket accept) or one of the documented errors.
+pub fn handshake_query(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let (query, origin) = text.split_once('\n').unwrap_or((&text, ""));
+    for key in ["EIO", "transport", "sid", "j", "t"] {
+        let _ = sio_core::http::query_param(query, key);
+    }
+    let _ = sio_core::http::percent_decode(query);
+    let _ = sio_core::Sid::parse(query);
+    let mut engine = sio_core::engine::Engine::new(
+        sio_core::engine::EngineConfig {
+            cors: Some(sio_core::engine::CorsConfig::any()),
+            ..Default::default()
+        },
+        [9; 32],
+    );
+    for (i, method) in [sio_core::http::Method::Get, sio_core::http::Method::Post]
+        .into_iter()
+        .enumerate()
+    {
+        let mut req = sio_core::http::HttpRequest::new(method, &format!("/socket.io/?{query}"))
+            .with_header("origin", origin);
+        req.websocket = data.first().is_some_and(|b| b & 1 == 1);
+        let conn = sio_core::engine::ConnId(i as u64);
+        engine.handle(
+            std::time::Instant::now(),
+            sio_core::engine::Input::HttpRequest { conn, req },
+        );
+        let mut answered = false;
+        while let Some(out) = engine.poll_output() {
+            match out {
+                sio_core::engine::Output::HttpResponse { res, .. } => {
+                    assert!(
+                        [200, 400, 403, 503].contains(&res.status),
+                        "unexpected status {}",
+                        res.status
+                    );
+                    answered = true;
+                }
+                sio_core::engine::Output::WsAccept { .. }
+                | sio_core::engine::Output::ReadBody { .. } => answered = true,
+                _ => {}
+            }
+        }
+        assert!(answered, "request {i} left without an answer");
     }
 }
