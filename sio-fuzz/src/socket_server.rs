@@ -10,8 +10,8 @@ use sio_core::Sid;
 use sio_core::engine::{ConnId, EngineConfig, Input, Output as EngineOutput, WsFrame};
 use sio_core::http::HttpRequest;
 use sio_core::socket::{
-    Args, BroadcastOp, DecoderLimits, JsonParser, Output, ServerConfig, SioServer, SocketEvent,
-    SocketId,
+    Args, BroadcastOp, DecoderLimits, JsonParser, Output, RecoveryConfig, ServerConfig, SioServer,
+    SocketEvent, SocketId,
 };
 use std::time::{Duration, Instant};
 
@@ -36,6 +36,9 @@ const PACKETS: &[&str] = &[
 ];
 
 const MAX_ACKS: usize = 4;
+const MAX_STORED: usize = 4;
+const MAX_LOG: usize = 8;
+const MAX_LOG_BYTES: usize = 2048;
 const MAX_ATTACHMENT_BYTES: usize = 64;
 
 /// Runs one input sequence.
@@ -56,6 +59,13 @@ pub fn run(data: &[u8]) {
             },
         }),
         max_pending_acks: MAX_ACKS,
+        recovery: Some(RecoveryConfig {
+            max_disconnection_duration: Duration::from_secs(2),
+            skip_middlewares: true,
+            max_sessions: MAX_STORED,
+            max_log_packets: MAX_LOG,
+            max_log_bytes: MAX_LOG_BYTES,
+        }),
     };
     let mut server = SioServer::new(config, [2; 32]);
     server.add_namespace("/a");
@@ -64,12 +74,22 @@ pub fn run(data: &[u8]) {
     let mut now = Instant::now();
     let mut sockets: Vec<SocketId> = Vec::new();
     let mut pending: Vec<SocketId> = Vec::new();
+    let mut pids: Vec<String> = Vec::new();
     let mut steps = 0;
     while !r.is_empty() && steps < 256 {
         steps += 1;
         let op = r.u8();
         let conn = ConnId(u64::from(r.u8() % 8));
-        match op % 12 {
+        match op % 13 {
+            12 => {
+                // A reconnect that asks to restore a session seen before.
+                if let Some(pid) = pick(&mut r, &pids) {
+                    let offset = r.u8() % 16;
+                    let text = format!(r#"40{{"pid":"{pid}","offset":"{offset}"}}"#);
+                    let frame = WsFrame::Text(Bytes::from(text));
+                    server.handle(now, Input::WsFrame { conn, frame });
+                }
+            }
             0 => {
                 let mut req = HttpRequest::get("/socket.io/?EIO=4&transport=websocket");
                 req.websocket = true;
@@ -157,6 +177,14 @@ pub fn run(data: &[u8]) {
                     sockets.retain(|s| *s != socket)
                 }
                 Output::Io(EngineOutput::Event(_)) => panic!("engine events stay inside"),
+                Output::Io(EngineOutput::WsSend {
+                    frame: WsFrame::Text(t),
+                    ..
+                }) => {
+                    if let Some(pid) = grant_pid(&t) {
+                        pids.push(pid);
+                    }
+                }
                 _ => {}
             }
         }
@@ -170,6 +198,13 @@ pub fn run(data: &[u8]) {
         0,
         "shutdown disconnects every socket"
     );
+}
+
+/// The `pid` of a CONNECT grant frame `40{"sid":..,"pid":..}`.
+fn grant_pid(frame: &[u8]) -> Option<String> {
+    let json = frame.strip_prefix(b"40")?;
+    let v: serde_json::Value = serde_json::from_slice(json).ok()?;
+    v["pid"].as_str().map(str::to_owned)
 }
 
 fn pick<'a, T>(r: &mut Bytes8, list: &'a [T]) -> Option<&'a T> {

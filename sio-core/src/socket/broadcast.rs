@@ -16,9 +16,14 @@ impl SioServer {
         args: &Args,
     ) -> Result<usize, SioError> {
         let recipients = self.recipients(nsp, op, event)?;
-        let packet = event_packet(nsp, event, args, None);
         // Encoded once: every recipient's frames share these bytes.
-        let frames = self.encode(&packet);
+        let frames = if op.volatile {
+            self.encode(&event_packet(nsp, event, args, None))
+        } else {
+            let mut except = op.except.clone();
+            except.extend(op.except_socket.map(|s| s.as_str().to_owned()));
+            self.logged_event(nsp, event, args, op.rooms.clone(), except)
+        };
         for socket in &recipients {
             let Some(state) = self.sockets.get(socket) else {
                 continue;

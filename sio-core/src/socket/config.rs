@@ -2,6 +2,7 @@
 
 use super::decoder::DecoderLimits;
 use super::parser::{JsonParser, Parser};
+use super::recovery::RecoveryConfig;
 use crate::engine::EngineConfig;
 use std::fmt;
 use std::time::Duration;
@@ -20,6 +21,8 @@ pub struct ServerConfig {
     /// Most acks a socket may have outstanding (default 1024);
     /// [`super::SioServer::emit_with_ack`] refuses more.
     pub max_pending_acks: usize,
+    /// Connection state recovery, off by default (see [`RecoveryConfig`]).
+    pub recovery: Option<RecoveryConfig>,
 }
 
 impl Default for ServerConfig {
@@ -31,6 +34,7 @@ impl Default for ServerConfig {
                 limits: DecoderLimits::default(),
             }),
             max_pending_acks: 1024,
+            recovery: None,
         }
     }
 }
@@ -41,6 +45,7 @@ impl fmt::Debug for ServerConfig {
             .field("engine", &self.engine)
             .field("connect_timeout", &self.connect_timeout)
             .field("max_pending_acks", &self.max_pending_acks)
+            .field("recovery", &self.recovery)
             .finish_non_exhaustive()
     }
 }

@@ -78,6 +78,18 @@ pub enum DisconnectReason {
 }
 
 impl DisconnectReason {
+    /// True when a socket that left for this reason may recover its
+    /// session (the reference's `RECOVERABLE_DISCONNECT_REASONS`, plus a
+    /// full send buffer, which is a transport failure too).
+    pub fn is_recoverable(self) -> bool {
+        !matches!(
+            self,
+            DisconnectReason::ClientNamespaceDisconnect
+                | DisconnectReason::ServerNamespaceDisconnect
+                | DisconnectReason::ParseError
+        )
+    }
+
     /// The reference server's string for this reason.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -169,6 +181,26 @@ pub enum SocketEvent {
         replies: Vec<(SocketId, Args)>,
         /// The deadline passed before every recipient answered.
         timed_out: bool,
+    },
+    /// The next [`SocketEvent::Connect`] of `socket` restores a session
+    /// (connection state recovery): same id, its rooms, and the events it
+    /// missed were sent to it already.
+    Recovered {
+        /// The socket.
+        socket: SocketId,
+    },
+    /// The next [`SocketEvent::Disconnect`] of `socket` keeps its session
+    /// for recovery: the application may keep the socket's data until
+    /// [`SocketEvent::SessionExpired`] or a [`SocketEvent::Recovered`].
+    SessionPersisted {
+        /// The socket.
+        socket: SocketId,
+    },
+    /// A kept session can no longer be recovered (window passed, or the
+    /// store's bound pushed it out).
+    SessionExpired {
+        /// The socket it was.
+        socket: SocketId,
     },
     /// A socket left its namespace.
     Disconnect {

@@ -41,6 +41,8 @@ mod event;
 mod namespace;
 mod packet;
 mod parser;
+mod recovery;
+mod restore;
 mod server;
 mod validate;
 
@@ -56,4 +58,5 @@ pub use event::{Args, BroadcastAckId, DisconnectReason, SocketEvent, SocketId};
 pub use namespace::{BroadcastOp, NamespaceMatcher};
 pub use packet::{MAIN_NAMESPACE, MAX_ACK_ID, Packet, PacketType, encode, encode_into};
 pub use parser::{JsonParser, PacketDecoder, Parser};
+pub use recovery::{MemoryStore, RecoveryConfig, RecoveryStore, StoredSession};
 pub use server::{Output, SioError, SioServer};

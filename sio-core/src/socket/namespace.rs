@@ -18,6 +18,8 @@ pub(crate) struct Namespace {
     pub middleware: bool,
     /// Index of the dynamic namespace that created this one, if any.
     pub parent: Option<usize>,
+    /// Events kept for recovery (empty when recovery is off).
+    pub log: super::recovery::PacketLog,
 }
 
 impl Namespace {

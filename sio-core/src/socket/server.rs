@@ -8,6 +8,8 @@ use super::event::{Args, DisconnectReason, SocketEvent, SocketId};
 use super::namespace::{DynamicNamespace, Namespace, NamespaceMatcher};
 use super::packet::{Packet, PacketType};
 use super::parser::PacketDecoder;
+use super::recovery::{MemoryStore, RecoveryStore};
+use super::restore::Restore;
 use crate::engine::{
     CloseReason, Engine, EngineEvent, Input, Message, Output as EngineOutput, WsFrame,
 };
@@ -64,6 +66,8 @@ pub(crate) struct PendingConnect {
     pub engine: Sid,
     pub nsp: String,
     pub auth: Bytes,
+    /// A session this connect may restore.
+    pub restore: Option<Restore>,
 }
 
 /// A connected socket.
@@ -76,6 +80,9 @@ pub(crate) struct SocketState {
     pub auth: Bytes,
     /// Outstanding acks: id → what waits for it.
     pub acks: FastMap<u64, super::acks::AckOwner>,
+    /// Private session id, when recovery is on (a bearer secret: never
+    /// logged, never broadcast).
+    pub pid: Option<Sid>,
     pub next_ack: u64,
 }
 
@@ -85,6 +92,8 @@ pub(crate) enum Timer {
     Connect(Sid),
     Ack(SocketId, u64),
     BroadcastAck(u64),
+    /// Recovery clean-up: sessions and log entries older than the window.
+    Recovery,
 }
 
 /// The Socket.IO v5 server: a pure state machine wrapping an [`Engine`].
@@ -104,6 +113,10 @@ pub struct SioServer {
     pub(crate) timers: BinaryHeap<Reverse<(Instant, Timer)>>,
     pub(crate) events: VecDeque<SocketEvent>,
     pub(crate) broadcast_acks: FastMap<u64, super::acks::BroadcastAcks>,
+    /// Sessions kept for recovery.
+    pub(crate) store: Box<dyn RecoveryStore>,
+    /// The next recovery offset.
+    pub(crate) next_offset: u64,
     pub(crate) next_broadcast: u64,
     /// The latest time seen (none before the first input); never goes back.
     pub(crate) now: Option<Instant>,
@@ -127,6 +140,7 @@ impl SioServer {
         let engine_seed = ids.seed();
         let mut config = config;
         let engine_config = std::mem::take(&mut config.engine);
+        let store_bound = config.recovery.as_ref().map_or(0, |r| r.max_sessions);
         let mut server = SioServer {
             engine: Engine::new(engine_config, engine_seed),
             config,
@@ -139,6 +153,8 @@ impl SioServer {
             timers: BinaryHeap::new(),
             events: VecDeque::new(),
             broadcast_acks: FastMap::default(),
+            store: Box::new(MemoryStore::new(store_bound)),
+            next_offset: 1,
             next_broadcast: 0,
             now: None,
         };
@@ -222,6 +238,7 @@ impl SioServer {
                 }
                 Timer::Ack(socket, id) => self.ack_timeout(socket, id, at),
                 Timer::BroadcastAck(id) => self.broadcast_ack_timeout(id),
+                Timer::Recovery => self.expire_recovery(now),
             }
         }
     }
@@ -395,7 +412,14 @@ impl SioServer {
             }
         }
         let socket = self.ids.sid();
-        let middleware = self.namespaces[&nsp].middleware;
+        let restore = self.restorable(&nsp, &auth);
+        let skip = restore.is_some()
+            && self
+                .config
+                .recovery
+                .as_ref()
+                .is_some_and(|r| r.skip_middlewares);
+        let middleware = self.namespaces[&nsp].middleware && !skip;
         if middleware {
             if let Some(c) = self.clients.get_mut(&sid) {
                 c.pending.push(socket);
@@ -406,45 +430,76 @@ impl SioServer {
                     engine: sid,
                     nsp: nsp.clone(),
                     auth: auth.clone(),
+                    restore,
                 },
             );
             self.events
                 .push_back(SocketEvent::ConnectRequest { socket, nsp, auth });
         } else {
-            self.connect_socket(sid, socket, nsp, auth);
+            self.connect_socket(sid, socket, nsp, auth, restore);
         }
     }
 
-    /// Completes a connect: the socket exists, joins its own room, and the
-    /// client gets `0<nsp>,{"sid":..}`.
-    fn connect_socket(&mut self, sid: Sid, socket: SocketId, nsp: String, auth: Bytes) {
-        let Some(client) = self.clients.get_mut(&sid) else {
+    /// Completes a connect: the socket exists (with its old id and rooms
+    /// when it restores a session), joins its own room, the client gets
+    /// `0<nsp>,{"sid":..}` (with `"pid"` when recovery is on) and, when
+    /// restored, the events it missed, before any live packet.
+    fn connect_socket(
+        &mut self,
+        sid: Sid,
+        socket: SocketId,
+        nsp: String,
+        auth: Bytes,
+        restore: Option<Restore>,
+    ) {
+        if !self.clients.contains_key(&sid) {
             return;
+        }
+        let (socket, pid, rooms, replay) = match restore.and_then(|r| self.replay(&nsp, r)) {
+            Some((r, frames)) => (r.session.socket, Some(r.pid), r.session.rooms, Some(frames)),
+            None => {
+                let pid = self.config.recovery.is_some().then(|| self.ids.sid());
+                (socket, pid, vec![socket.as_str().to_owned()], None)
+            }
         };
+        let client = self.clients.get_mut(&sid).expect("checked above");
         client.connected_once = true;
         client.sockets.push((nsp.clone(), socket));
         let ns = self.namespaces.entry(nsp.clone()).or_default();
         ns.sockets.insert(socket);
-        ns.join(socket, socket.as_str());
+        for room in &rooms {
+            ns.join(socket, room);
+        }
         self.sockets.insert(
             socket,
             SocketState {
                 nsp: nsp.clone(),
                 engine: sid,
-                rooms: vec![socket.as_str().to_owned()],
+                rooms,
                 auth: auth.clone(),
                 acks: FastMap::default(),
                 next_ack: 0,
+                pid,
             },
         );
+        let data = match pid {
+            Some(pid) => format!(r#"{{"sid":"{socket}","pid":"{pid}"}}"#),
+            None => format!(r#"{{"sid":"{socket}"}}"#),
+        };
         let reply = Packet {
             kind: PacketType::Connect,
             nsp: nsp.clone(),
             id: None,
-            data: Some(Bytes::from(format!(r#"{{"sid":"{socket}"}}"#))),
+            data: Some(Bytes::from(data)),
             attachments: Vec::new(),
         };
         self.send_packet(sid, &reply);
+        if let Some(frames) = replay {
+            for frame in frames {
+                self.engine.send_frame_unchecked(sid, frame);
+            }
+            self.events.push_back(SocketEvent::Recovered { socket });
+        }
         self.events
             .push_back(SocketEvent::Connect { socket, nsp, auth });
     }
@@ -459,7 +514,7 @@ impl SioServer {
             Some(c) => c.pending.retain(|s| *s != socket),
             None => return Err(SioError::UnknownSocket(socket)),
         }
-        self.connect_socket(p.engine, socket, p.nsp, p.auth);
+        self.connect_socket(p.engine, socket, p.nsp, p.auth, p.restore);
         Ok(())
     }
 
@@ -511,6 +566,11 @@ impl SioServer {
         }
         if let Some(c) = self.clients.get_mut(&state.engine) {
             c.sockets.retain(|(_, s)| *s != socket);
+        }
+        if reason.is_recoverable() {
+            if let Some(pid) = state.pid {
+                self.persist(socket, pid, &state.nsp, state.rooms);
+            }
         }
         self.events.push_back(SocketEvent::Disconnect {
             socket,
@@ -597,9 +657,12 @@ impl SioServer {
             .sockets
             .get(&socket)
             .ok_or(SioError::UnknownSocket(socket))?;
-        let packet = event_packet(&state.nsp, event, args, None);
-        let sid = state.engine;
-        self.send_packet(sid, &packet);
+        let (nsp, sid) = (state.nsp.clone(), state.engine);
+        let rooms = vec![socket.as_str().to_owned()];
+        let frames = self.logged_event(&nsp, event, args, rooms, Vec::new());
+        for frame in frames {
+            self.engine.send_frame_unchecked(sid, frame);
+        }
         Ok(())
     }
 

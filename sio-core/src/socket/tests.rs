@@ -24,6 +24,7 @@ mod disconnect;
 mod errors;
 mod events;
 mod polling;
+mod recovery;
 
 /// Handshake over WebSocket (with `websocket: true`).
 const WS_HANDSHAKE: &str = "/socket.io/?EIO=4&transport=websocket";
