@@ -82,9 +82,6 @@ impl SioServer {
             attachments: args.attachments.clone(),
         };
         let frames = self.encode(&event_packet(nsp, event, &tagged, None));
-        let now = self
-            .now
-            .expect("events are sent after an input brought the time");
         let size = frames.iter().map(frame_len).sum::<usize>() + 64;
         let cutoff = now.checked_sub(config.max_disconnection_duration);
         if let Some(ns) = self.namespaces.get_mut(nsp) {
