@@ -148,3 +148,41 @@ pub fn chat_mux() -> std::io::Result<Mux> {
     });
     Ok(Mux::new().mount(&io).static_dir(chat_dir().join("public")))
 }
+
+/// The recovery demo: connection state recovery on (60 s window); every
+/// socket joins room `all` when it first connects (not when recovered);
+/// `tick` with `{"seq":N}` goes to room `all` every 20 ms, `N` counting up
+/// from 1; `burst` with `n` emits `n` `item` events `{"i":k}` (k = 1..n) to
+/// the sender; `echo` is acknowledged with its arguments.
+pub fn recovery_mux() -> Mux {
+    let io = SocketIo::new(ServerConfig {
+        recovery: Some(sio_core::socket::RecoveryConfig {
+            max_disconnection_duration: Duration::from_secs(60),
+            ..Default::default()
+        }),
+        ..ServerConfig::default()
+    });
+    io.on_connection(|socket| {
+        if !socket.recovered() {
+            socket.join("all");
+        }
+        socket.on("burst", |socket, msg| {
+            let n: u64 = msg.data().unwrap_or(0);
+            for k in 1..=n {
+                let _ = socket.emit("item", &serde_json::json!({ "i": k }));
+            }
+        });
+        socket.on("echo", |_, msg| msg.ack_raw(msg.raw().clone()));
+    });
+    let all = io.of("/").to("all");
+    io.spawn(async move {
+        let mut seq = 0u64;
+        let mut timer = smol::Timer::interval(Duration::from_millis(20));
+        loop {
+            futures_lite::StreamExt::next(&mut timer).await;
+            seq += 1;
+            let _ = all.emit("tick", &serde_json::json!({ "seq": seq }));
+        }
+    });
+    Mux::new().mount(&io)
+}

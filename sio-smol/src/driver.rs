@@ -115,6 +115,8 @@ pub(crate) struct Driver<C: Core> {
     timer_waker: Cell<Option<Waker>>,
     on_event: RefCell<Option<EventHandler<C>>>,
     executor: RefCell<Option<Rc<LocalExecutor<'static>>>>,
+    /// Tasks spawned before the server started, run when it does.
+    early_tasks: RefCell<Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>>>,
     /// Validates text frames once per broadcast.
     frames: FrameConverter,
     /// Bound on bytes queued for one WebSocket before it is dropped.
@@ -135,6 +137,7 @@ impl<C: Core> Driver<C> {
             timer_waker: Cell::new(None),
             on_event: RefCell::new(None),
             executor: RefCell::new(None),
+            early_tasks: RefCell::new(Vec::new()),
             frames: FrameConverter::default(),
             ws_queue_limit,
         })
@@ -289,13 +292,17 @@ impl<C: Core> Driver<C> {
     {
         *self.executor.borrow_mut() = Some(ex.clone());
         ex.spawn(timer_loop(self.clone())).detach();
+        for task in self.early_tasks.take() {
+            ex.spawn(task).detach();
+        }
     }
 
-    /// Spawns a task on the executor the driver was started on.
+    /// Spawns a task on the executor the driver was started on (or, before
+    /// the server starts, when it does).
     pub(crate) fn spawn(&self, fut: impl std::future::Future<Output = ()> + 'static) {
         match self.executor.borrow().as_ref() {
             Some(ex) => ex.spawn(fut).detach(),
-            None => tracing::error!("driver used before start: task dropped"),
+            None => self.early_tasks.borrow_mut().push(Box::pin(fut)),
         }
     }
 }

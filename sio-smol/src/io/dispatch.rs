@@ -14,7 +14,7 @@ use crate::net::Body;
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
-use sio_core::fast_hash::FastMap;
+use sio_core::fast_hash::{FastMap, FastSet};
 use sio_core::socket::{Args, BroadcastAckId, DisconnectReason, SioServer, SocketEvent, SocketId};
 use smol::LocalExecutor;
 use std::any::Any;
@@ -50,6 +50,8 @@ pub(crate) struct SocketHandlers {
     pub on_error: RefCell<Option<ErrorHandler>>,
     pub on_disconnect: RefCell<Option<DisconnectHandler>>,
     pub data: RefCell<Option<Box<dyn Any>>>,
+    /// The socket restored a session (connection state recovery).
+    pub recovered: bool,
 }
 
 /// Everything the handles share.
@@ -62,6 +64,12 @@ pub(crate) struct Shared {
     broadcasts: RefCell<HashMap<BroadcastAckId, oneshot::Sender<BroadcastReplies>>>,
     /// The browser client bundle served at `<path>socket.io.js`, if set.
     pub client_bundle: RefCell<Option<PathBuf>>,
+    /// Sockets whose next Connect restores a session.
+    recovering: RefCell<FastSet<SocketId>>,
+    /// Sockets whose next Disconnect keeps their session.
+    persisting: RefCell<FastSet<SocketId>>,
+    /// Per-socket data of kept sessions, until recovered or expired.
+    stash: RefCell<FastMap<SocketId, Box<dyn Any>>>,
 }
 
 impl Shared {
@@ -74,6 +82,9 @@ impl Shared {
             acks: RefCell::default(),
             broadcasts: RefCell::default(),
             client_bundle: RefCell::default(),
+            recovering: RefCell::default(),
+            persisting: RefCell::default(),
+            stash: RefCell::default(),
         });
         // The driver outlives no handle: a weak link avoids a cycle.
         let weak = Rc::downgrade(&shared);
@@ -136,7 +147,22 @@ impl Shared {
             SocketEvent::ConnectRequest { socket, nsp, auth } => {
                 self.run_middleware(socket, nsp, auth)
             }
+            SocketEvent::Recovered { socket } => {
+                self.recovering.borrow_mut().insert(socket);
+            }
+            SocketEvent::SessionPersisted { socket } => {
+                self.persisting.borrow_mut().insert(socket);
+            }
+            SocketEvent::SessionExpired { socket } => {
+                self.stash.borrow_mut().remove(&socket);
+            }
             SocketEvent::Connect { socket, nsp, auth } => {
+                let recovered = self.recovering.borrow_mut().remove(&socket);
+                let data = if recovered {
+                    self.stash.borrow_mut().remove(&socket)
+                } else {
+                    None
+                };
                 let handlers = Rc::new(SocketHandlers {
                     nsp: nsp.clone(),
                     auth,
@@ -146,7 +172,8 @@ impl Shared {
                     packet_middleware: RefCell::default(),
                     on_error: RefCell::default(),
                     on_disconnect: RefCell::default(),
-                    data: RefCell::default(),
+                    data: RefCell::new(data),
+                    recovered,
                 });
                 self.sockets.borrow_mut().insert(socket, handlers.clone());
                 let f = self.handlers_for(&nsp).on_connection.borrow().clone();
@@ -217,6 +244,12 @@ impl Shared {
                 let f = s.handlers.on_disconnect.borrow().clone();
                 if let Some(f) = f {
                     f(&s, reason);
+                }
+                if self.persisting.borrow_mut().remove(&socket) {
+                    // Kept for recovery: so is the socket's data.
+                    if let Some(data) = s.handlers.data.borrow_mut().take() {
+                        self.stash.borrow_mut().insert(socket, data);
+                    }
                 }
             }
             _ => {}

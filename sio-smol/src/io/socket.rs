@@ -38,6 +38,13 @@ impl Socket {
         &self.handlers.nsp
     }
 
+    /// True when this connection restored a session (connection state
+    /// recovery): same id, its rooms and data, and the events it missed
+    /// were delivered before anything else.
+    pub fn recovered(&self) -> bool {
+        self.handlers.recovered
+    }
+
     /// True while connected.
     pub fn connected(&self) -> bool {
         self.shared.driver.engine().is_connected(self.id)

@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// Connection state recovery against the recovery example (`examples::recovery_mux`):
+// `tick` {seq} to room `all` every 20 ms, `burst` n -> n `item` {i}, `echo` acked.
+//
+// Usage: node recovery.mjs <scenario> <http://host:port>
+// Scenarios:
+//   websocket | polling   the client's transport is cut (engine.close()) twice; each time the
+//                         client reconnects with socket.recovered === true, the same id, and every
+//                         tick from its first one on arrives exactly once and in order (missed
+//                         ones replayed); a burst sent before a cut arrives whole.
+//   deliberate            socket.disconnect() then connect(): a fresh session (recovered false,
+//                         new id), and ticks still come (it joins `all` again).
+// Prints `ok <scenario> <json>` and exits 0, or the reason on stderr and exits 1.
+
+import { io } from "socket.io-client";
+import { check, sleep, withTimeout } from "./lib/util.mjs";
+
+function client(base, transports) {
+  const socket = io(base, { transports, reconnectionDelay: 50, reconnectionDelayMax: 100 });
+  const ticks = [];
+  const items = [];
+  socket.on("tick", (data) => ticks.push(data.seq));
+  socket.on("item", (data) => items.push(data.i));
+  const connects = [];
+  socket.on("connect", () => connects.push({ id: socket.id, recovered: socket.recovered }));
+  return { socket, ticks, items, connects };
+}
+
+const waitFor = (cond, ms, what) =>
+  withTimeout(
+    (async () => {
+      while (!cond()) await sleep(5);
+    })(),
+    ms,
+    what,
+  );
+
+/** Every tick from the first one received on, exactly once and in order. */
+function checkTicks(ticks, label) {
+  check(ticks.length > 0, `${label}: no ticks`);
+  for (let i = 1; i < ticks.length; i++) {
+    check(ticks[i] === ticks[i - 1] + 1, `${label}: tick ${ticks[i - 1]} followed by ${ticks[i]} (at #${i})`);
+  }
+}
+
+async function cuts(base, transports) {
+  const c = client(base, transports);
+  await waitFor(() => c.connects.length === 1, 5000, "first connect");
+  const firstId = c.socket.id;
+  check(c.connects[0].recovered === false, "the first connect is not a recovery");
+  await waitFor(() => c.ticks.length >= 10, 5000, "ticks before the first cut");
+  let missedTotal = 0;
+  for (let cut = 1; cut <= 2; cut++) {
+    c.socket.emit("burst", 20);
+    await waitFor(() => c.items.length >= 20 * cut, 5000, `burst ${cut}`);
+    const before = c.ticks.length;
+    c.socket.io.engine.close(); // the transport is cut; the client reconnects by itself
+    await waitFor(() => c.connects.length === cut + 1, 5000, `reconnect ${cut}`);
+    const back = c.connects[cut];
+    check(back.recovered === true, `cut ${cut}: recovered is ${back.recovered}`);
+    check(back.id === firstId, `cut ${cut}: id changed ${firstId} -> ${back.id}`);
+    const last = c.ticks[c.ticks.length - 1];
+    await waitFor(() => c.ticks.length >= before + 10, 5000, `ticks after reconnect ${cut}`);
+    missedTotal += Math.max(0, last - c.ticks[before - 1]);
+  }
+  const echoed = await withTimeout(c.socket.emitWithAck("echo", "x", 1), 2000, "echo after recovery");
+  check(echoed === "x", `echo: ${echoed}`);
+  checkTicks(c.ticks, transports.join("+"));
+  check(
+    c.items.length === 40 && c.items.every((v, i) => v === (i % 20) + 1),
+    `items: ${c.items.length}`,
+  );
+  c.socket.close();
+  return { ticks: c.ticks.length, from: c.ticks[0], to: c.ticks.at(-1), reconnects: 2 };
+}
+
+async function deliberate(base) {
+  const c = client(base, ["websocket"]);
+  await waitFor(() => c.connects.length === 1 && c.ticks.length >= 3, 5000, "first ticks");
+  const firstId = c.socket.id;
+  c.socket.disconnect();
+  await sleep(100);
+  c.socket.connect();
+  await waitFor(() => c.connects.length === 2, 5000, "reconnect");
+  check(c.connects[1].recovered === false, `recovered after a deliberate disconnect`);
+  check(c.connects[1].id !== firstId, "a new id");
+  const n = c.ticks.length;
+  await waitFor(() => c.ticks.length >= n + 3, 5000, "ticks in the new session");
+  c.socket.close();
+  return { newId: true };
+}
+
+const SCENARIOS = {
+  websocket: (base) => cuts(base, ["websocket"]),
+  polling: (base) => cuts(base, ["polling"]),
+  deliberate,
+};
+
+async function main() {
+  const [name, base] = process.argv.slice(2);
+  if (!SCENARIOS[name] || !/^https?:\/\/[^/]+$/.test(base ?? "")) {
+    console.error(`usage: node recovery.mjs <${Object.keys(SCENARIOS).join("|")}> <http://host:port>`);
+    process.exit(2);
+  }
+  try {
+    const details = await withTimeout(SCENARIOS[name](base), 30000, `scenario ${name}`);
+    console.log(`ok ${name} ${JSON.stringify(details)}`);
+    process.exit(0);
+  } catch (err) {
+    console.error(`FAIL ${name}: ${err?.stack ?? err}`);
+    process.exit(1);
+  }
+}
+
+main();

@@ -1,0 +1,37 @@
+//! Connection state recovery with the npm `socket.io-client` against the
+//! recovery example: cuts over WebSocket and polling recover the id, rooms
+//! and every missed event exactly once and in order; a deliberate
+//! disconnect starts afresh.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+fn scenario(name: &str) {
+    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let server = sio_smol::spawn_thread(addr, examples::recovery_mux).expect("server starts");
+    let out = tests::assert_node_ok(
+        "recovery.mjs",
+        &[name, &server.url()],
+        Duration::from_secs(60),
+    );
+    assert!(
+        out.contains(&format!("ok {name} ")),
+        "unexpected output: {out}"
+    );
+    server.stop().expect("server stops cleanly");
+}
+
+#[test]
+fn recovers_after_cuts_on_websocket() {
+    scenario("websocket");
+}
+
+#[test]
+fn recovers_after_cuts_on_polling() {
+    scenario("polling");
+}
+
+#[test]
+fn deliberate_disconnect_starts_afresh() {
+    scenario("deliberate");
+}
