@@ -43,7 +43,9 @@ pub(crate) struct NsHandlers {
 pub(crate) struct SocketHandlers {
     pub nsp: String,
     pub auth: Bytes,
-    pub events: RefCell<HashMap<String, EventHandler>>,
+    /// Event handlers by name: a short list (a socket has a handful),
+    /// cheaper per socket than a hash map.
+    pub events: RefCell<Vec<(Box<str>, EventHandler)>>,
     pub any: RefCell<Option<AnyHandler>>,
     pub any_outgoing: RefCell<Option<OutgoingHandler>>,
     pub packet_middleware: RefCell<Vec<PacketMiddleware>>,
@@ -206,7 +208,13 @@ impl Shared {
                 if let Some(f) = any {
                     f(&s, &msg);
                 }
-                let h = s.handlers.events.borrow().get(msg.event()).cloned();
+                let h = s
+                    .handlers
+                    .events
+                    .borrow()
+                    .iter()
+                    .find(|(name, _)| **name == *msg.event())
+                    .map(|(_, h)| h.clone());
                 if let Some(h) = h {
                     h(&s, msg);
                 }

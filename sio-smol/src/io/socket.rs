@@ -71,10 +71,11 @@ impl Socket {
     /// Calls `f` with every `event` from the client (replacing an earlier handler).
     pub fn on(&self, event: &str, f: impl Fn(&Socket, Msg) + 'static) {
         let h: EventHandler = Rc::new(f);
-        self.handlers
-            .events
-            .borrow_mut()
-            .insert(event.to_owned(), h);
+        let mut events = self.handlers.events.borrow_mut();
+        match events.iter_mut().find(|(name, _)| **name == *event) {
+            Some(slot) => slot.1 = h,
+            None => events.push((event.into(), h)),
+        }
     }
 
     /// Calls `f` with every event from the client, before its own handler.
