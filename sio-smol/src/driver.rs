@@ -119,6 +119,9 @@ pub(crate) struct Driver<C: Core> {
     early_tasks: RefCell<Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>>>,
     /// Validates text frames once per broadcast.
     frames: FrameConverter,
+    /// Delivery waiters of polling sessions: woken by the session's next
+    /// long-poll response.
+    poll_waiters: RefCell<FastMap<sio_core::Sid, Vec<Rc<crate::flush::FlushWaiter>>>>,
     /// Bound on bytes queued for one WebSocket before it is dropped.
     pub(crate) ws_queue_limit: usize,
 }
@@ -139,6 +142,7 @@ impl<C: Core> Driver<C> {
             executor: RefCell::new(None),
             early_tasks: RefCell::new(Vec::new()),
             frames: FrameConverter::default(),
+            poll_waiters: RefCell::default(),
             ws_queue_limit,
         })
     }
@@ -225,7 +229,14 @@ impl<C: Core> Driver<C> {
     fn dispatch(self: &Rc<Self>, out: Output) {
         match out {
             Output::HttpResponse { conn, res } => {
-                if let Some(Sink::Http(ex)) = self.sinks.borrow_mut().remove(&conn) {
+                let sink = self.sinks.borrow_mut().remove(&conn);
+                if let Some(Sink::Http(ex)) = sink {
+                    if let Some(sid) = ex.poll_of {
+                        let waiters = self.poll_waiters.borrow_mut().remove(&sid);
+                        for w in waiters.into_iter().flatten() {
+                            w.done();
+                        }
+                    }
                     ex.set(ExchangeState::Response(res));
                 }
             }
@@ -266,6 +277,38 @@ impl<C: Core> Driver<C> {
             }
             other => tracing::debug!(?other, "unhandled engine output"),
         }
+    }
+
+    /// A waiter for everything queued so far on session `sid` to reach its
+    /// transport: on WebSocket, written and flushed; on polling, handed to
+    /// the next long-poll response. `None` when nothing is pending.
+    pub(crate) fn flush_waiter(
+        &self,
+        sid: sio_core::Sid,
+        websocket: Option<ConnId>,
+        queued: usize,
+    ) -> Option<Rc<crate::flush::FlushWaiter>> {
+        let waiter = Rc::new(crate::flush::FlushWaiter::default());
+        match websocket {
+            Some(conn) => match self.sinks.borrow().get(&conn) {
+                Some(Sink::Ws(ws)) => ws.wait_written(waiter.clone()),
+                _ => return None,
+            },
+            None if queued == 0 => return None,
+            None => {
+                let mut waiters = self.poll_waiters.borrow_mut();
+                if waiters.len() > 16 {
+                    // Forget waiters whose futures are gone (their session
+                    // closed without another long-poll).
+                    waiters.retain(|_, list| {
+                        list.retain(|w| Rc::strong_count(w) > 1);
+                        !list.is_empty()
+                    });
+                }
+                waiters.entry(sid).or_default().push(waiter.clone());
+            }
+        }
+        Some(waiter)
     }
 
     /// Wakes the timer task if the engine's next deadline moved earlier.

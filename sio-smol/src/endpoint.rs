@@ -75,11 +75,17 @@ pub(crate) async fn serve<C: Core>(
         (hyper::upgrade::on(&mut req), accept)
     });
     let head = core_request(&req, websocket);
+    let poll_of = (head.method == Method::Get && !websocket)
+        .then(|| {
+            head.query_param("sid")
+                .and_then(|s| sio_core::Sid::parse(&s))
+        })
+        .flatten();
     // Drop the head now: a held long-poll should not keep hyper's header
     // buffers alive.
     let mut body = Some(req.into_body());
     let conn = driver.new_conn();
-    let exchange = Rc::new(Exchange::new());
+    let exchange = Rc::new(Exchange::new(poll_of));
     driver.register(conn, Sink::Http(exchange.clone()));
     let mut guard = ExchangeGuard {
         driver: driver.clone(),

@@ -24,14 +24,17 @@ pub(crate) enum ExchangeState {
 pub(crate) struct Exchange {
     state: RefCell<ExchangeState>,
     waker: Cell<Option<Waker>>,
+    /// The session a long-poll GET reads from, for delivery notification.
+    pub(crate) poll_of: Option<sio_core::Sid>,
 }
 
 impl Exchange {
     /// An exchange with nothing asked yet.
-    pub(crate) fn new() -> Exchange {
+    pub(crate) fn new(poll_of: Option<sio_core::Sid>) -> Exchange {
         Exchange {
             state: RefCell::new(ExchangeState::Waiting),
             waker: Cell::new(None),
+            poll_of,
         }
     }
 

@@ -14,6 +14,7 @@ mod driver;
 mod endpoint;
 mod engine_api;
 mod exchange;
+mod flush;
 pub mod io;
 mod mux;
 pub mod net;

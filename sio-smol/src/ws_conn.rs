@@ -2,6 +2,7 @@
 //! task that writes them and reads the peer's frames into the engine.
 
 use crate::driver::{Core, Driver};
+use crate::flush::FlushWaiter;
 use crate::net::WsStream;
 use async_tungstenite::tungstenite::protocol::CloseFrame;
 use async_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -32,6 +33,11 @@ pub(crate) struct WsConn {
     limit: usize,
     close: Cell<Option<u16>>,
     waker: Cell<Option<Waker>>,
+    /// Messages queued so far, and written (and flushed) so far.
+    pushed: Cell<u64>,
+    written: Cell<u64>,
+    /// Delivery waiters: (messages that must be written, waiter).
+    flush_waiters: RefCell<Vec<(u64, Rc<FlushWaiter>)>>,
 }
 
 impl WsConn {
@@ -43,7 +49,36 @@ impl WsConn {
             limit,
             close: Cell::new(None),
             waker: Cell::new(None),
+            pushed: Cell::new(0),
+            written: Cell::new(0),
+            flush_waiters: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Makes `waiter` done once every message queued so far is written.
+    pub(crate) fn wait_written(&self, waiter: Rc<FlushWaiter>) {
+        if self.written.get() >= self.pushed.get() {
+            waiter.done();
+        } else {
+            self.flush_waiters
+                .borrow_mut()
+                .push((self.pushed.get(), waiter));
+        }
+    }
+
+    /// Records `n` more messages written and flushed; wakes the waiters
+    /// they satisfy.
+    fn written(&self, n: u64) {
+        let written = self.written.get() + n;
+        self.written.set(written);
+        self.flush_waiters.borrow_mut().retain(|(target, w)| {
+            if *target <= written {
+                w.done();
+                false
+            } else {
+                true
+            }
+        });
     }
 
     /// Queues a message; false if the queue is full (it is not queued).
@@ -53,6 +88,7 @@ impl WsConn {
             return false;
         }
         self.queued_bytes.set(total);
+        self.pushed.set(self.pushed.get() + 1);
         let mut queue = self.queue.borrow_mut();
         queue.push_back(msg);
         if queue.len() == 1 {
@@ -84,6 +120,15 @@ impl WsConn {
 
     fn has_work(&self) -> bool {
         !self.queue.borrow().is_empty() || self.close.get().is_some()
+    }
+}
+
+impl Drop for WsConn {
+    fn drop(&mut self) {
+        // Pending delivery waiters learn the connection is gone.
+        for (_, w) in self.flush_waiters.get_mut().drain(..) {
+            w.wake();
+        }
     }
 }
 
@@ -261,6 +306,7 @@ async fn write_queued_or_give_up(me: &WsConn, ws: &mut WsStream) -> bool {
 
 /// Writes every queued message, then flushes once.
 async fn write_queued(me: &WsConn, ws: &mut WsStream) -> Result<(), WsError> {
+    let mut n = 0;
     loop {
         let msg = me.queue.borrow_mut().pop_front();
         let Some(msg) = msg else { break };
@@ -268,6 +314,9 @@ async fn write_queued(me: &WsConn, ws: &mut WsStream) -> Result<(), WsError> {
             .set(me.queued_bytes.get().saturating_sub(msg.len()));
         poll_fn(|cx| Pin::new(&mut *ws).poll_ready(cx)).await?;
         Pin::new(&mut *ws).start_send(msg)?;
+        n += 1;
     }
-    poll_fn(|cx| Pin::new(&mut *ws).poll_flush(cx)).await
+    poll_fn(|cx| Pin::new(&mut *ws).poll_flush(cx)).await?;
+    me.written(n);
+    Ok(())
 }

@@ -201,6 +201,8 @@ impl Engine {
         self.sessions.get(&sid).map(|s| SessionInfo {
             transport: s.transport,
             upgrading: s.upgrade.is_some(),
+            websocket: s.ws,
+            queued: s.queue.len(),
             handshake: &s.handshake,
         })
     }

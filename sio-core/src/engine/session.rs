@@ -97,6 +97,10 @@ pub struct SessionInfo<'a> {
     pub transport: Transport,
     /// An upgrade is in progress.
     pub upgrading: bool,
+    /// The WebSocket carrying the session, once on WebSocket.
+    pub websocket: Option<ConnId>,
+    /// Packets waiting for the next long-poll (polling only).
+    pub queued: usize,
     /// The handshake request: headers and query of the first request.
     pub handshake: &'a HttpRequest,
 }

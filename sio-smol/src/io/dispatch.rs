@@ -54,6 +54,8 @@ pub(crate) struct SocketHandlers {
     pub data: RefCell<Option<Box<dyn Any>>>,
     /// The socket restored a session (connection state recovery).
     pub recovered: bool,
+    /// Pending `flushed()` calls, woken when the socket disconnects.
+    pub flush_waiters: RefCell<Vec<Rc<crate::flush::FlushWaiter>>>,
 }
 
 /// Everything the handles share.
@@ -176,6 +178,7 @@ impl Shared {
                     on_disconnect: RefCell::default(),
                     data: RefCell::new(data),
                     recovered,
+                    flush_waiters: RefCell::default(),
                 });
                 self.sockets.borrow_mut().insert(socket, handlers.clone());
                 let f = self.handlers_for(&nsp).on_connection.borrow().clone();
@@ -248,6 +251,9 @@ impl Shared {
                 };
                 for tx in waiting {
                     tx.send(Err(AckError::Disconnected));
+                }
+                for w in s.handlers.flush_waiters.take() {
+                    w.wake();
                 }
                 let f = s.handlers.on_disconnect.borrow().clone();
                 if let Some(f) = f {

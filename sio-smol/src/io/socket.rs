@@ -166,6 +166,41 @@ impl Socket {
         }
     }
 
+    /// Waits until everything emitted to this socket so far has reached
+    /// its transport: written and flushed on a WebSocket, handed to the
+    /// long-poll response on polling. `Err` if the socket disconnected
+    /// first (what was pending may be lost, or recovered with connection
+    /// state recovery).
+    pub async fn flushed(&self) -> Result<(), AckError> {
+        let waiter = {
+            let core = self.shared.driver.engine();
+            let Some((_, sid, _)) = core.socket_info(self.id) else {
+                return Err(AckError::Disconnected);
+            };
+            let Some(info) = core.engine().session(sid) else {
+                return Err(AckError::Disconnected);
+            };
+            self.shared
+                .driver
+                .flush_waiter(sid, info.websocket, info.queued)
+        };
+        if let Some(w) = &waiter {
+            let mut mine = self.handlers.flush_waiters.borrow_mut();
+            mine.retain(|w| !w.is_done() && Rc::strong_count(w) > 1);
+            mine.push(w.clone());
+        }
+        let me = self.clone();
+        let flushed = crate::flush::Flushed {
+            waiter,
+            alive: Box::new(move || me.connected()),
+        };
+        if flushed.await && self.connected() {
+            Ok(())
+        } else {
+            Err(AckError::Disconnected)
+        }
+    }
+
     /// Joins `room`.
     pub fn join(&self, room: &str) {
         let id = self.id;
