@@ -155,9 +155,14 @@ pub fn chat_mux() -> std::io::Result<Mux> {
 /// from 1; `burst` with `n` emits `n` `item` events `{"i":k}` (k = 1..n) to
 /// the sender; `echo` is acknowledged with its arguments.
 pub fn recovery_mux() -> Mux {
+    recovery_mux_with_window(Duration::from_secs(60))
+}
+
+/// [`recovery_mux`] with another recovery window (tests of its expiry).
+pub fn recovery_mux_with_window(window: Duration) -> Mux {
     let io = SocketIo::new(ServerConfig {
         recovery: Some(sio_core::socket::RecoveryConfig {
-            max_disconnection_duration: Duration::from_secs(60),
+            max_disconnection_duration: window,
             ..Default::default()
         }),
         ..ServerConfig::default()

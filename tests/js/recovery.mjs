@@ -10,6 +10,11 @@
 //                         ones replayed); a burst sent before a cut arrives whole.
 //   deliberate            socket.disconnect() then connect(): a fresh session (recovered false,
 //                         new id), and ticks still come (it joins `all` again).
+//   bogus-offset | unknown-pid
+//                         the client's stored offset (or pid) is replaced before a cut: a fresh
+//                         session, ticks still come.
+//   expired               (against a server with a 1 s window) the client stays away 1.5 s: a
+//                         fresh session.
 // Prints `ok <scenario> <json>` and exits 0, or the reason on stderr and exits 1.
 
 import { io } from "socket.io-client";
@@ -90,7 +95,30 @@ async function deliberate(base) {
   return { newId: true };
 }
 
+/** A cut after `tamper` changed the client's recovery state: a fresh session. */
+async function fresh(base, tamper, awayMs = 0) {
+  const c = client(base, ["websocket"]);
+  await waitFor(() => c.connects.length === 1 && c.ticks.length >= 3, 5000, "first ticks");
+  const firstId = c.socket.id;
+  tamper(c.socket);
+  if (awayMs > 0) {
+    c.socket.io.reconnectionDelay(awayMs);
+    c.socket.io.reconnectionDelayMax(awayMs);
+  }
+  c.socket.io.engine.close();
+  await waitFor(() => c.connects.length === 2, 5000 + awayMs, "reconnect");
+  check(c.connects[1].recovered === false, "recovered when it should not be");
+  check(c.connects[1].id !== firstId, "same id for a fresh session");
+  const n = c.ticks.length;
+  await waitFor(() => c.ticks.length >= n + 3, 5000, "ticks in the new session");
+  c.socket.close();
+  return { fresh: true };
+}
+
 const SCENARIOS = {
+  "bogus-offset": (base) => fresh(base, (s) => (s._lastOffset = "no-such-offset")),
+  "unknown-pid": (base) => fresh(base, (s) => (s._pid = "AAAAAAAAAAAAAAAAAAAAAA")),
+  expired: (base) => fresh(base, () => {}, 1500),
   websocket: (base) => cuts(base, ["websocket"]),
   polling: (base) => cuts(base, ["polling"]),
   deliberate,

@@ -7,8 +7,12 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 fn scenario(name: &str) {
+    scenario_on(name, examples::recovery_mux);
+}
+
+fn scenario_on(name: &str, mux: fn() -> sio_smol::Mux) {
     let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let server = sio_smol::spawn_thread(addr, examples::recovery_mux).expect("server starts");
+    let server = sio_smol::spawn_thread(addr, mux).expect("server starts");
     let out = tests::assert_node_ok(
         "recovery.mjs",
         &[name, &server.url()],
@@ -34,4 +38,21 @@ fn recovers_after_cuts_on_polling() {
 #[test]
 fn deliberate_disconnect_starts_afresh() {
     scenario("deliberate");
+}
+
+#[test]
+fn bogus_offset_starts_afresh() {
+    scenario("bogus-offset");
+}
+
+#[test]
+fn unknown_pid_starts_afresh() {
+    scenario("unknown-pid");
+}
+
+#[test]
+fn expired_window_starts_afresh() {
+    scenario_on("expired", || {
+        examples::recovery_mux_with_window(Duration::from_secs(1))
+    });
 }
