@@ -5,7 +5,7 @@
 use super::event::{Args, SocketEvent, SocketId};
 use super::recovery::{LogEntry, StoredSession, with_offset};
 use super::server::{SioServer, Timer, event_packet};
-use crate::engine::WsFrame;
+use crate::engine::{CloseReason, WsFrame};
 use crate::sid::Sid;
 use bytes::Bytes;
 use std::cmp::Reverse;
@@ -28,14 +28,16 @@ struct RecoveryAuth<'a> {
 }
 
 impl SioServer {
-    /// The session a CONNECT payload (`{"pid":..,"offset":..}`) may
-    /// restore in `nsp`: known pid, same namespace, within the window. It
-    /// is taken out of the store either way (a pid recovers at most once).
-    pub(crate) fn restorable(&mut self, nsp: &str, auth: &Bytes) -> Option<Restore> {
+    /// The session a CONNECT payload (`{"pid":..,"offset":..}`) on engine
+    /// session `current` may restore in `nsp`: known pid, same namespace,
+    /// within the window. It is taken out of the store either way (a pid
+    /// recovers at most once).
+    pub(crate) fn restorable(&mut self, current: Sid, nsp: &str, auth: &Bytes) -> Option<Restore> {
         let window = self.config.recovery.as_ref()?.max_disconnection_duration;
         let parsed: RecoveryAuth<'_> = serde_json::from_slice(auth).ok()?;
         let pid = Sid::parse(parsed.pid?)?;
         let offset: u64 = parsed.offset?.parse().ok()?;
+        self.take_over(pid, nsp, current);
         let session = self.store.take(pid)?;
         let now = self.now?;
         let fresh = session.nsp == nsp && session.disconnected_at + window > now;
@@ -45,6 +47,33 @@ impl SioServer {
             offset,
             session,
         })
+    }
+
+    /// A CONNECT with the pid of a socket that is still connected: its
+    /// client came back on a new connection, so the old one is dead even if
+    /// the server has not noticed yet (a long-poll cut mid-wait, a half-open
+    /// TCP connection). The old session is closed as a transport close,
+    /// which keeps it for recovery; the caller then restores it. Nothing
+    /// happens for a pid of another namespace or of this same connection.
+    fn take_over(&mut self, pid: Sid, nsp: &str, current: Sid) {
+        let Some(&old) = self.live_pids.get(&pid) else {
+            return;
+        };
+        let Some(state) = self.sockets.get(&old) else {
+            return;
+        };
+        if state.nsp != nsp {
+            return;
+        }
+        let old_session = state.engine;
+        if old_session == current {
+            return;
+        }
+        self.engine
+            .close_with(old_session, CloseReason::TransportClose);
+        // Handle the close now (its engine event comes later and finds
+        // nothing left to do), so the session is in the store.
+        self.on_engine_close(old_session, CloseReason::TransportClose);
     }
 
     /// The frames to replay for `restore`, or `None` when its offset is no

@@ -117,6 +117,8 @@ pub struct SioServer {
     pub(crate) store: Box<dyn RecoveryStore>,
     /// The next recovery offset.
     pub(crate) next_offset: u64,
+    /// pid → socket, for connected sockets (recovery on).
+    pub(crate) live_pids: FastMap<Sid, SocketId>,
     pub(crate) next_broadcast: u64,
     /// The latest time seen (none before the first input); never goes back.
     pub(crate) now: Option<Instant>,
@@ -155,6 +157,7 @@ impl SioServer {
             broadcast_acks: FastMap::default(),
             store: Box::new(MemoryStore::new(store_bound)),
             next_offset: 1,
+            live_pids: FastMap::default(),
             next_broadcast: 0,
             now: None,
         };
@@ -314,7 +317,7 @@ impl SioServer {
         self.engine.close_with(sid, reason);
     }
 
-    fn on_engine_close(&mut self, sid: Sid, reason: CloseReason) {
+    pub(crate) fn on_engine_close(&mut self, sid: Sid, reason: CloseReason) {
         let Some(client) = self.clients.remove(&sid) else {
             return;
         };
@@ -412,7 +415,7 @@ impl SioServer {
             }
         }
         let socket = self.ids.sid();
-        let restore = self.restorable(&nsp, &auth);
+        let restore = self.restorable(sid, &nsp, &auth);
         let skip = restore.is_some()
             && self
                 .config
@@ -469,6 +472,9 @@ impl SioServer {
         ns.sockets.insert(socket);
         for room in &rooms {
             ns.join(socket, room);
+        }
+        if let Some(pid) = pid {
+            self.live_pids.insert(pid, socket);
         }
         self.sockets.insert(
             socket,
@@ -567,8 +573,10 @@ impl SioServer {
         if let Some(c) = self.clients.get_mut(&state.engine) {
             c.sockets.retain(|(_, s)| *s != socket);
         }
-        if reason.is_recoverable() {
-            if let Some(pid) = state.pid {
+        if let Some(pid) = state.pid {
+            self.live_pids.remove(&pid);
+            self.live_pids.shrink_if_sparse();
+            if reason.is_recoverable() {
                 self.persist(socket, pid, &state.nsp, state.rooms);
             }
         }

@@ -300,3 +300,24 @@ fn emitting_before_any_input_does_not_panic() {
     );
     assert_eq!(io.logged_events("/"), 0);
 }
+
+#[test]
+fn a_live_pid_takes_over_its_dead_connection() {
+    // A long-poll cut mid-wait: the server has not noticed, the client is
+    // back on a new connection with its pid.
+    let mut t = TestServer::with_config(recovery_config());
+    let ws = t.open_ws();
+    let (s, pid, _) = connect_with(&mut t, ws, "");
+    t.io.emit(s, "seen", &args("[]")).unwrap(); // offset 1
+    t.io.emit(s, "lost", &args("[]")).unwrap(); // written into the dead connection
+    t.drain();
+    let ws2 = t.open_ws();
+    let (s2, _, replay) = connect_with(&mut t, ws2, &format!(r#"{{"pid":"{pid}","offset":"1"}}"#));
+    assert_eq!(s2, s, "recovered");
+    assert_eq!(replay, [r#"42["lost","2"]"#]);
+    // The old connection was closed.
+    t.io.emit(s, "after", &args("[]")).unwrap();
+    let out = t.drain();
+    assert!(out.texts(ws.conn).is_empty());
+    assert_eq!(out.texts(ws2.conn), [r#"42["after","3"]"#]);
+}
