@@ -50,6 +50,18 @@ pub fn request(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> RawRe
     read_response(&mut s)
 }
 
+/// Sends only a request head announcing a `content_length` body, and reads
+/// the response (for servers that answer from the head, e.g. 413).
+pub fn head_only(addr: SocketAddr, method: &str, path: &str, content_length: usize) -> RawResponse {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {content_length}\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    read_response(&mut s)
+}
+
 /// Sends a request on a fresh connection and returns the stream before
 /// reading anything (to hold a long-poll open).
 pub fn send_only(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> TcpStream {

@@ -122,8 +122,11 @@ fn duplicate_get_closes_the_session() {
 fn oversize_post_body() {
     let f = Fixture::new();
     let sid = open_polling(f.addr(), P);
-    let body = vec![b'4'; 1_000_001];
-    let res = post(f.addr(), P, &sid, &body);
+    // The server answers from the Content-Length alone, without reading the
+    // body (and may close before a client could finish sending it), so only
+    // the head goes out here.
+    let path = format!("{P}?EIO=4&transport=polling&sid={sid}");
+    let res = raw::head_only(f.addr(), "POST", &path, 1_000_001);
     assert_eq!(res.status, 413);
     assert_error(&poll(f.addr(), P, &sid), 400, 1, "Session ID unknown");
     // Exactly max_payload is fine.
