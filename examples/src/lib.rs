@@ -160,14 +160,35 @@ pub fn recovery_mux() -> Mux {
 
 /// [`recovery_mux`] with another recovery window (tests of its expiry).
 pub fn recovery_mux_with_window(window: Duration) -> Mux {
-    let io = SocketIo::new(ServerConfig {
-        recovery: Some(sio_core::socket::RecoveryConfig {
-            max_disconnection_duration: window,
-            ..Default::default()
-        }),
-        ..ServerConfig::default()
-    });
-    io.on_connection(|socket| {
+    recovery_mux_with(
+        ServerConfig {
+            recovery: Some(sio_core::socket::RecoveryConfig {
+                max_disconnection_duration: window,
+                ..Default::default()
+            }),
+            ..ServerConfig::default()
+        },
+        false,
+    )
+}
+
+/// The recovery demo with `config` (which should turn recovery on); with
+/// `test_hooks`, `drop-me` also makes the server close the socket's
+/// transport (a server-side cut), `set-data` stores its argument as the
+/// socket's data and `get-data` acknowledges with it (for tests).
+pub fn recovery_mux_with(config: ServerConfig, test_hooks: bool) -> Mux {
+    let io = SocketIo::new(config);
+    io.on_connection(move |socket| {
+        if test_hooks {
+            socket.on("drop-me", |socket, _| socket.close_transport());
+            socket.on("set-data", |socket, msg| {
+                socket.set_data(msg.data::<serde_json::Value>().unwrap_or_default());
+            });
+            socket.on("get-data", |socket, msg| {
+                let data = socket.with_data(|d: &mut serde_json::Value| d.clone());
+                let _ = msg.ack(&data);
+            });
+        }
         if !socket.recovered() {
             socket.join("all");
         }

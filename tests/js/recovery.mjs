@@ -15,6 +15,11 @@
 //                         session, ticks still come.
 //   expired               (against a server with a 1 s window) the client stays away 1.5 s: a
 //                         fresh session.
+//   server-close          (against a server with test hooks) `drop-me` makes the server close
+//                         the transport, twice: each time recovered, no tick lost or repeated.
+//   data                  (test hooks) the socket's data survives a recovery.
+//   ping-timeout          (against a server with 300/200 ms pings) the client stops answering
+//                         pings once: the server times it out, the client comes back recovered.
 // Prints `ok <scenario> <json>` and exits 0, or the reason on stderr and exits 1.
 
 import { io } from "socket.io-client";
@@ -104,6 +109,7 @@ async function fresh(base, tamper, awayMs = 0) {
   if (awayMs > 0) {
     c.socket.io.reconnectionDelay(awayMs);
     c.socket.io.reconnectionDelayMax(awayMs);
+    c.socket.io.randomizationFactor(0); // exactly awayMs, not ±50%
   }
   c.socket.io.engine.close();
   await waitFor(() => c.connects.length === 2, 5000 + awayMs, "reconnect");
@@ -115,7 +121,54 @@ async function fresh(base, tamper, awayMs = 0) {
   return { fresh: true };
 }
 
+/** Cuts made by `cut(client)`: each must recover with every tick kept. */
+async function recoverAfter(base, transports, cut, times) {
+  const c = client(base, transports);
+  await waitFor(() => c.connects.length === 1 && c.ticks.length >= 5, 5000, "first ticks");
+  const firstId = c.socket.id;
+  for (let k = 1; k <= times; k++) {
+    const before = c.ticks.length;
+    cut(c.socket);
+    await waitFor(() => c.connects.length === k + 1, 10000, `reconnect ${k}`);
+    check(c.connects[k].recovered === true, `cut ${k}: not recovered`);
+    check(c.connects[k].id === firstId, `cut ${k}: id changed`);
+    await waitFor(() => c.ticks.length >= before + 10, 5000, `ticks after reconnect ${k}`);
+  }
+  checkTicks(c.ticks, transports.join("+"));
+  c.socket.close();
+  return { ticks: c.ticks.length, cuts: times };
+}
+
+/** Stops answering the server's pings (once), so that the server times the session out. */
+function mutePongs(socket) {
+  const engine = socket.io.engine;
+  const send = engine._sendPacket.bind(engine);
+  engine._sendPacket = (type, ...rest) => (type === "pong" ? undefined : send(type, ...rest));
+}
+
 const SCENARIOS = {
+  data: async (base) => {
+    const c = client(base, ["websocket"]);
+    await waitFor(() => c.connects.length === 1 && c.ticks.length >= 3, 5000, "first ticks");
+    c.socket.emit("set-data", { name: "ada", n: 7 });
+    const before = await withTimeout(c.socket.emitWithAck("get-data"), 2000, "get-data");
+    check(before?.name === "ada", `data before: ${JSON.stringify(before)}`);
+    c.socket.io.engine.close();
+    await waitFor(() => c.connects.length === 2, 5000, "reconnect");
+    check(c.connects[1].recovered === true, "not recovered");
+    const after = await withTimeout(c.socket.emitWithAck("get-data"), 2000, "get-data after");
+    check(after?.name === "ada" && after?.n === 7, `data after recovery: ${JSON.stringify(after)}`);
+    c.socket.close();
+    return { data: after };
+  },
+  "server-close": async (base) => ({
+    websocket: await recoverAfter(base, ["websocket"], (s) => s.emit("drop-me"), 2),
+    polling: await recoverAfter(base, ["polling"], (s) => s.emit("drop-me"), 2),
+  }),
+  "ping-timeout": async (base) => ({
+    websocket: await recoverAfter(base, ["websocket"], mutePongs, 1),
+    polling: await recoverAfter(base, ["polling"], mutePongs, 1),
+  }),
   "bogus-offset": (base) => fresh(base, (s) => (s._lastOffset = "no-such-offset")),
   "unknown-pid": (base) => fresh(base, (s) => (s._pid = "AAAAAAAAAAAAAAAAAAAAAA")),
   expired: (base) => fresh(base, () => {}, 1500),

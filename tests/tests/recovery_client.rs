@@ -56,3 +56,34 @@ fn expired_window_starts_afresh() {
         examples::recovery_mux_with_window(Duration::from_secs(1))
     });
 }
+
+/// The recovery demo with `drop-me` (server-side cuts) and 300/200 ms pings.
+fn hooked() -> sio_smol::Mux {
+    examples::recovery_mux_with(
+        sio_core::socket::ServerConfig {
+            engine: sio_core::engine::EngineConfig {
+                ping_interval: Duration::from_millis(300),
+                ping_timeout: Duration::from_millis(200),
+                ..Default::default()
+            },
+            recovery: Some(sio_core::socket::RecoveryConfig::default()),
+            ..Default::default()
+        },
+        true,
+    )
+}
+
+#[test]
+fn recovers_after_the_server_closes_the_transport() {
+    scenario_on("server-close", hooked);
+}
+
+#[test]
+fn recovers_after_a_ping_timeout() {
+    scenario_on("ping-timeout", hooked);
+}
+
+#[test]
+fn socket_data_survives_recovery() {
+    scenario_on("data", hooked);
+}
