@@ -67,7 +67,9 @@ pub fn engine_jsonp(data: &[u8]) {
 
 /// Socket.IO packet decoding with attachment reassembly: the input is split
 /// on `0xff` bytes into messages, the first text, the others binary
-/// attachments. Complete packets must re-encode to text that decodes again.
+/// attachments. Every complete packet must round-trip: re-encoded and
+/// decoded again it has the same type, namespace, id, payload and
+/// attachments.
 pub fn socket_packet(data: &[u8]) {
     let mut decoder = Decoder::new(DecoderLimits {
         max_attachments: 4,
@@ -96,7 +98,11 @@ pub fn socket_packet(data: &[u8]) {
             .unwrap_or_else(|e| panic!("re-encoded {text:?} fails: {e}"))
             .expect("complete after its attachments");
         assert_eq!(packet2.kind, packet.wire_type());
-        assert_eq!((packet2.nsp, packet2.id), (packet.nsp, packet.id));
+        assert_eq!((&packet2.nsp, packet2.id), (&packet.nsp, packet.id));
+        assert_eq!(packet2.data, packet.data, "payload round trip");
+        if packet.wire_type().is_binary() {
+            assert_eq!(packet2.attachments, packet.attachments, "attachments round trip");
+        }
     }
 }
 
