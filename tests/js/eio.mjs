@@ -13,7 +13,7 @@
 
 import * as client from "./lib/eio-client-scenarios.mjs";
 import { heartbeatPolling, heartbeatTimeout } from "./lib/eio-heartbeat-scenarios.mjs";
-import { withTimeout } from "./lib/util.mjs";
+import { runScenario } from "./lib/util.mjs";
 
 /** Scenario name -> [function(baseUrl) -> details, overall timeout in ms]. */
 const SCENARIOS = {
@@ -27,21 +27,4 @@ const SCENARIOS = {
   many: [client.many, 20000],
 };
 
-async function main() {
-  const [name, base] = process.argv.slice(2);
-  if (!SCENARIOS[name] || !/^https?:\/\/[^/]+$/.test(base ?? "")) {
-    console.error(`usage: node eio.mjs <${Object.keys(SCENARIOS).join("|")}> <http://host:port>`);
-    process.exit(2);
-  }
-  const [scenario, timeoutMs] = SCENARIOS[name];
-  try {
-    const details = await withTimeout(scenario(base), timeoutMs, `scenario ${name}`);
-    console.log(`ok ${name} ${JSON.stringify(details)}`);
-    process.exit(0);
-  } catch (err) {
-    console.error(`FAIL ${name}: ${err?.stack ?? err}`);
-    process.exit(1);
-  }
-}
-
-main();
+runScenario("eio.mjs", SCENARIOS);

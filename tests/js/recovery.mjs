@@ -23,7 +23,7 @@
 // Prints `ok <scenario> <json>` and exits 0, or the reason on stderr and exits 1.
 
 import { io } from "socket.io-client";
-import { check, sleep, withTimeout } from "./lib/util.mjs";
+import { check, runScenario, sleep, withTimeout } from "./lib/util.mjs";
 
 function client(base, transports) {
   const socket = io(base, { transports, reconnectionDelay: 50, reconnectionDelayMax: 100 });
@@ -177,20 +177,7 @@ const SCENARIOS = {
   deliberate,
 };
 
-async function main() {
-  const [name, base] = process.argv.slice(2);
-  if (!SCENARIOS[name] || !/^https?:\/\/[^/]+$/.test(base ?? "")) {
-    console.error(`usage: node recovery.mjs <${Object.keys(SCENARIOS).join("|")}> <http://host:port>`);
-    process.exit(2);
-  }
-  try {
-    const details = await withTimeout(SCENARIOS[name](base), 30000, `scenario ${name}`);
-    console.log(`ok ${name} ${JSON.stringify(details)}`);
-    process.exit(0);
-  } catch (err) {
-    console.error(`FAIL ${name}: ${err?.stack ?? err}`);
-    process.exit(1);
-  }
-}
-
-main();
+runScenario(
+  "recovery.mjs",
+  Object.fromEntries(Object.entries(SCENARIOS).map(([name, f]) => [name, [f, 30000]])),
+);

@@ -15,7 +15,7 @@
 import * as basic from "./lib/sio-basic-scenarios.mjs";
 import * as lifecycle from "./lib/sio-lifecycle-scenarios.mjs";
 import * as room from "./lib/sio-room-scenarios.mjs";
-import { withTimeout } from "./lib/util.mjs";
+import { runScenario } from "./lib/util.mjs";
 
 /** Scenario name -> [function(baseUrl) -> details, overall timeout in ms]. */
 const SCENARIOS = {
@@ -31,21 +31,4 @@ const SCENARIOS = {
   many: [lifecycle.many, 30000],
 };
 
-async function main() {
-  const [name, base] = process.argv.slice(2);
-  if (!SCENARIOS[name] || !/^https?:\/\/[^/]+$/.test(base ?? "")) {
-    console.error(`usage: node sio.mjs <${Object.keys(SCENARIOS).join("|")}> <http://host:port>`);
-    process.exit(2);
-  }
-  const [scenario, timeoutMs] = SCENARIOS[name];
-  try {
-    const details = await withTimeout(scenario(base), timeoutMs, `scenario ${name}`);
-    console.log(`ok ${name} ${JSON.stringify(details)}`);
-    process.exit(0);
-  } catch (err) {
-    console.error(`FAIL ${name}: ${err?.stack ?? err}`);
-    process.exit(1);
-  }
-}
-
-main();
+runScenario("sio.mjs", SCENARIOS);

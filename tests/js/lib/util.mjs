@@ -122,3 +122,26 @@ export function textMessages(tag) {
   check(messages.length === 20, "textMessages must produce 20 messages");
   return messages;
 }
+
+/**
+ * The drivers' command line: `node <script> <scenario> <http://host:port>`. `scenarios` maps a
+ * name to `[function(baseUrl) -> details, overall timeout in ms]`. Prints
+ * `ok <scenario> <json details>` and exits 0, or `FAIL <scenario>: <reason>` on stderr and
+ * exits 1; a usage error exits 2.
+ */
+export async function runScenario(script, scenarios) {
+  const [name, base] = process.argv.slice(2);
+  if (!scenarios[name] || !/^https?:\/\/[^/]+$/.test(base ?? "")) {
+    console.error(`usage: node ${script} <${Object.keys(scenarios).join("|")}> <http://host:port>`);
+    process.exit(2);
+  }
+  const [scenario, timeoutMs] = scenarios[name];
+  try {
+    const details = await withTimeout(scenario(base), timeoutMs, `scenario ${name}`);
+    console.log(`ok ${name} ${JSON.stringify(details)}`);
+    process.exit(0);
+  } catch (err) {
+    console.error(`FAIL ${name}: ${err?.stack ?? err}`);
+    process.exit(1);
+  }
+}
