@@ -101,7 +101,10 @@ pub fn socket_packet(data: &[u8]) {
         assert_eq!((&packet2.nsp, packet2.id), (&packet.nsp, packet.id));
         assert_eq!(packet2.data, packet.data, "payload round trip");
         if packet.wire_type().is_binary() {
-            assert_eq!(packet2.attachments, packet.attachments, "attachments round trip");
+            assert_eq!(
+                packet2.attachments, packet.attachments,
+                "attachments round trip"
+            );
         }
     }
 }
