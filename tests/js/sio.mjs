@@ -15,6 +15,7 @@
 import * as basic from "./lib/sio-basic-scenarios.mjs";
 import * as lifecycle from "./lib/sio-lifecycle-scenarios.mjs";
 import * as room from "./lib/sio-room-scenarios.mjs";
+import { handshake } from "./lib/sio-handshake.mjs";
 import { runScenario } from "./lib/util.mjs";
 
 /** Scenario name -> [function(baseUrl) -> details, overall timeout in ms]. */
@@ -29,6 +30,7 @@ const SCENARIOS = {
   disconnect: [lifecycle.disconnect, 15000],
   reconnect: [lifecycle.reconnect, 20000],
   many: [lifecycle.many, 30000],
+  handshake: [handshake, 10000],
 };
 
 runScenario("sio.mjs", SCENARIOS);

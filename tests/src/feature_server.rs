@@ -65,6 +65,12 @@ fn main_namespace(io: &SocketIo) {
             "welcome",
             &json!({ "id": socket.id().to_string(), "auth": auth }),
         );
+        socket.on("handshake", |socket, msg| {
+            let _ = msg.ack(&json!({
+                "query": socket.handshake_query("tag"),
+                "ua": socket.handshake_header("user-agent"),
+            }));
+        });
         socket.on("echo", |_, msg| msg.ack_raw(msg.raw().clone()));
         socket.on("echo-event", |socket, msg| {
             socket.emit_raw("echo-event", msg.raw())

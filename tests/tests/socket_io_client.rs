@@ -80,3 +80,8 @@ fn conformance_server_socket_io_endpoint() {
     );
     server.stop().expect("server stops cleanly");
 }
+
+#[test]
+fn handshake_query_and_headers() {
+    scenario("handshake");
+}

@@ -68,6 +68,22 @@ impl Socket {
         info.handshake.header(name).map(str::to_owned)
     }
 
+    /// A query parameter of the Engine.IO handshake (`?token=..`),
+    /// percent-decoded, as Node's `socket.handshake.query`.
+    pub fn handshake_query(&self, key: &str) -> Option<String> {
+        let core = self.shared.driver.engine();
+        let req = core.handshake_of(self.id)?;
+        req.query_param(key).map(|v| v.into_owned())
+    }
+
+    /// All headers of the Engine.IO handshake (names in lower case).
+    pub fn handshake_headers(&self) -> Vec<(String, String)> {
+        let core = self.shared.driver.engine();
+        core.handshake_of(self.id)
+            .map(|r| r.headers.clone())
+            .unwrap_or_default()
+    }
+
     /// Calls `f` with every `event` from the client (replacing an earlier handler).
     pub fn on(&self, event: &str, f: impl Fn(&Socket, Msg) + 'static) {
         let h: EventHandler = Rc::new(f);
