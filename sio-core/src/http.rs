@@ -105,10 +105,26 @@ impl HttpRequest {
 /// Finds `key` in an `a=1&b=2` query string and percent-decodes its value
 /// (`+` is a space). A key without `=` has the empty value.
 pub fn query_param<'a>(query: &'a str, key: &str) -> Option<Cow<'a, str>> {
-    query.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == key).then(|| percent_decode(v))
-    })
+    // A byte scan: queries are short, and `split` would search for each
+    // separator with memchr.
+    let bytes = query.as_bytes();
+    let mut start = 0;
+    while start <= bytes.len() {
+        let end = bytes[start..]
+            .iter()
+            .position(|b| *b == b'&')
+            .map_or(bytes.len(), |i| start + i);
+        let pair = &query[start..end];
+        let (k, v) = match pair.as_bytes().iter().position(|b| *b == b'=') {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, ""),
+        };
+        if k == key {
+            return Some(percent_decode(v));
+        }
+        start = end + 1;
+    }
+    None
 }
 
 /// Decodes `%XX` escapes and `+` (as a space). Malformed escapes are kept
@@ -182,5 +198,37 @@ impl HttpResponse {
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The obvious definition, to check the byte scan against.
+    fn reference<'a>(query: &'a str, key: &str) -> Option<Cow<'a, str>> {
+        query.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (k == key).then(|| percent_decode(v))
+        })
+    }
+
+    #[test]
+    fn finds_params() {
+        let q = "EIO=4&transport=polling&t=N8hyd6w&sid=abc%2Bd&flag&j=";
+        assert_eq!(query_param(q, "EIO").as_deref(), Some("4"));
+        assert_eq!(query_param(q, "sid").as_deref(), Some("abc+d"));
+        assert_eq!(query_param(q, "flag").as_deref(), Some(""));
+        assert_eq!(query_param(q, "j").as_deref(), Some(""));
+        assert_eq!(query_param(q, "nope"), None);
+        assert_eq!(query_param("", ""), Some(Cow::Borrowed("")));
+    }
+
+    proptest! {
+        #[test]
+        fn matches_the_reference(query in "[a-z=&%+0-9]{0,30}", key in "[a-z]{0,2}") {
+            prop_assert_eq!(query_param(&query, &key), reference(&query, &key));
+        }
     }
 }

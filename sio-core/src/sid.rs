@@ -21,7 +21,7 @@ impl Sid {
         let bytes: [u8; SID_LEN] = s.as_bytes().try_into().ok()?;
         bytes
             .iter()
-            .all(|b| URL_SAFE.contains(b))
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
             .then_some(Sid(bytes))
     }
 

@@ -12,21 +12,36 @@ use sio_core::http::{HttpRequest, HttpResponse, Method};
 use std::rc::Rc;
 
 /// Converts a hyper request head into the core's vocabulary.
+///
+/// A GET or POST on an existing session (its query has a `sid`) carries
+/// only its `Origin` header: that is all the core reads from it (the
+/// handshake, which the application sees, keeps every header), and the
+/// copies would cost every long-poll and POST.
 pub(crate) fn core_request<B>(req: &Request<B>, websocket: bool) -> HttpRequest {
+    let method = Method::from_name(req.method().as_str());
+    let query = req.uri().query().unwrap_or("");
+    let on_session = matches!(method, Method::Get | Method::Post)
+        && query.split('&').any(|kv| kv.starts_with("sid="));
+    let copy = |(n, v): (&hyper::header::HeaderName, &HeaderValue)| {
+        (
+            n.as_str().to_owned(),
+            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+        )
+    };
+    let headers = if on_session {
+        req.headers()
+            .get(hyper::header::ORIGIN)
+            .map(|v| copy((&hyper::header::ORIGIN, v)))
+            .into_iter()
+            .collect()
+    } else {
+        req.headers().iter().map(copy).collect()
+    };
     HttpRequest {
-        method: Method::from_name(req.method().as_str()),
+        method,
         path: req.uri().path().to_owned(),
-        query: req.uri().query().unwrap_or("").to_owned(),
-        headers: req
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
+        query: query.to_owned(),
+        headers,
         websocket,
     }
 }
