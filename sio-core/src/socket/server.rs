@@ -177,7 +177,12 @@ impl SioServer {
 
     /// Declares a namespace (idempotent).
     pub fn add_namespace(&mut self, name: &str) {
-        self.namespaces.entry(name.to_owned()).or_default();
+        // Checked first: `SocketIo::of` calls this on every use, and the
+        // entry API would allocate the name each time.
+        if !self.namespaces.contains_key(name) {
+            self.namespaces
+                .insert(name.to_owned(), Namespace::default());
+        }
     }
 
     /// Declares a dynamic namespace: any name `matcher` accepts is created
