@@ -2,20 +2,13 @@
 //! from flags answers an Engine.IO handshake and serves static files.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sio-smol");
+mod common;
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::{BIN, Server};
 
 fn get(port: u16, path: &str) -> String {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -53,43 +46,17 @@ fn serves_engine_io_and_static_files() {
     let dir = std::env::temp_dir().join(format!("sio-smol-bin-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("hello.txt"), "hello from disk").unwrap();
-    // A free port: bind, read it, release it for the server.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _server = Server(
-        Command::new(BIN)
-            .args([
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                "--path",
-                "/eio/",
-            ])
-            .args([
-                "--ping-interval",
-                "1234",
-                "--ping-timeout",
-                "567",
-                "--static-dir",
-            ])
-            .arg(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let server = Server::start([
+        "--path",
+        "/eio/",
+        "--ping-interval",
+        "1234",
+        "--ping-timeout",
+        "567",
+        "--static-dir",
+        dir.to_str().expect("the temp dir's path is UTF-8"),
+    ]);
+    let port = server.port;
     let open = get(port, "/eio/?EIO=4&transport=polling");
     assert!(open.starts_with("HTTP/1.1 200"), "{open}");
     assert!(

@@ -11,60 +11,17 @@
 //! they held are free again) and that RSS stays bounded across waves.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::TcpStream;
+use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sio-smol");
+mod common;
 
-struct Server {
-    child: Child,
-    port: u16,
-}
+use common::Server;
 
-impl Server {
-    fn start(extra: &[&str]) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(BIN)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--ping-interval", "300", "--ping-timeout", "200"])
-            .args(extra)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Server { child, port }
-    }
-
-    /// The server's resident memory in KiB.
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The binary with 300 ms pings and a 200 ms ping timeout, and `extra`.
+fn start(extra: &[&str]) -> Server {
+    let ping = ["--ping-interval", "300", "--ping-timeout", "200"];
+    Server::start(ping.iter().chain(extra))
 }
 
 /// Opens `n` polling sessions over one keep-alive connection; returns the
@@ -118,7 +75,7 @@ fn wave(port: u16) {
 
 #[test]
 fn ten_thousand_abandoned_polling_sessions_are_freed() {
-    let server = Server::start(&["--max-sessions", "10000"]);
+    let server = start(&["--max-sessions", "10000"]);
     handshakes(server.port, 200); // warm up allocator and buffers
     std::thread::sleep(Duration::from_millis(800));
     let baseline = server.rss_kib();
@@ -150,7 +107,7 @@ fn ten_thousand_abandoned_polling_sessions_are_freed() {
 
 #[test]
 fn a_flood_of_handshakes_is_held_to_max_sessions() {
-    let server = Server::start(&["--max-sessions", "1000"]);
+    let server = start(&["--max-sessions", "1000"]);
     let threads: Vec<_> = (0..8)
         .map(|_| {
             let port = server.port;
