@@ -1,5 +1,6 @@
 //! Bridges futures-io streams and smol timers to hyper's runtime traits.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -12,22 +13,55 @@ use hyper::rt::{ReadBufCursor, Sleep, Timer};
 /// Most bytes handed to the inner stream per read.
 ///
 /// `#![forbid(unsafe_code)]` rules out reading straight into hyper's
-/// uninitialised buffer, so each read goes through a zeroed stack buffer of
-/// this size and is copied into hyper's buffer. Keeping it small bounds the
-/// per-read zero-fill, unlike `smol-hyper`, which zero-fills all spare capacity.
+/// uninitialised buffer, so each read goes through [`READ_CHUNK`] and is
+/// copied into hyper's buffer.
 const MAX_READ_CHUNK: usize = 4 * 1024;
 
+thread_local! {
+    /// The initialised buffer every read on this thread goes through: zeroed
+    /// once per thread rather than once per read (`smol-hyper` zero-fills all
+    /// of hyper's spare capacity on every read).
+    static READ_CHUNK: RefCell<[u8; MAX_READ_CHUNK]> = const { RefCell::new([0; MAX_READ_CHUNK]) };
+}
+
+/// A stream that can say whether it became readable since it last reported
+/// "would block", without a read syscall.
+pub trait PollReadable {
+    /// Ready once the stream may have become readable since the last read
+    /// that would have blocked; otherwise registers `cx`'s waker.
+    fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+}
+
+impl<T> PollReadable for smol::Async<T> {
+    fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        smol::Async::poll_readable(self, cx)
+    }
+}
+
 /// A futures-io stream adapted to [`hyper::rt::Read`] and [`hyper::rt::Write`].
+///
+/// Reads skip the syscall while the stream is known to be empty: hyper polls
+/// its connection's read side each time the connection's task is woken
+/// (to detect a client that went away while a response is pending, and for
+/// the next request after writing one), and without this each of those polls
+/// is a `recv` ending in `EAGAIN`. After a read that would block, the next
+/// read first asks the reactor whether readiness arrived since.
 #[derive(Debug)]
 pub struct SmolIo<T> {
     /// The wrapped stream.
     inner: T,
+    /// The last read would have blocked, and the reactor has this task's
+    /// waker: read again only once it reports readiness.
+    read_blocked: bool,
 }
 
 impl<T> SmolIo<T> {
     /// Wraps `inner`.
     pub fn new(inner: T) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            read_blocked: false,
+        }
     }
 
     /// Returns the wrapped stream.
@@ -41,7 +75,7 @@ impl<T> SmolIo<T> {
     }
 }
 
-impl<T: AsyncRead + Unpin> hyper::rt::Read for SmolIo<T> {
+impl<T: AsyncRead + PollReadable + Unpin> hyper::rt::Read for SmolIo<T> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -51,10 +85,25 @@ impl<T: AsyncRead + Unpin> hyper::rt::Read for SmolIo<T> {
         if want == 0 {
             return Poll::Ready(Ok(()));
         }
-        let mut tmp = [0u8; MAX_READ_CHUNK];
-        let n = ready!(Pin::new(&mut self.inner).poll_read(cx, &mut tmp[..want]))?;
-        buf.put_slice(&tmp[..n]);
-        Poll::Ready(Ok(()))
+        if self.read_blocked {
+            ready!(self.inner.poll_readable(cx))?;
+            self.read_blocked = false;
+        }
+        let inner = Pin::new(&mut self.inner);
+        let read = READ_CHUNK.with_borrow_mut(|tmp| {
+            let n = ready!(inner.poll_read(cx, &mut tmp[..want]))?;
+            buf.put_slice(&tmp[..n]);
+            Poll::Ready(Ok(()))
+        });
+        match read {
+            Poll::Ready(r) => Poll::Ready(r),
+            // `Async::poll_read` returns `Pending` only after a read that
+            // would block, with the waker registered with the reactor.
+            Poll::Pending => {
+                self.read_blocked = true;
+                Poll::Pending
+            }
+        }
     }
 }
 
