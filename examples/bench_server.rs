@@ -5,6 +5,8 @@
 //!
 //! `cargo run --release --example bench_server`
 
+use std::rc::Rc;
+
 use sio_core::socket::ServerConfig;
 use sio_smol::Mux;
 use sio_smol::io::SocketIo;
@@ -12,7 +14,9 @@ use sio_smol::io::SocketIo;
 fn main() -> std::io::Result<()> {
     let port = examples::port_from_env(3000);
     let io = SocketIo::new(ServerConfig::default());
-    let everyone = io.of("/").operator();
+    // Shared by every socket's handler: one Rc each rather than a copy of
+    // the operator per socket.
+    let everyone = Rc::new(io.of("/").operator());
     io.on_connection(move |socket| {
         socket.on("echo", |_, msg| msg.ack_raw(msg.raw().clone()));
         let everyone = everyone.clone();

@@ -49,6 +49,7 @@
 pub mod base64;
 pub mod engine;
 pub mod fast_hash;
+pub mod handshake;
 pub mod http;
 pub mod sid;
 pub mod socket;

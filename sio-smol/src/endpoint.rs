@@ -141,17 +141,7 @@ pub(crate) async fn serve<C: Core>(
                     max_message_size: driver.engine().engine_config().max_payload,
                 };
                 let d = driver.clone();
-                driver.spawn(async move {
-                    match net::upgraded_stream(on_upgrade, limits).await {
-                        Ok(stream) => crate::ws_conn::run(d, conn, ws, stream).await,
-                        Err(e) => {
-                            tracing::debug!("websocket upgrade failed: {e}");
-                            if d.unregister(conn) {
-                                d.handle(Input::ConnClosed { conn });
-                            }
-                        }
-                    }
-                });
+                driver.spawn(crate::ws_conn::run(d, conn, ws, on_upgrade, limits));
                 return accept;
             }
         }

@@ -3,7 +3,7 @@
 
 use crate::driver::{Core, Driver};
 use crate::flush::FlushWaiter;
-use crate::net::WsStream;
+use crate::net::{self, WsLimits, WsStream};
 use async_tungstenite::tungstenite::protocol::CloseFrame;
 use async_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use async_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
@@ -11,6 +11,7 @@ use atomic_waker::AtomicWaker;
 use bytes::Bytes;
 use futures_lite::Stream;
 use futures_sink::Sink as _;
+use hyper::upgrade::OnUpgrade;
 use sio_core::engine::{ConnId, Input, WsFrame};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -90,6 +91,11 @@ impl WsConn {
         self.queued_bytes.set(total);
         self.pushed.set(self.pushed.get() + 1);
         let mut queue = self.queue.borrow_mut();
+        if queue.capacity() == 0 {
+            // Room for one: most wakes write a single message (an ack, a
+            // broadcast), and an idle connection keeps what it grew to.
+            queue.reserve_exact(1);
+        }
         queue.push_back(msg);
         if queue.len() == 1 {
             // Only the first message needs a wake: the task drains them all.
@@ -188,15 +194,31 @@ enum Woken {
     Read(Option<Result<Message, WsError>>),
 }
 
-/// Runs one WebSocket until it closes: writes queued messages, reads frames
-/// into the engine, reports the end with `ConnClosed` (unless the engine
-/// closed it).
+/// Completes the upgrade of `conn`, then runs its WebSocket until it
+/// closes: writes queued messages, reads frames into the engine, reports the
+/// end with `ConnClosed` (unless the engine closed it).
+///
+/// The stream is made here rather than passed in: an `async fn` keeps its
+/// arguments beside its locals for its whole life, and this future is the
+/// largest part of an idle connection's memory.
 pub(crate) async fn run<C: Core>(
     driver: Rc<Driver<C>>,
     conn: ConnId,
     me: Rc<WsConn>,
-    mut ws: WsStream,
+    on_upgrade: OnUpgrade,
+    limits: WsLimits,
 ) {
+    // Boxed: the upgrade's future is dead weight once it is done.
+    let mut ws = match Box::pin(net::upgraded_stream(on_upgrade, limits)).await {
+        Ok(ws) => ws,
+        Err(e) => {
+            tracing::debug!("websocket upgrade failed: {e}");
+            if driver.unregister(conn) {
+                driver.handle(Input::ConnClosed { conn });
+            }
+            return;
+        }
+    };
     let rw = Arc::new(ReadWake::default());
     rw.readable.store(true, Ordering::Relaxed);
     let read_waker = Waker::from(rw.clone());
@@ -223,11 +245,12 @@ pub(crate) async fn run<C: Core>(
                 if me.close.get().is_none() && write_queued(&me, &mut ws).await.is_err() {
                     break None;
                 }
-                if me.close.get().is_some() && write_queued_or_give_up(&me, &mut ws).await {
+                if me.close.get().is_some() && Box::pin(write_queued_or_give_up(&me, &mut ws)).await
+                {
                     break None;
                 }
                 if let Some(code) = me.close.get() {
-                    close(&mut ws, code).await;
+                    Box::pin(close(&mut ws, code)).await;
                     // The engine already forgot this connection.
                     return;
                 }
@@ -254,7 +277,7 @@ pub(crate) async fn run<C: Core>(
         }
     };
     if let Some(code) = code {
-        close(&mut ws, code).await;
+        Box::pin(close(&mut ws, code)).await;
     }
     if driver.unregister(conn) {
         driver.handle(Input::ConnClosed { conn });
@@ -304,6 +327,9 @@ async fn write_queued_or_give_up(me: &WsConn, ws: &mut WsStream) -> bool {
     futures_lite::future::or(write, give_up).await
 }
 
+/// A drained queue with room for more messages than this is freed.
+const SHRINK_ABOVE: usize = 16;
+
 /// Writes every queued message, then flushes once.
 async fn write_queued(me: &WsConn, ws: &mut WsStream) -> Result<(), WsError> {
     let mut n = 0;
@@ -318,5 +344,10 @@ async fn write_queued(me: &WsConn, ws: &mut WsStream) -> Result<(), WsError> {
     }
     poll_fn(|cx| Pin::new(&mut *ws).poll_flush(cx)).await?;
     me.written(n);
+    let mut queue = me.queue.borrow_mut();
+    if queue.is_empty() && queue.capacity() > SHRINK_ABOVE {
+        // A burst is over: give its memory back.
+        queue.shrink_to_fit();
+    }
     Ok(())
 }

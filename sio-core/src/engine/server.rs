@@ -9,6 +9,7 @@ use super::io::{CloseReason, ConnId, EngineEvent, Input, Output};
 use super::packet::{Message, Packet, WsFrame};
 use super::session::{Heartbeat, Session, SessionInfo};
 use crate::fast_hash::{FastMap, ShrinkIfSparse};
+use crate::handshake::Handshake;
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::sid::{IdGenerator, Sid};
 use std::cmp::Reverse;
@@ -67,7 +68,9 @@ pub fn is_valid_frame(frame: &WsFrame) -> bool {
 pub struct Engine {
     pub(crate) config: EngineConfig,
     pub(crate) ids: IdGenerator,
-    pub(crate) sessions: FastMap<Sid, Session>,
+    /// Boxed: a session is large, and a map of boxes is a fraction of the
+    /// size of a map of sessions between two growths of its table.
+    pub(crate) sessions: FastMap<Sid, Box<Session>>,
     pub(crate) conns: FastMap<ConnId, ConnRole>,
     pub(crate) timers: BinaryHeap<Reverse<(Instant, TimerKind, Sid)>>,
     pub(crate) outputs: VecDeque<Output>,
@@ -316,7 +319,7 @@ impl Engine {
         let jsonp = req.query_param("j").map(|j| j.into_owned());
         self.sessions.insert(
             sid,
-            Session {
+            Box::new(Session {
                 transport,
                 ws: None,
                 pending_get: None,
@@ -329,8 +332,8 @@ impl Engine {
                     deadline,
                     awaiting_pong: false,
                 },
-                handshake: req,
-            },
+                handshake: Handshake::new(&req),
+            }),
         );
         self.timers
             .push(Reverse((deadline, TimerKind::Heartbeat, sid)));

@@ -3,7 +3,7 @@
 use super::config::Transport;
 use super::io::ConnId;
 use super::packet::WsFrame;
-use crate::http::HttpRequest;
+use crate::handshake::Handshake;
 use std::collections::VecDeque;
 use std::time::Instant;
 
@@ -69,7 +69,7 @@ pub(crate) struct Session {
     /// Heartbeat timer.
     pub heartbeat: Heartbeat,
     /// The handshake request (headers, query), for the application.
-    pub handshake: HttpRequest,
+    pub handshake: Handshake,
 }
 
 impl Session {
@@ -102,5 +102,5 @@ pub struct SessionInfo<'a> {
     /// Packets waiting for the next long-poll (polling only).
     pub queued: usize,
     /// The handshake request: headers and query of the first request.
-    pub handshake: &'a HttpRequest,
+    pub handshake: &'a Handshake,
 }

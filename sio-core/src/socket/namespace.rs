@@ -12,8 +12,13 @@ pub type NamespaceMatcher = Box<dyn Fn(&str) -> bool>;
 pub(crate) struct Namespace {
     /// Every connected socket.
     pub sockets: FastSet<SocketId>,
-    /// Room name → members. A socket's own id is a room too.
-    pub rooms: HashMap<String, FastSet<SocketId>>,
+    /// Room name → members, for rooms joined by name. A socket's own id is
+    /// a room too, but implied (see [`Namespace::in_room`]) rather than
+    /// stored: a map entry and a set per socket was a large part of an idle
+    /// connection's memory.
+    pub(super) rooms: HashMap<String, FastSet<SocketId>>,
+    /// Sockets that left the room of their own id (rare).
+    pub(super) left_own_room: FastSet<SocketId>,
     /// Connects wait for the application's decision.
     pub middleware: bool,
     /// Index of the dynamic namespace that created this one, if any.
@@ -23,8 +28,43 @@ pub(crate) struct Namespace {
 }
 
 impl Namespace {
+    /// The socket whose own room `room` is, if it is connected here.
+    fn own_room_of(&self, room: &str) -> Option<SocketId> {
+        SocketId::parse(room).filter(|s| self.sockets.contains(s))
+    }
+
+    /// Whether `socket` is a member of `room`.
+    pub fn in_room(&self, socket: SocketId, room: &str) -> bool {
+        (socket.as_str() == room && !self.left_own_room.contains(&socket))
+            || self.rooms.get(room).is_some_and(|m| m.contains(&socket))
+    }
+
+    /// Adds the members of `room` to `out`.
+    pub fn members_into(&self, room: &str, out: &mut HashSet<SocketId>) {
+        if let Some(own) = self.own_room_of(room) {
+            if !self.left_own_room.contains(&own) {
+                out.insert(own);
+            }
+        }
+        if let Some(members) = self.rooms.get(room) {
+            out.extend(members.iter().copied());
+        }
+    }
+
+    /// Forgets what is kept about `socket` besides its rooms (it left the
+    /// namespace).
+    pub fn forget(&mut self, socket: SocketId) {
+        self.sockets.remove(&socket);
+        if self.left_own_room.remove(&socket) {
+            self.left_own_room.shrink_if_sparse();
+        }
+    }
+
     /// Adds `socket` to `room`; true if it was not there yet.
     pub fn join(&mut self, socket: SocketId, room: &str) -> bool {
+        if socket.as_str() == room {
+            return self.left_own_room.remove(&socket);
+        }
         match self.rooms.get_mut(room) {
             Some(members) => members.insert(socket),
             None => {
@@ -38,6 +78,9 @@ impl Namespace {
 
     /// Removes `socket` from `room` (dropping the room when empty).
     pub fn leave(&mut self, socket: SocketId, room: &str) -> bool {
+        if socket.as_str() == room {
+            return self.left_own_room.insert(socket);
+        }
         let Some(members) = self.rooms.get_mut(room) else {
             return false;
         };
@@ -96,18 +139,12 @@ impl BroadcastOp {
         } else {
             let mut set = HashSet::new();
             for room in &self.rooms {
-                if let Some(members) = nsp.rooms.get(room) {
-                    set.extend(members.iter().copied());
-                }
+                nsp.members_into(room, &mut set);
             }
             set.into_iter().collect()
         };
         out.retain(|s| {
-            Some(*s) != self.except_socket
-                && !self
-                    .except
-                    .iter()
-                    .any(|r| nsp.rooms.get(r).is_some_and(|m| m.contains(s)))
+            Some(*s) != self.except_socket && !self.except.iter().any(|r| nsp.in_room(*s, r))
         });
         out.sort_unstable();
         out

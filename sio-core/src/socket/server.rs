@@ -472,11 +472,17 @@ impl SioServer {
         };
         let client = self.clients.get_mut(&sid).expect("checked above");
         client.connected_once = true;
+        // Most connections join one namespace: no room for four.
+        client.sockets.reserve_exact(1);
         client.sockets.push((nsp.clone(), socket));
         let ns = self.namespaces.entry(nsp.clone()).or_default();
         ns.sockets.insert(socket);
         for room in &rooms {
             ns.join(socket, room);
+        }
+        if !rooms.iter().any(|r| r == socket.as_str()) {
+            // Restored after leaving the room of its own id.
+            ns.leave(socket, socket.as_str());
         }
         if let Some(pid) = pid {
             self.live_pids.insert(pid, socket);
@@ -569,11 +575,11 @@ impl SioServer {
         };
         self.sockets.shrink_if_sparse();
         if let Some(ns) = self.namespaces.get_mut(&state.nsp) {
-            ns.sockets.remove(&socket);
-            ns.sockets.shrink_if_sparse();
-            for room in &state.rooms {
+            for room in state.rooms.iter().filter(|r| *r != socket.as_str()) {
                 ns.leave(socket, room);
             }
+            ns.forget(socket);
+            ns.sockets.shrink_if_sparse();
         }
         if let Some(c) = self.clients.get_mut(&state.engine) {
             c.sockets.retain(|(_, s)| *s != socket);
@@ -616,7 +622,7 @@ impl SioServer {
     }
 
     /// The handshake request (headers, query) under a connected or pending socket.
-    pub fn handshake_of(&self, socket: SocketId) -> Option<&crate::http::HttpRequest> {
+    pub fn handshake_of(&self, socket: SocketId) -> Option<&crate::handshake::Handshake> {
         let sid = match self.sockets.get(&socket) {
             Some(s) => s.engine,
             None => self.pending.get(&socket)?.engine,

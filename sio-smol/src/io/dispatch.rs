@@ -278,7 +278,11 @@ impl Shared {
             .driver
             .engine()
             .handshake_of(socket)
-            .map(|h| h.headers.clone())
+            .map(|h| {
+                h.headers()
+                    .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                    .collect()
+            })
             .unwrap_or_default();
         let req = ConnectRequest { nsp, auth, headers };
         let shared = self.clone();

@@ -80,7 +80,11 @@ impl Socket {
     pub fn handshake_headers(&self) -> Vec<(String, String)> {
         let core = self.shared.driver.engine();
         core.handshake_of(self.id)
-            .map(|r| r.headers.clone())
+            .map(|r| {
+                r.headers()
+                    .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -90,7 +94,12 @@ impl Socket {
         let mut events = self.handlers.events.borrow_mut();
         match events.iter_mut().find(|(name, _)| **name == *event) {
             Some(slot) => slot.1 = h,
-            None => events.push((event.into(), h)),
+            None => {
+                // Grown one at a time: a socket has a handful of handlers,
+                // kept for its whole life.
+                events.reserve_exact(1);
+                events.push((event.into(), h));
+            }
         }
     }
 

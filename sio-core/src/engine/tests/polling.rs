@@ -42,7 +42,7 @@ fn handshake() {
     let info = t.engine.session(sid).unwrap();
     assert_eq!(info.transport, Transport::Polling);
     assert!(!info.upgrading);
-    assert_eq!(info.handshake.query, "EIO=4&transport=polling");
+    assert_eq!(info.handshake.query(), "EIO=4&transport=polling");
     assert_eq!(t.engine.poll_timeout(), Some(t.t0 + ms(300)));
 }
 

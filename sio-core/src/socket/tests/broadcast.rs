@@ -75,6 +75,33 @@ fn join_leave_and_rooms() {
 }
 
 #[test]
+fn the_own_id_room_can_be_left_and_joined_again() {
+    let mut t = TestServer::new();
+    let (_, s) = t.client("/");
+    let (_, other) = t.client("/");
+    let to_s = BroadcastOp::all().to(s.as_str());
+    // Another socket may join a room named like `s`'s id: both are members.
+    t.io.join(other, s.as_str()).unwrap();
+    assert_eq!(t.io.select("/", &to_s), sorted(vec![s, other]));
+    t.io.leave(s, s.as_str()).unwrap();
+    assert_eq!(t.io.rooms(s).unwrap(), Vec::<String>::new());
+    assert_eq!(t.io.select("/", &to_s), vec![other]);
+    // Excepting the room skips only its members.
+    assert_eq!(
+        t.io.select("/", &BroadcastOp::all().except(s.as_str())),
+        vec![s]
+    );
+    t.io.join(s, s.as_str()).unwrap();
+    assert_eq!(t.io.select("/", &to_s), sorted(vec![s, other]));
+    t.io.leave(other, s.as_str()).unwrap();
+    assert_eq!(t.io.select("/", &to_s), vec![s]);
+    // A disconnected socket's id names nobody.
+    t.io.disconnect(s, false).unwrap();
+    t.drain();
+    assert!(t.io.select("/", &to_s).is_empty());
+}
+
+#[test]
 fn rooms_are_per_namespace() {
     let mut t = TestServer::new();
     t.io.add_namespace("/a");

@@ -29,7 +29,7 @@ fn connect_to_main_namespace() {
     let (nsp, engine_sid, auth) = t.io.socket_info(socket).expect("connected");
     assert_eq!((nsp, engine_sid, &auth[..]), ("/", ws.sid, &b"{}"[..]));
     let handshake = t.io.handshake_of(socket).expect("connected");
-    assert_eq!(handshake.query, "EIO=4&transport=websocket");
+    assert_eq!(handshake.query(), "EIO=4&transport=websocket");
 }
 
 #[test]
@@ -191,7 +191,7 @@ fn middleware_accept() {
     assert!(!t.io.is_connected(socket));
     assert!(t.io.sockets_of("/admin").is_empty());
     let handshake = t.io.handshake_of(socket).expect("pending sockets have one");
-    assert_eq!(handshake.path, "/socket.io/");
+    assert_eq!(handshake.path(), "/socket.io/");
 
     // Time passes while the application decides: still nothing.
     t.advance(ms(500));
