@@ -105,26 +105,38 @@ impl HttpRequest {
 /// Finds `key` in an `a=1&b=2` query string and percent-decodes its value
 /// (`+` is a space). A key without `=` has the empty value.
 pub fn query_param<'a>(query: &'a str, key: &str) -> Option<Cow<'a, str>> {
-    // A byte scan: queries are short, and `split` would search for each
-    // separator with memchr.
-    let bytes = query.as_bytes();
-    let mut start = 0;
-    while start <= bytes.len() {
-        let end = bytes[start..]
-            .iter()
-            .position(|b| *b == b'&')
-            .map_or(bytes.len(), |i| start + i);
-        let pair = &query[start..end];
-        let (k, v) = match pair.as_bytes().iter().position(|b| *b == b'=') {
+    query_pairs(query)
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| percent_decode(v))
+}
+
+/// The `(key, raw value)` pairs of an `a=1&b=2` query string, in order,
+/// values still percent-encoded. A key without `=` has the empty value.
+pub fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    // One byte scan per pair: queries are short, and `split` would search
+    // for each separator with memchr.
+    let mut rest = Some(query);
+    std::iter::from_fn(move || {
+        let q = rest?;
+        let mut eq = None;
+        let mut end = q.len();
+        for (i, b) in q.bytes().enumerate() {
+            match b {
+                b'=' if eq.is_none() => eq = Some(i),
+                b'&' => {
+                    end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        rest = q.get(end + 1..);
+        let pair = &q[..end];
+        Some(match eq {
             Some(i) => (&pair[..i], &pair[i + 1..]),
             None => (pair, ""),
-        };
-        if k == key {
-            return Some(percent_decode(v));
-        }
-        start = end + 1;
-    }
-    None
+        })
+    })
 }
 
 /// Decodes `%XX` escapes and `+` (as a space). Malformed escapes are kept
@@ -168,17 +180,22 @@ pub struct HttpResponse {
     /// Status code.
     pub status: u16,
     /// Headers to send (the adapter adds `Content-Length`, `Date`, ...).
-    pub headers: Vec<(&'static str, String)>,
+    /// Most values are constants: borrowed, they cost no allocation.
+    pub headers: Vec<(&'static str, Cow<'static, str>)>,
     /// The whole body.
     pub body: Bytes,
 }
 
 impl HttpResponse {
     /// A response with `status`, one `Content-Type` header and `body`.
-    pub fn new(status: u16, content_type: &str, body: impl Into<Bytes>) -> HttpResponse {
+    pub fn new(
+        status: u16,
+        content_type: impl Into<Cow<'static, str>>,
+        body: impl Into<Bytes>,
+    ) -> HttpResponse {
         HttpResponse {
             status,
-            headers: vec![("content-type", content_type.to_owned())],
+            headers: vec![("content-type", content_type.into())],
             body: body.into(),
         }
     }
@@ -197,7 +214,7 @@ impl HttpResponse {
         self.headers
             .iter()
             .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 }
 

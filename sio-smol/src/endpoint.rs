@@ -4,11 +4,13 @@
 use crate::driver::{Core, Driver, Sink};
 use crate::exchange::{Exchange, ExchangeState};
 use crate::net::{self, Body, BodyError, WsLimits};
+use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use sio_core::engine::{ConnId, Input};
 use sio_core::http::{HttpRequest, HttpResponse, Method};
+use std::borrow::Cow;
 use std::rc::Rc;
 
 /// Converts a hyper request head into the core's vocabulary.
@@ -51,13 +53,20 @@ pub(crate) fn hyper_response(res: HttpResponse) -> Response<Body> {
     let mut out = Response::new(Body::new(res.body));
     *out.status_mut() =
         StatusCode::from_u16(res.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    add_headers(&mut out, &res.headers);
+    add_headers(&mut out, res.headers);
     out
 }
 
-fn add_headers(res: &mut Response<Body>, headers: &[(&'static str, String)]) {
+/// Adds the core's headers to `res`, without copying their values: a
+/// constant is used in place, an owned string is moved (invalid values are
+/// left out).
+fn add_headers(res: &mut Response<Body>, headers: Vec<(&'static str, Cow<'static, str>)>) {
     for (name, value) in headers {
-        if let Ok(v) = HeaderValue::from_str(value) {
+        let bytes = match value {
+            Cow::Borrowed(s) => Bytes::from_static(s.as_bytes()),
+            Cow::Owned(s) => Bytes::from(s),
+        };
+        if let Ok(v) = HeaderValue::from_maybe_shared(bytes) {
             res.headers_mut().append(HeaderName::from_static(name), v);
         }
     }
@@ -80,10 +89,15 @@ impl<C: Core> Drop for ExchangeGuard<C> {
 }
 
 /// Serves one request on the engine's path.
-pub(crate) async fn serve<C: Core>(
+///
+/// The head is converted and dropped before this returns, not when the
+/// future first runs: hyper reads on right after handing a request over,
+/// and while the head lives, its bytes pin hyper's read buffer, so hyper
+/// would allocate a new one (8 KiB) for every request.
+pub(crate) fn serve<C: Core>(
     driver: Rc<Driver<C>>,
     mut req: Request<Incoming>,
-) -> Response<Body> {
+) -> impl std::future::Future<Output = Response<Body>> {
     let websocket = net::is_upgrade_request(&req);
     let upgrade = websocket.then(|| {
         let accept = net::accept_response(&req);
@@ -98,7 +112,20 @@ pub(crate) async fn serve<C: Core>(
         .flatten();
     // Drop the head now: a held long-poll should not keep hyper's header
     // buffers alive.
-    let mut body = Some(req.into_body());
+    let body = req.into_body();
+    exchange(driver, head, poll_of, body, upgrade)
+}
+
+/// The rest of [`serve`]: hands the request to the core and waits for its
+/// answer.
+async fn exchange<C: Core>(
+    driver: Rc<Driver<C>>,
+    head: HttpRequest,
+    poll_of: Option<sio_core::Sid>,
+    body: Incoming,
+    upgrade: Option<(hyper::upgrade::OnUpgrade, Response<Body>)>,
+) -> Response<Body> {
+    let mut body = Some(body);
     let conn = driver.new_conn();
     let exchange = Rc::new(Exchange::new(poll_of));
     driver.register(conn, Sink::Http(exchange.clone()));
@@ -136,7 +163,7 @@ pub(crate) async fn serve<C: Core>(
                     // The core only accepts requests marked `websocket`.
                     return hyper_response(HttpResponse::empty(500));
                 };
-                add_headers(&mut accept, &headers);
+                add_headers(&mut accept, headers);
                 let limits = WsLimits {
                     max_message_size: driver.engine().engine_config().max_payload,
                 };

@@ -17,7 +17,10 @@ pub(crate) enum ExchangeState {
     /// Send this response.
     Response(HttpResponse),
     /// Complete the WebSocket upgrade with these extra headers.
-    WsAccept(Vec<(&'static str, String)>, Rc<WsConn>),
+    WsAccept(
+        Vec<(&'static str, std::borrow::Cow<'static, str>)>,
+        Rc<WsConn>,
+    ),
 }
 
 /// The meeting point of a request's task and the driver.

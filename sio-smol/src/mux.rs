@@ -129,6 +129,8 @@ impl Mux {
         for d in &self.mounts {
             d.clone().start(&ex);
         }
+        let timeouts = net::HeadTimeouts::new(self.header_read_timeout);
+        ex.spawn(timeouts.clone().run()).detach();
         let mux = Rc::new(self);
         let active = Rc::new(Cell::new(0usize));
         let accept = {
@@ -140,14 +142,16 @@ impl Mux {
                             net::configure_accepted(tcp.get_ref());
                             let mux = mux.clone();
                             let active = active.clone();
+                            let timeouts = timeouts.clone();
                             ex2.spawn(async move {
                                 active.set(active.get() + 1);
-                                let timeout = mux.header_read_timeout;
                                 let svc = service_fn(move |req| {
-                                    let mux = mux.clone();
-                                    async move { Ok::<_, Infallible>(mux.route(req).await) }
+                                    // Routed at once: the endpoint takes what it
+                                    // needs from the head before hyper reads on.
+                                    let res = mux.route(req);
+                                    async move { Ok::<_, Infallible>(res.await) }
                                 });
-                                net::serve_connection(tcp, svc, timeout).await;
+                                net::serve_connection(tcp, svc, &timeouts).await;
                                 active.set(active.get() - 1);
                             })
                             .detach();
@@ -174,21 +178,21 @@ impl Mux {
         Ok(())
     }
 
-    async fn route(&self, req: Request<Incoming>) -> Response<Body> {
+    fn route(&self, req: Request<Incoming>) -> ResponseFuture {
         let path = req.uri().path();
         if let Some(d) = self.mounts.iter().find(|d| d.matches(path)) {
-            return d.clone().serve(req).await;
+            return d.clone().serve(req);
         }
         if let Some(root) = &self.static_root {
             if let Some(res) = net::serve_static(root, path, req.method()) {
-                return res;
+                return Box::pin(std::future::ready(res));
             }
         }
         if let Some(f) = &self.fallback {
-            return f(req).await;
+            return f(req);
         }
         let mut res = Response::new(Body::from("Not Found"));
         *res.status_mut() = StatusCode::NOT_FOUND;
-        res
+        Box::pin(std::future::ready(res))
     }
 }

@@ -18,10 +18,21 @@ mod common;
 
 use common::Server;
 
-/// The binary with 300 ms pings and a 200 ms ping timeout, and `extra`.
+/// How long an abandoned session lives: the ping interval plus the ping
+/// timeout the server is started with. Long enough that no session of a
+/// flood expires before the flood is over (the test binary is a debug
+/// build, and CI machines are shared).
+const SESSION_LIFE: Duration = Duration::from_millis(3000);
+
+/// The binary with 2 s pings and a 1 s ping timeout, and `extra`.
 fn start(extra: &[&str]) -> Server {
-    let ping = ["--ping-interval", "300", "--ping-timeout", "200"];
+    let ping = ["--ping-interval", "2000", "--ping-timeout", "1000"];
     Server::start(ping.iter().chain(extra))
+}
+
+/// Waits until the sessions opened so far have expired.
+fn wait_for_expiry() {
+    std::thread::sleep(SESSION_LIFE + Duration::from_millis(700));
 }
 
 /// Opens `n` polling sessions over one keep-alive connection; returns the
@@ -75,20 +86,20 @@ fn wave(port: u16) {
 
 #[test]
 fn ten_thousand_abandoned_polling_sessions_are_freed() {
-    let server = start(&["--max-sessions", "10000"]);
+    // Room for the warm-up sessions, which are still alive during the wave.
+    let server = start(&["--max-sessions", "10200"]);
     handshakes(server.port, 200); // warm up allocator and buffers
     std::thread::sleep(Duration::from_millis(800));
     let baseline = server.rss_kib();
     wave(server.port);
     let peak = server.rss_kib();
-    // Every session pings after 300 ms and gives up 200 ms later.
-    std::thread::sleep(Duration::from_millis(1500));
+    wait_for_expiry();
     let after = server.rss_kib();
     // All 10 000 handshakes succeed again (`wave` checks each is a 200):
     // the first wave's sessions gave their slots back.
     wave(server.port);
     let peak2 = server.rss_kib();
-    std::thread::sleep(Duration::from_millis(1500));
+    wait_for_expiry();
     let after2 = server.rss_kib();
     eprintln!(
         "RSS KiB: baseline {baseline}, 10 000 sessions {peak}, expired {after}, \
@@ -122,6 +133,6 @@ fn a_flood_of_handshakes_is_held_to_max_sessions() {
     let full = codes.iter().filter(|c| **c == 503).count();
     assert_eq!((ok, full), (1000, 2200), "codes: {ok} ok, {full} full");
     // Once they expire, handshakes succeed again.
-    std::thread::sleep(Duration::from_millis(1200));
+    wait_for_expiry();
     assert_eq!(handshakes(server.port, 1), vec![200]);
 }

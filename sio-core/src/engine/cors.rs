@@ -10,7 +10,7 @@ pub fn apply(cors: Option<&CorsConfig>, origin: Option<&str>, res: &mut HttpResp
     match (&cors.origin, origin) {
         (CorsOrigin::Any, Some(o)) if cors.credentials => {
             res.headers
-                .push(("access-control-allow-origin", o.to_owned()));
+                .push(("access-control-allow-origin", o.to_owned().into()));
             res.headers.push(("vary", "Origin".into()));
         }
         (CorsOrigin::Any, _) => {
@@ -20,7 +20,7 @@ pub fn apply(cors: Option<&CorsConfig>, origin: Option<&str>, res: &mut HttpResp
         (CorsOrigin::List(list), o) => {
             if let Some(o) = o.filter(|o| list.iter().any(|allowed| allowed == o)) {
                 res.headers
-                    .push(("access-control-allow-origin", o.to_owned()));
+                    .push(("access-control-allow-origin", o.to_owned().into()));
             }
             res.headers.push(("vary", "Origin".into()));
         }
@@ -43,11 +43,11 @@ pub fn preflight(cors: &CorsConfig, req: &HttpRequest) -> HttpResponse {
     match &cors.allowed_headers {
         Some(list) => res
             .headers
-            .push(("access-control-allow-headers", list.join(","))),
+            .push(("access-control-allow-headers", list.join(",").into())),
         None => {
             if let Some(asked) = req.header("access-control-request-headers") {
                 res.headers
-                    .push(("access-control-allow-headers", asked.to_owned()));
+                    .push(("access-control-allow-headers", asked.to_owned().into()));
                 res.headers
                     .push(("vary", "Access-Control-Request-Headers".into()));
             }
@@ -55,7 +55,7 @@ pub fn preflight(cors: &CorsConfig, req: &HttpRequest) -> HttpResponse {
     }
     if let Some(age) = cors.max_age {
         res.headers
-            .push(("access-control-max-age", age.as_secs().to_string()));
+            .push(("access-control-max-age", age.as_secs().to_string().into()));
     }
     res.headers.push(("content-length", "0".into()));
     res

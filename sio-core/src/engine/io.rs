@@ -85,7 +85,7 @@ pub enum Output {
         /// The exchange, from now on a WebSocket.
         conn: ConnId,
         /// Extra headers for the 101 response (CORS, cookie).
-        headers: Vec<(&'static str, String)>,
+        headers: Vec<(&'static str, std::borrow::Cow<'static, str>)>,
     },
     /// Send one frame on a WebSocket.
     WsSend {

@@ -11,6 +11,7 @@ mod io;
 pub mod packet;
 pub mod payload;
 mod polling;
+mod query;
 mod server;
 mod session;
 mod websocket;

@@ -9,6 +9,7 @@ use super::session::{PendingGet, PendingPost};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::sid::Sid;
 use bytes::Bytes;
+use std::borrow::Cow;
 use std::time::Instant;
 
 /// A 200 response carrying encoded packets as a polling payload, plain or JSONP.
@@ -28,7 +29,13 @@ pub(crate) fn payload_response(frames: &[WsFrame], jsonp: Option<&str>) -> HttpR
 
 impl Engine {
     /// A long-poll GET for an open polling session.
-    pub(crate) fn poll_get(&mut self, conn: ConnId, sid: Sid, req: &HttpRequest) {
+    pub(crate) fn poll_get(
+        &mut self,
+        conn: ConnId,
+        sid: Sid,
+        req: &HttpRequest,
+        jsonp: Option<Cow<'_, str>>,
+    ) {
         let origin = req.header("origin");
         let session = self.sessions.get_mut(&sid).expect("caller checked the sid");
         if session.pending_get.is_some() {
@@ -39,7 +46,7 @@ impl Engine {
         }
         session.pending_get = Some(PendingGet {
             conn,
-            jsonp: req.query_param("j").map(|j| j.into_owned()),
+            jsonp: jsonp.map(Cow::into_owned),
             origin: origin.map(str::to_owned),
         });
         self.conns.insert(conn, ConnRole::Get(sid));
@@ -53,7 +60,7 @@ impl Engine {
     }
 
     /// A POST for an open polling session: ask for its body.
-    pub(crate) fn poll_post(&mut self, conn: ConnId, sid: Sid, req: &HttpRequest) {
+    pub(crate) fn poll_post(&mut self, conn: ConnId, sid: Sid, req: &HttpRequest, jsonp: bool) {
         let session = self.sessions.get_mut(&sid).expect("caller checked the sid");
         if session.post.is_some() {
             self.respond(
@@ -65,7 +72,7 @@ impl Engine {
         }
         session.post = Some(PendingPost {
             conn,
-            jsonp: req.query_param("j").is_some(),
+            jsonp,
             origin: req.header("origin").map(str::to_owned),
         });
         self.conns.insert(conn, ConnRole::Post(sid));

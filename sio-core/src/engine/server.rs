@@ -7,6 +7,7 @@ use super::cors;
 use super::error::ErrorCode;
 use super::io::{CloseReason, ConnId, EngineEvent, Input, Output};
 use super::packet::{Message, Packet, WsFrame};
+use super::query::EngineQuery;
 use super::session::{Heartbeat, Session, SessionInfo};
 use crate::fast_hash::{FastMap, ShrinkIfSparse};
 use crate::handshake::Handshake;
@@ -89,6 +90,14 @@ impl std::fmt::Debug for Engine {
             .field("outputs", &self.outputs.len())
             .finish()
     }
+}
+
+/// What a handshake needs from its query string.
+struct HandshakeQuery {
+    /// `EIO=4`.
+    eio4: bool,
+    /// The JSONP callback index, if any.
+    jsonp: Option<String>,
 }
 
 impl Engine {
@@ -253,15 +262,20 @@ impl Engine {
                 return;
             }
         }
-        let transport = req
-            .query_param("transport")
+        let q = EngineQuery::parse(&req.query);
+        let transport = q
+            .transport()
             .and_then(|t| Transport::from_name(&t))
             .filter(|t| self.config.allows(*t));
         let Some(transport) = transport else {
             return self.error(conn, &req, ErrorCode::UnknownTransport, None);
         };
-        let Some(sid) = req.query_param("sid").map(|s| Sid::parse(&s)) else {
-            return self.handshake(now, conn, req, transport);
+        let Some(sid) = q.sid().map(|s| Sid::parse(&s)) else {
+            let handshake = HandshakeQuery {
+                eio4: q.eio().as_deref() == Some("4"),
+                jsonp: q.jsonp().map(|j| j.into_owned()),
+            };
+            return self.handshake(now, conn, req, transport, handshake);
         };
         let Some(sid) = sid.filter(|s| self.sessions.contains_key(s)) else {
             return self.error(conn, &req, ErrorCode::UnknownSid, None);
@@ -276,14 +290,22 @@ impl Engine {
         if session.transport != transport {
             return self.error(conn, &req, ErrorCode::BadRequest, None);
         }
+        let jsonp = q.jsonp();
         match req.method {
-            Method::Get => self.poll_get(conn, sid, &req),
-            Method::Post => self.poll_post(conn, sid, &req),
+            Method::Get => self.poll_get(conn, sid, &req, jsonp),
+            Method::Post => self.poll_post(conn, sid, &req, jsonp.is_some()),
             _ => self.error(conn, &req, ErrorCode::BadRequest, None),
         }
     }
 
-    fn handshake(&mut self, now: Instant, conn: ConnId, req: HttpRequest, transport: Transport) {
+    fn handshake(
+        &mut self,
+        now: Instant,
+        conn: ConnId,
+        req: HttpRequest,
+        transport: Transport,
+        q: HandshakeQuery,
+    ) {
         if req.method != Method::Get {
             return self.error(conn, &req, ErrorCode::BadHandshakeMethod, None);
         }
@@ -295,7 +317,7 @@ impl Engine {
                 return self.error(conn, &req, ErrorCode::Forbidden, Some(&msg));
             }
         }
-        if req.query_param("EIO").as_deref() != Some("4") {
+        if !q.eio4 {
             return self.error(conn, &req, ErrorCode::UnsupportedProtocolVersion, None);
         }
         if self.sessions.len() >= self.config.max_sessions {
@@ -313,10 +335,10 @@ impl Engine {
             }
             cookie.push_str("; SameSite=");
             cookie.push_str(&c.same_site);
-            extra_headers.push(("set-cookie", cookie));
+            extra_headers.push(("set-cookie", cookie.into()));
         }
         let origin = req.header("origin").map(str::to_owned);
-        let jsonp = req.query_param("j").map(|j| j.into_owned());
+        let jsonp = q.jsonp;
         self.sessions.insert(
             sid,
             Box::new(Session {

@@ -359,7 +359,7 @@ impl Outs {
 
     /// The headers of the one `WsAccept` of `conn`.
     #[track_caller]
-    fn ws_accept(&self, conn: ConnId) -> &[(&'static str, String)] {
+    fn ws_accept(&self, conn: ConnId) -> &[(&'static str, std::borrow::Cow<'static, str>)] {
         let found: Vec<_> = self
             .0
             .iter()

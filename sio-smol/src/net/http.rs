@@ -2,14 +2,16 @@
 
 use std::fmt;
 use std::net::TcpStream;
-use std::time::Duration;
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
-use hyper::service::HttpService;
+use hyper::service::Service;
+use hyper::{Request, Response};
 
+use super::head_timeout::{ConnClock, HeadTimeouts};
 use super::io::{SmolIo, SmolTimer};
 
 /// The response body type used throughout the adapter.
@@ -17,26 +19,50 @@ pub type Body = http_body_util::Full<Bytes>;
 
 /// Serves HTTP/1.1 on `stream` with `service` until the connection closes.
 ///
-/// Keep-alive and upgrades are on. `header_read_timeout` bounds the time to
-/// receive a request head, which includes the keep-alive idle time between
-/// requests. Connection errors are logged at debug level.
+/// Keep-alive and upgrades are on. `timeouts` bounds the time to receive a
+/// request head, which includes the keep-alive idle time between requests
+/// (see [`HeadTimeouts`]). Connection errors are logged at debug level.
 pub async fn serve_connection<S>(
     stream: smol::Async<TcpStream>,
     service: S,
-    header_read_timeout: Duration,
+    timeouts: &HeadTimeouts,
 ) where
-    S: HttpService<Incoming, ResBody = Body>,
+    S: Service<Request<Incoming>, Response = Response<Body>>,
     S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
+    let clock = timeouts.clock();
+    let service = Disarming {
+        inner: service,
+        clock: clock.clone(),
+    };
     let result = http1::Builder::new()
         .timer(SmolTimer)
-        .header_read_timeout(header_read_timeout)
+        // `timeouts` does this job, without a timer per request.
+        .header_read_timeout(None)
         .keep_alive(true)
-        .serve_connection(SmolIo::new(stream), service)
+        .serve_connection(SmolIo::with_clock(stream, clock), service)
         .with_upgrades()
         .await;
     if let Err(e) = result {
         tracing::debug!("http connection: {e}");
+    }
+}
+
+/// A service that stops its connection's head deadline when a request head
+/// is complete (the connection's writes start it again).
+struct Disarming<S> {
+    inner: S,
+    clock: Arc<ConnClock>,
+}
+
+impl<S: Service<Request<Incoming>>> Service<Request<Incoming>> for Disarming<S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn call(&self, req: Request<Incoming>) -> S::Future {
+        self.clock.disarm();
+        self.inner.call(req)
     }
 }
 
@@ -72,7 +98,8 @@ impl std::error::Error for BodyError {
 ///
 /// A declared `Content-Length` above `limit` is refused before reading
 /// anything; otherwise reading stops as soon as the running total passes
-/// `limit`. A single-chunk body is returned without copying.
+/// `limit`. A single-chunk body is returned without copying unless it is
+/// small (at most [`COPY_BELOW`] bytes).
 pub async fn read_body_limited(mut body: Incoming, limit: usize) -> Result<Bytes, BodyError> {
     let declared = body.size_hint().lower();
     if usize::try_from(declared).map_or(true, |n| n > limit) {
@@ -107,5 +134,16 @@ pub async fn read_body_limited(mut body: Incoming, limit: usize) -> Result<Bytes
             }
         }
     }
-    Ok(first.unwrap_or_else(|| rest.freeze()))
+    Ok(match first {
+        // A slice of hyper's read buffer keeps the whole buffer (8 KiB or
+        // more) alive while the body's packets are in use, and hyper then
+        // allocates a new one for the next request on the connection.
+        Some(f) if f.len() <= COPY_BELOW => Bytes::copy_from_slice(&f),
+        Some(f) => f,
+        None => rest.freeze(),
+    })
 }
+
+/// Single-chunk bodies up to this size are copied out of hyper's read buffer
+/// (see [`read_body_limited`]).
+pub const COPY_BELOW: usize = 4096;

@@ -4,11 +4,14 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use hyper::rt::{ReadBufCursor, Sleep, Timer};
+
+use super::head_timeout::ConnClock;
 
 /// Most bytes handed to the inner stream per read.
 ///
@@ -53,6 +56,9 @@ pub struct SmolIo<T> {
     /// The last read would have blocked, and the reactor has this task's
     /// waker: read again only once it reports readiness.
     read_blocked: bool,
+    /// The connection's request-head deadline, if it has one: armed by each
+    /// write (a response going out), and once it passes reads and writes fail.
+    clock: Option<Arc<ConnClock>>,
 }
 
 impl<T> SmolIo<T> {
@@ -61,6 +67,40 @@ impl<T> SmolIo<T> {
         Self {
             inner,
             read_blocked: false,
+            clock: None,
+        }
+    }
+
+    /// Wraps `inner`, failing its reads and writes with `TimedOut` once
+    /// `clock` expires, and arming `clock` at each write.
+    pub fn with_clock(inner: T, clock: Arc<ConnClock>) -> Self {
+        Self {
+            inner,
+            read_blocked: false,
+            clock: Some(clock),
+        }
+    }
+
+    /// Fails once the connection's deadline passed.
+    fn check_clock(&self) -> io::Result<()> {
+        match &self.clock {
+            Some(c) if c.expired() => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "request head not received in time",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// After a poll of the stream: arm the clock when bytes went out, keep
+    /// the task's waker when the stream is not ready.
+    fn after_write(&self, cx: &Context<'_>, r: &Poll<io::Result<usize>>) {
+        if let Some(clock) = &self.clock {
+            match r {
+                Poll::Ready(Ok(n)) if *n > 0 => clock.arm(),
+                Poll::Pending => clock.set_waker(cx.waker()),
+                _ => {}
+            }
         }
     }
 
@@ -85,6 +125,7 @@ impl<T: AsyncRead + PollReadable + Unpin> hyper::rt::Read for SmolIo<T> {
         if want == 0 {
             return Poll::Ready(Ok(()));
         }
+        self.check_clock()?;
         if self.read_blocked {
             ready!(self.inner.poll_readable(cx))?;
             self.read_blocked = false;
@@ -101,6 +142,9 @@ impl<T: AsyncRead + PollReadable + Unpin> hyper::rt::Read for SmolIo<T> {
             // would block, with the waker registered with the reactor.
             Poll::Pending => {
                 self.read_blocked = true;
+                if let Some(clock) = &self.clock {
+                    clock.set_waker(cx.waker());
+                }
                 Poll::Pending
             }
         }
@@ -113,7 +157,10 @@ impl<T: AsyncWrite + Unpin> hyper::rt::Write for SmolIo<T> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        self.check_clock()?;
+        let r = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.after_write(cx, &r);
+        r
     }
 
     fn poll_write_vectored(
@@ -121,7 +168,10 @@ impl<T: AsyncWrite + Unpin> hyper::rt::Write for SmolIo<T> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        self.check_clock()?;
+        let r = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.after_write(cx, &r);
+        r
     }
 
     /// Always `true`: `smol::Async<TcpStream>` forwards to `writev`, which

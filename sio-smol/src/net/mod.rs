@@ -1,11 +1,13 @@
 //! Generic HTTP/1.1 and WebSocket plumbing on smol (no Engine.IO knowledge).
 //!
 //! - [`io`]: futures-io stream and smol timer adapters for hyper.
+//! - [`head_timeout`]: request-head deadlines of all connections on one timer.
 //! - [`listener`]: TCP listener with a large backlog.
 //! - [`http`]: serving a connection, the response body type, bounded body reads.
 //! - [`ws`]: WebSocket upgrade on a hyper connection.
 //! - [`static_files`]: files from a directory, confined to it.
 
+pub mod head_timeout;
 pub mod http;
 pub mod io;
 pub mod listener;
@@ -15,6 +17,7 @@ pub mod ws;
 #[cfg(test)]
 mod tests;
 
+pub use head_timeout::HeadTimeouts;
 pub use http::{Body, BodyError, read_body_limited, serve_connection};
 pub use io::{SmolIo, SmolTimer};
 pub use listener::{bind, configure_accepted};

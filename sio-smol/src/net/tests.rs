@@ -64,11 +64,16 @@ fn start_server(header_timeout: Duration) -> SocketAddr {
         smol::block_on(ex.run(async {
             let listener = bind(([127, 0, 0, 1], 0).into()).unwrap();
             tx.send(listener.get_ref().local_addr().unwrap()).unwrap();
+            let timeouts = HeadTimeouts::new(header_timeout);
+            ex.spawn(timeouts.clone().run()).detach();
             loop {
                 let (stream, _) = listener.accept().await.unwrap();
                 configure_accepted(stream.get_ref());
-                ex.spawn(serve_connection(stream, service_fn(handle), header_timeout))
-                    .detach();
+                let timeouts = timeouts.clone();
+                ex.spawn(
+                    async move { serve_connection(stream, service_fn(handle), &timeouts).await },
+                )
+                .detach();
             }
         }));
     });

@@ -250,6 +250,6 @@ fn upgrade_carries_cors_headers_but_no_cookie() {
     let out = t.drain();
     assert_eq!(
         out.ws_accept(ws),
-        &[("access-control-allow-origin", "*".to_owned())]
+        &[("access-control-allow-origin", "*".into())]
     );
 }

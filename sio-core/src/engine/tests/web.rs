@@ -164,7 +164,7 @@ fn cors_headers_on_every_response() {
     let out = t.drain();
     assert_eq!(
         out.ws_accept(ws),
-        &[("access-control-allow-origin", "*".to_owned())]
+        &[("access-control-allow-origin", "*".into())]
     );
 }
 
@@ -266,7 +266,7 @@ fn session_cookie() {
         out.ws_accept(ws),
         &[(
             "set-cookie",
-            format!("io={sid}; Path=/; HttpOnly; SameSite=Lax")
+            format!("io={sid}; Path=/; HttpOnly; SameSite=Lax").into()
         )]
     );
 }
