@@ -38,6 +38,7 @@ mod config;
 mod decoder;
 mod error;
 mod event;
+mod json_check;
 mod namespace;
 mod packet;
 mod parser;

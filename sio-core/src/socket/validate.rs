@@ -1,18 +1,19 @@
 //! Payload validation without building a JSON tree.
 //!
-//! A payload is checked in a few cheap passes: UTF-8, a byte scan refuses
-//! nesting deeper than serde_json's own recursion limit (so anything
-//! accepted here can later be parsed by the application, and nothing
-//! recurses deeply), serde_json checks the syntax without decoding strings
-//! (`IgnoredAny`, which also accepts lone surrogate escapes such as
-//! `"\ud800"`, as `JSON.parse` does), and the top-level shape is read from
-//! the first bytes. For binary packets one more pass, through a visitor,
+//! A payload is checked in a few cheap passes: UTF-8, then one byte scan
+//! ([`super::json_check`]) checks the syntax without decoding strings (it
+//! accepts lone surrogate escapes such as `"\ud800"`, as `JSON.parse` does)
+//! and refuses nesting deeper than serde_json's own recursion limit (so
+//! anything accepted here can later be parsed by the application, and
+//! nothing recurses deeply), and the top-level shape is read from the first
+//! bytes. For binary packets one more pass, through a visitor,
 //! checks every placeholder; that visitor decodes strings, so a binary
 //! packet with a lone surrogate escape is refused.
 
 use super::error::DecodeError;
+use super::json_check::{JsonError, check_json};
 use super::packet::PacketType;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
 /// Deepest nesting of arrays and objects accepted: what serde_json
@@ -46,16 +47,19 @@ pub(crate) fn validate(
     if kind == PacketType::Disconnect {
         return Err(DecodeError::InvalidPayload(kind));
     }
-    // IgnoredAny skips strings without checking their UTF-8.
+    // The JSON check skips strings without checking their UTF-8.
     if std::str::from_utf8(data).is_err() {
         return Err(DecodeError::InvalidJson("invalid UTF-8".to_owned()));
     }
-    check_depth(data)?;
+    check_json(data).map_err(|e| match e {
+        JsonError::TooDeep => {
+            DecodeError::InvalidJson(format!("nesting deeper than {MAX_DEPTH} levels"))
+        }
+        JsonError::Syntax(at) => DecodeError::InvalidJson(format!("not JSON at byte {at}")),
+    })?;
     let shape = if kind.is_binary() {
         walk(data, attachments)?
     } else {
-        serde_json::from_slice::<IgnoredAny>(data)
-            .map_err(|e| DecodeError::InvalidJson(e.to_string()))?;
         shape_of(data)
     };
     let valid = match kind {
@@ -70,40 +74,6 @@ pub(crate) fn validate(
     } else {
         Err(DecodeError::InvalidPayload(kind))
     }
-}
-
-/// Refuses arrays and objects nested deeper than [`MAX_DEPTH`]. Brackets
-/// inside strings do not count; the syntax is checked afterwards.
-fn check_depth(data: &[u8]) -> Result<(), DecodeError> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &c in data {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == b'\\' {
-                escaped = true;
-            } else if c == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match c {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Err(DecodeError::InvalidJson(format!(
-                        "nesting deeper than {MAX_DEPTH} levels"
-                    )));
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
 }
 
 /// The shape of valid JSON text, read from its first bytes. Only the kinds
