@@ -46,16 +46,36 @@ pub(crate) struct SocketHandlers {
     /// Event handlers by name: a short list (a socket has a handful),
     /// cheaper per socket than a hash map.
     pub events: RefCell<Vec<(Box<str>, EventHandler)>>,
-    pub any: RefCell<Option<AnyHandler>>,
-    pub any_outgoing: RefCell<Option<OutgoingHandler>>,
-    pub packet_middleware: RefCell<Vec<PacketMiddleware>>,
-    pub on_error: RefCell<Option<ErrorHandler>>,
     pub on_disconnect: RefCell<Option<DisconnectHandler>>,
     pub data: RefCell<Option<Box<dyn Any>>>,
     /// The socket restored a session (connection state recovery).
     pub recovered: bool,
+    /// What most sockets never set, allocated on first use: an idle
+    /// connection's memory is mostly per-socket state like this.
+    rare: RefCell<Option<Box<RareHandlers>>>,
+}
+
+/// The handlers and waiters of a socket that most sockets do without.
+#[derive(Default)]
+pub(crate) struct RareHandlers {
+    pub any: Option<AnyHandler>,
+    pub any_outgoing: Option<OutgoingHandler>,
+    pub packet_middleware: Vec<PacketMiddleware>,
+    pub on_error: Option<ErrorHandler>,
     /// Pending `flushed()` calls, woken when the socket disconnects.
-    pub flush_waiters: RefCell<Vec<Rc<crate::flush::FlushWaiter>>>,
+    pub flush_waiters: Vec<Rc<crate::flush::FlushWaiter>>,
+}
+
+impl SocketHandlers {
+    /// The rare handlers, created on first use.
+    pub(crate) fn rare_mut(&self) -> std::cell::RefMut<'_, RareHandlers> {
+        std::cell::RefMut::map(self.rare.borrow_mut(), |r| &mut **r.get_or_insert_default())
+    }
+
+    /// Reads the rare handlers, if any were ever set.
+    pub(crate) fn rare<T>(&self, f: impl FnOnce(&RareHandlers) -> T) -> Option<T> {
+        self.rare.borrow().as_deref().map(f)
+    }
 }
 
 /// Everything the handles share.
@@ -171,14 +191,10 @@ impl Shared {
                     nsp: nsp.clone(),
                     auth,
                     events: RefCell::default(),
-                    any: RefCell::default(),
-                    any_outgoing: RefCell::default(),
-                    packet_middleware: RefCell::default(),
-                    on_error: RefCell::default(),
                     on_disconnect: RefCell::default(),
                     data: RefCell::new(data),
                     recovered,
-                    flush_waiters: RefCell::default(),
+                    rare: RefCell::default(),
                 });
                 self.sockets.borrow_mut().insert(socket, handlers.clone());
                 let f = self.handlers_for(&nsp).on_connection.borrow().clone();
@@ -198,16 +214,17 @@ impl Shared {
             } => {
                 let Some(s) = self.socket(socket) else { return };
                 let msg = Msg::new(s.clone(), event, args, ack);
-                for mw in s.handlers.packet_middleware.borrow().clone() {
+                let middleware = s.handlers.rare(|r| r.packet_middleware.clone());
+                for mw in middleware.unwrap_or_default() {
                     if let Err(e) = mw(&s, &msg) {
-                        let f = s.handlers.on_error.borrow().clone();
+                        let f = s.handlers.rare(|r| r.on_error.clone()).flatten();
                         if let Some(f) = f {
                             f(&s, &e);
                         }
                         return;
                     }
                 }
-                let any = s.handlers.any.borrow().clone();
+                let any = s.handlers.rare(|r| r.any.clone()).flatten();
                 if let Some(f) = any {
                     f(&s, &msg);
                 }
@@ -252,7 +269,13 @@ impl Shared {
                 for tx in waiting {
                     tx.send(Err(AckError::Disconnected));
                 }
-                for w in s.handlers.flush_waiters.take() {
+                let waiters = s
+                    .handlers
+                    .rare
+                    .borrow_mut()
+                    .as_mut()
+                    .map(|r| std::mem::take(&mut r.flush_waiters));
+                for w in waiters.unwrap_or_default() {
                     w.wake();
                 }
                 let f = s.handlers.on_disconnect.borrow().clone();

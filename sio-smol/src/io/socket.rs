@@ -105,26 +105,23 @@ impl Socket {
 
     /// Calls `f` with every event from the client, before its own handler.
     pub fn on_any(&self, f: impl Fn(&Socket, &Msg) + 'static) {
-        *self.handlers.any.borrow_mut() = Some(Rc::new(f));
+        self.handlers.rare_mut().any = Some(Rc::new(f));
     }
 
     /// Calls `f` with every event this socket emits (not broadcasts).
     pub fn on_any_outgoing(&self, f: impl Fn(&Socket, &str, &Args) + 'static) {
-        *self.handlers.any_outgoing.borrow_mut() = Some(Rc::new(f));
+        self.handlers.rare_mut().any_outgoing = Some(Rc::new(f));
     }
 
     /// Per-packet middleware: runs before the handlers of every event; an
     /// `Err` drops the event and goes to the [`Socket::on_error`] handler.
     pub fn use_packet(&self, f: impl Fn(&Socket, &Msg) -> Result<(), String> + 'static) {
-        self.handlers
-            .packet_middleware
-            .borrow_mut()
-            .push(Rc::new(f));
+        self.handlers.rare_mut().packet_middleware.push(Rc::new(f));
     }
 
     /// Calls `f` with errors from per-packet middleware.
     pub fn on_error(&self, f: impl Fn(&Socket, &str) + 'static) {
-        *self.handlers.on_error.borrow_mut() = Some(Rc::new(f));
+        self.handlers.rare_mut().on_error = Some(Rc::new(f));
     }
 
     /// Calls `f` once when the socket disconnects.
@@ -161,7 +158,7 @@ impl Socket {
 
     /// Emits `event` with raw arguments. Does nothing once disconnected.
     pub fn emit_raw(&self, event: &str, args: &Args) {
-        let f = self.handlers.any_outgoing.borrow().clone();
+        let f = self.handlers.rare(|r| r.any_outgoing.clone()).flatten();
         if let Some(f) = f {
             f(self, event, args);
         }
@@ -210,7 +207,8 @@ impl Socket {
                 .flush_waiter(sid, info.websocket, info.queued)
         };
         if let Some(w) = &waiter {
-            let mut mine = self.handlers.flush_waiters.borrow_mut();
+            let mut rare = self.handlers.rare_mut();
+            let mine = &mut rare.flush_waiters;
             mine.retain(|w| !w.is_done() && Rc::strong_count(w) > 1);
             mine.push(w.clone());
         }
