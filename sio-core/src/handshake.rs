@@ -80,6 +80,13 @@ impl Handshake {
         (0..count).map(|h| (self.piece(2 + 2 * h), self.piece(3 + 2 * h)))
     }
 
+    /// Every header as owned (name, value) pairs, as [`HttpRequest`] keeps them.
+    pub fn headers_owned(&self) -> Vec<(String, String)> {
+        self.headers()
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect()
+    }
+
     /// The first value of header `name` (give it in lower case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers().find(|(n, _)| *n == name).map(|(_, v)| v)
@@ -138,9 +145,7 @@ mod tests {
             let h = Handshake::new(&req);
             proptest::prop_assert_eq!(h.path(), path.as_str());
             proptest::prop_assert_eq!(h.query(), query.as_str());
-            let got: Vec<(String, String)> =
-                h.headers().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
-            proptest::prop_assert_eq!(got, headers);
+            proptest::prop_assert_eq!(h.headers_owned(), headers);
         }
     }
 }

@@ -301,11 +301,7 @@ impl Shared {
             .driver
             .engine()
             .handshake_of(socket)
-            .map(|h| {
-                h.headers()
-                    .map(|(n, v)| (n.to_owned(), v.to_owned()))
-                    .collect()
-            })
+            .map(|h| h.headers_owned())
             .unwrap_or_default();
         let req = ConnectRequest { nsp, auth, headers };
         let shared = self.clone();

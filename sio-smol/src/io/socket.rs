@@ -80,11 +80,7 @@ impl Socket {
     pub fn handshake_headers(&self) -> Vec<(String, String)> {
         let core = self.shared.driver.engine();
         core.handshake_of(self.id)
-            .map(|r| {
-                r.headers()
-                    .map(|(n, v)| (n.to_owned(), v.to_owned()))
-                    .collect()
-            })
+            .map(|r| r.headers_owned())
             .unwrap_or_default()
     }
 

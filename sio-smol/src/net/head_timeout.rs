@@ -2,11 +2,10 @@
 //! for all of them.
 //!
 //! hyper's own `header_read_timeout` arms a timer for every request (an
-//! allocation, a timer-queue insert and removal in the reactor), and makes
-//! hyper try a read before the request it just parsed is handled, which
-//! costs it a fresh 8 KiB read buffer per request. Here a connection gets a
-//! [`ConnClock`]: armed when the connection opens and each time a response
-//! has been written, disarmed when a request head is complete. One ticker
+//! allocation, a timer-queue insert and removal in the reactor). Here a
+//! connection gets a [`ConnClock`]: armed when the connection opens and at
+//! each write (a response going out), disarmed when a request head is
+//! complete. One ticker
 //! per server walks the clocks a few times per timeout and fails the
 //! connections whose deadline passed (their next read or write returns
 //! `TimedOut`, and hyper closes them). The deadline is thus met to within
