@@ -5,9 +5,10 @@
 //! a state of the [`Decoder`], not an error.
 
 use super::error::DecodeError;
-use super::packet::{MAIN_NAMESPACE, MAX_ACK_ID, Packet, PacketType};
+use super::packet::{MAIN_NAMESPACE, MAX_ACK_ID, Packet, PacketType, namespace_name};
 use super::validate::validate;
 use bytes::Bytes;
+use std::borrow::Cow;
 
 /// Bounds on what one binary packet may make the decoder hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,9 +174,9 @@ fn parse(text: Bytes, max_attachments: usize) -> Result<(Packet, usize), DecodeE
             .map_or(b.len(), |p| i + p);
         let nsp = std::str::from_utf8(&b[i..end]).map_err(|_| DecodeError::BadNamespace)?;
         i = (end + 1).min(b.len());
-        nsp.to_owned()
+        namespace_name(nsp)
     } else {
-        MAIN_NAMESPACE.to_owned()
+        Cow::Borrowed(MAIN_NAMESPACE)
     };
 
     // The ack id: decimal digits, at most MAX_ACK_ID.

@@ -363,7 +363,7 @@ fn packet() -> impl Strategy<Value = Packet> {
             )
                 .prop_map(move |(nsp, id, data, att)| Packet {
                     kind,
-                    nsp,
+                    nsp: nsp.into(),
                     id,
                     data: data.map(|v| Bytes::from(v.to_string())),
                     attachments: att.into_iter().map(Bytes::from).collect(),

@@ -57,7 +57,9 @@ pub use decoder::{Decoder, DecoderLimits};
 pub use error::DecodeError;
 pub use event::{Args, BroadcastAckId, DisconnectReason, SocketEvent, SocketId};
 pub use namespace::{BroadcastOp, NamespaceMatcher};
-pub use packet::{MAIN_NAMESPACE, MAX_ACK_ID, Packet, PacketType, encode, encode_into};
+pub use packet::{
+    MAIN_NAMESPACE, MAX_ACK_ID, Packet, PacketType, encode, encode_into, namespace_name,
+};
 pub use parser::{JsonParser, PacketDecoder, Parser};
 pub use recovery::{MemoryStore, RecoveryConfig, RecoveryStore, StoredSession};
 pub use server::{Output, SioError, SioServer};

@@ -5,6 +5,7 @@
 //! each sent as its own binary Engine.IO message.
 
 use bytes::Bytes;
+use std::borrow::Cow;
 
 /// The main namespace, left out of the encoding.
 pub const MAIN_NAMESPACE: &str = "/";
@@ -73,14 +74,25 @@ impl PacketType {
     }
 }
 
+/// `nsp` as a packet's namespace: the main namespace borrowed, any other
+/// copied.
+pub fn namespace_name(nsp: &str) -> Cow<'static, str> {
+    if nsp == MAIN_NAMESPACE {
+        Cow::Borrowed(MAIN_NAMESPACE)
+    } else {
+        Cow::Owned(nsp.to_owned())
+    }
+}
+
 /// One Socket.IO packet, with its JSON payload kept as raw text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Packet {
     /// The packet type.
     pub kind: PacketType,
     /// The namespace: `/` when absent on the wire. To encode, it must start
-    /// with `/` and contain no `,`.
-    pub nsp: String,
+    /// with `/` and contain no `,`. The main namespace is borrowed (see
+    /// [`namespace_name`]): most packets are in it and need no allocation.
+    pub nsp: Cow<'static, str>,
     /// The ack id, at most [`MAX_ACK_ID`].
     pub id: Option<u64>,
     /// The JSON payload exactly as on the wire (UTF-8 JSON text), with
@@ -93,10 +105,10 @@ pub struct Packet {
 
 impl Packet {
     /// A packet without id, payload or attachments.
-    pub fn new(kind: PacketType, nsp: impl Into<String>) -> Packet {
+    pub fn new(kind: PacketType, nsp: impl AsRef<str>) -> Packet {
         Packet {
             kind,
-            nsp: nsp.into(),
+            nsp: namespace_name(nsp.as_ref()),
             id: None,
             data: None,
             attachments: Vec::new(),
@@ -144,7 +156,7 @@ impl Packet {
 /// binary packet with zero attachments), an `Event` with attachments as a
 /// `BinaryEvent`. Attachments of other packet types are not sent.
 pub fn encode(packet: &Packet) -> (String, &[Bytes]) {
-    let mut out = Vec::with_capacity(encoded_len_hint(packet));
+    let mut out = Vec::with_capacity(encoded_len(packet));
     encode_into(packet, &mut out);
     // The parts are ASCII, the namespace a `String`; the payload is UTF-8
     // when it came from the decoder or from serde_json. Anything else is a
@@ -185,10 +197,32 @@ fn attachments_to_send(packet: &Packet) -> &[Bytes] {
     }
 }
 
-/// A capacity that fits the text part in one allocation.
-fn encoded_len_hint(packet: &Packet) -> usize {
-    // type + count + '-' + nsp + ',' + id (at most 20 digits each).
-    1 + 21 + packet.nsp.len() + 1 + 20 + packet.data.as_ref().map_or(0, Bytes::len)
+/// The exact length of the text part [`encode_into`] appends for `packet`
+/// (so a buffer of this capacity is filled to the brim: a `Bytes` made
+/// from it then needs no separate header allocation).
+pub fn encoded_len(packet: &Packet) -> usize {
+    let kind = packet.wire_type();
+    let mut n = 1;
+    if kind.is_binary() {
+        n += decimal_len(packet.attachments.len() as u64) + 1;
+    }
+    if !packet.nsp.is_empty() && packet.nsp != MAIN_NAMESPACE {
+        n += packet.nsp.len() + 1;
+    }
+    if let Some(id) = packet.id {
+        n += decimal_len(id);
+    }
+    n + packet.data.as_ref().map_or(0, Bytes::len)
+}
+
+/// Digits of `n` in decimal.
+fn decimal_len(mut n: u64) -> usize {
+    let mut digits = 1;
+    while n >= 10 {
+        n /= 10;
+        digits += 1;
+    }
+    digits
 }
 
 /// Appends `n` in decimal.
@@ -341,6 +375,27 @@ mod tests {
             let mut out = Vec::new();
             push_decimal(&mut out, n);
             assert_eq!(out, n.to_string().into_bytes());
+            assert_eq!(decimal_len(n), out.len());
+        }
+    }
+
+    #[test]
+    fn encoded_len_is_exact() {
+        let packets = [
+            Packet::new(PacketType::Connect, "/"),
+            Packet::new(PacketType::Event, "/chat")
+                .with_id(1234)
+                .with_data(r#"["a",1]"#),
+            Packet::new(PacketType::Ack, "").with_id(0).with_data("[]"),
+            Packet::new(PacketType::Event, "/")
+                .with_data(r#"["b",{"_placeholder":true,"num":0}]"#)
+                .with_attachments(vec![Bytes::from_static(b"x"); 12]),
+            Packet::new(PacketType::BinaryAck, "/x").with_id(MAX_ACK_ID),
+        ];
+        for p in packets {
+            let mut out = Vec::new();
+            encode_into(&p, &mut out);
+            assert_eq!(encoded_len(&p), out.len(), "{p:?}");
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use super::decoder::{Decoder, DecoderLimits};
 use super::error::DecodeError;
-use super::packet::{Packet, encode_into};
+use super::packet::{Packet, encode_into, encoded_len};
 use crate::engine::{Message, WsFrame};
 use bytes::Bytes;
 
@@ -15,6 +15,12 @@ pub trait Parser {
     /// (`4` + the Socket.IO packet), binary frames the attachments. A
     /// broadcast encodes once and every recipient gets these same bytes.
     fn encode(&self, packet: &Packet) -> Vec<WsFrame>;
+
+    /// Appends what [`Parser::encode`] returns to `out`: the server reuses
+    /// one vector for every packet it sends. The default calls `encode`.
+    fn encode_into(&self, packet: &Packet, out: &mut Vec<WsFrame>) {
+        out.extend(self.encode(packet));
+    }
 
     /// A decoder for one connection (it may hold a packet that waits for
     /// its attachments).
@@ -44,15 +50,20 @@ pub struct JsonParser {
 
 impl Parser for JsonParser {
     fn encode(&self, packet: &Packet) -> Vec<WsFrame> {
-        let mut text = Vec::with_capacity(16 + packet.data.as_ref().map_or(0, |d| d.len()));
+        let mut out = Vec::with_capacity(1 + packet.attachments.len());
+        self.encode_into(packet, &mut out);
+        out
+    }
+
+    fn encode_into(&self, packet: &Packet, out: &mut Vec<WsFrame>) {
+        // Exactly sized, so the `Bytes` takes the buffer as it is.
+        let mut text = Vec::with_capacity(1 + encoded_len(packet));
         text.push(b'4'); // the Engine.IO message type
         encode_into(packet, &mut text);
-        let mut out = Vec::with_capacity(1 + packet.attachments.len());
         out.push(WsFrame::Text(Bytes::from(text)));
         if packet.wire_type().is_binary() {
             out.extend(packet.attachments.iter().cloned().map(WsFrame::Binary));
         }
-        out
     }
 
     fn decoder(&self) -> Box<dyn PacketDecoder> {

@@ -6,7 +6,7 @@
 use super::config::ServerConfig;
 use super::event::{Args, DisconnectReason, SocketEvent, SocketId};
 use super::namespace::{DynamicNamespace, Namespace, NamespaceMatcher};
-use super::packet::{Packet, PacketType};
+use super::packet::{Packet, PacketType, namespace_name};
 use super::parser::PacketDecoder;
 use super::recovery::{MemoryStore, RecoveryStore};
 use super::restore::Restore;
@@ -122,6 +122,8 @@ pub struct SioServer {
     pub(crate) next_broadcast: u64,
     /// The latest time seen (none before the first input); never goes back.
     pub(crate) now: Option<Instant>,
+    /// Reused by [`SioServer::send_packet`] for the frames of one packet.
+    frames: Vec<WsFrame>,
 }
 
 impl std::fmt::Debug for SioServer {
@@ -154,6 +156,7 @@ impl SioServer {
             pending: FastMap::default(),
             timers: BinaryHeap::new(),
             events: VecDeque::new(),
+            frames: Vec::new(),
             broadcast_acks: FastMap::default(),
             store: Box::new(MemoryStore::new(store_bound)),
             next_offset: 1,
@@ -380,7 +383,7 @@ impl SioServer {
     }
 
     fn on_connect(&mut self, sid: Sid, packet: Packet) {
-        let nsp = packet.nsp;
+        let nsp = packet.nsp.into_owned();
         let waiting = self.clients.get(&sid).is_some_and(|c| {
             c.pending
                 .iter()
@@ -410,7 +413,7 @@ impl SioServer {
                 None => {
                     let err = Packet {
                         kind: PacketType::ConnectError,
-                        nsp,
+                        nsp: nsp.into(),
                         id: None,
                         data: Some(Bytes::from_static(br#"{"message":"Invalid namespace"}"#)),
                         attachments: Vec::new(),
@@ -505,7 +508,7 @@ impl SioServer {
         };
         let reply = Packet {
             kind: PacketType::Connect,
-            nsp: nsp.clone(),
+            nsp: namespace_name(&nsp),
             id: None,
             data: Some(Bytes::from(data)),
             attachments: Vec::new(),
@@ -559,7 +562,7 @@ impl SioServer {
         };
         let err = Packet {
             kind: PacketType::ConnectError,
-            nsp: p.nsp,
+            nsp: p.nsp.into(),
             id: None,
             data: Some(Bytes::from(body)),
             attachments: Vec::new(),
@@ -600,10 +603,14 @@ impl SioServer {
 
     /// Encodes `packet` and sends it (text, then attachments) on session `sid`.
     pub(crate) fn send_packet(&mut self, sid: Sid, packet: &Packet) {
-        let frames = self.encode(packet);
-        for frame in frames {
-            self.engine.send_frame_unchecked(sid, frame);
+        let mut frames = std::mem::take(&mut self.frames);
+        self.config.parser.encode_into(packet, &mut frames);
+        for frame in frames.drain(..) {
+            if crate::engine::is_valid_frame(&frame) {
+                self.engine.send_frame_unchecked(sid, frame);
+            }
         }
+        self.frames = frames;
     }
 
     /// Encodes `packet` with the configured parser. A frame that is not an
@@ -697,7 +704,7 @@ impl SioServer {
             } else {
                 PacketType::Ack
             },
-            nsp: state.nsp.clone(),
+            nsp: namespace_name(&state.nsp),
             id: Some(id),
             data: Some(args.json.clone()),
             attachments: args.attachments.clone(),
@@ -780,7 +787,7 @@ impl SioServer {
         };
         let packet = Packet {
             kind: PacketType::Disconnect,
-            nsp: state.nsp.clone(),
+            nsp: namespace_name(&state.nsp),
             id: None,
             data: None,
             attachments: Vec::new(),
@@ -822,7 +829,7 @@ pub(crate) fn event_packet(nsp: &str, event: &str, args: &Args, id: Option<u64>)
         } else {
             PacketType::Event
         },
-        nsp: nsp.to_owned(),
+        nsp: namespace_name(nsp),
         id,
         data: Some(super::args::event_payload(event, &args.json)),
         attachments: args.attachments.clone(),
