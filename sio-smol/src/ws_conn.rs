@@ -33,7 +33,12 @@ pub(crate) struct WsConn {
     queued_bytes: Cell<usize>,
     limit: usize,
     close: Cell<Option<u16>>,
+    /// The task's waker, kept between polls (a clone per poll costs atomics).
     waker: Cell<Option<Waker>>,
+    /// Whether the task waits for a wake: false while it runs, so messages
+    /// it queues for itself (an ack to the frame it is handling) do not
+    /// schedule it once more for nothing.
+    armed: Cell<bool>,
     /// Messages queued so far, and written (and flushed) so far.
     pushed: Cell<u64>,
     written: Cell<u64>,
@@ -50,6 +55,7 @@ impl WsConn {
             limit,
             close: Cell::new(None),
             waker: Cell::new(None),
+            armed: Cell::new(false),
             pushed: Cell::new(0),
             written: Cell::new(0),
             flush_waiters: RefCell::new(Vec::new()),
@@ -119,9 +125,21 @@ impl WsConn {
     }
 
     fn wake(&self) {
-        if let Some(w) = self.waker.take() {
-            w.wake();
+        if self.armed.replace(false) {
+            if let Some(w) = self.waker.take() {
+                w.wake_by_ref();
+                self.waker.set(Some(w));
+            }
         }
+    }
+
+    /// Called when the task is about to wait: keeps `w` for [`Self::wake`].
+    fn arm(&self, w: &Waker) {
+        match self.waker.take() {
+            Some(old) if old.will_wake(w) => self.waker.set(Some(old)),
+            _ => self.waker.set(Some(w.clone())),
+        }
+        self.armed.set(true);
     }
 
     fn has_work(&self) -> bool {
@@ -158,6 +176,12 @@ impl FrameConverter {
                     if bytes.as_ptr() == b.as_ptr() && bytes.len() == b.len() {
                         return Some(Message::Text(text.clone()));
                     }
+                }
+                if b.is_unique() {
+                    // No other recipient holds these bytes: nothing to
+                    // remember (and no clone, which would cost an
+                    // allocation for bytes made from a `Vec`).
+                    return Utf8Bytes::try_from(b).ok().map(Message::Text);
                 }
                 let text = Utf8Bytes::try_from(b.clone()).ok()?;
                 *last = Some((b, text.clone()));
@@ -224,6 +248,7 @@ pub(crate) async fn run<C: Core>(
     let read_waker = Waker::from(rw.clone());
     let code = loop {
         let wake = poll_fn(|cx| {
+            me.armed.set(false);
             if me.has_work() {
                 return Poll::Ready(Woken::Write);
             }
@@ -236,7 +261,7 @@ pub(crate) async fn run<C: Core>(
                     return Poll::Ready(Woken::Read(m));
                 }
             }
-            me.waker.set(Some(cx.waker().clone()));
+            me.arm(cx.waker());
             Poll::Pending
         })
         .await;
