@@ -133,6 +133,14 @@ impl WsConn {
         }
     }
 
+    /// True when `w` wakes the same task as the waker kept by [`Self::arm`].
+    fn is_current(&self, w: &Waker) -> bool {
+        let kept = self.waker.take();
+        let same = kept.as_ref().is_some_and(|k| k.will_wake(w));
+        self.waker.set(kept);
+        same
+    }
+
     /// Called when the task is about to wait: keeps `w` for [`Self::wake`].
     fn arm(&self, w: &Waker) {
         match self.waker.take() {
@@ -246,14 +254,23 @@ pub(crate) async fn run<C: Core>(
     let rw = Arc::new(ReadWake::default());
     rw.readable.store(true, Ordering::Relaxed);
     let read_waker = Waker::from(rw.clone());
+    // Whether `rw.task` holds this task's waker. A read wake takes it out
+    // (after setting `readable`, and it wakes the task), so it is
+    // registered again only after one, or when the task's waker changed:
+    // registering on every poll costs two atomic operations per wake.
+    let mut registered = false;
     let code = loop {
         let wake = poll_fn(|cx| {
             me.armed.set(false);
             if me.has_work() {
                 return Poll::Ready(Woken::Write);
             }
-            rw.task.register(cx.waker());
-            if rw.readable.swap(false, Ordering::Acquire) {
+            let readable = rw.readable.swap(false, Ordering::Acquire);
+            if readable || !registered || !me.is_current(cx.waker()) {
+                rw.task.register(cx.waker());
+                registered = true;
+            }
+            if readable {
                 let mut rcx = Context::from_waker(&read_waker);
                 if let Poll::Ready(m) = Pin::new(&mut ws).poll_next(&mut rcx) {
                     // More may be buffered: try again next time.
