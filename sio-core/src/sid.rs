@@ -10,6 +10,18 @@ const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 /// Length of a session id in characters.
 pub const SID_LEN: usize = 22;
 
+/// The bytes a sid is made of: ASCII letters, digits, `-` and `_`.
+static SID_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+        b += 1;
+    }
+    table
+};
+
 /// An Engine.IO (or Socket.IO) session id: 22 URL-safe characters.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Sid([u8; SID_LEN]);
@@ -19,9 +31,11 @@ impl Sid {
     /// one of ours (so it is unknown without a lookup).
     pub fn parse(s: &str) -> Option<Sid> {
         let bytes: [u8; SID_LEN] = s.as_bytes().try_into().ok()?;
+        // A table lookup per byte: every request on a session parses its
+        // sid (twice, with the adapter's look for delivery notification).
         bytes
             .iter()
-            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+            .all(|&b| SID_CHARS[usize::from(b)])
             .then_some(Sid(bytes))
     }
 
@@ -97,6 +111,17 @@ impl fmt::Debug for IdGenerator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_accepts_exactly_url_safe_bytes() {
+        for b in 0..=255u8 {
+            let ok = b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+            let mut s = vec![b'a'; SID_LEN];
+            s[SID_LEN / 2] = b;
+            let parsed = std::str::from_utf8(&s).ok().and_then(Sid::parse);
+            assert_eq!(parsed.is_some(), ok, "byte {b}");
+        }
+    }
 
     #[test]
     fn sids_are_distinct_and_parse_back() {

@@ -51,14 +51,13 @@ pub fn decode(body: Bytes) -> Result<Vec<Packet>, DecodeError> {
     if std::str::from_utf8(&body).is_err() {
         return Err(DecodeError::InvalidUtf8);
     }
-    let mut packets = Vec::new();
+    let mut packets = Vec::with_capacity(1);
     let mut start = 0;
-    for i in 0..=body.len() {
-        if i == body.len() || body[i] == SEPARATOR {
-            packets.push(Packet::decode_polling(body.slice(start..i))?);
-            start = i + 1;
-        }
+    while let Some(n) = body[start..].iter().position(|&b| b == SEPARATOR) {
+        packets.push(Packet::decode_polling(body.slice(start..start + n))?);
+        start += n + 1;
     }
+    packets.push(Packet::decode_polling(body.slice(start..))?);
     Ok(packets)
 }
 
