@@ -5,6 +5,7 @@
 
 use crate::exchange::{Exchange, ExchangeState};
 use crate::ws_conn::{FrameConverter, WsConn};
+use async_tungstenite::tungstenite::Message;
 use sio_core::engine::{ConnId, Engine, EngineConfig, EngineEvent, Input, Output};
 use sio_core::fast_hash::FastMap;
 use sio_core::socket::{self, SioServer, SocketEvent};
@@ -254,20 +255,16 @@ impl<C: Core> Driver<C> {
                 }
             }
             Output::WsSend { conn, frame } => {
-                let overflow = match (self.sinks.borrow().get(&conn), self.frames.convert(frame)) {
-                    (Some(Sink::Ws(ws)), Some(msg)) => !ws.push(msg),
-                    _ => false,
-                };
-                if overflow {
-                    // The peer does not read fast enough: drop the connection
-                    // rather than buffer without bound (the session closes).
-                    tracing::debug!(?conn, "websocket send queue full, closing");
-                    if let Some(Sink::Ws(ws)) = self.sinks.borrow_mut().remove(&conn) {
-                        ws.abort(1008);
+                if let Some(msg) = self.frames.convert(frame) {
+                    self.push_ws(conn, msg);
+                }
+            }
+            Output::WsSendMany { conns, frame } => {
+                // Converted (and its UTF-8 checked) once for all recipients.
+                if let Some(msg) = self.frames.convert(frame) {
+                    for conn in conns {
+                        self.push_ws(conn, msg.clone());
                     }
-                    self.engine
-                        .borrow_mut()
-                        .handle(Instant::now(), Input::SendQueueFull { conn });
                 }
             }
             Output::WsClose { conn, code } => {
@@ -276,6 +273,25 @@ impl<C: Core> Driver<C> {
                 }
             }
             other => tracing::debug!(?other, "unhandled engine output"),
+        }
+    }
+
+    /// Queues `msg` on WebSocket `conn`. When its queue is full the peer does
+    /// not read fast enough: the connection is dropped rather than buffer
+    /// without bound (the session closes).
+    fn push_ws(&self, conn: ConnId, msg: Message) {
+        let overflow = match self.sinks.borrow().get(&conn) {
+            Some(Sink::Ws(ws)) => !ws.push(msg),
+            _ => false,
+        };
+        if overflow {
+            tracing::debug!(?conn, "websocket send queue full, closing");
+            if let Some(Sink::Ws(ws)) = self.sinks.borrow_mut().remove(&conn) {
+                ws.abort(1008);
+            }
+            self.engine
+                .borrow_mut()
+                .handle(Instant::now(), Input::SendQueueFull { conn });
         }
     }
 

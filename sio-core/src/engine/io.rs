@@ -94,6 +94,15 @@ pub enum Output {
         /// The frame.
         frame: WsFrame,
     },
+    /// Send one frame on several WebSockets, in this order: a broadcast,
+    /// whose recipients all get the same bytes (one output instead of one
+    /// per recipient; the adapter converts the frame once).
+    WsSendMany {
+        /// The WebSockets.
+        conns: Vec<ConnId>,
+        /// The frame.
+        frame: WsFrame,
+    },
     /// Close a WebSocket (after sending what was queued before).
     WsClose {
         /// The WebSocket.

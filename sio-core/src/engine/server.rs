@@ -431,6 +431,45 @@ impl Engine {
             self.outputs.push_back(Output::WsSend { conn, frame });
             return;
         }
+        self.queue_polling(sid, frame);
+    }
+
+    /// [`Engine::send_frame_unchecked`] of one frame to several sessions:
+    /// those on WebSocket get it in one [`Output::WsSendMany`] (each
+    /// session's frames still go out in the order they were sent).
+    pub(crate) fn send_frame_to_many(
+        &mut self,
+        sids: impl IntoIterator<Item = Sid>,
+        frame: &WsFrame,
+    ) {
+        let mut conns = Vec::new();
+        for sid in sids {
+            let Some(session) = self.sessions.get(&sid) else {
+                continue;
+            };
+            match session.ws {
+                Some(conn) => conns.push(conn),
+                None => self.queue_polling(sid, frame.clone()),
+            }
+        }
+        match conns.len() {
+            0 => {}
+            1 => self.outputs.push_back(Output::WsSend {
+                conn: conns[0],
+                frame: frame.clone(),
+            }),
+            _ => self.outputs.push_back(Output::WsSendMany {
+                conns,
+                frame: frame.clone(),
+            }),
+        }
+    }
+
+    /// Queues `frame` for the next long-poll of polling session `sid`.
+    fn queue_polling(&mut self, sid: Sid, frame: WsFrame) {
+        let Some(session) = self.sessions.get_mut(&sid) else {
+            return;
+        };
         session.queued_bytes += super::session::frame_size(&frame);
         session.queue.push_back(frame);
         if session.queue.len() > self.config.max_queued_packets

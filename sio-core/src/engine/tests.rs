@@ -382,6 +382,7 @@ impl Outs {
             .iter()
             .filter_map(|o| match o {
                 Output::WsSend { conn: c, frame } if *c == conn => Some(frame),
+                Output::WsSendMany { conns, frame } if conns.contains(&conn) => Some(frame),
                 _ => None,
             })
             .collect()

@@ -24,14 +24,15 @@ impl SioServer {
             except.extend(op.except_socket.map(|s| s.as_str().to_owned()));
             self.logged_event(nsp, event, args, op.rooms.clone(), except)
         };
-        for socket in &recipients {
-            let Some(state) = self.sockets.get(socket) else {
-                continue;
-            };
-            let sid = state.engine;
-            for frame in &frames {
-                self.engine.send_frame_unchecked(sid, frame.clone());
-            }
+        let sessions: Vec<_> = recipients
+            .iter()
+            .filter_map(|socket| self.sockets.get(socket).map(|s| s.engine))
+            .collect();
+        // Frame by frame: a binary packet's attachments follow its text
+        // on every connection.
+        for frame in &frames {
+            self.engine
+                .send_frame_to_many(sessions.iter().copied(), frame);
         }
         Ok(recipients.len())
     }

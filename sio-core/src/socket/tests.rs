@@ -361,6 +361,7 @@ impl Outs {
         self.io()
             .filter_map(|o| match o {
                 engine::Output::WsSend { conn: c, frame } if *c == conn => Some(frame),
+                engine::Output::WsSendMany { conns, frame } if conns.contains(&conn) => Some(frame),
                 _ => None,
             })
             .collect()

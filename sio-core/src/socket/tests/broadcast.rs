@@ -143,6 +143,16 @@ fn broadcast_to_all_sends_the_same_bytes_to_everyone() {
     }
     assert!(out.frames(elsewhere.conn).is_empty());
     assert!(out.events().is_empty());
+    // One output for the three connections, not one each.
+    let sends: Vec<_> = out
+        .io()
+        .filter_map(|o| match o {
+            engine::Output::WsSendMany { conns, .. } => Some(conns.len()),
+            engine::Output::WsSend { .. } => Some(1),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sends, vec![3]);
 }
 
 #[test]
