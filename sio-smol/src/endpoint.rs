@@ -74,8 +74,25 @@ fn add_headers(res: &mut Response<Body>, headers: Vec<(&'static str, Cow<'static
             Cow::Owned(s) => Bytes::from(s),
         };
         if let Ok(v) = HeaderValue::from_maybe_shared(bytes) {
-            res.headers_mut().append(HeaderName::from_static(name), v);
+            res.headers_mut().append(header_name(name), v);
         }
+    }
+}
+
+/// The header name `name` (lower case, as the core writes them): a
+/// constant for the ones every polling response carries, which
+/// `HeaderName::from_static` would look up byte by byte.
+fn header_name(name: &'static str) -> HeaderName {
+    use hyper::header;
+    match name {
+        "content-type" => header::CONTENT_TYPE,
+        "cache-control" => header::CACHE_CONTROL,
+        "content-length" => header::CONTENT_LENGTH,
+        "vary" => header::VARY,
+        "access-control-allow-origin" => header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        "access-control-allow-credentials" => header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        "set-cookie" => header::SET_COOKIE,
+        other => HeaderName::from_static(other),
     }
 }
 
@@ -178,6 +195,27 @@ async fn exchange<C: Core>(
                 driver.spawn(crate::ws_conn::run(d, conn, ws, on_upgrade, limits));
                 return accept;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::header_name;
+
+    #[test]
+    fn header_names_are_the_names_given() {
+        for name in [
+            "content-type",
+            "cache-control",
+            "content-length",
+            "vary",
+            "access-control-allow-origin",
+            "access-control-allow-credentials",
+            "set-cookie",
+            "access-control-max-age",
+        ] {
+            assert_eq!(header_name(name).as_str(), name);
         }
     }
 }
