@@ -2,13 +2,53 @@
 //! packed into one string, for the application to read for the session's
 //! whole life.
 //!
-//! A [`HttpRequest`] owns two strings per header plus a vector; kept for
-//! every idle connection that was most of a session's memory. Here they
-//! cost two allocations in all.
+//! A request head as two strings per header plus a vector, kept for every
+//! idle connection, was most of a session's memory. Here it costs two
+//! allocations in all; the adapter packs it once, [`crate::http::HttpRequest`]
+//! carries it, and the session keeps it without a copy.
 
 use std::borrow::Cow;
 
-use crate::http::{HttpRequest, query_param};
+use crate::http::query_param;
+
+/// Packs a request head into a [`Handshake`]; see [`Handshake::builder`].
+/// Pieces past 4 GiB in all (no request an adapter accepts comes near) are
+/// left out.
+#[derive(Debug)]
+pub struct HandshakeBuilder {
+    text: String,
+    ends: Vec<u32>,
+    /// A piece did not fit: later ones are left out too.
+    full: bool,
+}
+
+impl HandshakeBuilder {
+    /// Appends `pieces`, all of them or (past the 4 GiB cap) none.
+    fn push(&mut self, pieces: &[&str]) {
+        let len: usize = pieces.iter().map(|p| p.len()).sum();
+        if self.full || self.text.len() + len > u32::MAX as usize {
+            self.full = true;
+            return;
+        }
+        for piece in pieces {
+            self.text.push_str(piece);
+            self.ends.push(self.text.len() as u32);
+        }
+    }
+
+    /// Adds a header: `name` in lower case, and its value.
+    pub fn header(&mut self, name: &str, value: &str) {
+        self.push(&[name, value]);
+    }
+
+    /// The packed head.
+    pub fn build(self) -> Handshake {
+        Handshake {
+            text: self.text.into_boxed_str(),
+            ends: self.ends.into_boxed_slice(),
+        }
+    }
+}
 
 /// The path, query and headers of the request that opened a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,32 +61,24 @@ pub struct Handshake {
 }
 
 impl Handshake {
-    /// Packs `req`'s path, query and headers. Pieces past 4 GiB in all (no
-    /// request the adapter accepts comes near) are cut off.
-    pub fn new(req: &HttpRequest) -> Handshake {
-        let pieces = [req.path.as_str(), req.query.as_str()].into_iter().chain(
-            req.headers
-                .iter()
-                .flat_map(|(n, v)| [n.as_str(), v.as_str()]),
-        );
-        let len: usize = pieces.clone().map(str::len).sum();
-        let mut text = String::with_capacity(len.min(u32::MAX as usize));
-        let mut ends = Vec::with_capacity(2 + 2 * req.headers.len());
-        for piece in pieces {
-            if text.len() + piece.len() > u32::MAX as usize {
-                break;
-            }
-            text.push_str(piece);
-            ends.push(text.len() as u32);
-        }
-        // An odd count means a header name lost its value to the cut.
-        if ends.len() > 2 && ends.len() % 2 == 1 {
-            ends.pop();
-        }
-        Handshake {
-            text: text.into_boxed_str(),
-            ends: ends.into_boxed_slice(),
-        }
+    /// Starts packing a request head: its path and query now, then its
+    /// headers one by one. `header_bytes` (the names and values in all) and
+    /// `headers` (how many) size the buffers; they are hints.
+    pub fn builder(
+        path: &str,
+        query: &str,
+        header_bytes: usize,
+        headers: usize,
+    ) -> HandshakeBuilder {
+        let len = path.len() + query.len() + header_bytes;
+        let mut b = HandshakeBuilder {
+            text: String::with_capacity(len.min(u32::MAX as usize)),
+            ends: Vec::with_capacity(2 + 2 * headers),
+            full: false,
+        };
+        b.push(&[path]);
+        b.push(&[query]);
+        b
     }
 
     /// Piece `i` of the text.
@@ -80,7 +112,7 @@ impl Handshake {
         (0..count).map(|h| (self.piece(2 + 2 * h), self.piece(3 + 2 * h)))
     }
 
-    /// Every header as owned (name, value) pairs, as [`HttpRequest`] keeps them.
+    /// Every header as owned (name, value) pairs.
     pub fn headers_owned(&self) -> Vec<(String, String)> {
         self.headers()
             .map(|(n, v)| (n.to_owned(), v.to_owned()))
@@ -96,6 +128,7 @@ impl Handshake {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::HttpRequest;
 
     #[test]
     fn keeps_path_query_and_headers() {
@@ -104,7 +137,7 @@ mod tests {
             .with_header("user-agent", "")
             .with_header("x-two", "1")
             .with_header("x-two", "2");
-        let h = Handshake::new(&req);
+        let h = req.into_handshake();
         assert_eq!(h.path(), "/socket.io/");
         assert_eq!(h.query(), "EIO=4&transport=polling&tag=a%20b");
         assert_eq!(h.query_param("tag").as_deref(), Some("a b"));
@@ -126,7 +159,7 @@ mod tests {
 
     #[test]
     fn empty_request() {
-        let h = Handshake::new(&HttpRequest::get(""));
+        let h = HttpRequest::get("").into_handshake();
         assert_eq!((h.path(), h.query()), ("", ""));
         assert_eq!(h.headers().count(), 0);
     }
@@ -138,11 +171,11 @@ mod tests {
             query in ".{0,40}",
             headers in proptest::collection::vec(("[a-z-]{1,12}", ".{0,30}"), 0..8),
         ) {
-            let mut req = HttpRequest::get("");
-            req.path = path.clone();
-            req.query = query.clone();
-            req.headers = headers.clone();
-            let h = Handshake::new(&req);
+            let mut b = Handshake::builder(&path, &query, 0, 0);
+            for (n, v) in &headers {
+                b.header(n, v);
+            }
+            let h = b.build();
             proptest::prop_assert_eq!(h.path(), path.as_str());
             proptest::prop_assert_eq!(h.query(), query.as_str());
             proptest::prop_assert_eq!(h.headers_owned(), headers);

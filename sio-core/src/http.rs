@@ -1,6 +1,7 @@
 //! The adapter's HTTP vocabulary: a request head going in, a response coming
 //! out. No dependency on any HTTP crate; an adapter converts its own types.
 
+use crate::handshake::Handshake;
 use bytes::Bytes;
 use std::borrow::Cow;
 
@@ -46,16 +47,16 @@ impl Method {
 
 /// The head of an HTTP request. The body, when the core wants it, is asked
 /// for separately (see [`crate::engine::Output::ReadBody`]).
+///
+/// Path, query and headers are packed in a [`Handshake`] (two allocations
+/// however many headers); a session opened by the request keeps it as is.
 #[derive(Debug, Clone)]
 pub struct HttpRequest {
     /// Request method.
     pub method: Method,
-    /// Path without the query string, e.g. `/engine.io/`.
-    pub path: String,
-    /// Raw query string without the leading `?` (still percent-encoded).
-    pub query: String,
-    /// Header names in lower case, values as sent (lossily decoded as UTF-8).
-    pub headers: Vec<(String, String)>,
+    /// Path, query (raw, still percent-encoded) and headers (names in lower
+    /// case, values as sent, lossily decoded as UTF-8).
+    head: Handshake,
     /// True when the adapter recognised a valid WebSocket upgrade request
     /// (and can complete it if the core answers [`crate::engine::Output::WsAccept`]).
     pub websocket: bool,
@@ -72,33 +73,62 @@ impl HttpRequest {
         let (path, query) = path_and_query
             .split_once('?')
             .unwrap_or((path_and_query, ""));
+        HttpRequest::from_head(method, Handshake::builder(path, query, 0, 0).build())
+    }
+
+    /// A request with `method` and a head the adapter packed (see
+    /// [`Handshake::builder`]); not a WebSocket upgrade.
+    pub fn from_head(method: Method, head: Handshake) -> HttpRequest {
         HttpRequest {
             method,
-            path: path.to_owned(),
-            query: query.to_owned(),
-            headers: Vec::new(),
+            head,
             websocket: false,
         }
     }
 
-    /// Adds a header (the name is lower-cased); builder style.
-    pub fn with_header(mut self, name: &str, value: &str) -> HttpRequest {
-        self.headers
-            .push((name.to_ascii_lowercase(), value.to_owned()));
-        self
+    /// Adds a header (the name is lower-cased); builder style. It repacks
+    /// the head: for tests and tools, not for adapters.
+    pub fn with_header(self, name: &str, value: &str) -> HttpRequest {
+        let old = &self.head;
+        let mut b = Handshake::builder(old.path(), old.query(), 0, 0);
+        for (n, v) in old.headers() {
+            b.header(n, v);
+        }
+        b.header(&name.to_ascii_lowercase(), value);
+        HttpRequest {
+            head: b.build(),
+            ..self
+        }
+    }
+
+    /// Path without the query string, e.g. `/engine.io/`.
+    pub fn path(&self) -> &str {
+        self.head.path()
+    }
+
+    /// Raw query string without the leading `?` (still percent-encoded).
+    pub fn query(&self) -> &str {
+        self.head.query()
+    }
+
+    /// Every header as (name in lower case, value), in the order sent.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.head.headers()
     }
 
     /// The first value of header `name` (give it in lower case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.head.header(name)
     }
 
     /// The first value of query parameter `key`, percent-decoded.
     pub fn query_param(&self, key: &str) -> Option<Cow<'_, str>> {
-        query_param(&self.query, key)
+        query_param(self.query(), key)
+    }
+
+    /// The packed head, for a session to keep.
+    pub fn into_handshake(self) -> Handshake {
+        self.head
     }
 }
 

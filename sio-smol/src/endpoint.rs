@@ -9,6 +9,7 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use sio_core::engine::{ConnId, Input};
+use sio_core::handshake::Handshake;
 use sio_core::http::{HttpRequest, HttpResponse, Method};
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -29,30 +30,31 @@ fn sid_param(query: &str) -> Option<&str> {
 /// query names a session (see [`sid_param`]).
 pub(crate) fn core_request<B>(req: &Request<B>, websocket: bool, has_sid: bool) -> HttpRequest {
     let method = Method::from_name(req.method().as_str());
-    let query = req.uri().query().unwrap_or("");
+    let (path, query) = (req.uri().path(), req.uri().query().unwrap_or(""));
     let on_session = matches!(method, Method::Get | Method::Post) && has_sid;
-    let copy = |(n, v): (&hyper::header::HeaderName, &HeaderValue)| {
-        (
-            n.as_str().to_owned(),
-            String::from_utf8_lossy(v.as_bytes()).into_owned(),
-        )
-    };
-    let headers = if on_session {
-        req.headers()
-            .get(hyper::header::ORIGIN)
-            .map(|v| copy((&hyper::header::ORIGIN, v)))
-            .into_iter()
-            .collect()
+    let head = if on_session {
+        let origin = req.headers().get(hyper::header::ORIGIN);
+        let bytes = origin.map_or(0, |v| "origin".len() + v.len());
+        let mut head = Handshake::builder(path, query, bytes, 1);
+        if let Some(v) = origin {
+            head.header("origin", &String::from_utf8_lossy(v.as_bytes()));
+        }
+        head.build()
     } else {
-        req.headers().iter().map(copy).collect()
+        let headers = req.headers();
+        let bytes = headers
+            .iter()
+            .map(|(n, v)| n.as_str().len() + v.len())
+            .sum();
+        let mut head = Handshake::builder(path, query, bytes, headers.len());
+        for (n, v) in headers {
+            head.header(n.as_str(), &String::from_utf8_lossy(v.as_bytes()));
+        }
+        head.build()
     };
-    HttpRequest {
-        method,
-        path: req.uri().path().to_owned(),
-        query: query.to_owned(),
-        headers,
-        websocket,
-    }
+    let mut req = HttpRequest::from_head(method, head);
+    req.websocket = websocket;
+    req
 }
 
 /// Converts a core response into a hyper one.

@@ -10,7 +10,6 @@ use super::packet::{Message, Packet, WsFrame};
 use super::query::EngineQuery;
 use super::session::{Heartbeat, Session, SessionInfo};
 use crate::fast_hash::{FastMap, ShrinkIfSparse};
-use crate::handshake::Handshake;
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::sid::{IdGenerator, Sid};
 use std::cmp::Reverse;
@@ -262,7 +261,7 @@ impl Engine {
                 return;
             }
         }
-        let q = EngineQuery::parse(&req.query);
+        let q = EngineQuery::parse(req.query());
         let transport = q
             .transport()
             .and_then(|t| Transport::from_name(&t))
@@ -354,7 +353,7 @@ impl Engine {
                     deadline,
                     awaiting_pong: false,
                 },
-                handshake: Handshake::new(&req),
+                handshake: req.into_handshake(),
             }),
         );
         self.timers
