@@ -29,7 +29,7 @@ use std::time::Duration;
 /// dropped (the engine closes the session), so a peer that stops reading
 /// cannot make the server buffer without end.
 pub(crate) struct WsConn {
-    queue: RefCell<VecDeque<Message>>,
+    queue: RefCell<MsgQueue>,
     queued_bytes: Cell<usize>,
     limit: usize,
     close: Cell<Option<u16>>,
@@ -50,7 +50,7 @@ impl WsConn {
     /// An empty queue bounded at `limit` bytes.
     pub(crate) fn new(limit: usize) -> WsConn {
         WsConn {
-            queue: RefCell::new(VecDeque::new()),
+            queue: RefCell::new(MsgQueue::default()),
             queued_bytes: Cell::new(0),
             limit,
             close: Cell::new(None),
@@ -97,11 +97,6 @@ impl WsConn {
         self.queued_bytes.set(total);
         self.pushed.set(self.pushed.get() + 1);
         let mut queue = self.queue.borrow_mut();
-        if queue.capacity() == 0 {
-            // Room for one: most wakes write a single message (an ack, a
-            // broadcast), and an idle connection keeps what it grew to.
-            queue.reserve_exact(1);
-        }
         queue.push_back(msg);
         if queue.len() == 1 {
             // Only the first message needs a wake: the task drains them all.
@@ -386,10 +381,82 @@ async fn write_queued(me: &WsConn, ws: &mut WsStream) -> Result<(), WsError> {
     }
     poll_fn(|cx| Pin::new(&mut *ws).poll_flush(cx)).await?;
     me.written(n);
-    let mut queue = me.queue.borrow_mut();
-    if queue.is_empty() && queue.capacity() > SHRINK_ABOVE {
-        // A burst is over: give its memory back.
-        queue.shrink_to_fit();
-    }
+    me.queue.borrow_mut().shrink_if_drained();
     Ok(())
+}
+
+/// A FIFO of messages that holds one in place: most wakes write a single
+/// message (an ack, a broadcast), which then needs neither an allocation nor
+/// a visit to a separate buffer (a broadcast touches every connection's
+/// queue, so each extra cache line counts).
+#[derive(Default)]
+struct MsgQueue {
+    /// The oldest message, when `rest` is empty or it was queued first.
+    first: Option<Message>,
+    /// Messages after `first`, in order.
+    rest: VecDeque<Message>,
+}
+
+impl MsgQueue {
+    fn push_back(&mut self, msg: Message) {
+        if self.first.is_none() && self.rest.is_empty() {
+            self.first = Some(msg);
+        } else {
+            self.rest.push_back(msg);
+        }
+    }
+
+    fn pop_front(&mut self) -> Option<Message> {
+        self.first.take().or_else(|| self.rest.pop_front())
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn clear(&mut self) {
+        self.first = None;
+        self.rest.clear();
+    }
+
+    /// Frees the overflow buffer of a burst once it is written.
+    fn shrink_if_drained(&mut self) {
+        if self.rest.is_empty() && self.rest.capacity() > SHRINK_ABOVE {
+            self.rest.shrink_to_fit();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MsgQueue;
+    use async_tungstenite::tungstenite::Message;
+
+    fn text(m: Option<Message>) -> Option<String> {
+        m.map(|m| m.into_text().expect("text").to_string())
+    }
+
+    #[test]
+    fn msg_queue_is_first_in_first_out() {
+        let mut q = MsgQueue::default();
+        assert!(q.is_empty());
+        q.push_back(Message::text("a"));
+        q.push_back(Message::text("b"));
+        assert_eq!(q.len(), 2);
+        assert_eq!(text(q.pop_front()).as_deref(), Some("a"));
+        // `first` is empty while `rest` is not: new messages go behind.
+        q.push_back(Message::text("c"));
+        assert_eq!(text(q.pop_front()).as_deref(), Some("b"));
+        assert_eq!(text(q.pop_front()).as_deref(), Some("c"));
+        assert_eq!(q.pop_front(), None);
+        q.push_back(Message::text("d"));
+        assert_eq!(q.len(), 1);
+        q.clear();
+        assert!(q.is_empty());
+        assert_eq!(q.pop_front(), None);
+    }
 }
