@@ -10,14 +10,13 @@ const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 /// Length of a session id in characters.
 pub const SID_LEN: usize = 22;
 
-/// The bytes a sid is made of: ASCII letters, digits, `-` and `_`.
+/// The bytes a sid is made of: those of [`URL_SAFE`], as a lookup table.
 static SID_CHARS: [bool; 256] = {
     let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
-        b += 1;
+    let mut i = 0;
+    while i < URL_SAFE.len() {
+        table[URL_SAFE[i] as usize] = true;
+        i += 1;
     }
     table
 };

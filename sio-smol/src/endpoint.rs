@@ -14,20 +14,13 @@ use sio_core::http::{HttpRequest, HttpResponse, Method};
 use std::borrow::Cow;
 use std::rc::Rc;
 
-/// The raw `sid` value of a query string, if it has one.
-fn sid_param(query: &str) -> Option<&str> {
-    sio_core::http::query_pairs(query)
-        .find(|(k, _)| *k == "sid")
-        .map(|(_, v)| v)
-}
-
 /// Converts a hyper request head into the core's vocabulary.
 ///
 /// A GET or POST on an existing session (its query has a `sid`) carries
 /// only its `Origin` header: that is all the core reads from it (the
 /// handshake, which the application sees, keeps every header), and the
 /// copies would cost every long-poll and POST. `has_sid` says whether the
-/// query names a session (see [`sid_param`]).
+/// query names a session.
 pub(crate) fn core_request<B>(req: &Request<B>, websocket: bool, has_sid: bool) -> HttpRequest {
     let method = Method::from_name(req.method().as_str());
     let (path, query) = (req.uri().path(), req.uri().query().unwrap_or(""));
@@ -131,11 +124,11 @@ pub(crate) fn serve<C: Core>(
     });
     // One look at the query for the sid: which headers the core needs, and
     // the session a long-poll reads from.
-    let sid = sid_param(req.uri().query().unwrap_or(""));
+    let sid = sio_core::http::query_param(req.uri().query().unwrap_or(""), "sid");
     let head = core_request(&req, websocket, sid.is_some());
     let poll_of = sid
         .filter(|_| head.method == Method::Get && !websocket)
-        .and_then(|s| sio_core::Sid::parse(&sio_core::http::percent_decode(s)));
+        .and_then(|s| sio_core::Sid::parse(&s));
     // Drop the head now: a held long-poll should not keep hyper's header
     // buffers alive.
     let body = req.into_body();

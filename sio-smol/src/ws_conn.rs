@@ -391,7 +391,7 @@ async fn write_queued(me: &WsConn, ws: &mut WsStream) -> Result<(), WsError> {
 /// queue, so each extra cache line counts).
 #[derive(Default)]
 struct MsgQueue {
-    /// The oldest message, when `rest` is empty or it was queued first.
+    /// A message queued while the queue was empty; always ahead of `rest`.
     first: Option<Message>,
     /// Messages after `first`, in order.
     rest: VecDeque<Message>,

@@ -604,22 +604,26 @@ impl SioServer {
     /// Encodes `packet` and sends it (text, then attachments) on session `sid`.
     pub(crate) fn send_packet(&mut self, sid: Sid, packet: &Packet) {
         let mut frames = std::mem::take(&mut self.frames);
-        self.config.parser.encode_into(packet, &mut frames);
+        self.encode_into(packet, &mut frames);
         for frame in frames.drain(..) {
-            if crate::engine::is_valid_frame(&frame) {
-                self.engine.send_frame_unchecked(sid, frame);
-            }
+            self.engine.send_frame_unchecked(sid, frame);
         }
         self.frames = frames;
     }
 
-    /// Encodes `packet` with the configured parser. A frame that is not an
+    /// Encodes `packet` with the configured parser; see [`Self::encode_into`].
+    pub(crate) fn encode(&self, packet: &Packet) -> Vec<WsFrame> {
+        let mut frames = Vec::new();
+        self.encode_into(packet, &mut frames);
+        frames
+    }
+
+    /// Encodes `packet` into `frames` (given empty). A frame that is not an
     /// encoded packet (a custom parser's bug; the built-in one makes none)
     /// is dropped here, once per packet, not once per recipient.
-    pub(crate) fn encode(&self, packet: &Packet) -> Vec<WsFrame> {
-        let mut frames = self.config.parser.encode(packet);
+    fn encode_into(&self, packet: &Packet, frames: &mut Vec<WsFrame>) {
+        self.config.parser.encode_into(packet, frames);
         frames.retain(crate::engine::is_valid_frame);
-        frames
     }
 
     /// Closes the Engine.IO session `sid` from the server side: its sockets
