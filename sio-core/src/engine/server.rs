@@ -78,6 +78,9 @@ pub struct Engine {
     pub(crate) to_flush: Vec<Sid>,
     /// The latest time seen; the core never goes back in time.
     pub(crate) now: Option<Instant>,
+    /// The `open` packet's JSON after the sid, for a session opened on
+    /// polling and on WebSocket: fixed by the config, so written once.
+    open_tails: [String; 2],
 }
 
 impl std::fmt::Debug for Engine {
@@ -89,6 +92,21 @@ impl std::fmt::Debug for Engine {
             .field("outputs", &self.outputs.len())
             .finish()
     }
+}
+
+/// The `open` packet's JSON after the sid value, for sessions opened on
+/// `transport`.
+fn open_tail(config: &EngineConfig, transport: Transport) -> String {
+    let upgrades = match config.upgrades_for(transport) {
+        [] => "[]",
+        _ => r#"["websocket"]"#,
+    };
+    format!(
+        r#"","upgrades":{upgrades},"pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
+        config.ping_interval.as_millis(),
+        config.ping_timeout.as_millis(),
+        config.max_payload,
+    )
 }
 
 /// What a handshake needs from its query string.
@@ -103,7 +121,9 @@ impl Engine {
     /// A server with `config`; `seed` (32 bytes of OS entropy in production)
     /// seeds the CSPRNG that makes session ids.
     pub fn new(config: EngineConfig, seed: [u8; 32]) -> Engine {
+        let open_tails = [Transport::Polling, Transport::WebSocket].map(|t| open_tail(&config, t));
         Engine {
+            open_tails,
             config,
             ids: IdGenerator::new(seed),
             sessions: FastMap::default(),
@@ -386,16 +406,11 @@ impl Engine {
 
     /// The `open` packet for a new session, keys in the reference's order.
     fn open_packet(&self, sid: Sid, transport: Transport) -> Packet {
-        let upgrades = match self.config.upgrades_for(transport) {
-            [] => "[]",
-            _ => r#"["websocket"]"#,
-        };
-        let json = format!(
-            r#"{{"sid":"{sid}","upgrades":{upgrades},"pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
-            self.config.ping_interval.as_millis(),
-            self.config.ping_timeout.as_millis(),
-            self.config.max_payload,
-        );
+        let tail = &self.open_tails[usize::from(transport == Transport::WebSocket)];
+        let mut json = String::with_capacity(9 + sid.as_str().len() + tail.len());
+        json.push_str(r#"{"sid":""#);
+        json.push_str(sid.as_str());
+        json.push_str(tail);
         Packet::Open(json.into())
     }
 

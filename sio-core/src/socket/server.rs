@@ -502,10 +502,16 @@ impl SioServer {
                 pid,
             },
         );
-        let data = match pid {
-            Some(pid) => format!(r#"{{"sid":"{socket}","pid":"{pid}"}}"#),
-            None => format!(r#"{{"sid":"{socket}"}}"#),
-        };
+        // `{"sid":"…"}` or `{"sid":"…","pid":"…"}`, without the formatter:
+        // every connection writes one.
+        let mut data = String::with_capacity(48);
+        data.push_str(r#"{"sid":""#);
+        data.push_str(socket.as_str());
+        if let Some(pid) = pid {
+            data.push_str(r#"","pid":""#);
+            data.push_str(pid.as_str());
+        }
+        data.push_str(r#""}"#);
         let reply = Packet {
             kind: PacketType::Connect,
             nsp: namespace_name(&nsp),
