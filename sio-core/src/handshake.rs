@@ -36,9 +36,15 @@ impl HandshakeBuilder {
         }
     }
 
-    /// Adds a header: `name` in lower case, and its value.
+    /// Adds a header: `name` (in any case: it is kept in lower case), and
+    /// its value.
     pub fn header(&mut self, name: &str, value: &str) {
+        let start = self.text.len();
         self.push(&[name, value]);
+        if !self.full {
+            // `push` added both pieces or neither.
+            self.text[start..start + name.len()].make_ascii_lowercase();
+        }
     }
 
     /// The packed head.
@@ -155,6 +161,14 @@ mod tests {
                 ("x-two", "2")
             ]
         );
+    }
+
+    #[test]
+    fn header_names_are_kept_in_lower_case() {
+        let mut b = Handshake::builder("/", "", 0, 0);
+        b.header("Sec-WebSocket-Key", "AbC");
+        let h = b.build();
+        assert_eq!(h.header("sec-websocket-key"), Some("AbC"));
     }
 
     #[test]

@@ -94,7 +94,7 @@ impl HttpRequest {
         for (n, v) in old.headers() {
             b.header(n, v);
         }
-        b.header(&name.to_ascii_lowercase(), value);
+        b.header(name, value);
         HttpRequest {
             head: b.build(),
             ..self

@@ -3,8 +3,13 @@
 
 use crate::driver::{Core, Driver, Sink};
 use crate::exchange::{Exchange, ExchangeState};
+use crate::net::upgrade_head::{self, UpgradeHead};
 use crate::net::{self, Body, BodyError, WsLimits};
+use crate::ws_conn::WsConn;
+use async_tungstenite::WebSocketStream;
+use async_tungstenite::tungstenite::protocol::Role;
 use bytes::Bytes;
+use futures_lite::AsyncWriteExt;
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
@@ -12,6 +17,8 @@ use sio_core::engine::{ConnId, Input};
 use sio_core::handshake::Handshake;
 use sio_core::http::{HttpRequest, HttpResponse, Method};
 use std::borrow::Cow;
+use std::future::Future;
+use std::net::TcpStream;
 use std::rc::Rc;
 
 /// Converts a hyper request head into the core's vocabulary.
@@ -24,30 +31,107 @@ use std::rc::Rc;
 pub(crate) fn core_request<B>(req: &Request<B>, websocket: bool, has_sid: bool) -> HttpRequest {
     let method = Method::from_name(req.method().as_str());
     let (path, query) = (req.uri().path(), req.uri().query().unwrap_or(""));
+    let headers = || {
+        req.headers()
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_bytes()))
+    };
+    pack_request(method, path, query, headers, websocket, has_sid)
+}
+
+/// [`core_request`] from the parts of a head: `headers` iterates over
+/// names (any case) and values.
+fn pack_request<'a, I: Iterator<Item = (&'a str, &'a [u8])>>(
+    method: Method,
+    path: &str,
+    query: &str,
+    headers: impl Fn() -> I,
+    websocket: bool,
+    has_sid: bool,
+) -> HttpRequest {
     let on_session = matches!(method, Method::Get | Method::Post) && has_sid;
     let head = if on_session {
-        let origin = req.headers().get(hyper::header::ORIGIN);
+        let origin = headers()
+            .find(|(n, _)| n.eq_ignore_ascii_case("origin"))
+            .map(|(_, v)| v);
         let bytes = origin.map_or(0, |v| "origin".len() + v.len());
         let mut head = Handshake::builder(path, query, bytes, 1);
         if let Some(v) = origin {
-            head.header("origin", &String::from_utf8_lossy(v.as_bytes()));
+            head.header("origin", &String::from_utf8_lossy(v));
         }
         head.build()
     } else {
-        let headers = req.headers();
-        let bytes = headers
-            .iter()
-            .map(|(n, v)| n.as_str().len() + v.len())
-            .sum();
-        let mut head = Handshake::builder(path, query, bytes, headers.len());
-        for (n, v) in headers {
-            head.header(n.as_str(), &String::from_utf8_lossy(v.as_bytes()));
+        let (bytes, count) =
+            headers().fold((0, 0), |(b, c), (n, v)| (b + n.len() + v.len(), c + 1));
+        let mut head = Handshake::builder(path, query, bytes, count);
+        for (n, v) in headers() {
+            head.header(n, &String::from_utf8_lossy(v));
         }
         head.build()
     };
     let mut req = HttpRequest::from_head(method, head);
     req.websocket = websocket;
     req
+}
+
+/// Serves a WebSocket upgrade request that the accept loop read and parsed
+/// itself, without hyper (see [`crate::net::upgrade_head`]): answers it on
+/// `stream` and, once accepted, runs the WebSocket on its own task.
+/// `leftover` is what the client sent after the head.
+pub(crate) fn serve_upgrade<C: Core>(
+    driver: Rc<Driver<C>>,
+    head: &UpgradeHead<'_, '_>,
+    stream: smol::Async<TcpStream>,
+    leftover: Vec<u8>,
+) -> impl Future<Output = ()> + 'static {
+    let headers = || head.headers.iter().map(|h| (h.name, h.value));
+    let sid = sio_core::http::query_param(head.query, "sid");
+    let req = pack_request(
+        Method::Get,
+        head.path,
+        head.query,
+        headers,
+        true,
+        sid.is_some(),
+    );
+    let key = head.key.to_vec();
+    async move {
+        let mut stream = stream;
+        match answer(&driver, req, None, None).await {
+            Answer::Response(res) => {
+                let headers = res.headers.iter().map(|(n, v)| (*n, v.as_ref()));
+                let bytes = upgrade_head::closing_response(res.status, headers, &res.body);
+                // The connection closes either way.
+                let _ = stream.write_all(&bytes).await;
+            }
+            Answer::Upgrade { conn, headers, ws } => {
+                let accept = upgrade_head::switching_protocols(
+                    &key,
+                    headers.iter().map(|(n, v)| (*n, v.as_ref())),
+                );
+                let limits = ws_limits(&driver);
+                let upgrading = Box::pin(async move {
+                    stream.write_all(&accept).await?;
+                    Ok(WebSocketStream::from_partially_read(
+                        stream,
+                        leftover,
+                        Role::Server,
+                        Some(limits.into()),
+                    )
+                    .await)
+                });
+                let d = driver.clone();
+                driver.spawn(crate::ws_conn::run(d, conn, ws, upgrading));
+            }
+        }
+    }
+}
+
+/// The size limits of the driver's WebSockets.
+fn ws_limits<C: Core>(driver: &Driver<C>) -> WsLimits {
+    WsLimits {
+        max_message_size: driver.engine().engine_config().max_payload,
+    }
 }
 
 /// Converts a core response into a hyper one.
@@ -144,7 +228,43 @@ async fn exchange<C: Core>(
     body: Incoming,
     upgrade: Option<(hyper::upgrade::OnUpgrade, Response<Body>)>,
 ) -> Response<Body> {
-    let mut body = Some(body);
+    match answer(&driver, head, poll_of, Some(body)).await {
+        Answer::Response(res) => hyper_response(res),
+        Answer::Upgrade { conn, headers, ws } => {
+            let Some((on_upgrade, mut accept)) = upgrade else {
+                // The core only accepts requests marked `websocket`.
+                return hyper_response(HttpResponse::empty(500));
+            };
+            add_headers(&mut accept, headers);
+            let upgrading = Box::pin(net::upgraded_stream(on_upgrade, ws_limits(&driver)));
+            let d = driver.clone();
+            driver.spawn(crate::ws_conn::run(d, conn, ws, upgrading));
+            accept
+        }
+    }
+}
+
+/// What the core made of a request.
+enum Answer {
+    /// This response.
+    Response(HttpResponse),
+    /// A WebSocket accepted as connection `conn`, with extra headers for the
+    /// `101` response, and its send queue.
+    Upgrade {
+        conn: ConnId,
+        headers: Vec<(&'static str, Cow<'static, str>)>,
+        ws: Rc<WsConn>,
+    },
+}
+
+/// Hands a request to the core and waits for its answer, reading the body
+/// (`None`: it has none) when the core asks for it.
+async fn answer<C: Core>(
+    driver: &Rc<Driver<C>>,
+    head: HttpRequest,
+    poll_of: Option<sio_core::Sid>,
+    mut body: Option<Incoming>,
+) -> Answer {
     let conn = driver.new_conn();
     let exchange = Rc::new(Exchange::new(poll_of));
     driver.register(conn, Sink::Http(exchange.clone()));
@@ -154,41 +274,38 @@ async fn exchange<C: Core>(
         done: false,
     };
     driver.handle(Input::HttpRequest { conn, req: head });
-    let mut upgrade = upgrade;
+    let mut body_read = false;
     loop {
         match exchange.next().await {
             ExchangeState::Waiting => {}
+            ExchangeState::ReadBody(_) if body_read => {}
             ExchangeState::ReadBody(limit) => {
-                let Some(b) = body.take() else { continue };
-                let input = match net::read_body_limited(b, limit).await {
-                    Ok(body) => Input::HttpBody { conn, body },
-                    Err(BodyError::TooLarge) => Input::HttpBodyTooLarge { conn },
-                    Err(BodyError::Io(_)) => {
-                        guard.done = true;
-                        driver.unregister(conn);
-                        driver.handle(Input::ConnClosed { conn });
-                        return hyper_response(HttpResponse::empty(400));
-                    }
+                body_read = true;
+                let input = match body.take() {
+                    None => Input::HttpBody {
+                        conn,
+                        body: Bytes::new(),
+                    },
+                    Some(b) => match net::read_body_limited(b, limit).await {
+                        Ok(body) => Input::HttpBody { conn, body },
+                        Err(BodyError::TooLarge) => Input::HttpBodyTooLarge { conn },
+                        Err(BodyError::Io(_)) => {
+                            guard.done = true;
+                            driver.unregister(conn);
+                            driver.handle(Input::ConnClosed { conn });
+                            return Answer::Response(HttpResponse::empty(400));
+                        }
+                    },
                 };
                 driver.handle(input);
             }
             ExchangeState::Response(res) => {
                 guard.done = true;
-                return hyper_response(res);
+                return Answer::Response(res);
             }
             ExchangeState::WsAccept(headers, ws) => {
                 guard.done = true;
-                let Some((on_upgrade, mut accept)) = upgrade.take() else {
-                    // The core only accepts requests marked `websocket`.
-                    return hyper_response(HttpResponse::empty(500));
-                };
-                add_headers(&mut accept, headers);
-                let limits = WsLimits {
-                    max_message_size: driver.engine().engine_config().max_payload,
-                };
-                let d = driver.clone();
-                driver.spawn(crate::ws_conn::run(d, conn, ws, on_upgrade, limits));
-                return accept;
+                return Answer::Upgrade { conn, headers, ws };
             }
         }
     }

@@ -2,7 +2,9 @@
 //! routes (static files or a handler), and the accept loop that runs it.
 
 use crate::driver::{Core, Driver};
-use crate::net::{self, Body};
+use crate::net::upgrade_head::UpgradeHead;
+use crate::net::{self, Body, HeadTimeouts, SmolIo};
+use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -11,7 +13,7 @@ use std::cell::Cell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
-use std::net::{SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -23,6 +25,14 @@ pub(crate) trait Endpoint {
     fn matches(&self, path: &str) -> bool;
     /// Serves one request.
     fn serve(self: Rc<Self>, req: Request<Incoming>) -> ResponseFuture;
+    /// Serves a WebSocket upgrade request read without hyper, on `stream`
+    /// (`leftover`: the bytes after its head).
+    fn serve_upgrade(
+        self: Rc<Self>,
+        head: &UpgradeHead<'_, '_>,
+        stream: Async<TcpStream>,
+        leftover: Vec<u8>,
+    ) -> ConnFuture;
     /// Starts background work (timers) on the server's executor.
     fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>);
     /// Closes every session.
@@ -35,6 +45,14 @@ impl<C: Core> Endpoint for Driver<C> {
     }
     fn serve(self: Rc<Self>, req: Request<Incoming>) -> ResponseFuture {
         Box::pin(crate::endpoint::serve(self, req))
+    }
+    fn serve_upgrade(
+        self: Rc<Self>,
+        head: &UpgradeHead<'_, '_>,
+        stream: Async<TcpStream>,
+        leftover: Vec<u8>,
+    ) -> ConnFuture {
+        Box::pin(crate::endpoint::serve_upgrade(self, head, stream, leftover))
     }
     fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>) {
         Driver::start(&self, ex)
@@ -54,6 +72,13 @@ impl Mount {
         Mount { endpoint }
     }
 }
+
+/// Most bytes of the first read of a connection (a WebSocket upgrade
+/// request is a few hundred bytes; a longer one goes to hyper).
+const FIRST_READ: usize = 4096;
+
+/// A boxed, thread-local future serving a whole connection.
+pub(crate) type ConnFuture = Pin<Box<dyn Future<Output = ()>>>;
 
 /// A boxed, thread-local response future.
 pub type ResponseFuture = Pin<Box<dyn Future<Output = Response<Body>>>>;
@@ -145,13 +170,7 @@ impl Mux {
                             let timeouts = timeouts.clone();
                             ex2.spawn(async move {
                                 active.set(active.get() + 1);
-                                let svc = service_fn(move |req| {
-                                    // Routed at once: the endpoint takes what it
-                                    // needs from the head before hyper reads on.
-                                    let res = mux.route(req);
-                                    async move { Ok::<_, Infallible>(res.await) }
-                                });
-                                net::serve_connection(tcp, svc, &timeouts).await;
+                                mux.serve_connection(tcp, &timeouts).await;
                                 active.set(active.get() - 1);
                             })
                             .detach();
@@ -176,6 +195,53 @@ impl Mux {
         };
         ex.run(drain).await;
         Ok(())
+    }
+
+    /// Serves one connection: its first request without hyper when it is a
+    /// WebSocket upgrade for a mounted engine (see
+    /// [`net::upgrade_head`]), everything else with hyper.
+    async fn serve_connection(self: Rc<Self>, tcp: Async<TcpStream>, timeouts: &HeadTimeouts) {
+        let mut io = SmolIo::with_clock(tcp, timeouts.clock());
+        let mut first = Vec::new();
+        match io.read_append(&mut first, FIRST_READ).await {
+            // Closed, failed or timed out before a request.
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let io = match self.try_upgrade(io, &first) {
+            Ok(upgrade) => return upgrade.await,
+            Err(io) => io.with_prefix(Bytes::from(first)),
+        };
+        let mux = self;
+        let svc = service_fn(move |req| {
+            // Routed at once: the endpoint takes what it needs from the
+            // head before hyper reads on.
+            let res = mux.route(req);
+            async move { Ok::<_, Infallible>(res.await) }
+        });
+        net::serve_io(io, svc).await;
+    }
+
+    /// The service of `first`, the first bytes of a connection, when they
+    /// are a whole WebSocket upgrade request for a mounted engine; else
+    /// gives `io` back.
+    fn try_upgrade(
+        &self,
+        io: SmolIo<Async<TcpStream>>,
+        first: &[u8],
+    ) -> Result<ConnFuture, SmolIo<Async<TcpStream>>> {
+        let mut headers = [httparse::EMPTY_HEADER; net::upgrade_head::MAX_HEADERS];
+        let Some(head) = UpgradeHead::parse(first, &mut headers) else {
+            return Err(io);
+        };
+        let Some(d) = self.mounts.iter().find(|d| d.matches(head.path)) else {
+            return Err(io);
+        };
+        if let Some(clock) = io.clock() {
+            clock.disarm();
+        }
+        let leftover = first[head.len..].to_vec();
+        Ok(d.clone().serve_upgrade(&head, io.into_inner(), leftover))
     }
 
     fn route(&self, req: Request<Incoming>) -> ResponseFuture {

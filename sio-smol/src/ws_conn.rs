@@ -3,7 +3,7 @@
 
 use crate::driver::{Core, Driver};
 use crate::flush::FlushWaiter;
-use crate::net::{self, WsLimits, WsStream};
+use crate::net::WsStream;
 use async_tungstenite::tungstenite::protocol::CloseFrame;
 use async_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use async_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
@@ -11,11 +11,10 @@ use atomic_waker::AtomicWaker;
 use bytes::Bytes;
 use futures_lite::Stream;
 use futures_sink::Sink as _;
-use hyper::upgrade::OnUpgrade;
 use sio_core::engine::{ConnId, Input, WsFrame};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -221,22 +220,24 @@ enum Woken {
     Read(Option<Result<Message, WsError>>),
 }
 
+/// The upgrade of a connection in progress: yields its WebSocket stream.
+/// Boxed: it is dead weight once done, and an `async fn` keeps its
+/// arguments beside its locals for its whole life.
+pub(crate) type Upgrading = Pin<Box<dyn Future<Output = std::io::Result<WsStream>>>>;
+
 /// Completes the upgrade of `conn`, then runs its WebSocket until it
 /// closes: writes queued messages, reads frames into the engine, reports the
 /// end with `ConnClosed` (unless the engine closed it).
 ///
-/// The stream is made here rather than passed in: an `async fn` keeps its
-/// arguments beside its locals for its whole life, and this future is the
+/// The stream is made here rather than passed in: this future is the
 /// largest part of an idle connection's memory.
 pub(crate) async fn run<C: Core>(
     driver: Rc<Driver<C>>,
     conn: ConnId,
     me: Rc<WsConn>,
-    on_upgrade: OnUpgrade,
-    limits: WsLimits,
+    upgrading: Upgrading,
 ) {
-    // Boxed: the upgrade's future is dead weight once it is done.
-    let mut ws = match Box::pin(net::upgraded_stream(on_upgrade, limits)).await {
+    let mut ws = match upgrading.await {
         Ok(ws) => ws,
         Err(e) => {
             tracing::debug!("websocket upgrade failed: {e}");

@@ -202,3 +202,22 @@ fn headers_that_never_finish() {
     );
     f.check_bystander();
 }
+
+#[test]
+fn a_connection_that_sends_nothing() {
+    let f = Fixture::new();
+    let mut silent = TcpStream::connect(f.addr()).unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let start = Instant::now();
+    let mut buf = Vec::new();
+    let _ = silent.read_to_end(&mut buf);
+    let waited = start.elapsed();
+    assert!(
+        waited < Duration::from_secs(3),
+        "silent client held for {waited:?}"
+    );
+    assert!(buf.is_empty(), "unexpected answer: {buf:?}");
+    f.check_bystander();
+}

@@ -9,8 +9,9 @@ use super::oneshot;
 use super::operator::BroadcastReplies;
 use super::socket::Socket;
 use crate::driver::Driver;
-use crate::mux::{Endpoint, ResponseFuture};
+use crate::mux::{ConnFuture, Endpoint, ResponseFuture};
 use crate::net::Body;
+use crate::net::upgrade_head::UpgradeHead;
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
@@ -344,6 +345,18 @@ impl Endpoint for Shared {
             }
         }
         Box::pin(crate::endpoint::serve(self.driver.clone(), req))
+    }
+
+    fn serve_upgrade(
+        self: Rc<Self>,
+        head: &UpgradeHead<'_, '_>,
+        stream: smol::Async<std::net::TcpStream>,
+        leftover: Vec<u8>,
+    ) -> ConnFuture {
+        let driver = self.driver.clone();
+        Box::pin(crate::endpoint::serve_upgrade(
+            driver, head, stream, leftover,
+        ))
     }
 
     fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>) {

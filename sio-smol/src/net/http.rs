@@ -30,17 +30,27 @@ pub async fn serve_connection<S>(
     S: Service<Request<Incoming>, Response = Response<Body>>,
     S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let clock = timeouts.clock();
+    serve_io(SmolIo::with_clock(stream, timeouts.clock()), service).await;
+}
+
+/// [`serve_connection`] on a stream already wrapped, with its head deadline
+/// (if any) and the bytes already read from it (see
+/// [`SmolIo::with_prefix`]).
+pub async fn serve_io<S>(io: SmolIo<smol::Async<TcpStream>>, service: S)
+where
+    S: Service<Request<Incoming>, Response = Response<Body>>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let service = Disarming {
         inner: service,
-        clock: clock.clone(),
+        clock: io.clock().cloned(),
     };
     let result = http1::Builder::new()
         .timer(SmolTimer)
         // `timeouts` does this job, without a timer per request.
         .header_read_timeout(None)
         .keep_alive(true)
-        .serve_connection(SmolIo::with_clock(stream, clock), service)
+        .serve_connection(io, service)
         .with_upgrades()
         .await;
     if let Err(e) = result {
@@ -52,7 +62,7 @@ pub async fn serve_connection<S>(
 /// is complete (the connection's writes start it again).
 struct Disarming<S> {
     inner: S,
-    clock: Arc<ConnClock>,
+    clock: Option<Arc<ConnClock>>,
 }
 
 impl<S: Service<Request<Incoming>>> Service<Request<Incoming>> for Disarming<S> {
@@ -61,7 +71,9 @@ impl<S: Service<Request<Incoming>>> Service<Request<Incoming>> for Disarming<S> 
     type Future = S::Future;
 
     fn call(&self, req: Request<Incoming>) -> S::Future {
-        self.clock.disarm();
+        if let Some(clock) = &self.clock {
+            clock.disarm();
+        }
         self.inner.call(req)
     }
 }

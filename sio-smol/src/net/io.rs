@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use hyper::rt::{ReadBufCursor, Sleep, Timer};
 
@@ -59,6 +60,9 @@ pub struct SmolIo<T> {
     /// The connection's request-head deadline, if it has one: armed by each
     /// write (a response going out), and once it passes reads and writes fail.
     clock: Option<Arc<ConnClock>>,
+    /// Bytes read ahead (by a look at the first request before hyper got
+    /// the connection), returned by the next reads before the stream's.
+    prefix: Bytes,
 }
 
 impl<T> SmolIo<T> {
@@ -68,6 +72,7 @@ impl<T> SmolIo<T> {
             inner,
             read_blocked: false,
             clock: None,
+            prefix: Bytes::new(),
         }
     }
 
@@ -78,7 +83,20 @@ impl<T> SmolIo<T> {
             inner,
             read_blocked: false,
             clock: Some(clock),
+            prefix: Bytes::new(),
         }
+    }
+
+    /// Has the next reads return `prefix` (bytes already read from the
+    /// stream) before reading the stream again.
+    pub fn with_prefix(mut self, prefix: Bytes) -> Self {
+        self.prefix = prefix;
+        self
+    }
+
+    /// The connection's request-head deadline, if it has one.
+    pub fn clock(&self) -> Option<&Arc<ConnClock>> {
+        self.clock.as_ref()
     }
 
     /// Fails once the connection's deadline passed.
@@ -109,21 +127,34 @@ impl<T> SmolIo<T> {
         self.inner
     }
 
+    /// Returns the wrapped stream and the read-ahead bytes not read yet.
+    pub fn into_parts(self) -> (T, Bytes) {
+        (self.inner, self.prefix)
+    }
+
     /// Borrows the wrapped stream.
     pub fn get_ref(&self) -> &T {
         &self.inner
     }
 }
 
-impl<T: AsyncRead + PollReadable + Unpin> hyper::rt::Read for SmolIo<T> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
+impl<T: AsyncRead + PollReadable + Unpin> SmolIo<T> {
+    /// Reads at most `want` bytes (and at most [`MAX_READ_CHUNK`]), handing
+    /// them to `put`: the read-ahead prefix first, then the stream.
+    fn poll_read_into(
+        &mut self,
         cx: &mut Context<'_>,
-        mut buf: ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        let want = buf.remaining().min(MAX_READ_CHUNK);
+        want: usize,
+        put: impl FnOnce(&[u8]),
+    ) -> Poll<io::Result<usize>> {
+        let want = want.min(MAX_READ_CHUNK);
         if want == 0 {
-            return Poll::Ready(Ok(()));
+            return Poll::Ready(Ok(0));
+        }
+        if !self.prefix.is_empty() {
+            let n = want.min(self.prefix.len());
+            put(&self.prefix.split_to(n));
+            return Poll::Ready(Ok(n));
         }
         self.check_clock()?;
         if self.read_blocked {
@@ -133,21 +164,37 @@ impl<T: AsyncRead + PollReadable + Unpin> hyper::rt::Read for SmolIo<T> {
         let inner = Pin::new(&mut self.inner);
         let read = READ_CHUNK.with_borrow_mut(|tmp| {
             let n = ready!(inner.poll_read(cx, &mut tmp[..want]))?;
-            buf.put_slice(&tmp[..n]);
-            Poll::Ready(Ok(()))
+            put(&tmp[..n]);
+            Poll::Ready(Ok(n))
         });
-        match read {
-            Poll::Ready(r) => Poll::Ready(r),
+        if read.is_pending() {
             // `Async::poll_read` returns `Pending` only after a read that
             // would block, with the waker registered with the reactor.
-            Poll::Pending => {
-                self.read_blocked = true;
-                if let Some(clock) = &self.clock {
-                    clock.set_waker(cx.waker());
-                }
-                Poll::Pending
+            self.read_blocked = true;
+            if let Some(clock) = &self.clock {
+                clock.set_waker(cx.waker());
             }
         }
+        read
+    }
+
+    /// Reads once (at most `max` bytes, and at most [`MAX_READ_CHUNK`]),
+    /// appending to `out`; `Ok(0)` at the end of the stream. Subject to the
+    /// request-head deadline like hyper's reads.
+    pub async fn read_append(&mut self, out: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+        std::future::poll_fn(|cx| self.poll_read_into(cx, max, |b| out.extend_from_slice(b))).await
+    }
+}
+
+impl<T: AsyncRead + PollReadable + Unpin> hyper::rt::Read for SmolIo<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        mut buf: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        let want = buf.remaining();
+        self.poll_read_into(cx, want, |b| buf.put_slice(b))
+            .map_ok(drop)
     }
 }
 

@@ -5,6 +5,7 @@
 //! - [`listener`]: TCP listener with a large backlog.
 //! - [`http`]: serving a connection, the response body type, bounded body reads.
 //! - [`ws`]: WebSocket upgrade on a hyper connection.
+//! - [`upgrade_head`]: WebSocket upgrade requests answered without hyper.
 //! - [`static_files`]: files from a directory, confined to it.
 
 pub mod head_timeout;
@@ -12,13 +13,14 @@ pub mod http;
 pub mod io;
 pub mod listener;
 pub mod static_files;
+pub mod upgrade_head;
 pub mod ws;
 
 #[cfg(test)]
 mod tests;
 
 pub use head_timeout::HeadTimeouts;
-pub use http::{Body, BodyError, read_body_limited, serve_connection};
+pub use http::{Body, BodyError, read_body_limited, serve_connection, serve_io};
 pub use io::{SmolIo, SmolTimer};
 pub use listener::{bind, configure_accepted};
 pub use static_files::serve_static;

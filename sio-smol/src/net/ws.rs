@@ -52,12 +52,15 @@ impl From<WsLimits> for WebSocketConfig {
 /// Whether any comma-separated token of any `name` header equals `token`
 /// (ASCII case-insensitively).
 fn header_has_token(headers: &HeaderMap, name: &HeaderName, token: &str) -> bool {
-    headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case(token))
+    has_token(headers.get_all(name).iter().map(|v| v.as_bytes()), token)
+}
+
+/// Whether any comma-separated token of any of `values` equals `token`
+/// (ASCII case-insensitively).
+pub(crate) fn has_token<'a>(values: impl Iterator<Item = &'a [u8]>, token: &str) -> bool {
+    values
+        .flat_map(|v| v.split(|&b| b == b','))
+        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
 
 /// Whether `req` is a valid WebSocket upgrade request: `GET` with
@@ -109,10 +112,13 @@ pub async fn upgraded_stream(on_upgrade: OnUpgrade, limits: WsLimits) -> io::Res
     let parts = upgraded
         .downcast::<SmolIo<smol::Async<TcpStream>>>()
         .map_err(|_| io::Error::other("upgraded connection is not a SmolIo<Async<TcpStream>>"))?;
-    let leftover = parts.read_buf.to_vec();
+    // Bytes read ahead that hyper did not take (none in practice: hyper
+    // reads all of them with the head) follow those it did.
+    let (stream, ahead) = parts.io.into_parts();
+    let mut leftover = parts.read_buf.to_vec();
+    leftover.extend_from_slice(&ahead);
     // Dropping hyper's read buffer now frees it (about 8 KiB per connection).
     drop(parts.read_buf);
-    let stream = parts.io.into_inner();
     Ok(
         WebSocketStream::from_partially_read(stream, leftover, Role::Server, Some(limits.into()))
             .await,
