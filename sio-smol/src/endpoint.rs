@@ -3,7 +3,7 @@
 
 use crate::driver::{Core, Driver, Sink};
 use crate::exchange::{Exchange, ExchangeState};
-use crate::net::upgrade_head::{self, UpgradeHead};
+use crate::net::raw_http::{self, RawHead, RawMethod};
 use crate::net::{self, Body, BodyError, WsLimits};
 use crate::ws_conn::WsConn;
 use async_tungstenite::WebSocketStream;
@@ -74,38 +74,30 @@ fn pack_request<'a, I: Iterator<Item = (&'a str, &'a [u8])>>(
     req
 }
 
-/// Serves a WebSocket upgrade request that the accept loop read and parsed
-/// itself, without hyper (see [`crate::net::upgrade_head`]): answers it on
-/// `stream` and, once accepted, runs the WebSocket on its own task.
-/// `leftover` is what the client sent after the head.
+/// Serves a WebSocket upgrade request read and parsed without hyper (see
+/// [`crate::net::raw_http`]): answers it on `stream` and, once accepted,
+/// runs the WebSocket on its own task. `key` is the request's
+/// `Sec-WebSocket-Key`, `leftover` what the client sent after the head.
 pub(crate) fn serve_upgrade<C: Core>(
     driver: Rc<Driver<C>>,
-    head: &UpgradeHead<'_, '_>,
+    head: &RawHead<'_, '_>,
+    key: &[u8],
     stream: smol::Async<TcpStream>,
     leftover: Vec<u8>,
 ) -> impl Future<Output = ()> + 'static {
-    let headers = || head.headers.iter().map(|h| (h.name, h.value));
-    let sid = sio_core::http::query_param(head.query, "sid");
-    let req = pack_request(
-        Method::Get,
-        head.path,
-        head.query,
-        headers,
-        true,
-        sid.is_some(),
-    );
-    let key = head.key.to_vec();
+    let req = raw_request(head, true);
+    let key = key.to_vec();
     async move {
         let mut stream = stream;
-        match answer(&driver, req, None, None).await {
+        match answer(&driver, req, None, RequestBody::Empty).await {
             Answer::Response(res) => {
                 let headers = res.headers.iter().map(|(n, v)| (*n, v.as_ref()));
-                let bytes = upgrade_head::closing_response(res.status, headers, &res.body);
+                let bytes = raw_http::response(res.status, headers, &res.body, true);
                 // The connection closes either way.
                 let _ = stream.write_all(&bytes).await;
             }
             Answer::Upgrade { conn, headers, ws } => {
-                let accept = upgrade_head::switching_protocols(
+                let accept = raw_http::switching_protocols(
                     &key,
                     headers.iter().map(|(n, v)| (*n, v.as_ref())),
                 );
@@ -125,6 +117,41 @@ pub(crate) fn serve_upgrade<C: Core>(
             }
         }
     }
+}
+
+/// Serves a `GET` or `POST` read and parsed without hyper (see
+/// [`crate::net::raw_http`]), its whole `body` read: yields the response
+/// for the caller to write.
+pub(crate) fn serve_plain<C: Core>(
+    driver: Rc<Driver<C>>,
+    head: &RawHead<'_, '_>,
+    body: Bytes,
+) -> impl Future<Output = HttpResponse> + 'static {
+    let req = raw_request(head, false);
+    let poll_of = match head.method {
+        RawMethod::Get => {
+            sio_core::http::query_param(head.query, "sid").and_then(|s| sio_core::Sid::parse(&s))
+        }
+        RawMethod::Post => None,
+    };
+    async move {
+        match answer(&driver, req, poll_of, RequestBody::Bytes(body)).await {
+            Answer::Response(res) => res,
+            // The core accepts only requests marked `websocket`.
+            Answer::Upgrade { .. } => HttpResponse::empty(500),
+        }
+    }
+}
+
+/// The core's request for a head parsed without hyper.
+fn raw_request(head: &RawHead<'_, '_>, websocket: bool) -> HttpRequest {
+    let method = match head.method {
+        RawMethod::Get => Method::Get,
+        RawMethod::Post => Method::Post,
+    };
+    let headers = || head.headers.iter().map(|h| (h.name, h.value));
+    let has_sid = sio_core::http::query_param(head.query, "sid").is_some();
+    pack_request(method, head.path, head.query, headers, websocket, has_sid)
 }
 
 /// The size limits of the driver's WebSockets.
@@ -228,7 +255,7 @@ async fn exchange<C: Core>(
     body: Incoming,
     upgrade: Option<(hyper::upgrade::OnUpgrade, Response<Body>)>,
 ) -> Response<Body> {
-    match answer(&driver, head, poll_of, Some(body)).await {
+    match answer(&driver, head, poll_of, RequestBody::Hyper(body)).await {
         Answer::Response(res) => hyper_response(res),
         Answer::Upgrade { conn, headers, ws } => {
             let Some((on_upgrade, mut accept)) = upgrade else {
@@ -257,13 +284,23 @@ enum Answer {
     },
 }
 
-/// Hands a request to the core and waits for its answer, reading the body
-/// (`None`: it has none) when the core asks for it.
+/// A request's body, as the core may ask for it.
+enum RequestBody {
+    /// None (a WebSocket upgrade).
+    Empty,
+    /// Still to be read from hyper.
+    Hyper(Incoming),
+    /// Read already.
+    Bytes(Bytes),
+}
+
+/// Hands a request to the core and waits for its answer, handing it the
+/// body when it asks for it.
 async fn answer<C: Core>(
     driver: &Rc<Driver<C>>,
     head: HttpRequest,
     poll_of: Option<sio_core::Sid>,
-    mut body: Option<Incoming>,
+    body: RequestBody,
 ) -> Answer {
     let conn = driver.new_conn();
     let exchange = Rc::new(Exchange::new(poll_of));
@@ -274,19 +311,21 @@ async fn answer<C: Core>(
         done: false,
     };
     driver.handle(Input::HttpRequest { conn, req: head });
-    let mut body_read = false;
+    let mut body = Some(body);
     loop {
         match exchange.next().await {
             ExchangeState::Waiting => {}
-            ExchangeState::ReadBody(_) if body_read => {}
             ExchangeState::ReadBody(limit) => {
-                body_read = true;
-                let input = match body.take() {
-                    None => Input::HttpBody {
+                // Asked once; a second request for it finds nothing.
+                let Some(b) = body.take() else { continue };
+                let input = match b {
+                    RequestBody::Empty => Input::HttpBody {
                         conn,
                         body: Bytes::new(),
                     },
-                    Some(b) => match net::read_body_limited(b, limit).await {
+                    RequestBody::Bytes(b) if b.len() > limit => Input::HttpBodyTooLarge { conn },
+                    RequestBody::Bytes(b) => Input::HttpBody { conn, body: b },
+                    RequestBody::Hyper(b) => match net::read_body_limited(b, limit).await {
                         Ok(body) => Input::HttpBody { conn, body },
                         Err(BodyError::TooLarge) => Input::HttpBodyTooLarge { conn },
                         Err(BodyError::Io(_)) => {

@@ -18,6 +18,7 @@ mod flush;
 pub mod io;
 mod mux;
 pub mod net;
+mod raw_conn;
 mod thread;
 mod ws_conn;
 

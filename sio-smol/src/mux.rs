@@ -2,7 +2,7 @@
 //! routes (static files or a handler), and the accept loop that runs it.
 
 use crate::driver::{Core, Driver};
-use crate::net::upgrade_head::UpgradeHead;
+use crate::net::raw_http::RawHead;
 use crate::net::{self, Body, HeadTimeouts, SmolIo};
 use bytes::Bytes;
 use hyper::body::Incoming;
@@ -26,13 +26,18 @@ pub(crate) trait Endpoint {
     /// Serves one request.
     fn serve(self: Rc<Self>, req: Request<Incoming>) -> ResponseFuture;
     /// Serves a WebSocket upgrade request read without hyper, on `stream`
-    /// (`leftover`: the bytes after its head).
+    /// (`key`: its `Sec-WebSocket-Key`; `leftover`: the bytes after its
+    /// head).
     fn serve_upgrade(
         self: Rc<Self>,
-        head: &UpgradeHead<'_, '_>,
+        head: &RawHead<'_, '_>,
+        key: &[u8],
         stream: Async<TcpStream>,
         leftover: Vec<u8>,
     ) -> ConnFuture;
+    /// Serves a `GET` or `POST` read without hyper, with its whole `body`;
+    /// `None` when its path needs hyper after all.
+    fn serve_plain(self: Rc<Self>, head: &RawHead<'_, '_>, body: Bytes) -> Option<PlainFuture>;
     /// Starts background work (timers) on the server's executor.
     fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>);
     /// Closes every session.
@@ -48,11 +53,17 @@ impl<C: Core> Endpoint for Driver<C> {
     }
     fn serve_upgrade(
         self: Rc<Self>,
-        head: &UpgradeHead<'_, '_>,
+        head: &RawHead<'_, '_>,
+        key: &[u8],
         stream: Async<TcpStream>,
         leftover: Vec<u8>,
     ) -> ConnFuture {
-        Box::pin(crate::endpoint::serve_upgrade(self, head, stream, leftover))
+        Box::pin(crate::endpoint::serve_upgrade(
+            self, head, key, stream, leftover,
+        ))
+    }
+    fn serve_plain(self: Rc<Self>, head: &RawHead<'_, '_>, body: Bytes) -> Option<PlainFuture> {
+        Some(Box::pin(crate::endpoint::serve_plain(self, head, body)))
     }
     fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>) {
         Driver::start(&self, ex)
@@ -73,12 +84,11 @@ impl Mount {
     }
 }
 
-/// Most bytes of the first read of a connection (a WebSocket upgrade
-/// request is a few hundred bytes; a longer one goes to hyper).
-const FIRST_READ: usize = 4096;
-
 /// A boxed, thread-local future serving a whole connection.
 pub(crate) type ConnFuture = Pin<Box<dyn Future<Output = ()>>>;
+
+/// A boxed, thread-local future of the core's answer to a request.
+pub(crate) type PlainFuture = Pin<Box<dyn Future<Output = sio_core::http::HttpResponse>>>;
 
 /// A boxed, thread-local response future.
 pub type ResponseFuture = Pin<Box<dyn Future<Output = Response<Body>>>>;
@@ -197,21 +207,14 @@ impl Mux {
         Ok(())
     }
 
-    /// Serves one connection: its first request without hyper when it is a
-    /// WebSocket upgrade for a mounted engine (see
-    /// [`net::upgrade_head`]), everything else with hyper.
+    /// Serves one connection: without hyper while its requests are the
+    /// engine's plainest (see [`net::raw_http`]), then with hyper.
     async fn serve_connection(self: Rc<Self>, tcp: Async<TcpStream>, timeouts: &HeadTimeouts) {
-        let mut io = SmolIo::with_clock(tcp, timeouts.clock());
-        let mut first = Vec::new();
-        match io.read_append(&mut first, FIRST_READ).await {
-            // Closed, failed or timed out before a request.
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        let io = match self.try_upgrade(io, &first) {
-            Ok(upgrade) => return upgrade.await,
-            Err(io) => io.with_prefix(Bytes::from(first)),
+        let io = SmolIo::with_clock(tcp, timeouts.clock());
+        let Some((io, read)) = crate::raw_conn::serve(&self.mounts, io).await else {
+            return;
         };
+        let io = io.with_prefix(Bytes::from(read));
         let mux = self;
         let svc = service_fn(move |req| {
             // Routed at once: the endpoint takes what it needs from the
@@ -220,28 +223,6 @@ impl Mux {
             async move { Ok::<_, Infallible>(res.await) }
         });
         net::serve_io(io, svc).await;
-    }
-
-    /// The service of `first`, the first bytes of a connection, when they
-    /// are a whole WebSocket upgrade request for a mounted engine; else
-    /// gives `io` back.
-    fn try_upgrade(
-        &self,
-        io: SmolIo<Async<TcpStream>>,
-        first: &[u8],
-    ) -> Result<ConnFuture, SmolIo<Async<TcpStream>>> {
-        let mut headers = [httparse::EMPTY_HEADER; net::upgrade_head::MAX_HEADERS];
-        let Some(head) = UpgradeHead::parse(first, &mut headers) else {
-            return Err(io);
-        };
-        let Some(d) = self.mounts.iter().find(|d| d.matches(head.path)) else {
-            return Err(io);
-        };
-        if let Some(clock) = io.clock() {
-            clock.disarm();
-        }
-        let leftover = first[head.len..].to_vec();
-        Ok(d.clone().serve_upgrade(&head, io.into_inner(), leftover))
     }
 
     fn route(&self, req: Request<Incoming>) -> ResponseFuture {

@@ -9,9 +9,9 @@ use super::oneshot;
 use super::operator::BroadcastReplies;
 use super::socket::Socket;
 use crate::driver::Driver;
-use crate::mux::{ConnFuture, Endpoint, ResponseFuture};
+use crate::mux::{ConnFuture, Endpoint, PlainFuture, ResponseFuture};
 use crate::net::Body;
-use crate::net::upgrade_head::UpgradeHead;
+use crate::net::raw_http::RawHead;
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
@@ -349,14 +349,24 @@ impl Endpoint for Shared {
 
     fn serve_upgrade(
         self: Rc<Self>,
-        head: &UpgradeHead<'_, '_>,
+        head: &RawHead<'_, '_>,
+        key: &[u8],
         stream: smol::Async<std::net::TcpStream>,
         leftover: Vec<u8>,
     ) -> ConnFuture {
         let driver = self.driver.clone();
         Box::pin(crate::endpoint::serve_upgrade(
-            driver, head, stream, leftover,
+            driver, head, key, stream, leftover,
         ))
+    }
+
+    fn serve_plain(self: Rc<Self>, head: &RawHead<'_, '_>, body: Bytes) -> Option<PlainFuture> {
+        // The client bundle is a file: hyper serves it.
+        if self.client_bundle.borrow().is_some() && head.path.ends_with(".js") {
+            return None;
+        }
+        let driver = self.driver.clone();
+        Some(Box::pin(crate::endpoint::serve_plain(driver, head, body)))
     }
 
     fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>) {

@@ -186,6 +186,27 @@ impl<T: AsyncRead + PollReadable + Unpin> SmolIo<T> {
     }
 }
 
+impl<T: AsyncWrite + Unpin> SmolIo<T> {
+    /// Writes all of `bytes` (a response written without hyper), arming the
+    /// request-head deadline like hyper's writes.
+    pub async fn write_all(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            let n = std::future::poll_fn(|cx| {
+                self.check_clock()?;
+                let r = Pin::new(&mut self.inner).poll_write(cx, bytes);
+                self.after_write(cx, &r);
+                r
+            })
+            .await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            bytes = &bytes[n..];
+        }
+        Ok(())
+    }
+}
+
 impl<T: AsyncRead + PollReadable + Unpin> hyper::rt::Read for SmolIo<T> {
     fn poll_read(
         mut self: Pin<&mut Self>,

@@ -5,15 +5,15 @@
 //! - [`listener`]: TCP listener with a large backlog.
 //! - [`http`]: serving a connection, the response body type, bounded body reads.
 //! - [`ws`]: WebSocket upgrade on a hyper connection.
-//! - [`upgrade_head`]: WebSocket upgrade requests answered without hyper.
+//! - [`raw_http`]: the engine's plainest requests, answered without hyper.
 //! - [`static_files`]: files from a directory, confined to it.
 
 pub mod head_timeout;
 pub mod http;
 pub mod io;
 pub mod listener;
+pub mod raw_http;
 pub mod static_files;
-pub mod upgrade_head;
 pub mod ws;
 
 #[cfg(test)]
