@@ -1,4 +1,5 @@
-//! Fuzz targets for `sio-core`, as plain functions.
+//! Fuzz targets for `sio-core` (and the request parser of `sio-smol`), as
+//! plain functions.
 //!
 //! Each function takes arbitrary bytes and must never panic. The cargo-fuzz
 //! crate in `fuzz/` (outside the workspace, built with
@@ -7,6 +8,7 @@
 //! on the stable toolchain, so CI catches regressions without a fuzzing run.
 
 pub mod engine_server;
+pub mod raw_http;
 pub mod socket_server;
 
 use bytes::Bytes;
@@ -27,6 +29,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("engine_server", engine_server::run),
     ("socket_packet", socket_packet),
     ("socket_server", socket_server::run),
+    ("raw_http_head", raw_http::run),
 ];
 
 /// Engine.IO packet decoding from WebSocket frames; decoded packets must
