@@ -55,7 +55,7 @@ fn pack_request<'a, I: Iterator<Item = (&'a str, &'a [u8])>>(
             .find(|(n, _)| n.eq_ignore_ascii_case("origin"))
             .map(|(_, v)| v);
         let bytes = origin.map_or(0, |v| "origin".len() + v.len());
-        let mut head = Handshake::builder(path, query, bytes, 1);
+        let mut head = Handshake::builder(path, query, bytes, usize::from(origin.is_some()));
         if let Some(v) = origin {
             head.header("origin", &String::from_utf8_lossy(v));
         }
@@ -85,7 +85,8 @@ pub(crate) fn serve_upgrade<C: Core>(
     stream: smol::Async<TcpStream>,
     leftover: Vec<u8>,
 ) -> impl Future<Output = ()> + 'static {
-    let req = raw_request(head, true);
+    let has_sid = sio_core::http::query_param(head.query, "sid").is_some();
+    let req = raw_request(head, true, has_sid);
     let key = key.to_vec();
     async move {
         let mut stream = stream;
@@ -127,11 +128,10 @@ pub(crate) fn serve_plain<C: Core>(
     head: &RawHead<'_, '_>,
     body: Bytes,
 ) -> impl Future<Output = HttpResponse> + 'static {
-    let req = raw_request(head, false);
+    let sid = sio_core::http::query_param(head.query, "sid");
+    let req = raw_request(head, false, sid.is_some());
     let poll_of = match head.method {
-        RawMethod::Get => {
-            sio_core::http::query_param(head.query, "sid").and_then(|s| sio_core::Sid::parse(&s))
-        }
+        RawMethod::Get => sid.and_then(|s| sio_core::Sid::parse(&s)),
         RawMethod::Post => None,
     };
     async move {
@@ -143,14 +143,14 @@ pub(crate) fn serve_plain<C: Core>(
     }
 }
 
-/// The core's request for a head parsed without hyper.
-fn raw_request(head: &RawHead<'_, '_>, websocket: bool) -> HttpRequest {
+/// The core's request for a head parsed without hyper (`has_sid`: its
+/// query names a session).
+fn raw_request(head: &RawHead<'_, '_>, websocket: bool, has_sid: bool) -> HttpRequest {
     let method = match head.method {
         RawMethod::Get => Method::Get,
         RawMethod::Post => Method::Post,
     };
     let headers = || head.headers.iter().map(|h| (h.name, h.value));
-    let has_sid = sio_core::http::query_param(head.query, "sid").is_some();
     pack_request(method, head.path, head.query, headers, websocket, has_sid)
 }
 

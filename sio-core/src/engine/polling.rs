@@ -55,7 +55,7 @@ impl Engine {
             self.flush_session(sid);
         } else if probed {
             // The client is upgrading: end its poll with a noop.
-            self.answer_get(sid, vec![Packet::Noop.encode_ws()]);
+            self.answer_get(sid, &[Packet::Noop.encode_ws()]);
         }
     }
 
@@ -128,11 +128,16 @@ impl Engine {
 
     /// Answers held GETs of sessions that have packets queued.
     pub(crate) fn flush_polling(&mut self) {
-        for sid in std::mem::take(&mut self.to_flush) {
+        let mut sids = std::mem::take(&mut self.to_flush);
+        for sid in sids.drain(..) {
             if let Some(s) = self.sessions.get_mut(&sid) {
                 s.flush_scheduled = false;
             }
             self.flush_session(sid);
+        }
+        // The list keeps its room for the next flush.
+        if self.to_flush.is_empty() {
+            self.to_flush = sids;
         }
     }
 
@@ -141,16 +146,22 @@ impl Engine {
         let Some(session) = self.sessions.get_mut(&sid) else {
             return;
         };
-        if session.pending_get.is_none() || session.queue.is_empty() {
+        if session.queue.is_empty() {
             return;
         }
-        let frames: Vec<WsFrame> = session.queue.drain(..).collect();
+        let Some(get) = session.pending_get.take() else {
+            return;
+        };
+        // Encoded from the queue in place: the queue keeps its room.
+        let res = payload_response(session.queue.make_contiguous(), get.jsonp.as_deref());
+        session.queue.clear();
         session.queued_bytes = 0;
-        self.answer_get(sid, frames);
+        self.conns.remove(&get.conn);
+        self.respond(get.conn, get.origin.as_deref(), res);
     }
 
     /// Answers the session's held GET with `frames`.
-    fn answer_get(&mut self, sid: Sid, frames: Vec<WsFrame>) {
+    fn answer_get(&mut self, sid: Sid, frames: &[WsFrame]) {
         let Some(session) = self.sessions.get_mut(&sid) else {
             return;
         };
@@ -158,7 +169,7 @@ impl Engine {
             return;
         };
         self.conns.remove(&get.conn);
-        let res = payload_response(&frames, get.jsonp.as_deref());
+        let res = payload_response(frames, get.jsonp.as_deref());
         self.respond(get.conn, get.origin.as_deref(), res);
     }
 
@@ -169,7 +180,7 @@ impl Engine {
             .get(&sid)
             .is_some_and(|s| s.pending_get.is_some());
         if has_get {
-            self.answer_get(sid, vec![Packet::Noop.encode_ws()]);
+            self.answer_get(sid, &[Packet::Noop.encode_ws()]);
         }
     }
 }

@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use super::config::Transport;
+use crate::Sid;
 use crate::http::{percent_decode, query_pairs};
 
 /// `EIO`, `transport`, `sid` and `j` of a request (the first of each),
@@ -38,13 +40,30 @@ impl<'a> EngineQuery<'a> {
     }
 
     /// The transport name, decoded.
+    #[cfg(test)]
     pub fn transport(&self) -> Option<Cow<'a, str>> {
         self.transport.map(percent_decode)
     }
 
     /// The session id, decoded.
+    #[cfg(test)]
     pub fn sid(&self) -> Option<Cow<'a, str>> {
         self.sid.map(percent_decode)
+    }
+
+    /// The transport named, when it is one. A name needs no decoding
+    /// unless escaped, so it is first looked up as it is.
+    pub fn transport_named(&self) -> Option<Transport> {
+        let raw = self.transport?;
+        Transport::from_name(raw).or_else(|| Transport::from_name(&percent_decode(raw)))
+    }
+
+    /// The session named: `None` without a `sid`, `Some(None)` when it
+    /// cannot be one of ours. A sid needs no decoding (its characters are
+    /// URL-safe) unless escaped, so it is first parsed as it is.
+    pub fn session(&self) -> Option<Option<Sid>> {
+        let raw = self.sid?;
+        Some(Sid::parse(raw).or_else(|| Sid::parse(&percent_decode(raw))))
     }
 
     /// The JSONP callback index, decoded.
@@ -69,6 +88,20 @@ mod tests {
         assert_eq!(q.jsonp().as_deref(), Some(""));
         assert_eq!(q.transport().as_deref(), Some(""));
         assert_eq!(q.sid(), None);
+        assert_eq!(q.session(), None);
+        assert_eq!(q.transport_named(), None);
+        let sid = "AAAAAAAAAAAAAAAAAAAA-_";
+        let query = format!("transport=web%73ocket&sid={sid}");
+        let q = EngineQuery::parse(&query);
+        assert_eq!(q.transport_named(), Some(Transport::WebSocket));
+        assert_eq!(q.session(), Some(Sid::parse(sid)));
+        let escaped = "AAAAAAAAAAAAAAAAAAAA%2D_";
+        let query = format!("sid={escaped}");
+        let q = EngineQuery::parse(&query);
+        assert_eq!(q.session(), Some(Sid::parse(sid)));
+        assert!(Sid::parse(sid).is_some());
+        let q = EngineQuery::parse("sid=short&transport=nope");
+        assert_eq!((q.session(), q.transport_named()), (Some(None), None));
     }
 
     proptest::proptest! {
@@ -79,6 +112,11 @@ mod tests {
             proptest::prop_assert_eq!(q.transport(), query_param(&query, "transport"));
             proptest::prop_assert_eq!(q.sid(), query_param(&query, "sid"));
             proptest::prop_assert_eq!(q.jsonp(), query_param(&query, "j"));
+            proptest::prop_assert_eq!(
+                q.transport_named(),
+                q.transport().and_then(|t| Transport::from_name(&t))
+            );
+            proptest::prop_assert_eq!(q.session(), q.sid().map(|s| Sid::parse(&s)));
         }
     }
 }

@@ -282,14 +282,11 @@ impl Engine {
             }
         }
         let q = EngineQuery::parse(req.query());
-        let transport = q
-            .transport()
-            .and_then(|t| Transport::from_name(&t))
-            .filter(|t| self.config.allows(*t));
+        let transport = q.transport_named().filter(|t| self.config.allows(*t));
         let Some(transport) = transport else {
             return self.error(conn, &req, ErrorCode::UnknownTransport, None);
         };
-        let Some(sid) = q.sid().map(|s| Sid::parse(&s)) else {
+        let Some(sid) = q.session() else {
             let handshake = HandshakeQuery {
                 eio4: q.eio().as_deref() == Some("4"),
                 jsonp: q.jsonp().map(|j| j.into_owned()),

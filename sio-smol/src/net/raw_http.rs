@@ -12,8 +12,6 @@
 //! read so far (see [`super::SmolIo::with_prefix`]), so hyper still
 //! answers everything unusual, errors included.
 
-use std::io::Write as _;
-
 use async_tungstenite::tungstenite::handshake::derive_accept_key;
 use hyper::StatusCode;
 
@@ -193,7 +191,7 @@ pub fn switching_protocols<'a>(
 /// the connection ends after it (`close`).
 pub fn response<'a>(
     status: u16,
-    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    headers: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
     body: &[u8],
     close: bool,
 ) -> Vec<u8> {
@@ -201,9 +199,18 @@ pub fn response<'a>(
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("");
-    let mut out = Vec::with_capacity(160 + body.len());
-    // Writing to a Vec cannot fail.
-    let _ = write!(out, "HTTP/1.1 {status} {reason}\r\n");
+    let header_bytes: usize = headers
+        .clone()
+        .into_iter()
+        .map(|(n, v)| n.len() + v.len() + 4)
+        .sum();
+    let mut out = Vec::with_capacity(80 + reason.len() + header_bytes + body.len());
+    // Without the formatter: every long-poll and POST writes one.
+    out.extend_from_slice(b"HTTP/1.1 ");
+    push_decimal(&mut out, usize::from(status));
+    out.push(b' ');
+    out.extend_from_slice(reason.as_bytes());
+    out.extend_from_slice(b"\r\n");
     // The length and the connection's fate are this function's to say.
     write_headers(
         &mut out,
@@ -211,13 +218,31 @@ pub fn response<'a>(
             !name.eq_ignore_ascii_case("content-length") && !name.eq_ignore_ascii_case("connection")
         }),
     );
-    let _ = write!(out, "content-length: {}\r\n", body.len());
+    out.extend_from_slice(b"content-length: ");
+    push_decimal(&mut out, body.len());
+    out.extend_from_slice(b"\r\n");
     if close {
         out.extend_from_slice(b"connection: close\r\n");
     }
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body);
     out
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut Vec<u8>, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 /// Appends `name: value` lines, leaving out the headers that cannot be
@@ -373,6 +398,11 @@ content-length: 2\r\nconnection: close\r\n\r\n{}"
         assert_eq!(
             String::from_utf8(res).unwrap(),
             "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+        );
+        let body = vec![b'x'; 12345];
+        let res = response(413, [], &body, false);
+        assert!(
+            res.starts_with(b"HTTP/1.1 413 Payload Too Large\r\ncontent-length: 12345\r\n\r\nxx")
         );
     }
 }
