@@ -72,6 +72,10 @@ pub(crate) async fn serve(mounts: &[Rc<dyn Endpoint>], io: Io) -> Option<(Io, Ve
                 close,
             } => {
                 read.drain(..used);
+                if read.is_empty() && read.capacity() > READ_AHEAD {
+                    // A large body's room is not kept for an idle connection.
+                    read = Vec::new();
+                }
                 let stream = io.as_mut()?;
                 // The client may go away while a long-poll waits: then the
                 // answer is dropped, which tells the engine.
