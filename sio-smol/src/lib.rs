@@ -1,8 +1,9 @@
 //! # sio-smol: Engine.IO / Socket.IO servers on smol
 //!
 //! A thin adapter around the sans-IO [`sio_core`]: it accepts TCP
-//! connections, speaks HTTP/1.1 with hyper and WebSocket with
-//! async-tungstenite, feeds the core requests, frames and the time, and
+//! connections, speaks HTTP/1.1 with hyper (the plainest engine requests
+//! are parsed and answered directly: see [`net::raw_http`]) and WebSocket
+//! with async-tungstenite, feeds the core requests, frames and the time, and
 //! carries out what the core answers. Applications use callback handles
 //! ([`EngineServer`], [`EngineSocket`]) on the server's thread, like Node's
 //! event emitters.
