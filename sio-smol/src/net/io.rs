@@ -178,7 +178,7 @@ impl<T: AsyncRead + PollReadable + Unpin> SmolIo<T> {
         read
     }
 
-    /// Reads once (at most `max` bytes, and at most [`MAX_READ_CHUNK`]),
+    /// Reads once (at most `max` bytes, and at most 4 KiB),
     /// appending to `out`; `Ok(0)` at the end of the stream. Subject to the
     /// request-head deadline like hyper's reads.
     pub async fn read_append(&mut self, out: &mut Vec<u8>, max: usize) -> io::Result<usize> {
