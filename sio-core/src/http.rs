@@ -183,6 +183,22 @@ fn query_pairs_raw(query: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Appends `n` in decimal, without the formatter (packet ids, attachment
+/// counts, `Content-Length` values on hot paths).
+pub fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
 /// Decodes `%XX` escapes and `+` (as a space). Malformed escapes are kept
 /// as they are; bytes that do not form UTF-8 become U+FFFD.
 pub fn percent_decode(s: &str) -> Cow<'_, str> {

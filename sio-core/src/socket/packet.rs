@@ -4,6 +4,7 @@
 //! Engine.IO `4` prefix), followed for binary packets by `n` attachments,
 //! each sent as its own binary Engine.IO message.
 
+use crate::http::push_decimal;
 use bytes::Bytes;
 use std::borrow::Cow;
 
@@ -223,21 +224,6 @@ fn decimal_len(mut n: u64) -> usize {
         digits += 1;
     }
     digits
-}
-
-/// Appends `n` in decimal.
-fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 
 use async_tungstenite::tungstenite::handshake::derive_accept_key;
 use hyper::StatusCode;
+use sio_core::http::push_decimal;
 
 use super::ws::has_token;
 
@@ -207,7 +208,7 @@ pub fn response<'a>(
     let mut out = Vec::with_capacity(80 + reason.len() + header_bytes + body.len());
     // Without the formatter: every long-poll and POST writes one.
     out.extend_from_slice(b"HTTP/1.1 ");
-    push_decimal(&mut out, usize::from(status));
+    push_decimal(&mut out, u64::from(status));
     out.push(b' ');
     out.extend_from_slice(reason.as_bytes());
     out.extend_from_slice(b"\r\n");
@@ -219,7 +220,7 @@ pub fn response<'a>(
         }),
     );
     out.extend_from_slice(b"content-length: ");
-    push_decimal(&mut out, body.len());
+    push_decimal(&mut out, body.len() as u64);
     out.extend_from_slice(b"\r\n");
     if close {
         out.extend_from_slice(b"connection: close\r\n");
@@ -227,22 +228,6 @@ pub fn response<'a>(
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body);
     out
-}
-
-/// Appends `n` in decimal.
-fn push_decimal(out: &mut Vec<u8>, n: usize) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
 }
 
 /// Appends `name: value` lines, leaving out the headers that cannot be
