@@ -306,3 +306,15 @@ fn a_client_that_leaves_during_a_long_poll_ends_its_session() {
     assert!(unknown, "the session outlived its client");
     assert_echo(addr, P, &bystander, "still here");
 }
+
+#[test]
+fn bare_lf_line_endings_are_understood() {
+    let srv = server();
+    let addr = srv.addr();
+    let mut s = connect(addr);
+    s.write_all(format!("GET {P}?EIO=4&transport=polling HTTP/1.1\nHost: {addr}\n\n").as_bytes())
+        .unwrap();
+    let res = next_response(&mut s, &mut Vec::new());
+    assert_eq!(res.status, 200);
+    assert!(res.text().starts_with("0{\"sid\":"), "{}", res.text());
+}
