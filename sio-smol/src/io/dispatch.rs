@@ -354,10 +354,9 @@ impl Endpoint for Shared {
         stream: smol::Async<std::net::TcpStream>,
         leftover: Vec<u8>,
     ) -> ConnFuture {
-        let driver = self.driver.clone();
-        Box::pin(crate::endpoint::serve_upgrade(
-            driver, head, key, stream, leftover,
-        ))
+        self.driver
+            .clone()
+            .serve_upgrade(head, key, stream, leftover)
     }
 
     fn serve_plain(self: Rc<Self>, head: &RawHead<'_, '_>, body: Bytes) -> Option<PlainFuture> {
@@ -365,8 +364,7 @@ impl Endpoint for Shared {
         if self.client_bundle.borrow().is_some() && head.path.ends_with(".js") {
             return None;
         }
-        let driver = self.driver.clone();
-        Some(Box::pin(crate::endpoint::serve_plain(driver, head, body)))
+        self.driver.clone().serve_plain(head, body)
     }
 
     fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>) {

@@ -16,7 +16,7 @@ use async_tungstenite::tungstenite::handshake::derive_accept_key;
 use hyper::StatusCode;
 use sio_core::http::push_decimal;
 
-use super::ws::has_token;
+use super::ws::{asks_websocket, has_token};
 
 /// Most headers of a request served here; one with more goes to hyper.
 pub const MAX_HEADERS: usize = 32;
@@ -137,11 +137,9 @@ impl<'h, 'b> RawHead<'h, 'b> {
         let upgrade = values("upgrade").next().is_some();
         let kind = if upgrade || has_token(values("connection"), "upgrade") {
             let key = values("sec-websocket-key").next()?;
-            let websocket = method == RawMethod::Get
-                && content_length == 0
-                && has_token(values("connection"), "upgrade")
-                && has_token(values("upgrade"), "websocket")
-                && values("sec-websocket-version").any(|v| v == b"13");
+            // The same test as hyper's path (`is_upgrade_request`).
+            let websocket =
+                method == RawMethod::Get && content_length == 0 && asks_websocket(values);
             if !websocket {
                 return None;
             }

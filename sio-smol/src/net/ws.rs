@@ -7,10 +7,7 @@ use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::handshake::derive_accept_key;
 use async_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use bytes::Bytes;
-use hyper::header::{
-    CONNECTION, HeaderMap, HeaderName, HeaderValue, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY,
-    SEC_WEBSOCKET_VERSION, UPGRADE,
-};
+use hyper::header::{CONNECTION, HeaderValue, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, UPGRADE};
 use hyper::upgrade::OnUpgrade;
 use hyper::{Method, Request, Response, StatusCode};
 
@@ -49,12 +46,6 @@ impl From<WsLimits> for WebSocketConfig {
     }
 }
 
-/// Whether any comma-separated token of any `name` header equals `token`
-/// (ASCII case-insensitively).
-fn header_has_token(headers: &HeaderMap, name: &HeaderName, token: &str) -> bool {
-    has_token(headers.get_all(name).iter().map(|v| v.as_bytes()), token)
-}
-
 /// Whether any comma-separated token of any of `values` equals `token`
 /// (ASCII case-insensitively).
 pub(crate) fn has_token<'a>(values: impl Iterator<Item = &'a [u8]>, token: &str) -> bool {
@@ -69,11 +60,19 @@ pub(crate) fn has_token<'a>(values: impl Iterator<Item = &'a [u8]>, token: &str)
 pub fn is_upgrade_request<B>(req: &Request<B>) -> bool {
     let h = req.headers();
     req.method() == Method::GET
-        && header_has_token(h, &CONNECTION, "upgrade")
-        && header_has_token(h, &UPGRADE, "websocket")
-        && h.get(SEC_WEBSOCKET_VERSION)
-            .is_some_and(|v| v.as_bytes() == b"13")
-        && h.contains_key(SEC_WEBSOCKET_KEY)
+        && asks_websocket(|name| h.get_all(name).iter().map(|v| v.as_bytes()))
+}
+
+/// The header part of [`is_upgrade_request`], for any header store:
+/// `values(name)` yields the values of header `name` (given in lower case),
+/// in order.
+pub(crate) fn asks_websocket<'a, I: Iterator<Item = &'a [u8]>>(
+    values: impl Fn(&'static str) -> I,
+) -> bool {
+    has_token(values("connection"), "upgrade")
+        && has_token(values("upgrade"), "websocket")
+        && values("sec-websocket-version").next() == Some(b"13")
+        && values("sec-websocket-key").next().is_some()
 }
 
 /// Builds the `101 Switching Protocols` answer to a request that passed
