@@ -15,14 +15,10 @@ pub fn port_from_env(default: u16) -> u16 {
         .unwrap_or(default)
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default: warnings).
+/// Logs to stderr, filtered by `RUST_LOG` (default: `info`: one line per
+/// connection and disconnection, nothing per message).
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    sio_smol::init_logging("info");
 }
 
 /// The engine options of the conformance server at `path`: ping interval

@@ -17,6 +17,7 @@ mod engine_api;
 mod exchange;
 mod flush;
 pub mod io;
+mod log;
 mod mux;
 pub mod net;
 mod raw_conn;
@@ -24,6 +25,7 @@ mod thread;
 mod ws_conn;
 
 pub use engine_api::{EngineServer, EngineSocket};
+pub use log::init_logging;
 pub use mux::{Mount, Mux, ResponseFuture};
 pub use thread::{RunningServer, spawn_thread};
 
