@@ -185,10 +185,20 @@ pub fn client_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
 /// Opens a WebSocket session at `path` by hand; returns the stream after
 /// the 101 and the open packet frame.
 pub fn raw_ws(addr: SocketAddr, path: &str) -> TcpStream {
+    let mut s = ws_upgrade(addr, &format!("{path}?EIO=4&transport=websocket"));
+    let (op, payload) = read_frame(&mut s).expect("open packet");
+    assert_eq!(op, 1);
+    assert!(payload.starts_with(b"0{\"sid\""));
+    s
+}
+
+/// Sends a WebSocket upgrade request for `target` (path and query) and
+/// reads the response head; panics unless it is a `101`.
+pub fn ws_upgrade(addr: SocketAddr, target: &str) -> TcpStream {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let req = format!(
-        "GET {path}?EIO=4&transport=websocket HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
+        "GET {target} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
          Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
     );
     s.write_all(req.as_bytes()).unwrap();
@@ -203,9 +213,6 @@ pub fn raw_ws(addr: SocketAddr, path: &str) -> TcpStream {
         "{}",
         String::from_utf8_lossy(&head)
     );
-    let (op, payload) = read_frame(&mut s).expect("open packet");
-    assert_eq!(op, 1);
-    assert!(payload.starts_with(b"0{\"sid\""));
     s
 }
 

@@ -512,8 +512,14 @@ impl Engine {
         self.sessions.shrink_if_sparse();
         self.conns.shrink_if_sparse();
         if let Some(get) = session.pending_get.take() {
-            let close = Packet::Close.encode_ws();
-            let res = super::polling::payload_response(&[close], get.jsonp.as_deref());
+            // As the reference: a close the client asked for (its close
+            // packet) releases the held GET with a noop; any other end is
+            // told with a close packet.
+            let packet = match reason {
+                CloseReason::TransportClose => Packet::Noop,
+                _ => Packet::Close,
+            };
+            let res = super::polling::payload_response(&[packet.encode_ws()], get.jsonp.as_deref());
             self.respond(get.conn, get.origin.as_deref(), res);
         }
         if let Some(post) = session.post.take() {

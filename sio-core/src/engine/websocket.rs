@@ -16,10 +16,23 @@ impl Engine {
     pub(crate) fn start_upgrade(&mut self, now: Instant, conn: ConnId, sid: Sid, req: HttpRequest) {
         let session = &self.sessions[&sid];
         let allowed = self.config.allow_upgrades && self.config.allows(super::Transport::WebSocket);
-        if !allowed || session.ws.is_some() || session.upgrade.is_some() {
-            // Already on WebSocket, or a second upgrade: refuse this one.
+        if !allowed {
             let res = ErrorCode::BadRequest.response(None);
             return self.respond(conn, req.header("origin"), res);
+        }
+        if session.ws.is_some() || session.upgrade.is_some() {
+            // Already on WebSocket, or in the middle of an upgrade: as the
+            // reference, complete this handshake and close the new
+            // WebSocket at once (a client sees a close, not an HTTP error);
+            // the session keeps its transport. The core does not track it.
+            let mut res = crate::http::HttpResponse::empty(101);
+            super::cors::apply(self.config.cors.as_ref(), req.header("origin"), &mut res);
+            self.outputs.push_back(Output::WsAccept {
+                conn,
+                headers: res.headers,
+            });
+            self.outputs.push_back(Output::WsClose { conn, code: 1000 });
+            return;
         }
         let deadline = now + self.config.upgrade_timeout;
         let session = self.sessions.get_mut(&sid).expect("checked above");
