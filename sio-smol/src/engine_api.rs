@@ -130,6 +130,9 @@ fn dispatch(driver: &Rc<Driver<Engine>>, handlers: &Rc<Handlers>, ev: EngineEven
                 f(&socket(sid), reason);
             }
         }
+        EngineEvent::ProtocolFault { sid, what } => {
+            tracing::warn!(%sid, "protocol fault: {what}");
+        }
         _ => {}
     }
 }

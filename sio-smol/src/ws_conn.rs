@@ -311,7 +311,13 @@ pub(crate) async fn run<C: Core>(
                     break None;
                 }
             }
-            Woken::Read(Some(Err(e))) => break close_code_for(&e),
+            Woken::Read(Some(Err(e))) => {
+                let code = close_code_for(&e);
+                if code.is_some() {
+                    tracing::warn!(?conn, "protocol fault: websocket: {e}");
+                }
+                break code;
+            }
         }
     };
     if let Some(code) = code {

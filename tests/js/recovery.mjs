@@ -147,6 +147,23 @@ function mutePongs(socket) {
 }
 
 const SCENARIOS = {
+  // For the log test: one recovery over WebSocket, an ack, then a deliberate disconnect;
+  // prints the socket id and the recovery pid (which the server must never log).
+  logs: async (base) => {
+    const c = client(base, ["websocket"]);
+    await waitFor(() => c.connects.length === 1 && c.ticks.length >= 5, 5000, "first ticks");
+    const pid = c.socket._pid;
+    check(typeof pid === "string" && pid.length > 0, `no pid: ${pid}`);
+    c.socket.io.engine.close();
+    await waitFor(() => c.connects.length === 2, 5000, "reconnect");
+    check(c.connects[1].recovered === true, "not recovered");
+    const echoed = await withTimeout(c.socket.emitWithAck("echo", "x"), 2000, "echo");
+    check(echoed === "x", `echo: ${echoed}`);
+    await waitFor(() => c.ticks.length >= 20, 5000, "more ticks");
+    c.socket.disconnect();
+    await sleep(100);
+    return { id: c.connects[1].id, pid };
+  },
   data: async (base) => {
     const c = client(base, ["websocket"]);
     await waitFor(() => c.connects.length === 1 && c.ticks.length >= 3, 5000, "first ticks");

@@ -137,6 +137,14 @@ pub enum EngineEvent {
         /// The session.
         sid: Sid,
     },
+    /// The client broke the protocol; the session closes (a `Close`
+    /// follows). For logs: nothing to answer, the core did.
+    ProtocolFault {
+        /// The session.
+        sid: Sid,
+        /// What the client did wrong (no payload data, no secrets).
+        what: String,
+    },
     /// The session is gone; its sid is unknown from now on.
     Close {
         /// The session.

@@ -42,7 +42,7 @@ impl Engine {
             // Two GETs at once: refuse this one, close the session (the
             // first GET gets a close packet).
             self.respond(conn, origin, ErrorCode::BadRequest.response(None));
-            return self.close_session(sid, CloseReason::TransportError);
+            return self.fault(sid, "two GETs at once", CloseReason::TransportError);
         }
         session.pending_get = Some(PendingGet {
             conn,
@@ -68,7 +68,7 @@ impl Engine {
                 req.header("origin"),
                 ErrorCode::BadRequest.response(None),
             );
-            return self.close_session(sid, CloseReason::TransportError);
+            return self.fault(sid, "two POSTs at once", CloseReason::TransportError);
         }
         session.post = Some(PendingPost {
             conn,
@@ -93,7 +93,8 @@ impl Engine {
         };
         let Ok(body) = body else {
             self.respond(conn, ctx.origin.as_deref(), HttpResponse::empty(413));
-            return self.close_session(sid, CloseReason::TransportError);
+            let what = "POST body over max_payload";
+            return self.fault(sid, what, CloseReason::TransportError);
         };
         let body = if ctx.jsonp {
             payload::jsonp_unwrap(&body)
@@ -109,7 +110,8 @@ impl Engine {
                 ctx.origin.as_deref(),
                 ErrorCode::BadRequest.response(None),
             );
-            return self.close_session(sid, CloseReason::ParseError);
+            let what = "malformed payload in a POST";
+            return self.fault(sid, what, CloseReason::ParseError);
         };
         let content_type = if ctx.jsonp {
             "text/html"

@@ -210,6 +210,16 @@ impl Engine {
         self.close_session(sid, reason);
     }
 
+    /// The client of `sid` broke the protocol: says what
+    /// ([`EngineEvent::ProtocolFault`]), then closes the session.
+    pub(crate) fn fault(&mut self, sid: Sid, what: impl Into<String>, reason: CloseReason) {
+        if self.sessions.contains_key(&sid) {
+            let what = what.into();
+            self.emit(EngineEvent::ProtocolFault { sid, what });
+        }
+        self.close_session(sid, reason);
+    }
+
     /// True when a packet sent to `sid` now goes out at once: a WebSocket,
     /// or a polling session with a GET waiting.
     pub fn is_writable(&self, sid: Sid) -> bool {
@@ -590,9 +600,8 @@ impl Engine {
             Packet::Close => self.close_session(sid, CloseReason::TransportClose),
             // v4 pings go from server to client only; an `open` from a client
             // makes no sense either.
-            Packet::Ping(_) | Packet::Open(_) => {
-                self.close_session(sid, CloseReason::TransportError)
-            }
+            Packet::Ping(_) => self.fault(sid, "ping from the client", CloseReason::TransportError),
+            Packet::Open(_) => self.fault(sid, "open from the client", CloseReason::TransportError),
             Packet::Upgrade | Packet::Noop => {}
         }
     }

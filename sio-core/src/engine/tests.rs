@@ -423,11 +423,24 @@ impl Outs {
     }
 
     /// All application events, in order.
+    /// Events, less protocol faults (see [`Outputs::faults`]).
     fn events(&self) -> Vec<EngineEvent> {
         self.0
             .iter()
             .filter_map(|o| match o {
+                Output::Event(EngineEvent::ProtocolFault { .. }) => None,
                 Output::Event(e) => Some(e.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Protocol faults reported: the session and what.
+    fn faults(&self) -> Vec<(Sid, &str)> {
+        self.0
+            .iter()
+            .filter_map(|o| match o {
+                Output::Event(EngineEvent::ProtocolFault { sid, what }) => Some((*sid, &what[..])),
                 _ => None,
             })
             .collect()

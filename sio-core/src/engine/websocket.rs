@@ -57,7 +57,7 @@ impl Engine {
         match self.conns.get(&conn).copied() {
             Some(ConnRole::Ws(sid)) => match Packet::decode_ws(frame) {
                 Ok(packet) => self.on_packet(now, sid, packet),
-                Err(_) => self.close_session(sid, CloseReason::ParseError),
+                Err(_) => self.fault(sid, "malformed WebSocket packet", CloseReason::ParseError),
             },
             Some(ConnRole::Upgrading(sid)) => self.on_upgrade_frame(conn, sid, frame),
             // A frame for a connection the core no longer tracks (closed

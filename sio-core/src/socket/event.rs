@@ -211,4 +211,13 @@ pub enum SocketEvent {
         /// Why.
         reason: DisconnectReason,
     },
+    /// A client broke the Engine.IO or Socket.IO protocol; its session
+    /// closes (its sockets' `Disconnect`s follow). For logs: the core has
+    /// answered already.
+    ProtocolFault {
+        /// The Engine.IO session.
+        sid: Sid,
+        /// What the client did wrong (no payload data, no secrets).
+        what: String,
+    },
 }

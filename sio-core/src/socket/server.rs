@@ -219,6 +219,19 @@ impl SioServer {
         self.namespaces.get(nsp).and_then(|n| n.parent)
     }
 
+    /// The namespaces dynamic namespace `index` has created so far (they
+    /// live as long as the server), sorted by name.
+    pub fn dynamic_children(&self, index: usize) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .namespaces
+            .iter()
+            .filter(|(_, n)| n.parent == Some(index))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
     fn tick(&mut self, now: Instant) -> Instant {
         let now = self.now.map_or(now, |prev| prev.max(now));
         self.now = Some(now);
@@ -298,6 +311,9 @@ impl SioServer {
             }
             EngineEvent::Message { sid, msg } => self.on_message(sid, msg),
             EngineEvent::Close { sid, reason } => self.on_engine_close(sid, reason),
+            EngineEvent::ProtocolFault { sid, what } => self
+                .events
+                .push_back(SocketEvent::ProtocolFault { sid, what }),
             _ => {}
         }
     }
@@ -316,13 +332,14 @@ impl SioServer {
         match decoded {
             Ok(Some(packet)) => self.on_packet(sid, packet),
             Ok(None) => {} // a binary packet waits for its attachments
-            Err(_) => self.close_engine(sid, CloseReason::ParseError),
+            Err(e) => self.fault(sid, format!("malformed Socket.IO packet: {e}")),
         }
     }
 
-    /// Closes an Engine.IO session; its sockets leave with the mapped reason.
-    pub(crate) fn close_engine(&mut self, sid: Sid, reason: CloseReason) {
-        self.engine.close_with(sid, reason);
+    /// The client of `sid` broke the Socket.IO protocol: its session closes
+    /// with a parse error, after an [`SocketEvent::ProtocolFault`].
+    fn fault(&mut self, sid: Sid, what: impl Into<String>) {
+        self.engine.fault(sid, what, CloseReason::ParseError);
     }
 
     pub(crate) fn on_engine_close(&mut self, sid: Sid, reason: CloseReason) {
@@ -364,7 +381,7 @@ impl SioServer {
                         },
                         ack: packet.id,
                     }),
-                    None => self.close_engine(sid, CloseReason::ParseError),
+                    None => self.fault(sid, "event without a name"),
                 }
             }
             (PacketType::Ack | PacketType::BinaryAck, Some(socket)) => {
@@ -378,7 +395,10 @@ impl SioServer {
             }
             // A packet for a namespace this client has not joined, or one a
             // client never sends (CONNECT_ERROR): the reference closes.
-            _ => self.close_engine(sid, CloseReason::ParseError),
+            _ => self.fault(
+                sid,
+                "packet for a namespace not joined, or of a kind clients never send",
+            ),
         }
     }
 
@@ -700,6 +720,32 @@ impl SioServer {
             self.engine.send_frame_unchecked(sid, frame);
         }
         Ok(())
+    }
+
+    /// Sends EVENT `event` to one socket only if its transport can take it
+    /// right now (a WebSocket, or a polling client with a request
+    /// waiting), as Node's `socket.volatile.emit`; otherwise drops it (and
+    /// it is not kept for recovery). Returns whether it was sent.
+    pub fn emit_volatile(
+        &mut self,
+        socket: SocketId,
+        event: &str,
+        args: &Args,
+    ) -> Result<bool, SioError> {
+        check_event_name(event)?;
+        let state = self
+            .sockets
+            .get(&socket)
+            .ok_or(SioError::UnknownSocket(socket))?;
+        let sid = state.engine;
+        if !self.engine.is_writable(sid) {
+            return Ok(false);
+        }
+        let frames = self.encode(&event_packet(&state.nsp, event, args, None));
+        for frame in frames {
+            self.engine.send_frame_unchecked(sid, frame);
+        }
+        Ok(true)
     }
 
     /// Answers a client's event that carried ack id `id`.

@@ -36,17 +36,27 @@ type AckWaiter = oneshot::Sender<Result<Args, AckError>>;
 /// Handlers of one namespace (or of a dynamic namespace pattern).
 #[derive(Default)]
 pub(crate) struct NsHandlers {
-    pub on_connection: RefCell<Option<ConnectionHandler>>,
+    pub on_connection: RefCell<Vec<ConnectionHandler>>,
     pub middleware: RefCell<Vec<Middleware>>,
+}
+
+impl NsHandlers {
+    /// A copy: the same handlers, added to separately from now on.
+    fn copy(&self) -> NsHandlers {
+        NsHandlers {
+            on_connection: RefCell::new(self.on_connection.borrow().clone()),
+            middleware: RefCell::new(self.middleware.borrow().clone()),
+        }
+    }
 }
 
 /// Handlers and data of one socket.
 pub(crate) struct SocketHandlers {
     pub nsp: String,
     pub auth: Bytes,
-    /// Event handlers by name: a short list (a socket has a handful),
-    /// cheaper per socket than a hash map.
-    pub events: RefCell<Vec<(Box<str>, EventHandler)>>,
+    /// Event listeners, in the order they were added: a short list (a
+    /// socket has a handful), cheaper per socket than a hash map.
+    pub events: RefCell<Vec<Listener>>,
     pub on_disconnect: RefCell<Option<DisconnectHandler>>,
     pub data: RefCell<Option<Box<dyn Any>>>,
     /// The socket restored a session (connection state recovery).
@@ -54,6 +64,46 @@ pub(crate) struct SocketHandlers {
     /// What most sockets never set, allocated on first use: an idle
     /// connection's memory is mostly per-socket state like this.
     rare: RefCell<Option<Box<RareHandlers>>>,
+}
+
+/// One listener of a socket's event.
+pub(crate) struct Listener {
+    pub event: Box<str>,
+    /// Removed before its first call (`once`).
+    pub once: bool,
+    pub f: EventHandler,
+}
+
+/// The listeners one event goes to.
+enum Matched {
+    None,
+    One(EventHandler),
+    Many(Vec<EventHandler>),
+}
+
+impl SocketHandlers {
+    /// The listeners of `event`, in order; `once` listeners among them are
+    /// removed. Allocates only for several listeners.
+    fn take_listeners(&self, event: &str) -> Matched {
+        let mut events = self.events.borrow_mut();
+        let mut matched = Matched::None;
+        let mut once = false;
+        for l in events.iter().filter(|l| *l.event == *event) {
+            once |= l.once;
+            matched = match matched {
+                Matched::None => Matched::One(l.f.clone()),
+                Matched::One(first) => Matched::Many(vec![first, l.f.clone()]),
+                Matched::Many(mut all) => {
+                    all.push(l.f.clone());
+                    Matched::Many(all)
+                }
+            };
+        }
+        if once {
+            events.retain(|l| !(l.once && *l.event == *event));
+        }
+        matched
+    }
 }
 
 /// The handlers and waiters of a socket that most sockets do without.
@@ -121,20 +171,33 @@ impl Shared {
         shared
     }
 
+    /// The handlers of a namespace handle, made on first use. A child of a
+    /// dynamic namespace given handlers of its own (`io.of("/dyn-1")`)
+    /// starts with a copy of its parent's, as Node's child namespaces do.
     pub(crate) fn ns_handlers(&self, key: &NsKey) -> Rc<NsHandlers> {
         match key {
-            NsKey::Static(name) => self
-                .namespaces
-                .borrow_mut()
-                .entry(name.clone())
-                .or_default()
-                .clone(),
+            NsKey::Static(name) => {
+                if let Some(h) = self.namespaces.borrow().get(name) {
+                    return h.clone();
+                }
+                let parent = self.driver.engine().namespace_parent(name);
+                let h = match parent {
+                    Some(i) => Rc::new(self.ns_handlers(&NsKey::Dynamic(i)).copy()),
+                    None => Rc::default(),
+                };
+                self.namespaces.borrow_mut().insert(name.clone(), h.clone());
+                h
+            }
             NsKey::Dynamic(i) => self.dynamic.borrow_mut().entry(*i).or_default().clone(),
         }
     }
 
-    /// The handlers for namespace `nsp` (a dynamic child uses its parent's).
+    /// The handlers for namespace `nsp`: its own, else (a child of a
+    /// dynamic namespace) its parent's.
     fn handlers_for(&self, nsp: &str) -> Rc<NsHandlers> {
+        if let Some(h) = self.namespaces.borrow().get(nsp) {
+            return h.clone();
+        }
         let parent = self.driver.engine().namespace_parent(nsp);
         match parent {
             Some(i) => self.ns_handlers(&NsKey::Dynamic(i)),
@@ -198,12 +261,17 @@ impl Shared {
                     rare: RefCell::default(),
                 });
                 self.sockets.borrow_mut().insert(socket, handlers.clone());
-                let f = self.handlers_for(&nsp).on_connection.borrow().clone();
-                if let Some(f) = f {
+                self.log_connect(socket, &nsp, recovered);
+                let ns = self.handlers_for(&nsp);
+                // By index, without a copy of the list: a listener may add
+                // another, which runs too.
+                let mut i = 0;
+                while let Some(f) = ns.on_connection.borrow().get(i).cloned() {
+                    i += 1;
                     f(Socket {
                         shared: self.clone(),
                         id: socket,
-                        handlers,
+                        handlers: handlers.clone(),
                     });
                 }
             }
@@ -229,15 +297,15 @@ impl Shared {
                 if let Some(f) = any {
                     f(&s, &msg);
                 }
-                let h = s
-                    .handlers
-                    .events
-                    .borrow()
-                    .iter()
-                    .find(|(name, _)| **name == *msg.event())
-                    .map(|(_, h)| h.clone());
-                if let Some(h) = h {
-                    h(&s, msg);
+                match s.handlers.take_listeners(msg.event()) {
+                    Matched::None => {}
+                    Matched::One(h) => h(&s, msg),
+                    Matched::Many(hs) => {
+                        // Each gets the message; the first ack counts.
+                        for (h, msg) in hs.iter().zip(msg.share(hs.len())) {
+                            h(&s, msg);
+                        }
+                    }
                 }
             }
             SocketEvent::Ack { socket, ack, args } => {
@@ -259,7 +327,15 @@ impl Shared {
                     tx.send(BroadcastReplies { replies, timed_out });
                 }
             }
-            SocketEvent::Disconnect { socket, reason, .. } => {
+            SocketEvent::ProtocolFault { sid, what } => {
+                tracing::warn!(%sid, "protocol fault: {what}");
+            }
+            SocketEvent::Disconnect {
+                socket,
+                reason,
+                nsp,
+            } => {
+                tracing::info!(nsp, %socket, reason = reason.as_str(), "disconnect");
                 let Some(s) = self.socket(socket) else { return };
                 self.sockets.borrow_mut().remove(&socket);
                 let waiting: Vec<AckWaiter> = {
@@ -292,6 +368,24 @@ impl Shared {
             }
             _ => {}
         }
+    }
+
+    /// One `info` line for a new socket: namespace, id, Engine.IO sid,
+    /// transport, and whether it restored a session (never the recovery
+    /// secret).
+    fn log_connect(&self, socket: SocketId, nsp: &str, recovered: bool) {
+        if !tracing::enabled!(tracing::Level::INFO) {
+            return;
+        }
+        let core = self.driver.engine();
+        let Some((_, sid, _)) = core.socket_info(socket) else {
+            return;
+        };
+        let transport = core
+            .engine()
+            .session(sid)
+            .map_or("?", |s| s.transport.name());
+        tracing::info!(nsp, %socket, %sid, transport, recovered, "connect");
     }
 
     /// Runs the namespace's connect middleware in order, then accepts or

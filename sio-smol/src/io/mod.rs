@@ -18,7 +18,7 @@ pub use binary::{ArgsError, Binary, args_as, args_from_array, args_from_value, f
 pub use msg::Msg;
 pub use namespace::{ConnectError, ConnectRequest, Namespace};
 pub use operator::{BroadcastReplies, Operator};
-pub use socket::Socket;
+pub use socket::{Socket, SocketAck, VolatileSocket};
 
 use crate::driver::Driver;
 use crate::mux::Mount;

@@ -7,14 +7,39 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sio_core::socket::Args;
 use std::cell::Cell;
+use std::rc::Rc;
 
 /// An event from a client.
 #[derive(Debug)]
 pub struct Msg {
     event: String,
     args: Args,
-    ack: Cell<Option<u64>>,
+    ack: AckSlot,
     socket: Socket,
+}
+
+/// The ack id not used yet: the message's own, or shared by the copies
+/// handed to several listeners of one event (the first ack counts).
+#[derive(Debug)]
+enum AckSlot {
+    Own(Cell<Option<u64>>),
+    Shared(Rc<Cell<Option<u64>>>),
+}
+
+impl AckSlot {
+    fn get(&self) -> Option<u64> {
+        match self {
+            AckSlot::Own(c) => c.get(),
+            AckSlot::Shared(c) => c.get(),
+        }
+    }
+
+    fn take(&self) -> Option<u64> {
+        match self {
+            AckSlot::Own(c) => c.take(),
+            AckSlot::Shared(c) => c.take(),
+        }
+    }
 }
 
 impl Msg {
@@ -22,9 +47,22 @@ impl Msg {
         Msg {
             event,
             args,
-            ack: Cell::new(ack),
+            ack: AckSlot::Own(Cell::new(ack)),
             socket,
         }
+    }
+
+    /// `n` copies for `n` listeners, sharing one ack.
+    pub(crate) fn share(self, n: usize) -> Vec<Msg> {
+        let ack = Rc::new(Cell::new(self.ack.take()));
+        (0..n)
+            .map(|_| Msg {
+                event: self.event.clone(),
+                args: self.args.clone(),
+                ack: AckSlot::Shared(ack.clone()),
+                socket: self.socket.clone(),
+            })
+            .collect()
     }
 
     /// The event name.

@@ -102,9 +102,10 @@ impl Namespace {
         self.shared.ns_handlers(&self.key)
     }
 
-    /// Calls `f` with every socket that joins.
+    /// Calls `f` with every socket that joins. Several handlers are called
+    /// in the order they were added, as Node's `nsp.on("connection")`.
     pub fn on_connection(&self, f: impl Fn(Socket) + 'static) {
-        *self.handlers().on_connection.borrow_mut() = Some(Rc::new(f));
+        self.handlers().on_connection.borrow_mut().push(Rc::new(f));
     }
 
     /// Adds connect middleware: every connect waits for it; an `Err`
@@ -131,19 +132,30 @@ impl Namespace {
         }
     }
 
-    fn static_name(&self) -> Option<&str> {
+    /// An operator for everyone in this namespace; for a dynamic
+    /// namespace, everyone in every namespace it has created (as Node's
+    /// parent namespace).
+    pub fn operator(&self) -> Operator {
         match &self.key {
-            NsKey::Static(n) => Some(n),
-            NsKey::Dynamic(_) => None,
+            NsKey::Static(name) => Operator::new(self.shared.clone(), name.clone()),
+            NsKey::Dynamic(i) => Operator::children(self.shared.clone(), *i),
         }
     }
 
-    /// An operator for everyone in this namespace.
-    pub fn operator(&self) -> Operator {
-        Operator::new(
-            self.shared.clone(),
-            self.static_name().unwrap_or("/").to_owned(),
-        )
+    /// The namespaces a dynamic namespace has created so far (for a static
+    /// one, its own name), sorted by name. Each is reachable with
+    /// [`super::SocketIo::of`].
+    pub fn children(&self) -> Vec<String> {
+        match &self.key {
+            NsKey::Static(name) => vec![name.clone()],
+            NsKey::Dynamic(i) => {
+                let core = self.shared.driver.engine();
+                core.dynamic_children(*i)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect()
+            }
+        }
     }
 
     /// Broadcasts `event` with one argument to every socket of the

@@ -13,9 +13,19 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct Operator {
     shared: Rc<Shared>,
-    nsp: String,
+    nsps: Namespaces,
     op: BroadcastOp,
     timeout: Option<Duration>,
+}
+
+/// The namespaces an operator acts on.
+#[derive(Clone)]
+enum Namespaces {
+    /// One namespace, by name.
+    One(String),
+    /// Every namespace a dynamic namespace has created (Node's parent
+    /// namespace), as they are when the operator acts.
+    Children(usize),
 }
 
 /// The answers to a broadcast with acks.
@@ -29,11 +39,34 @@ pub struct BroadcastReplies {
 
 impl Operator {
     pub(crate) fn new(shared: Rc<Shared>, nsp: String) -> Operator {
+        Operator::with(shared, Namespaces::One(nsp))
+    }
+
+    /// An operator on every child of dynamic namespace `index`.
+    pub(crate) fn children(shared: Rc<Shared>, index: usize) -> Operator {
+        Operator::with(shared, Namespaces::Children(index))
+    }
+
+    fn with(shared: Rc<Shared>, nsps: Namespaces) -> Operator {
         Operator {
             shared,
-            nsp,
+            nsps,
             op: BroadcastOp::all(),
             timeout: None,
+        }
+    }
+
+    /// The names of the namespaces this operator acts on, now.
+    fn namespaces(&self) -> Vec<String> {
+        match &self.nsps {
+            Namespaces::One(name) => vec![name.clone()],
+            Namespaces::Children(i) => {
+                let core = self.shared.driver.engine();
+                core.dynamic_children(*i)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect()
+            }
         }
     }
 
@@ -84,7 +117,20 @@ impl Operator {
 
     /// Emits raw arguments; returns the number of recipients.
     pub fn emit_raw(&self, event: &str, args: &Args) -> usize {
-        let (nsp, op) = (&self.nsp, &self.op);
+        match &self.nsps {
+            // The common case, without a list of names.
+            Namespaces::One(nsp) => self.emit_in(nsp, event, args),
+            Namespaces::Children(_) => self
+                .namespaces()
+                .iter()
+                .map(|nsp| self.emit_in(nsp, event, args))
+                .sum(),
+        }
+    }
+
+    /// Broadcasts in one namespace; the number of recipients.
+    fn emit_in(&self, nsp: &str, event: &str, args: &Args) -> usize {
+        let op = &self.op;
         self.shared
             .driver
             .with_engine(|c| c.broadcast(nsp, op, event, args))
@@ -100,25 +146,45 @@ impl Operator {
     ) -> Result<BroadcastReplies, AckError> {
         let args = args_from_value(data).map_err(|e| AckError::Args(e.to_string()))?;
         let timeout = self.timeout.unwrap_or(DEFAULT_ACK_TIMEOUT);
-        let (nsp, op) = (&self.nsp, &self.op);
-        let mut rx = None;
-        let id = self.shared.driver.with_engine_then(
-            |c| c.broadcast_with_ack(nsp, op, event, &args, timeout),
-            |r| {
-                if let Ok(id) = r {
-                    rx = Some(self.shared.wait_broadcast(*id));
-                }
-            },
-        );
-        match (id, rx) {
-            (Ok(_), Some(rx)) => rx.await.ok_or(AckError::Disconnected),
-            _ => Err(AckError::Disconnected),
+        let op = &self.op;
+        let mut waiting = Vec::new();
+        for nsp in self.namespaces() {
+            let mut rx = None;
+            let id = self.shared.driver.with_engine_then(
+                |c| c.broadcast_with_ack(&nsp, op, event, &args, timeout),
+                |r| {
+                    if let Ok(id) = r {
+                        rx = Some(self.shared.wait_broadcast(*id));
+                    }
+                },
+            );
+            match (id, rx) {
+                (Ok(_), Some(rx)) => waiting.push(rx),
+                _ => return Err(AckError::Disconnected),
+            }
         }
+        // One namespace but for a dynamic parent: the answers of all.
+        let mut all = BroadcastReplies {
+            replies: Vec::new(),
+            timed_out: false,
+        };
+        for rx in waiting {
+            let r = rx.await.ok_or(AckError::Disconnected)?;
+            all.replies.extend(r.replies);
+            all.timed_out |= r.timed_out;
+        }
+        Ok(all)
     }
 
     /// The sockets this operator selects.
     pub fn fetch_sockets(&self) -> Vec<Socket> {
-        let ids = self.shared.driver.engine().select(&self.nsp, &self.op);
+        let ids: Vec<SocketId> = {
+            let core = self.shared.driver.engine();
+            self.namespaces()
+                .iter()
+                .flat_map(|nsp| core.select(nsp, &self.op))
+                .collect()
+        };
         ids.into_iter()
             .filter_map(|id| self.shared.socket(id))
             .collect()

@@ -1,8 +1,9 @@
 //! [`Socket`]: one client's connection to one namespace.
 
 use super::binary::{ArgsError, args_from_array, args_from_value, first_arg};
-use super::dispatch::{EventHandler, Shared, SocketHandlers};
+use super::dispatch::{EventHandler, Listener, Shared, SocketHandlers};
 use super::msg::Msg;
+use super::namespace::Namespace;
 use super::operator::Operator;
 use super::{AckError, DEFAULT_ACK_TIMEOUT};
 use bytes::Bytes;
@@ -33,9 +34,16 @@ impl Socket {
         self.id
     }
 
-    /// The namespace it joined.
+    /// The name of the namespace it joined (for a child of a dynamic
+    /// namespace, the child's own name, e.g. `/dyn-42`).
     pub fn nsp(&self) -> &str {
         &self.handlers.nsp
+    }
+
+    /// A handle on the namespace it joined (for a child of a dynamic
+    /// namespace, that child: its broadcasts stay in it).
+    pub fn namespace(&self) -> Namespace {
+        Namespace::new(self.shared.clone(), self.handlers.nsp.clone())
     }
 
     /// True when this connection restored a session (connection state
@@ -84,19 +92,38 @@ impl Socket {
             .unwrap_or_default()
     }
 
-    /// Calls `f` with every `event` from the client (replacing an earlier handler).
+    /// Calls `f` with every `event` from the client. Several listeners of
+    /// one event are all called, in the order they were added (as Node's
+    /// `socket.on`); each gets the message, and only the first ack counts.
     pub fn on(&self, event: &str, f: impl Fn(&Socket, Msg) + 'static) {
-        let h: EventHandler = Rc::new(f);
+        self.add_listener(event, false, Rc::new(f));
+    }
+
+    /// Calls `f` with the next `event` only (as Node's `socket.once`).
+    pub fn once(&self, event: &str, f: impl Fn(&Socket, Msg) + 'static) {
+        self.add_listener(event, true, Rc::new(f));
+    }
+
+    /// Removes every listener of `event` (as Node's
+    /// `socket.removeAllListeners(event)`; closures cannot be compared,
+    /// so there is no removal of one listener by value).
+    pub fn off(&self, event: &str) {
+        self.handlers
+            .events
+            .borrow_mut()
+            .retain(|l| *l.event != *event);
+    }
+
+    fn add_listener(&self, event: &str, once: bool, f: EventHandler) {
         let mut events = self.handlers.events.borrow_mut();
-        match events.iter_mut().find(|(name, _)| **name == *event) {
-            Some(slot) => slot.1 = h,
-            None => {
-                // Grown one at a time: a socket has a handful of handlers,
-                // kept for its whole life.
-                events.reserve_exact(1);
-                events.push((event.into(), h));
-            }
-        }
+        // Grown one at a time: a socket has a handful of listeners, kept
+        // for its whole life.
+        events.reserve_exact(1);
+        events.push(Listener {
+            event: event.into(),
+            once,
+            f,
+        });
     }
 
     /// Calls `f` with every event from the client, before its own handler.
@@ -152,15 +179,33 @@ impl Socket {
         Ok(())
     }
 
+    /// Emits a `message` event with one argument (Node's `socket.send`;
+    /// the client's `socket.on("message")` gets it).
+    pub fn send<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), ArgsError> {
+        self.emit("message", data)
+    }
+
+    /// Emits that are dropped when the client cannot take them right now
+    /// (a polling client between two requests), as Node's
+    /// `socket.volatile.emit`; they are not kept for recovery either.
+    pub fn volatile(&self) -> VolatileSocket<'_> {
+        VolatileSocket { socket: self }
+    }
+
     /// Emits `event` with raw arguments. Does nothing once disconnected.
     pub fn emit_raw(&self, event: &str, args: &Args) {
-        let f = self.handlers.rare(|r| r.any_outgoing.clone()).flatten();
-        if let Some(f) = f {
-            f(self, event, args);
-        }
+        self.notify_outgoing(event, args);
         let id = self.id;
         if let Err(e) = self.shared.driver.with_engine(|c| c.emit(id, event, args)) {
             tracing::debug!("emit on {id}: {e}");
+        }
+    }
+
+    /// Tells the [`Socket::on_any_outgoing`] listener, if any.
+    fn notify_outgoing(&self, event: &str, args: &Args) {
+        let f = self.handlers.rare(|r| r.any_outgoing.clone()).flatten();
+        if let Some(f) = f {
+            f(self, event, args);
         }
     }
 
@@ -280,6 +325,33 @@ impl Socket {
     pub(crate) fn send_ack(&self, ack: u64, args: &Args) {
         let id = self.id;
         let _ = self.shared.driver.with_engine(|c| c.ack(id, ack, args));
+    }
+}
+
+/// A socket's volatile emits (see [`Socket::volatile`]).
+#[derive(Debug)]
+pub struct VolatileSocket<'a> {
+    socket: &'a Socket,
+}
+
+impl VolatileSocket<'_> {
+    /// Emits `event` with one argument if the client can take it now;
+    /// returns whether it was sent.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<bool, ArgsError> {
+        let args = args_from_value(data)?;
+        Ok(self.emit_raw(event, &args))
+    }
+
+    /// Emits raw arguments if the client can take them now; returns
+    /// whether they were sent.
+    pub fn emit_raw(&self, event: &str, args: &Args) -> bool {
+        let s = self.socket;
+        s.notify_outgoing(event, args);
+        let id = s.id;
+        s.shared
+            .driver
+            .with_engine(|c| c.emit_volatile(id, event, args))
+            .unwrap_or(false)
     }
 }
 

@@ -161,9 +161,10 @@ fn bad_body_closes_only_its_session(body: &[u8]) {
     let good_get = t.get(&polling(good));
     let post = t.post(&polling(bad), Bytes::copy_from_slice(body));
     let out = t.drain();
-    assert_eq!(out.len(), 3, "{body:?}: {out:#?}");
+    assert_eq!(out.len(), 4, "{body:?}: {out:#?}");
     assert_error(out.response(post), 400, 3, "Bad request");
     assert_payload(out.response(bad_get), "1");
+    assert_eq!(out.faults(), vec![(bad, "malformed payload in a POST")]);
     assert_eq!(out.closed(), vec![(bad, CloseReason::ParseError)]);
     assert!(out.messages(bad).is_empty());
     // The other session still talks both ways.
@@ -227,7 +228,8 @@ fn body_too_large() {
     t.take_read_body(post);
     t.input(Input::HttpBodyTooLarge { conn: post });
     let out = t.drain();
-    assert_eq!(out.len(), 3, "{out:#?}");
+    assert_eq!(out.len(), 4, "{out:#?}");
+    assert_eq!(out.faults(), vec![(sid, "POST body over max_payload")]);
     let res = out.response(post);
     assert_eq!(res.status, 413);
     assert!(res.body.is_empty());
@@ -263,7 +265,8 @@ fn malformed_websocket_frames() {
         let (other, other_ws) = t.open_ws();
         t.ws_send(ws, frame.clone());
         let out = t.drain();
-        assert_eq!(out.len(), 2, "{frame:?}: {out:#?}");
+        assert_eq!(out.len(), 3, "{frame:?}: {out:#?}");
+        assert_eq!(out.faults(), vec![(sid, "malformed WebSocket packet")]);
         assert_eq!(out.ws_closes(ws), vec![1002]);
         assert_eq!(out.closed(), vec![(sid, CloseReason::ParseError)]);
         t.ws_text(other_ws, "4fine");

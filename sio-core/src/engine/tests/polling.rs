@@ -248,7 +248,8 @@ fn duplicate_get_closes_the_session() {
     let first = t.get(&polling(sid));
     let second = t.get(&polling(sid));
     let out = t.drain();
-    assert_eq!(out.len(), 3, "{out:#?}");
+    assert_eq!(out.len(), 4, "{out:#?}");
+    assert_eq!(out.faults(), vec![(sid, "two GETs at once")]);
     assert_error(out.response(second), 400, 3, "Bad request");
     assert_payload(out.response(first), "1");
     assert_eq!(out.closed(), vec![(sid, CloseReason::TransportError)]);
@@ -265,7 +266,8 @@ fn duplicate_post_closes_the_session() {
     t.take_read_body(first);
     let second = t.post_head(&polling(sid));
     let out = t.drain();
-    assert_eq!(out.len(), 4, "{out:#?}");
+    assert_eq!(out.len(), 5, "{out:#?}");
+    assert_eq!(out.faults(), vec![(sid, "two POSTs at once")]);
     assert_error(out.response(second), 400, 3, "Bad request");
     // The first POST, still being read, is refused too.
     assert_error(out.response(first), 400, 3, "Bad request");

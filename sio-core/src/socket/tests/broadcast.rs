@@ -276,3 +276,26 @@ fn volatile_skips_a_polling_client_without_a_held_get() {
         }]
     );
 }
+
+#[test]
+fn volatile_emit_to_one_socket() {
+    let mut t = TestServer::new();
+    let (ws, s_ws) = t.client("/");
+    let (sid, s_poll) = t.polling_client("/");
+    // A WebSocket takes it at once.
+    assert_eq!(t.io.emit_volatile(s_ws, "v", &args("[1]")), Ok(true));
+    assert_eq!(t.drain().texts(ws.conn), vec![r#"42["v",1]"#]);
+    // A polling client between requests: dropped, nothing queued.
+    assert_eq!(t.io.emit_volatile(s_poll, "v", &args("[2]")), Ok(false));
+    assert_eq!(t.io.engine().queued_packets(sid), Some(0));
+    // With a GET held it goes out.
+    let get = t.get(sid);
+    t.assert_idle();
+    assert_eq!(t.io.emit_volatile(s_poll, "v", &args("[3]")), Ok(true));
+    assert_eq!(t.drain().body(get), r#"42["v",3]"#);
+    // Reserved names and unknown sockets are the caller's mistakes.
+    assert!(t.io.emit_volatile(s_ws, "connect", &args("[]")).is_err());
+    t.io.disconnect(s_ws, false).unwrap();
+    let _ = t.drain();
+    assert!(t.io.emit_volatile(s_ws, "v", &args("[]")).is_err());
+}

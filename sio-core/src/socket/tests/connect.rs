@@ -110,6 +110,10 @@ fn dynamic_namespaces() {
     let (_, c) = t.client("/dyn-1");
     assert_eq!(t.io.sockets_of("/dyn-1").len(), 2);
     assert!(t.io.sockets_of("/dyn-1").contains(&c));
+    let (_, _) = t.client("/dyn-0");
+    assert_eq!(t.io.dynamic_children(dyn_index), vec!["/dyn-0", "/dyn-1"]);
+    assert_eq!(t.io.dynamic_children(other), vec!["/room-9"]);
+    assert!(t.io.dynamic_children(7).is_empty());
 
     t.text(ws, "40/nope,");
     let out = t.drain();

@@ -82,6 +82,9 @@ fn bad_input_closes_only_that_session() {
             ],
             "{what}"
         );
+        let faults = out.faults();
+        assert_eq!(faults.len(), 1, "{what}: {out:#?}");
+        assert_eq!(faults[0].0, ws.sid, "{what}");
         assert!(t.io.engine().session(ws.sid).is_none(), "{what}");
         assert_eq!(t.io.socket_count(), 1, "{what}");
         assert!(out.frames(other.conn).is_empty(), "{what}");
