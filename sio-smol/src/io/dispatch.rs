@@ -3,6 +3,7 @@
 //! them.
 
 use super::AckError;
+use super::client_files::{self, ClientFiles};
 use super::msg::Msg;
 use super::namespace::{ConnectRequest, Middleware, NsKey};
 use super::oneshot;
@@ -10,18 +11,16 @@ use super::operator::BroadcastReplies;
 use super::socket::Socket;
 use crate::driver::Driver;
 use crate::mux::{ConnFuture, Endpoint, PlainFuture, ResponseFuture};
-use crate::net::Body;
 use crate::net::raw_http::RawHead;
 use bytes::Bytes;
+use hyper::Request;
 use hyper::body::Incoming;
-use hyper::{Request, Response};
 use sio_core::fast_hash::{FastMap, FastSet};
 use sio_core::socket::{Args, BroadcastAckId, DisconnectReason, SioServer, SocketEvent, SocketId};
 use smol::LocalExecutor;
 use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::rc::Rc;
 
 type ConnectionHandler = Rc<dyn Fn(Socket)>;
@@ -137,8 +136,9 @@ pub(crate) struct Shared {
     sockets: RefCell<FastMap<SocketId, Rc<SocketHandlers>>>,
     acks: RefCell<FastMap<(SocketId, u64), AckWaiter>>,
     broadcasts: RefCell<HashMap<BroadcastAckId, oneshot::Sender<BroadcastReplies>>>,
-    /// The browser client bundle served at `<path>socket.io.js`, if set.
-    pub client_bundle: RefCell<Option<PathBuf>>,
+    /// The browser client bundles served at `<path>socket.io.js` and
+    /// beside it, if set.
+    pub client_files: RefCell<Option<Rc<ClientFiles>>>,
     /// Sockets whose next Connect restores a session.
     recovering: RefCell<FastSet<SocketId>>,
     /// Sockets whose next Disconnect keeps their session.
@@ -156,7 +156,7 @@ impl Shared {
             sockets: RefCell::default(),
             acks: RefCell::default(),
             broadcasts: RefCell::default(),
-            client_bundle: RefCell::default(),
+            client_files: RefCell::default(),
             recovering: RefCell::default(),
             persisting: RefCell::default(),
             stash: RefCell::default(),
@@ -417,11 +417,12 @@ impl Shared {
         });
     }
 
-    fn bundle_path(&self) -> String {
-        format!(
-            "{}socket.io.js",
-            self.driver.engine().engine().config().path
-        )
+    /// The client bundles and which one `path` asks for, if it asks for
+    /// one and they are served.
+    fn client_file(&self, path: &str) -> Option<(Rc<ClientFiles>, &'static str)> {
+        let files = self.client_files.borrow().clone()?;
+        let name = client_files::requested(&self.driver.engine().engine().config().path, path)?;
+        Some((files, name))
     }
 }
 
@@ -431,12 +432,10 @@ impl Endpoint for Shared {
     }
 
     fn serve(self: Rc<Self>, req: Request<Incoming>) -> ResponseFuture {
-        let bundle = self.client_bundle.borrow().clone();
-        if let Some(file) = bundle {
-            let p = req.uri().path();
-            if p == self.bundle_path() || p == format!("{}.min", self.bundle_path()) {
-                return Box::pin(async move { serve_bundle(&file) });
-            }
+        if let Some((files, name)) = self.client_file(req.uri().path()) {
+            let tag = req.headers().get(hyper::header::IF_NONE_MATCH);
+            let res = files.respond(name, tag.map(|v| v.as_bytes()));
+            return Box::pin(std::future::ready(res));
         }
         Box::pin(crate::endpoint::serve(self.driver.clone(), req))
     }
@@ -454,8 +453,8 @@ impl Endpoint for Shared {
     }
 
     fn serve_plain(self: Rc<Self>, head: &RawHead<'_, '_>, body: Bytes) -> Option<PlainFuture> {
-        // The client bundle is a file: hyper serves it.
-        if self.client_bundle.borrow().is_some() && head.path.ends_with(".js") {
+        // The client bundles are answered on the hyper path.
+        if self.client_file(head.path).is_some() {
             return None;
         }
         self.driver.clone().serve_plain(head, body)
@@ -467,23 +466,5 @@ impl Endpoint for Shared {
 
     fn shutdown(self: Rc<Self>) {
         self.driver.with_engine(|c| c.shutdown());
-    }
-}
-
-fn serve_bundle(file: &std::path::Path) -> Response<Body> {
-    match std::fs::read(file) {
-        Ok(data) => {
-            let mut res = Response::new(Body::from(data));
-            res.headers_mut().insert(
-                hyper::header::CONTENT_TYPE,
-                hyper::header::HeaderValue::from_static("application/javascript; charset=utf-8"),
-            );
-            res
-        }
-        Err(_) => {
-            let mut res = Response::new(Body::from("client bundle missing"));
-            *res.status_mut() = hyper::StatusCode::NOT_FOUND;
-            res
-        }
     }
 }

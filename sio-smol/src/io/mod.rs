@@ -7,6 +7,7 @@
 //! Node's event emitters; spawn async work with [`SocketIo::spawn`].
 
 mod binary;
+mod client_files;
 mod dispatch;
 mod msg;
 mod namespace;
@@ -126,11 +127,24 @@ impl SocketIo {
         self.shared.driver.spawn(fut);
     }
 
-    /// Serves the browser client bundle (`socket.io.min.js` from the npm
-    /// package `socket.io-client`) at `<path>socket.io.js`, as Node's
-    /// server does.
-    pub fn serve_client(&self, bundle: impl Into<std::path::PathBuf>) {
-        *self.shared.client_bundle.borrow_mut() = Some(bundle.into());
+    /// Serves the browser client bundles of the npm package
+    /// `socket.io-client` from `dist` (its `dist` directory, or a file in
+    /// it) at `<path>socket.io.js`, `socket.io.min.js`,
+    /// `socket.io.esm.min.js`, `socket.io.msgpack.min.js` and their `.map`
+    /// files, as Node's `serveClient` does (`ETag`, `304` on
+    /// `If-None-Match`, `Cache-Control: public, max-age=0`).
+    ///
+    /// The files are read now, once, and served from memory; a bundle
+    /// missing from `dist` answers `404` with a message saying so. Returns
+    /// how many were found. Without this call those paths belong to the
+    /// engine (a `400`, as Node's server with `serveClient: false`); an
+    /// application can also serve its own copy of the client or use a CDN.
+    pub fn serve_client(&self, dist: impl AsRef<std::path::Path>) -> usize {
+        let dir = client_files::dist_dir(dist.as_ref());
+        let files = client_files::ClientFiles::load(dir);
+        let found = files.len();
+        *self.shared.client_files.borrow_mut() = Some(Rc::new(files));
+        found
     }
 
     /// Closes every session (reason "server shutting down").
