@@ -1,15 +1,73 @@
-//! # sio-smol: Engine.IO / Socket.IO servers on smol
+//! # sio-smol: Socket.IO servers on smol
 //!
-//! A thin adapter around the sans-IO [`sio_core`]: it accepts TCP
-//! connections, speaks HTTP/1.1 with hyper (the plainest engine requests
-//! are parsed and answered directly: see [`net::raw_http`]) and WebSocket
-//! with async-tungstenite, feeds the core requests, frames and the time, and
-//! carries out what the core answers. Applications use callback handles
-//! ([`EngineServer`], [`EngineSocket`]) on the server's thread, like Node's
-//! event emitters.
+//! A Socket.IO v5 / Engine.IO v4 server that talks to the official
+//! JavaScript clients (`socket.io-client`, the browser bundle), built on the
+//! sans-IO protocol core [`sio_core`] and the smol runtime. Most
+//! applications need [`io::SocketIo`] and a [`Mux`]:
 //!
-//! Everything of one server runs on one thread (a smol `LocalExecutor`);
-//! [`spawn_thread`] starts a server on a thread of its own.
+//! ```no_run
+//! use sio_core::socket::ServerConfig;
+//! use sio_smol::Mux;
+//! use sio_smol::io::SocketIo;
+//!
+//! fn main() -> std::io::Result<()> {
+//!     sio_smol::init_logging("info"); // RUST_LOG overrides it
+//!     let io = SocketIo::new(ServerConfig::default());
+//!     io.on_connection(|socket| {
+//!         socket.join("lobby");
+//!         // Relay chat messages to the others in the room.
+//!         socket.on("chat message", |socket, msg| {
+//!             let text: String = msg.data().unwrap_or_default();
+//!             let _ = socket.to("lobby").emit("chat message", &text);
+//!         });
+//!         // Answer a client's `emitWithAck("ping")`.
+//!         socket.on("ping", |_, msg| {
+//!             let _ = msg.ack(&"pong");
+//!         });
+//!         socket.on_disconnect(|socket, reason| {
+//!             println!("{} left: {}", socket.id(), reason.as_str());
+//!         });
+//!     });
+//!     // Socket.IO at /socket.io/, files from ./public for other paths.
+//!     let mux = Mux::new().mount(&io).static_dir("public");
+//!     smol::block_on(mux.serve("127.0.0.1:3000".parse().unwrap()))
+//! }
+//! ```
+//!
+//! ## The Socket.IO API
+//!
+//! [`io::SocketIo`] is the server: namespaces ([`io::SocketIo::of`], dynamic
+//! ones with [`io::SocketIo::of_dynamic`]), connect middleware
+//! ([`io::Namespace::use_middleware`]), broadcasts through
+//! [`io::Operator`]s (`io.to("room").except("other").emit(..)`), acks both
+//! ways ([`io::Msg::ack`], `socket.timeout(d).emit_with_ack(..).await`),
+//! binary values ([`io::Binary`]) anywhere in serde arguments, connection
+//! state recovery (`ServerConfig::recovery`), and the browser client
+//! bundles ([`io::SocketIo::serve_client`]). Handlers are plain closures
+//! called on the server's thread, in order, like Node's event emitters;
+//! async work goes through [`io::SocketIo::spawn`].
+//!
+//! ## Serving
+//!
+//! A [`Mux`] routes requests to the mounted servers, static files and the
+//! application's fallback handler, and runs the accept loop: HTTP/1.1 with
+//! hyper (the plainest engine requests are parsed and answered directly:
+//! see [`net::raw_http`]) and WebSocket with async-tungstenite. Everything
+//! of one server runs on one thread (a smol `LocalExecutor`);
+//! [`spawn_thread`] starts a server on a thread of its own, and
+//! [`Mux::serve_until`] stops it gracefully.
+//!
+//! ## Logs
+//!
+//! Events go through `tracing`; [`init_logging`] installs a subscriber for
+//! binaries and examples. At `info`: one line per connection and
+//! disconnection; `warn` for a client's protocol fault; nothing per message.
+//!
+//! ## Bare Engine.IO
+//!
+//! [`EngineServer`] and [`EngineSocket`] expose the Engine.IO layer alone
+//! (sessions and messages, no namespaces or events), for peers that speak
+//! raw `engine.io-client`.
 
 mod driver;
 mod endpoint;
