@@ -82,6 +82,12 @@ mod raw_conn;
 mod thread;
 mod ws_conn;
 
+/// The README's Rust blocks, compiled as doc tests so that what a new
+/// user pastes builds.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 pub use engine_api::{EngineServer, EngineSocket};
 pub use log::init_logging;
 pub use mux::{Mount, Mux, ResponseFuture};
