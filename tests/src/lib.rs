@@ -258,6 +258,25 @@ pub fn assert_node_ok(script: &str, args: &[&str], timeout: Duration) -> String 
     out.stdout
 }
 
+/// Starts the server `mux` makes on an ephemeral port, runs the Node
+/// driver `script` with scenario `name` against it (60 s at most), checks
+/// it printed `ok <name> ...`, stops the server and returns the output.
+///
+/// # Panics
+///
+/// If the server does not start or stop cleanly, or the scenario fails.
+pub fn run_scenario(script: &str, name: &str, mux: fn() -> sio_smol::Mux) -> String {
+    let addr: std::net::SocketAddr = "127.0.0.1:0".parse().expect("a literal address");
+    let server = sio_smol::spawn_thread(addr, mux).expect("server starts");
+    let out = assert_node_ok(script, &[name, &server.url()], Duration::from_secs(60));
+    assert!(
+        out.contains(&format!("ok {name} ")),
+        "unexpected output: {out}"
+    );
+    server.stop().expect("server stops cleanly");
+    out
+}
+
 /// Reads a child's pipe to the end on a new thread.
 fn read_on_thread<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<String> {
     thread::spawn(move || {

@@ -4,22 +4,10 @@
 //! dynamic namespaces; volatile emits on the wire with a raw polling client.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 use tests::raw::{self, open_polling, poll, post};
 
 fn scenario(name: &str) {
-    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let server = sio_smol::spawn_thread(addr, tests::api_server::mux).expect("server starts");
-    let out = tests::assert_node_ok(
-        "sio-api.mjs",
-        &[name, &server.url()],
-        Duration::from_secs(60),
-    );
-    assert!(
-        out.contains(&format!("ok {name} ")),
-        "unexpected output: {out}"
-    );
-    server.stop().expect("server stops cleanly");
+    tests::run_scenario("sio-api.mjs", name, tests::api_server::mux);
 }
 
 #[test]

@@ -192,6 +192,15 @@ impl Shared {
         }
     }
 
+    /// The names of the namespaces dynamic namespace `index` created.
+    pub(crate) fn dynamic_children(&self, index: usize) -> Vec<String> {
+        let core = self.driver.engine();
+        core.dynamic_children(index)
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// The handlers for namespace `nsp`: its own, else (a child of a
     /// dynamic namespace) its parent's.
     fn handlers_for(&self, nsp: &str) -> Rc<NsHandlers> {

@@ -148,13 +148,7 @@ impl Namespace {
     pub fn children(&self) -> Vec<String> {
         match &self.key {
             NsKey::Static(name) => vec![name.clone()],
-            NsKey::Dynamic(i) => {
-                let core = self.shared.driver.engine();
-                core.dynamic_children(*i)
-                    .into_iter()
-                    .map(str::to_owned)
-                    .collect()
-            }
+            NsKey::Dynamic(i) => self.shared.dynamic_children(*i),
         }
     }
 

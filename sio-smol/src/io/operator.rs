@@ -60,13 +60,7 @@ impl Operator {
     fn namespaces(&self) -> Vec<String> {
         match &self.nsps {
             Namespaces::One(name) => vec![name.clone()],
-            Namespaces::Children(i) => {
-                let core = self.shared.driver.engine();
-                core.dynamic_children(*i)
-                    .into_iter()
-                    .map(str::to_owned)
-                    .collect()
-            }
+            Namespaces::Children(i) => self.shared.dynamic_children(*i),
         }
     }
 
