@@ -6,8 +6,15 @@
 //! idle connection, was most of a session's memory. Here it costs two
 //! allocations in all; the adapter packs it once, [`crate::http::HttpRequest`]
 //! carries it, and the session keeps it without a copy.
+//!
+//! What the adapter knows of the connection rides along: the peer's
+//! address, the client's address when a trusted proxy forwarded the
+//! request, whether the connection is encrypted, and when the request
+//! came (the core reads no clock: the adapter stamps it).
 
 use std::borrow::Cow;
+use std::net::{IpAddr, SocketAddr};
+use std::time::SystemTime;
 
 use crate::http::query_param;
 
@@ -20,6 +27,20 @@ pub struct HandshakeBuilder {
     ends: Vec<u32>,
     /// A piece did not fit: later ones are left out too.
     full: bool,
+    conn: ConnMeta,
+}
+
+/// What the adapter knows of the connection a request came on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ConnMeta {
+    /// The TCP peer.
+    peer: Option<SocketAddr>,
+    /// The client's address as a trusted proxy reported it.
+    forwarded: Option<IpAddr>,
+    /// When the request came.
+    issued: Option<SystemTime>,
+    /// TLS (or a trusted proxy said the client used TLS).
+    secure: bool,
 }
 
 impl HandshakeBuilder {
@@ -47,11 +68,44 @@ impl HandshakeBuilder {
         }
     }
 
+    /// Sets the address of the connection's peer (the client, or the
+    /// proxy in front of it).
+    pub fn peer(&mut self, addr: SocketAddr) -> &mut Self {
+        self.conn.peer = Some(addr);
+        self
+    }
+
+    /// Sets the client's address as a trusted proxy reported it (e.g. from
+    /// `X-Forwarded-For`); [`Handshake::address`] then returns it.
+    pub fn forwarded_for(&mut self, addr: IpAddr) -> &mut Self {
+        self.conn.forwarded = Some(addr);
+        self
+    }
+
+    /// Marks the request as having come over TLS.
+    pub fn secure(&mut self, secure: bool) -> &mut Self {
+        self.conn.secure = secure;
+        self
+    }
+
+    /// Sets when the request came.
+    pub fn issued(&mut self, at: SystemTime) -> &mut Self {
+        self.conn.issued = Some(at);
+        self
+    }
+
+    /// Takes what `h` knows of its connection.
+    pub(crate) fn conn_of(&mut self, h: &Handshake) -> &mut Self {
+        self.conn = h.conn;
+        self
+    }
+
     /// The packed head.
     pub fn build(self) -> Handshake {
         Handshake {
             text: self.text.into_boxed_str(),
             ends: self.ends.into_boxed_slice(),
+            conn: self.conn,
         }
     }
 }
@@ -64,6 +118,8 @@ pub struct Handshake {
     /// Where each piece of `text` ends: the path, the query, then a name and
     /// a value per header.
     ends: Box<[u32]>,
+    /// The connection it came on.
+    conn: ConnMeta,
 }
 
 impl Handshake {
@@ -81,6 +137,7 @@ impl Handshake {
             text: String::with_capacity(len.min(u32::MAX as usize)),
             ends: Vec::with_capacity(2 + 2 * headers),
             full: false,
+            conn: ConnMeta::default(),
         };
         b.push(&[path]);
         b.push(&[query]);
@@ -129,6 +186,31 @@ impl Handshake {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
+
+    /// The address of the connection's peer, when the adapter gave it:
+    /// the client, or the proxy in front of it.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.conn.peer
+    }
+
+    /// The client's address, as Node's `socket.handshake.address`: the one
+    /// a trusted proxy reported (see [`HandshakeBuilder::forwarded_for`]),
+    /// else the peer's (IPv4-mapped IPv6 addresses shown as IPv4).
+    pub fn address(&self) -> Option<IpAddr> {
+        self.conn
+            .forwarded
+            .or_else(|| self.conn.peer.map(|p| p.ip().to_canonical()))
+    }
+
+    /// Whether the request came over TLS (or a trusted proxy said so).
+    pub fn secure(&self) -> bool {
+        self.conn.secure
+    }
+
+    /// When the request came, if the adapter said.
+    pub fn issued(&self) -> Option<SystemTime> {
+        self.conn.issued
+    }
 }
 
 #[cfg(test)]
@@ -169,6 +251,32 @@ mod tests {
         b.header("Sec-WebSocket-Key", "AbC");
         let h = b.build();
         assert_eq!(h.header("sec-websocket-key"), Some("AbC"));
+    }
+
+    #[test]
+    fn keeps_what_the_adapter_knows_of_the_connection() {
+        let plain = Handshake::builder("/", "", 0, 0).build();
+        assert_eq!(
+            (plain.peer_addr(), plain.address(), plain.secure()),
+            (None, None, false)
+        );
+        let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(7);
+        let mut b = Handshake::builder("/", "", 0, 0);
+        b.peer("[::ffff:10.0.0.1]:4000".parse().unwrap())
+            .secure(true)
+            .issued(at);
+        let h = b.build();
+        assert_eq!(
+            h.peer_addr(),
+            Some("[::ffff:10.0.0.1]:4000".parse().unwrap())
+        );
+        assert_eq!(h.address(), Some("10.0.0.1".parse().unwrap()));
+        assert!(h.secure());
+        assert_eq!(h.issued(), Some(at));
+        let mut b = Handshake::builder("/", "", 0, 0);
+        b.peer("127.0.0.1:1".parse().unwrap())
+            .forwarded_for("203.0.113.9".parse().unwrap());
+        assert_eq!(b.build().address(), Some("203.0.113.9".parse().unwrap()));
     }
 
     #[test]
