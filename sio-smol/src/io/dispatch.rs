@@ -11,7 +11,9 @@ use super::socket::Socket;
 use crate::driver::Driver;
 use crate::mux::{ConnFuture, Endpoint, PlainFuture, ResponseFuture};
 use crate::net::Body;
+use crate::net::NetStream;
 use crate::net::raw_http::RawHead;
+use crate::proxy::ConnInfo;
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
@@ -336,7 +338,7 @@ impl Endpoint for Shared {
         self.driver.engine().engine().matches_path(path)
     }
 
-    fn serve(self: Rc<Self>, req: Request<Incoming>) -> ResponseFuture {
+    fn serve(self: Rc<Self>, req: Request<Incoming>, conn: &ConnInfo) -> ResponseFuture {
         let bundle = self.client_bundle.borrow().clone();
         if let Some(file) = bundle {
             let p = req.uri().path();
@@ -344,27 +346,33 @@ impl Endpoint for Shared {
                 return Box::pin(async move { serve_bundle(&file) });
             }
         }
-        Box::pin(crate::endpoint::serve(self.driver.clone(), req))
+        Box::pin(crate::endpoint::serve(self.driver.clone(), req, conn))
     }
 
     fn serve_upgrade(
         self: Rc<Self>,
         head: &RawHead<'_, '_>,
         key: &[u8],
-        stream: smol::Async<std::net::TcpStream>,
+        stream: NetStream,
         leftover: Vec<u8>,
+        conn: &ConnInfo,
     ) -> ConnFuture {
         self.driver
             .clone()
-            .serve_upgrade(head, key, stream, leftover)
+            .serve_upgrade(head, key, stream, leftover, conn)
     }
 
-    fn serve_plain(self: Rc<Self>, head: &RawHead<'_, '_>, body: Bytes) -> Option<PlainFuture> {
+    fn serve_plain(
+        self: Rc<Self>,
+        head: &RawHead<'_, '_>,
+        body: Bytes,
+        conn: &ConnInfo,
+    ) -> Option<PlainFuture> {
         // The client bundle is a file: hyper serves it.
         if self.client_bundle.borrow().is_some() && head.path.ends_with(".js") {
             return None;
         }
-        self.driver.clone().serve_plain(head, body)
+        self.driver.clone().serve_plain(head, body, conn)
     }
 
     fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>) {
@@ -373,6 +381,10 @@ impl Endpoint for Shared {
 
     fn shutdown(self: Rc<Self>) {
         self.driver.with_engine(|c| c.shutdown());
+    }
+
+    fn open_websockets(&self) -> usize {
+        self.driver.open_websockets()
     }
 }
 
