@@ -16,6 +16,7 @@
 
 pub mod browser;
 pub mod feature_server;
+pub mod process;
 pub mod proxy;
 pub mod raw;
 

@@ -124,9 +124,11 @@ fn main() -> std::io::Result<()> {
     }
     let addr = SocketAddr::new(args.host, args.port);
     let listener = sio_smol::net::bind(addr)?;
+    // The address bound (with `--port 0`, the port the OS chose).
+    let bound = listener.get_ref().local_addr()?;
     // Installed before the server runs: a signal from now on is a shutdown.
     let shutdown = sio_smol::shutdown_signal();
-    tracing::info!("sio-smol listening on {scheme}://{addr}{path}");
+    tracing::info!("sio-smol listening on {scheme}://{bound}{path}");
     smol::block_on(mux.serve_until(listener, shutdown))?;
     tracing::info!("sio-smol stopped");
     Ok(())
