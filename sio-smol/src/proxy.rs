@@ -1,5 +1,5 @@
 //! The client's address behind a reverse proxy: [`TrustedProxies`], and
-//! what a connection tells the endpoints about its client ([`ConnInfo`]).
+//! what a connection tells the endpoints about its client.
 //!
 //! A session's handshake keeps the TCP peer's address. Behind a proxy
 //! (nginx, a load balancer) that is the proxy's; the client's is in the
