@@ -91,10 +91,26 @@ impl HttpRequest {
     pub fn with_header(self, name: &str, value: &str) -> HttpRequest {
         let old = &self.head;
         let mut b = Handshake::builder(old.path(), old.query(), 0, 0);
+        b.conn_of(old);
         for (n, v) in old.headers() {
             b.header(n, v);
         }
         b.header(name, value);
+        HttpRequest {
+            head: b.build(),
+            ..self
+        }
+    }
+
+    /// Sets the address of the connection's peer; builder style, for tests
+    /// and tools (adapters set it when packing the head).
+    pub fn with_peer(self, addr: std::net::SocketAddr) -> HttpRequest {
+        let old = &self.head;
+        let mut b = Handshake::builder(old.path(), old.query(), 0, 0);
+        b.conn_of(old).peer(addr);
+        for (n, v) in old.headers() {
+            b.header(n, v);
+        }
         HttpRequest {
             head: b.build(),
             ..self
@@ -124,6 +140,23 @@ impl HttpRequest {
     /// The first value of query parameter `key`, percent-decoded.
     pub fn query_param(&self, key: &str) -> Option<Cow<'_, str>> {
         query_param(self.query(), key)
+    }
+
+    /// The address of the connection's peer, when the adapter gave it (see
+    /// [`crate::handshake::HandshakeBuilder::peer`]).
+    pub fn peer_addr(&self) -> Option<std::net::SocketAddr> {
+        self.head.peer_addr()
+    }
+
+    /// The client's address: the one a trusted proxy reported, else the
+    /// peer's (see [`Handshake::address`]).
+    pub fn address(&self) -> Option<std::net::IpAddr> {
+        self.head.address()
+    }
+
+    /// Whether the request came over TLS (or a trusted proxy said so).
+    pub fn secure(&self) -> bool {
+        self.head.secure()
     }
 
     /// The packed head, for a session to keep.

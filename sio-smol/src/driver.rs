@@ -125,6 +125,8 @@ pub(crate) struct Driver<C: Core> {
     poll_waiters: RefCell<FastMap<sio_core::Sid, Vec<Rc<crate::flush::FlushWaiter>>>>,
     /// Bound on bytes queued for one WebSocket before it is dropped.
     pub(crate) ws_queue_limit: usize,
+    /// WebSocket tasks running (a shutdown waits for them).
+    open_websockets: Rc<Cell<usize>>,
 }
 
 impl<C: Core> Driver<C> {
@@ -145,6 +147,7 @@ impl<C: Core> Driver<C> {
             frames: FrameConverter::default(),
             poll_waiters: RefCell::default(),
             ws_queue_limit,
+            open_websockets: Rc::default(),
         })
     }
 
@@ -344,6 +347,18 @@ impl<C: Core> Driver<C> {
         }
     }
 
+    /// WebSocket tasks still running.
+    pub(crate) fn open_websockets(&self) -> usize {
+        self.open_websockets.get()
+    }
+
+    /// Counts a WebSocket task while the returned value lives.
+    pub(crate) fn websocket_task(&self) -> WsTask {
+        let count = self.open_websockets.clone();
+        count.set(count.get() + 1);
+        WsTask(count)
+    }
+
     /// Starts the driver's background work (the timer) on `ex`.
     pub(crate) fn start(self: &Rc<Self>, ex: &Rc<LocalExecutor<'static>>)
     where
@@ -363,6 +378,15 @@ impl<C: Core> Driver<C> {
             Some(ex) => ex.spawn(fut).detach(),
             None => self.early_tasks.borrow_mut().push(Box::pin(fut)),
         }
+    }
+}
+
+/// One running WebSocket task, counted by its driver while this lives.
+pub(crate) struct WsTask(Rc<Cell<usize>>);
+
+impl Drop for WsTask {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
     }
 }
 

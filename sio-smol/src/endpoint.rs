@@ -4,7 +4,8 @@
 use crate::driver::{Core, Driver, Sink};
 use crate::exchange::{Exchange, ExchangeState};
 use crate::net::raw_http::{self, RawHead, RawMethod};
-use crate::net::{self, Body, BodyError, WsLimits};
+use crate::net::{self, Body, BodyError, NetStream, WsLimits};
+use crate::proxy::ConnInfo;
 use crate::ws_conn::WsConn;
 use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::protocol::Role;
@@ -18,7 +19,6 @@ use sio_core::handshake::Handshake;
 use sio_core::http::{HttpRequest, HttpResponse, Method};
 use std::borrow::Cow;
 use std::future::Future;
-use std::net::TcpStream;
 use std::rc::Rc;
 
 /// Converts a hyper request head into the core's vocabulary.
@@ -27,8 +27,14 @@ use std::rc::Rc;
 /// only its `Origin` header: that is all the core reads from it (the
 /// handshake, which the application sees, keeps every header), and the
 /// copies would cost every long-poll and POST. `has_sid` says whether the
-/// query names a session.
-pub(crate) fn core_request<B>(req: &Request<B>, websocket: bool, has_sid: bool) -> HttpRequest {
+/// query names a session. A handshake also gets what `conn` knows of the
+/// client (address, TLS) and the time.
+pub(crate) fn core_request<B>(
+    req: &Request<B>,
+    websocket: bool,
+    has_sid: bool,
+    conn: &ConnInfo,
+) -> HttpRequest {
     let method = Method::from_name(req.method().as_str());
     let (path, query) = (req.uri().path(), req.uri().query().unwrap_or(""));
     let headers = || {
@@ -36,7 +42,7 @@ pub(crate) fn core_request<B>(req: &Request<B>, websocket: bool, has_sid: bool) 
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_bytes()))
     };
-    pack_request(method, path, query, headers, websocket, has_sid)
+    pack_request(method, path, query, headers, websocket, has_sid, conn)
 }
 
 /// [`core_request`] from the parts of a head: `headers` iterates over
@@ -48,6 +54,7 @@ fn pack_request<'a, I: Iterator<Item = (&'a str, &'a [u8])>>(
     headers: impl Fn() -> I,
     websocket: bool,
     has_sid: bool,
+    conn: &ConnInfo,
 ) -> HttpRequest {
     let on_session = matches!(method, Method::Get | Method::Post) && has_sid;
     let head = if on_session {
@@ -67,6 +74,7 @@ fn pack_request<'a, I: Iterator<Item = (&'a str, &'a [u8])>>(
         for (n, v) in headers() {
             head.header(n, &String::from_utf8_lossy(v));
         }
+        conn.stamp(&mut head, headers);
         head.build()
     };
     let mut req = HttpRequest::from_head(method, head);
@@ -82,11 +90,12 @@ pub(crate) fn serve_upgrade<C: Core>(
     driver: Rc<Driver<C>>,
     head: &RawHead<'_, '_>,
     key: &[u8],
-    stream: smol::Async<TcpStream>,
+    stream: NetStream,
     leftover: Vec<u8>,
-) -> impl Future<Output = ()> + 'static {
+    conn: &ConnInfo,
+) -> impl Future<Output = ()> + use<C> {
     let has_sid = sio_core::http::query_param(head.query, "sid").is_some();
-    let req = raw_request(head, true, has_sid);
+    let req = raw_request(head, true, has_sid, conn);
     let key = key.to_vec();
     async move {
         let mut stream = stream;
@@ -96,6 +105,7 @@ pub(crate) fn serve_upgrade<C: Core>(
                 let bytes = raw_http::response(res.status, headers, &res.body, true);
                 // The connection closes either way.
                 let _ = stream.write_all(&bytes).await;
+                let _ = stream.flush().await;
             }
             Answer::Upgrade { conn, headers, ws } => {
                 let accept = raw_http::switching_protocols(
@@ -105,6 +115,8 @@ pub(crate) fn serve_upgrade<C: Core>(
                 let limits = ws_limits(&driver);
                 let upgrading = Box::pin(async move {
                     stream.write_all(&accept).await?;
+                    // TLS may hold the bytes back until a flush.
+                    stream.flush().await?;
                     Ok(WebSocketStream::from_partially_read(
                         stream,
                         leftover,
@@ -127,9 +139,10 @@ pub(crate) fn serve_plain<C: Core>(
     driver: Rc<Driver<C>>,
     head: &RawHead<'_, '_>,
     body: Bytes,
-) -> impl Future<Output = HttpResponse> + 'static {
+    conn: &ConnInfo,
+) -> impl Future<Output = HttpResponse> + use<C> {
     let sid = sio_core::http::query_param(head.query, "sid");
-    let req = raw_request(head, false, sid.is_some());
+    let req = raw_request(head, false, sid.is_some(), conn);
     let poll_of = match head.method {
         RawMethod::Get => sid.and_then(|s| sio_core::Sid::parse(&s)),
         RawMethod::Post => None,
@@ -145,13 +158,20 @@ pub(crate) fn serve_plain<C: Core>(
 
 /// The core's request for a head parsed without hyper (`has_sid`: its
 /// query names a session).
-fn raw_request(head: &RawHead<'_, '_>, websocket: bool, has_sid: bool) -> HttpRequest {
+fn raw_request(
+    head: &RawHead<'_, '_>,
+    websocket: bool,
+    has_sid: bool,
+    conn: &ConnInfo,
+) -> HttpRequest {
     let method = match head.method {
         RawMethod::Get => Method::Get,
         RawMethod::Post => Method::Post,
     };
     let headers = || head.headers.iter().map(|h| (h.name, h.value));
-    pack_request(method, head.path, head.query, headers, websocket, has_sid)
+    pack_request(
+        method, head.path, head.query, headers, websocket, has_sid, conn,
+    )
 }
 
 /// The size limits of the driver's WebSockets.
@@ -227,7 +247,8 @@ impl<C: Core> Drop for ExchangeGuard<C> {
 pub(crate) fn serve<C: Core>(
     driver: Rc<Driver<C>>,
     mut req: Request<Incoming>,
-) -> impl std::future::Future<Output = Response<Body>> {
+    conn: &ConnInfo,
+) -> impl std::future::Future<Output = Response<Body>> + use<C> {
     let websocket = net::is_upgrade_request(&req);
     let upgrade = websocket.then(|| {
         let accept = net::accept_response(&req);
@@ -236,7 +257,7 @@ pub(crate) fn serve<C: Core>(
     // One look at the query for the sid: which headers the core needs, and
     // the session a long-poll reads from.
     let sid = sio_core::http::query_param(req.uri().query().unwrap_or(""), "sid");
-    let head = core_request(&req, websocket, sid.is_some());
+    let head = core_request(&req, websocket, sid.is_some(), conn);
     let poll_of = sid
         .filter(|_| head.method == Method::Get && !websocket)
         .and_then(|s| sio_core::Sid::parse(&s));

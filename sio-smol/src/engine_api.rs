@@ -173,6 +173,21 @@ impl EngineSocket {
         info.handshake.header(name).map(str::to_owned)
     }
 
+    /// The handshake request, as Node's `socket.request` and
+    /// `remoteAddress`: headers, query, the client's address, TLS. `None`
+    /// once closed.
+    pub fn handshake(&self) -> Option<crate::Handshake> {
+        let engine = self.driver.engine();
+        let info = engine.session(self.sid)?;
+        Some(crate::Handshake::from_core(info.handshake))
+    }
+
+    /// The client's address (see [`crate::Handshake::address`]); `None`
+    /// once closed.
+    pub fn remote_address(&self) -> Option<std::net::IpAddr> {
+        self.driver.engine().session(self.sid)?.handshake.address()
+    }
+
     /// Calls `f` with every message from the client.
     pub fn on_message(&self, f: impl Fn(&EngineSocket, Message) + 'static) {
         if let Some(h) = self.handlers.sockets.borrow().get(&self.sid) {

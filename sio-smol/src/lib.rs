@@ -28,9 +28,10 @@
 //!             println!("{} left: {}", socket.id(), reason.as_str());
 //!         });
 //!     });
-//!     // Socket.IO at /socket.io/, files from ./public for other paths.
+//!     // Socket.IO at /socket.io/, files from ./public for other paths;
+//!     // Ctrl-C or SIGTERM closes every session and returns.
 //!     let mux = Mux::new().mount(&io).static_dir("public");
-//!     smol::block_on(mux.serve("127.0.0.1:3000".parse().unwrap()))
+//!     smol::block_on(mux.serve_graceful("127.0.0.1:3000".parse().unwrap()))
 //! }
 //! ```
 //!
@@ -54,8 +55,19 @@
 //! hyper (the plainest engine requests are parsed and answered directly:
 //! see [`net::raw_http`]) and WebSocket with async-tungstenite. Everything
 //! of one server runs on one thread (a smol `LocalExecutor`);
-//! [`spawn_thread`] starts a server on a thread of its own, and
-//! [`Mux::serve_until`] stops it gracefully.
+//! [`spawn_thread`] starts a server on a thread of its own.
+//!
+//! ## Operating a server
+//!
+//! See also `docs/operating.md` in the repository.
+//! - HTTPS and WSS: [`Mux::tls`] with a [`net::TlsConfig`] (rustls, no
+//!   OpenSSL); see [`net::tls`].
+//! - Graceful shutdown on Ctrl-C / `SIGTERM`: [`Mux::serve_graceful`], or
+//!   [`Mux::serve_until`] with [`shutdown_signal`]; see [`signal`].
+//! - Behind a reverse proxy: [`Mux::trusted_proxies`] makes a session's
+//!   [`Handshake::address`] the client's; see [`proxy`].
+//! - The application's own HTTP routes: [`Mux::route`] with a
+//!   [`Request`] and a [`Response`]; see [`route`].
 //!
 //! ## Logs
 //!
@@ -74,11 +86,16 @@ mod endpoint;
 mod engine_api;
 mod exchange;
 mod flush;
+mod handshake;
 pub mod io;
 mod log;
 mod mux;
 pub mod net;
+pub mod proxy;
 mod raw_conn;
+pub mod route;
+mod serve;
+pub mod signal;
 mod thread;
 mod ws_conn;
 
@@ -89,8 +106,12 @@ mod ws_conn;
 struct ReadmeDoctests;
 
 pub use engine_api::{EngineServer, EngineSocket};
+pub use handshake::Handshake;
 pub use log::init_logging;
 pub use mux::{Mount, Mux, ResponseFuture};
+pub use proxy::TrustedProxies;
+pub use route::{Request, Response};
+pub use signal::shutdown_signal;
 pub use thread::{RunningServer, spawn_thread};
 
 /// 32 bytes of OS entropy to seed the core's id generator.

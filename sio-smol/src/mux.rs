@@ -1,19 +1,22 @@
 //! [`Mux`]: one HTTP server for several mounted engines plus the app's own
-//! routes (static files or a handler), and the accept loop that runs it.
+//! routes ([`Mux::route`], static files, a fallback handler), and how it is
+//! served: plain or TLS ([`Mux::tls`]), behind trusted proxies
+//! ([`Mux::trusted_proxies`]), until a shutdown signal
+//! ([`Mux::serve_until`], [`crate::shutdown_signal`]). The accept loop and
+//! the shutdown's drain are in `serve.rs`.
 
 use crate::driver::{Core, Driver};
 use crate::net::raw_http::RawHead;
-use crate::net::{self, Body, HeadTimeouts, SmolIo};
+use crate::net::{self, Body, NetStream, TlsConfig};
+use crate::proxy::{ConnInfo, TrustedProxies};
+use crate::route::{self, RouteHandler};
 use bytes::Bytes;
 use hyper::body::Incoming;
-use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use smol::{Async, LocalExecutor};
-use std::cell::Cell;
-use std::convert::Infallible;
 use std::future::Future;
 use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -23,8 +26,8 @@ use std::time::Duration;
 pub(crate) trait Endpoint {
     /// True when a request for `path` belongs here.
     fn matches(&self, path: &str) -> bool;
-    /// Serves one request.
-    fn serve(self: Rc<Self>, req: Request<Incoming>) -> ResponseFuture;
+    /// Serves one request that came on a connection described by `conn`.
+    fn serve(self: Rc<Self>, req: Request<Incoming>, conn: &ConnInfo) -> ResponseFuture;
     /// Serves a WebSocket upgrade request read without hyper, on `stream`
     /// (`key`: its `Sec-WebSocket-Key`; `leftover`: the bytes after its
     /// head).
@@ -32,44 +35,63 @@ pub(crate) trait Endpoint {
         self: Rc<Self>,
         head: &RawHead<'_, '_>,
         key: &[u8],
-        stream: Async<TcpStream>,
+        stream: NetStream,
         leftover: Vec<u8>,
+        conn: &ConnInfo,
     ) -> ConnFuture;
     /// Serves a `GET` or `POST` read without hyper, with its whole `body`;
     /// `None` when its path needs hyper after all.
-    fn serve_plain(self: Rc<Self>, head: &RawHead<'_, '_>, body: Bytes) -> Option<PlainFuture>;
+    fn serve_plain(
+        self: Rc<Self>,
+        head: &RawHead<'_, '_>,
+        body: Bytes,
+        conn: &ConnInfo,
+    ) -> Option<PlainFuture>;
     /// Starts background work (timers) on the server's executor.
     fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>);
     /// Closes every session.
     fn shutdown(self: Rc<Self>);
+    /// WebSocket connections still open (their tasks still running).
+    fn open_websockets(&self) -> usize;
 }
 
 impl<C: Core> Endpoint for Driver<C> {
     fn matches(&self, path: &str) -> bool {
         self.engine().matches_path(path)
     }
-    fn serve(self: Rc<Self>, req: Request<Incoming>) -> ResponseFuture {
-        Box::pin(crate::endpoint::serve(self, req))
+    fn serve(self: Rc<Self>, req: Request<Incoming>, conn: &ConnInfo) -> ResponseFuture {
+        Box::pin(crate::endpoint::serve(self, req, conn))
     }
     fn serve_upgrade(
         self: Rc<Self>,
         head: &RawHead<'_, '_>,
         key: &[u8],
-        stream: Async<TcpStream>,
+        stream: NetStream,
         leftover: Vec<u8>,
+        conn: &ConnInfo,
     ) -> ConnFuture {
         Box::pin(crate::endpoint::serve_upgrade(
-            self, head, key, stream, leftover,
+            self, head, key, stream, leftover, conn,
         ))
     }
-    fn serve_plain(self: Rc<Self>, head: &RawHead<'_, '_>, body: Bytes) -> Option<PlainFuture> {
-        Some(Box::pin(crate::endpoint::serve_plain(self, head, body)))
+    fn serve_plain(
+        self: Rc<Self>,
+        head: &RawHead<'_, '_>,
+        body: Bytes,
+        conn: &ConnInfo,
+    ) -> Option<PlainFuture> {
+        Some(Box::pin(crate::endpoint::serve_plain(
+            self, head, body, conn,
+        )))
     }
     fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>) {
         Driver::start(&self, ex)
     }
     fn shutdown(self: Rc<Self>) {
         self.with_engine(|e| e.shutdown());
+    }
+    fn open_websockets(&self) -> usize {
+        Driver::open_websockets(self)
     }
 }
 
@@ -95,13 +117,31 @@ pub type ResponseFuture = Pin<Box<dyn Future<Output = Response<Body>>>>;
 
 type Fallback = Rc<dyn Fn(Request<Incoming>) -> ResponseFuture>;
 
-/// Routes requests: to the first mounted engine whose path matches, else to
-/// static files, else to the fallback handler, else 404.
+/// Routes requests: to the first mounted engine whose path matches, else
+/// to the route registered for the path ([`Mux::route`]), else to static
+/// files, else to the fallback handler, else 404.
+///
+/// ```no_run
+/// use sio_smol::{Mux, Response};
+/// use sio_smol::io::SocketIo;
+/// use sio_core::socket::ServerConfig;
+///
+/// let io = SocketIo::new(ServerConfig::default());
+/// let mux = Mux::new()
+///     .mount(&io)
+///     .route("/health", |_req| async { Response::text("ok") });
+/// smol::block_on(mux.serve_graceful("127.0.0.1:3000".parse().unwrap())).unwrap();
+/// ```
 pub struct Mux {
-    mounts: Vec<Rc<dyn Endpoint>>,
+    pub(crate) mounts: Vec<Rc<dyn Endpoint>>,
+    routes: Vec<(String, RouteHandler)>,
+    default_route: Option<RouteHandler>,
     static_root: Option<PathBuf>,
     fallback: Option<Fallback>,
-    header_read_timeout: Duration,
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) shutdown_timeout: Duration,
+    pub(crate) tls: Option<TlsConfig>,
+    pub(crate) proxies: Option<Rc<TrustedProxies>>,
 }
 
 impl Default for Mux {
@@ -115,9 +155,14 @@ impl Mux {
     pub fn new() -> Mux {
         Mux {
             mounts: Vec::new(),
+            routes: Vec::new(),
+            default_route: None,
             static_root: None,
             fallback: None,
             header_read_timeout: Duration::from_secs(30),
+            shutdown_timeout: Duration::from_secs(5),
+            tls: None,
+            proxies: None,
         }
     }
 
@@ -127,22 +172,81 @@ impl Mux {
         self
     }
 
-    /// Serves files under `root` for paths no engine claims.
+    /// Answers requests for exactly `path` (any method; the query does not
+    /// count) with `handler`, an async function of a [`route::Request`]
+    /// returning a [`route::Response`]. Mounted engines are matched first;
+    /// routes come before static files. A later route for the same path
+    /// replaces the earlier one. See [`crate::route`].
+    pub fn route<F, Fut>(mut self, path: &str, handler: F) -> Mux
+    where
+        F: Fn(route::Request) -> Fut + 'static,
+        Fut: Future<Output = route::Response> + 'static,
+    {
+        let handler = route::boxed(handler);
+        match self.routes.iter_mut().find(|(p, _)| p == path) {
+            Some(slot) => slot.1 = handler,
+            None => self.routes.push((path.to_owned(), handler)),
+        }
+        self
+    }
+
+    /// Answers every request nothing else answers (no engine, route or
+    /// static file) with `handler`, as [`Mux::route`] does for one path.
+    /// Replaces [`Mux::fallback`].
+    pub fn default_route<F, Fut>(mut self, handler: F) -> Mux
+    where
+        F: Fn(route::Request) -> Fut + 'static,
+        Fut: Future<Output = route::Response> + 'static,
+    {
+        self.default_route = Some(route::boxed(handler));
+        self.fallback = None;
+        self
+    }
+
+    /// Serves files under `root` for paths no engine or route claims.
     pub fn static_dir(mut self, root: impl Into<PathBuf>) -> Mux {
         self.static_root = Some(root.into());
         self
     }
 
-    /// Handles requests that neither an engine nor a static file answers.
+    /// Handles requests that neither an engine, a route nor a static file
+    /// answers, with hyper's types ([`Mux::default_route`] is the simpler
+    /// way). Replaces [`Mux::default_route`].
     pub fn fallback(mut self, f: impl Fn(Request<Incoming>) -> ResponseFuture + 'static) -> Mux {
         self.fallback = Some(Rc::new(f));
+        self.default_route = None;
         self
     }
 
     /// How long a client may take to send a request head (also the idle
-    /// keep-alive timeout); default 30 s. Slow clients are disconnected.
+    /// keep-alive timeout and the TLS handshake's limit); default 30 s.
+    /// Slow clients are disconnected.
     pub fn header_read_timeout(mut self, t: Duration) -> Mux {
         self.header_read_timeout = t;
+        self
+    }
+
+    /// Serves HTTPS and WSS: every accepted connection starts with a TLS
+    /// handshake (see [`net::tls`]).
+    pub fn tls(mut self, config: TlsConfig) -> Mux {
+        self.tls = Some(config);
+        self
+    }
+
+    /// Believes `X-Forwarded-For` (and `X-Forwarded-Proto`) from these
+    /// peers: a session's [`handshake address`](crate::Handshake::address)
+    /// is then the client's, not the proxy's. Default: no one. See
+    /// [`crate::proxy`].
+    pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Mux {
+        self.proxies = (!proxies.is_empty()).then(|| Rc::new(proxies));
+        self
+    }
+
+    /// How long a shutdown waits for open connections to finish (queued
+    /// messages written, close frames sent) before it returns anyway;
+    /// default 5 s.
+    pub fn shutdown_timeout(mut self, t: Duration) -> Mux {
+        self.shutdown_timeout = t;
         self
     }
 
@@ -152,88 +256,44 @@ impl Mux {
         self.serve_until(listener, std::future::pending()).await
     }
 
-    /// Serves on `listener` until `shutdown` completes, then closes every
-    /// session (reason "server shutting down"), gives open connections up
-    /// to a second to finish, and returns.
+    /// Binds `addr` and serves until Ctrl-C or `SIGTERM`, then shuts down
+    /// gracefully (see [`Mux::serve_until`] and [`crate::shutdown_signal`]).
+    pub async fn serve_graceful(self, addr: SocketAddr) -> io::Result<()> {
+        let listener = net::bind(addr)?;
+        self.serve_until(listener, crate::shutdown_signal()).await
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then shuts down
+    /// gracefully: stops accepting, closes every session (engine reason
+    /// "server shutting down": a WebSocket gets close code 1001, a waiting
+    /// long-poll a close packet; Socket.IO clients see "transport close"
+    /// and reconnect, as with Node's `io.close()`), closes idle
+    /// connections, and waits up to [`Mux::shutdown_timeout`] for the rest
+    /// to finish writing. Returns `Ok` then.
     pub async fn serve_until(
         self,
         listener: Async<TcpListener>,
         shutdown: impl Future<Output = ()>,
     ) -> io::Result<()> {
-        let ex = Rc::new(LocalExecutor::new());
-        for d in &self.mounts {
-            d.clone().start(&ex);
-        }
-        let timeouts = net::HeadTimeouts::new(self.header_read_timeout);
-        ex.spawn(timeouts.clone().run()).detach();
-        let mux = Rc::new(self);
-        let active = Rc::new(Cell::new(0usize));
-        let accept = {
-            let (ex2, mux, active) = (ex.clone(), mux.clone(), active.clone());
-            async move {
-                loop {
-                    match listener.accept().await {
-                        Ok((tcp, _)) => {
-                            net::configure_accepted(tcp.get_ref());
-                            let mux = mux.clone();
-                            let active = active.clone();
-                            let timeouts = timeouts.clone();
-                            ex2.spawn(async move {
-                                active.set(active.get() + 1);
-                                mux.serve_connection(tcp, &timeouts).await;
-                                active.set(active.get() - 1);
-                            })
-                            .detach();
-                        }
-                        Err(e) => {
-                            tracing::warn!("accept: {e}");
-                            smol::Timer::after(Duration::from_millis(10)).await;
-                        }
-                    }
-                }
-            }
-        };
-        ex.run(futures_lite::future::or(accept, shutdown)).await;
-        for d in &mux.mounts {
-            d.clone().shutdown();
-        }
-        let drain = async {
-            let deadline = std::time::Instant::now() + Duration::from_secs(1);
-            while active.get() > 0 && std::time::Instant::now() < deadline {
-                smol::Timer::after(Duration::from_millis(20)).await;
-            }
-        };
-        ex.run(drain).await;
-        Ok(())
+        crate::serve::serve_until(self, listener, shutdown).await
     }
 
-    /// Serves one connection: without hyper while its requests are the
-    /// engine's plainest (see [`net::raw_http`]), then with hyper.
-    async fn serve_connection(self: Rc<Self>, tcp: Async<TcpStream>, timeouts: &HeadTimeouts) {
-        let io = SmolIo::with_clock(tcp, timeouts.clock());
-        let Some((io, read)) = crate::raw_conn::serve(&self.mounts, io).await else {
-            return;
-        };
-        let io = io.with_prefix(Bytes::from(read));
-        let mux = self;
-        let svc = service_fn(move |req| {
-            // Routed at once: the endpoint takes what it needs from the
-            // head before hyper reads on.
-            let res = mux.route(req);
-            async move { Ok::<_, Infallible>(res.await) }
-        });
-        net::serve_io(io, svc).await;
-    }
-
-    fn route(&self, req: Request<Incoming>) -> ResponseFuture {
+    /// Routes one request that came on a connection described by `conn`.
+    pub(crate) fn route_request(&self, req: Request<Incoming>, conn: &ConnInfo) -> ResponseFuture {
         let path = req.uri().path();
         if let Some(d) = self.mounts.iter().find(|d| d.matches(path)) {
-            return d.clone().serve(req);
+            return d.clone().serve(req, conn);
+        }
+        if let Some((_, h)) = self.routes.iter().find(|(p, _)| p == path) {
+            return route::call(h, req, conn);
         }
         if let Some(root) = &self.static_root {
             if let Some(res) = net::serve_static(root, path, req.method()) {
                 return Box::pin(std::future::ready(res));
             }
+        }
+        if let Some(h) = &self.default_route {
+            return route::call(h, req, conn);
         }
         if let Some(f) = &self.fallback {
             return f(req);

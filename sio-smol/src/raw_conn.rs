@@ -5,11 +5,10 @@
 //! bytes read so far go to hyper.
 
 use crate::mux::Endpoint;
-use crate::net::SmolIo;
 use crate::net::raw_http::{self, MAX_HEADERS, Parsed, RawHead, RawKind};
+use crate::net::{NetStream, SmolIo};
+use crate::proxy::ConnInfo;
 use bytes::Bytes;
-use smol::Async;
-use std::net::TcpStream;
 use std::rc::Rc;
 
 /// Most bytes read for a request head, and most bytes of the next request
@@ -17,7 +16,7 @@ use std::rc::Rc;
 pub(crate) const READ_AHEAD: usize = 4096;
 
 /// The stream of a connection being served.
-type Io = SmolIo<Async<TcpStream>>;
+type Io = SmolIo<NetStream>;
 
 /// What to do with the bytes read so far.
 enum Next {
@@ -39,15 +38,19 @@ enum Next {
 /// Serves the requests of a connection while they are the plainest kind;
 /// returns the stream and the bytes read but not served for hyper to go on
 /// with, or `None` when the connection is done (closed, failed, timed out,
-/// upgraded).
-pub(crate) async fn serve(mounts: &[Rc<dyn Endpoint>], io: Io) -> Option<(Io, Vec<u8>)> {
+/// upgraded). `conn` describes the connection.
+pub(crate) async fn serve(
+    mounts: &[Rc<dyn Endpoint>],
+    io: Io,
+    conn: &ConnInfo,
+) -> Option<(Io, Vec<u8>)> {
     let mut io = Some(io);
     let mut read = Vec::new();
     loop {
         let next = if read.is_empty() {
             Next::Read { len: READ_AHEAD }
         } else {
-            next(mounts, &read, &mut io)
+            next(mounts, &read, &mut io, conn)
         };
         match next {
             Next::Read { len } => {
@@ -99,7 +102,7 @@ pub(crate) async fn serve(mounts: &[Rc<dyn Endpoint>], io: Io) -> Option<(Io, Ve
 
 /// Decides what the bytes at the start of `read` call for. An upgrade
 /// takes the stream out of `io`.
-fn next(mounts: &[Rc<dyn Endpoint>], read: &[u8], io: &mut Option<Io>) -> Next {
+fn next(mounts: &[Rc<dyn Endpoint>], read: &[u8], io: &mut Option<Io>, conn: &ConnInfo) -> Next {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let head = match RawHead::parse(read, &mut headers) {
         Parsed::Head(head) => head,
@@ -118,9 +121,10 @@ fn next(mounts: &[Rc<dyn Endpoint>], read: &[u8], io: &mut Option<Io>) -> Next {
                 clock.disarm();
             }
             let leftover = read[head.len..].to_vec();
-            let upgrade = endpoint
-                .clone()
-                .serve_upgrade(&head, key, stream.into_inner(), leftover);
+            let upgrade =
+                endpoint
+                    .clone()
+                    .serve_upgrade(&head, key, stream.into_inner(), leftover, conn);
             Next::Upgraded(upgrade)
         }
         RawKind::Plain {
@@ -132,7 +136,7 @@ fn next(mounts: &[Rc<dyn Endpoint>], read: &[u8], io: &mut Option<Io>) -> Next {
                 return Next::Read { len: used };
             }
             let body = Bytes::copy_from_slice(&read[head.len..used]);
-            let Some(answer) = endpoint.clone().serve_plain(&head, body) else {
+            let Some(answer) = endpoint.clone().serve_plain(&head, body, conn) else {
                 return Next::Hyper;
             };
             if let Some(clock) = io.as_ref().and_then(|s| s.clock()) {

@@ -237,6 +237,7 @@ pub(crate) async fn run<C: Core>(
     me: Rc<WsConn>,
     upgrading: Upgrading,
 ) {
+    let _counted = driver.websocket_task();
     let mut ws = match upgrading.await {
         Ok(ws) => ws,
         Err(e) => {

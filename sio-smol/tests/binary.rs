@@ -36,9 +36,21 @@ fn help_documents_the_flags() {
         "--ping-timeout",
         "--max-payload",
         "--cors-origin",
+        "--no-websocket",
+        "--tls-cert",
+        "--tls-key",
+        "--trusted-proxies",
     ] {
         assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
     }
+    assert!(
+        help.contains("An Engine.IO echo server at /engine.io/ plus static files"),
+        "--help does not say what it does:\n{help}"
+    );
+    assert!(
+        help.contains("SIGTERM"),
+        "--help does not say how it stops:\n{help}"
+    );
 }
 
 #[test]

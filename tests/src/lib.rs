@@ -17,6 +17,7 @@
 pub mod api_server;
 pub mod browser;
 pub mod feature_server;
+pub mod process;
 pub mod proxy;
 pub mod raw;
 

@@ -1,17 +1,25 @@
 //! The `sio-smol` server binary: an Engine.IO echo endpoint plus static
-//! files, configured from flags. See `sio-smol --help`.
+//! files, configured from flags, over HTTP or HTTPS, stopping gracefully
+//! on Ctrl-C or SIGTERM. See `sio-smol --help`.
 
 use clap::Parser;
 use sio_core::engine::{CorsConfig, CorsOrigin, EngineConfig};
-use sio_smol::{EngineServer, Mux};
+use sio_smol::net::TlsConfig;
+use sio_smol::{EngineServer, Mux, TrustedProxies};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Runs an Engine.IO server on smol: every message a client sends is echoed
-/// back to it; other paths are served from --static-dir.
+/// An Engine.IO echo server at /engine.io/ plus static files.
+///
+/// Every message an Engine.IO client (npm `engine.io-client`, protocol v4)
+/// sends is echoed back to it; other paths are served from --static-dir.
+/// Serves HTTP, or HTTPS and WSS with --tls-cert and --tls-key. On Ctrl-C
+/// or SIGTERM it stops accepting, closes every session, waits for queued
+/// messages to go out (a few seconds at most) and exits with status 0.
+/// Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) for more.
 #[derive(Parser, Debug)]
-#[command(name = "sio-smol", version, about)]
+#[command(name = "sio-smol", version, about, long_about)]
 struct Args {
     /// TCP port to listen on.
     #[arg(long, short, default_value_t = 3000, env = "PORT")]
@@ -43,6 +51,16 @@ struct Args {
     /// Most sessions open at once; handshakes beyond get HTTP 503.
     #[arg(long, default_value_t = 1_000_000)]
     max_sessions: usize,
+    /// PEM certificate chain (server certificate first): serve HTTPS/WSS.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Believe X-Forwarded-For from these proxies (comma-separated
+    /// addresses or networks, e.g. 127.0.0.1,10.0.0.0/8).
+    #[arg(long)]
+    trusted_proxies: Option<TrustedProxies>,
 }
 
 fn main() -> std::io::Result<()> {
@@ -76,6 +94,11 @@ fn main() -> std::io::Result<()> {
     let engine = EngineServer::new(config);
     engine.on_connection(|socket| {
         tracing::info!(sid = %socket.id(), "session open");
+        tracing::debug!(
+            sid = %socket.id(),
+            address = ?socket.remote_address(),
+            "client"
+        );
         socket.on_message(|socket, msg| {
             let _ = socket.send(msg);
         });
@@ -87,7 +110,26 @@ fn main() -> std::io::Result<()> {
     if let Some(dir) = &args.static_dir {
         mux = mux.static_dir(dir);
     }
+    let scheme = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let tls = TlsConfig::from_pem_files(cert, key)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+            mux = mux.tls(tls);
+            "https"
+        }
+        _ => "http",
+    };
+    if let Some(proxies) = args.trusted_proxies {
+        mux = mux.trusted_proxies(proxies);
+    }
     let addr = SocketAddr::new(args.host, args.port);
-    tracing::info!("sio-smol listening on http://{addr}{path}");
-    smol::block_on(mux.serve(addr))
+    let listener = sio_smol::net::bind(addr)?;
+    // The address bound (with `--port 0`, the port the OS chose).
+    let bound = listener.get_ref().local_addr()?;
+    // Installed before the server runs: a signal from now on is a shutdown.
+    let shutdown = sio_smol::shutdown_signal();
+    tracing::info!("sio-smol listening on {scheme}://{bound}{path}");
+    smol::block_on(mux.serve_until(listener, shutdown))?;
+    tracing::info!("sio-smol stopped");
+    Ok(())
 }

@@ -11,7 +11,9 @@ use super::operator::BroadcastReplies;
 use super::socket::Socket;
 use crate::driver::Driver;
 use crate::mux::{ConnFuture, Endpoint, PlainFuture, ResponseFuture};
+use crate::net::NetStream;
 use crate::net::raw_http::RawHead;
+use crate::proxy::ConnInfo;
 use bytes::Bytes;
 use hyper::Request;
 use hyper::body::Incoming;
@@ -401,13 +403,18 @@ impl Shared {
     /// refuses the pending socket.
     fn run_middleware(self: Rc<Self>, socket: SocketId, nsp: String, auth: Bytes) {
         let chain = self.handlers_for(&nsp).middleware.borrow().clone();
-        let headers = self
+        let (headers, address) = self
             .driver
             .engine()
             .handshake_of(socket)
-            .map(|h| h.headers_owned())
+            .map(|h| (h.headers_owned(), h.address()))
             .unwrap_or_default();
-        let req = ConnectRequest { nsp, auth, headers };
+        let req = ConnectRequest {
+            nsp,
+            auth,
+            headers,
+            address,
+        };
         let shared = self.clone();
         self.driver.spawn(async move {
             let mut verdict = Ok(());
@@ -440,33 +447,39 @@ impl Endpoint for Shared {
         self.driver.engine().engine().matches_path(path)
     }
 
-    fn serve(self: Rc<Self>, req: Request<Incoming>) -> ResponseFuture {
+    fn serve(self: Rc<Self>, req: Request<Incoming>, conn: &ConnInfo) -> ResponseFuture {
         if let Some((files, name)) = self.client_file(req.uri().path()) {
             let tag = req.headers().get(hyper::header::IF_NONE_MATCH);
             let res = files.respond(name, tag.map(|v| v.as_bytes()));
             return Box::pin(std::future::ready(res));
         }
-        Box::pin(crate::endpoint::serve(self.driver.clone(), req))
+        Box::pin(crate::endpoint::serve(self.driver.clone(), req, conn))
     }
 
     fn serve_upgrade(
         self: Rc<Self>,
         head: &RawHead<'_, '_>,
         key: &[u8],
-        stream: smol::Async<std::net::TcpStream>,
+        stream: NetStream,
         leftover: Vec<u8>,
+        conn: &ConnInfo,
     ) -> ConnFuture {
         self.driver
             .clone()
-            .serve_upgrade(head, key, stream, leftover)
+            .serve_upgrade(head, key, stream, leftover, conn)
     }
 
-    fn serve_plain(self: Rc<Self>, head: &RawHead<'_, '_>, body: Bytes) -> Option<PlainFuture> {
+    fn serve_plain(
+        self: Rc<Self>,
+        head: &RawHead<'_, '_>,
+        body: Bytes,
+        conn: &ConnInfo,
+    ) -> Option<PlainFuture> {
         // The client bundles are answered on the hyper path.
         if self.client_file(head.path).is_some() {
             return None;
         }
-        self.driver.clone().serve_plain(head, body)
+        self.driver.clone().serve_plain(head, body, conn)
     }
 
     fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>) {
@@ -475,5 +488,9 @@ impl Endpoint for Shared {
 
     fn shutdown(self: Rc<Self>) {
         self.driver.with_engine(|c| c.shutdown());
+    }
+
+    fn open_websockets(&self) -> usize {
+        self.driver.open_websockets()
     }
 }

@@ -21,6 +21,8 @@ pub struct ConnectRequest {
     pub auth: Bytes,
     /// Headers of the Engine.IO handshake request (names in lower case).
     pub headers: Vec<(String, String)>,
+    /// The client's address (see [`crate::Handshake::address`]).
+    pub address: Option<std::net::IpAddr>,
 }
 
 impl ConnectRequest {

@@ -326,6 +326,23 @@ impl Socket {
         let id = self.id;
         let _ = self.shared.driver.with_engine(|c| c.ack(id, ack, args));
     }
+
+    /// The Engine.IO handshake under this socket, as Node's
+    /// `socket.handshake`: headers, query, the client's address, when it
+    /// came, TLS, URL. `None` once the connection is gone.
+    pub fn handshake(&self) -> Option<crate::Handshake> {
+        let core = self.shared.driver.engine();
+        core.handshake_of(self.id).map(crate::Handshake::from_core)
+    }
+
+    /// The client's address, as Node's `socket.handshake.address`: from
+    /// `X-Forwarded-For` when the peer is a trusted proxy
+    /// ([`crate::Mux::trusted_proxies`]), else the peer's. `None` once the
+    /// connection is gone.
+    pub fn handshake_address(&self) -> Option<std::net::IpAddr> {
+        let core = self.shared.driver.engine();
+        core.handshake_of(self.id)?.address()
+    }
 }
 
 /// A socket's volatile emits (see [`Socket::volatile`]).

@@ -41,14 +41,24 @@ struct Watch {
     tick: Duration,
     /// Ticks a connection may take to send a request head.
     timeout_ticks: u64,
-    /// Ticks so far.
-    now: Arc<AtomicU64>,
+    /// Ticks so far, and whether the server is closing.
+    now: Arc<Ticks>,
     /// Every connection's clock (dead ones are dropped at the next check).
     clocks: RefCell<Vec<Weak<ConnClock>>>,
 }
 
 /// No deadline.
 const DISARMED: u64 = u64::MAX;
+
+/// The time, in ticks, shared by a server's clocks.
+#[derive(Debug, Default)]
+struct Ticks {
+    /// Ticks so far.
+    now: AtomicU64,
+    /// The server is shutting down: a connection may wait for its next
+    /// request one tick at most.
+    closing: AtomicBool,
+}
 
 /// One connection's deadline for its next request head.
 ///
@@ -57,7 +67,7 @@ const DISARMED: u64 = u64::MAX;
 #[derive(Debug)]
 pub struct ConnClock {
     /// The watch's tick count.
-    now: Arc<AtomicU64>,
+    now: Arc<Ticks>,
     /// Ticks a connection may take to send a request head.
     timeout_ticks: u64,
     /// Tick at which the connection times out, or [`DISARMED`].
@@ -96,6 +106,29 @@ impl HeadTimeouts {
         clock
     }
 
+    /// The server is shutting down: connections waiting for a request head
+    /// (idle keep-alive ones, new ones) time out at the next ticks, and
+    /// from now on a connection that answers a request waits for the next
+    /// one a tick at most. Drive the ticks faster with
+    /// [`HeadTimeouts::tick_now`].
+    pub fn close_idle(&self) {
+        let ticks = &self.0.now;
+        ticks.closing.store(true, Relaxed);
+        let soon = ticks.now.load(Relaxed) + 1;
+        for clock in self.0.clocks.borrow().iter().filter_map(Weak::upgrade) {
+            let d = clock.deadline.load(Relaxed);
+            if d != DISARMED && d > soon {
+                clock.deadline.store(soon, Relaxed);
+            }
+        }
+    }
+
+    /// Advances the time by a tick now (on top of [`HeadTimeouts::run`]'s
+    /// ticks): during a shutdown, to close idle connections sooner.
+    pub fn tick_now(&self) {
+        self.check();
+    }
+
     /// Checks the deadlines every tick, forever.
     pub async fn run(self) {
         let mut ticker = smol::Timer::interval(self.0.tick);
@@ -108,7 +141,7 @@ impl HeadTimeouts {
     /// Advances the time by a tick and fails the connections past their
     /// deadline.
     fn check(&self) {
-        let now = self.0.now.fetch_add(1, Relaxed) + 1;
+        let now = self.0.now.now.fetch_add(1, Relaxed) + 1;
         self.0.clocks.borrow_mut().retain(|weak| {
             let Some(clock) = weak.upgrade() else {
                 return false;
@@ -126,8 +159,12 @@ impl HeadTimeouts {
 impl ConnClock {
     /// Starts the time the client has to send its next request head.
     pub fn arm(&self) {
+        let ticks = match self.now.closing.load(Relaxed) {
+            true => 1,
+            false => self.timeout_ticks,
+        };
         // One tick more: the current tick is partly over.
-        let deadline = self.now.load(Relaxed) + self.timeout_ticks + 1;
+        let deadline = self.now.now.load(Relaxed) + ticks + 1;
         self.deadline.store(deadline, Relaxed);
     }
 
@@ -186,5 +223,24 @@ mod tests {
         drop(kept);
         t.check();
         assert!(t.0.clocks.borrow().is_empty());
+    }
+
+    #[test]
+    fn closing_times_out_idle_connections_at_once() {
+        let t = HeadTimeouts::new(Duration::from_secs(30));
+        let idle = t.clock();
+        let busy = t.clock();
+        busy.disarm();
+        t.close_idle();
+        t.tick_now();
+        assert!(idle.expired());
+        assert!(!busy.expired(), "a request in progress is not cut");
+        // Its response written: a tick for the next request (and the
+        // current, partly over one).
+        busy.arm();
+        t.tick_now();
+        assert!(!busy.expired());
+        t.tick_now();
+        assert!(busy.expired());
     }
 }

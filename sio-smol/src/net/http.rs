@@ -1,7 +1,6 @@
 //! HTTP/1.1 connection serving and request-body helpers.
 
 use std::fmt;
-use std::net::TcpStream;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
@@ -13,6 +12,7 @@ use hyper::{Request, Response};
 
 use super::head_timeout::{ConnClock, HeadTimeouts};
 use super::io::{SmolIo, SmolTimer};
+use super::stream::NetStream;
 
 /// The response body type used throughout the adapter.
 pub type Body = http_body_util::Full<Bytes>;
@@ -22,21 +22,18 @@ pub type Body = http_body_util::Full<Bytes>;
 /// Keep-alive and upgrades are on. `timeouts` bounds the time to receive a
 /// request head, which includes the keep-alive idle time between requests
 /// (see [`HeadTimeouts`]). Connection errors are logged at debug level.
-pub async fn serve_connection<S>(
-    stream: smol::Async<TcpStream>,
-    service: S,
-    timeouts: &HeadTimeouts,
-) where
+pub async fn serve_connection<S>(stream: impl Into<NetStream>, service: S, timeouts: &HeadTimeouts)
+where
     S: Service<Request<Incoming>, Response = Response<Body>>,
     S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    serve_io(SmolIo::with_clock(stream, timeouts.clock()), service).await;
+    serve_io(SmolIo::with_clock(stream.into(), timeouts.clock()), service).await;
 }
 
 /// [`serve_connection`] on a stream already wrapped, with its head deadline
 /// (if any) and the bytes already read from it (see
 /// [`SmolIo::with_prefix`]).
-pub async fn serve_io<S>(io: SmolIo<smol::Async<TcpStream>>, service: S)
+pub async fn serve_io<S>(io: SmolIo<NetStream>, service: S)
 where
     S: Service<Request<Incoming>, Response = Response<Body>>,
     S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,

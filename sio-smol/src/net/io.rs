@@ -203,7 +203,9 @@ impl<T: AsyncWrite + Unpin> SmolIo<T> {
             }
             bytes = &bytes[n..];
         }
-        Ok(())
+        // TLS keeps what the socket did not take yet: push it out (a no-op
+        // on plain TCP).
+        std::future::poll_fn(|cx| Pin::new(&mut self.inner).poll_flush(cx)).await
     }
 }
 
@@ -243,7 +245,8 @@ impl<T: AsyncWrite + Unpin> hyper::rt::Write for SmolIo<T> {
     }
 
     /// Always `true`: `smol::Async<TcpStream>` forwards to `writev`, which
-    /// lets hyper send a response head and a `Full` body without copying.
+    /// lets hyper send a response head and a `Full` body without copying
+    /// (and rustls takes both into one record).
     fn is_write_vectored(&self) -> bool {
         true
     }

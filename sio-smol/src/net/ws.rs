@@ -1,7 +1,6 @@
 //! WebSocket upgrade over hyper (RFC 6455 handshake, then async-tungstenite).
 
 use std::io;
-use std::net::TcpStream;
 
 use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -13,6 +12,7 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use super::http::Body;
 use super::io::SmolIo;
+use super::stream::NetStream;
 
 /// tungstenite's read buffer, allocated up front for every connection (its
 /// default, 128 KiB, would dominate the memory of an idle connection).
@@ -22,8 +22,8 @@ const WRITE_BUFFER: usize = 4 * 1024;
 /// Lower bound of the write-buffer cap (back-pressure when writes fail).
 const MAX_WRITE_BUFFER: usize = 16 * 1024 * 1024;
 
-/// A WebSocket stream on a smol TCP connection.
-pub type WsStream = WebSocketStream<smol::Async<TcpStream>>;
+/// A WebSocket stream on a connection (plain TCP or TLS).
+pub type WsStream = WebSocketStream<NetStream>;
 
 /// Size limits of an upgraded WebSocket connection.
 #[derive(Debug, Clone, Copy)]
@@ -109,8 +109,8 @@ pub fn accept_response<B>(req: &Request<B>) -> Response<Body> {
 pub async fn upgraded_stream(on_upgrade: OnUpgrade, limits: WsLimits) -> io::Result<WsStream> {
     let upgraded = on_upgrade.await.map_err(io::Error::other)?;
     let parts = upgraded
-        .downcast::<SmolIo<smol::Async<TcpStream>>>()
-        .map_err(|_| io::Error::other("upgraded connection is not a SmolIo<Async<TcpStream>>"))?;
+        .downcast::<SmolIo<NetStream>>()
+        .map_err(|_| io::Error::other("upgraded connection is not a SmolIo<NetStream>"))?;
     // Bytes read ahead that hyper did not take (none in practice: hyper
     // reads all of them with the head) follow those it did.
     let (stream, ahead) = parts.io.into_parts();

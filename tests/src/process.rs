@@ -1,0 +1,294 @@
+//! Processes a test talks to while they run: the `sio-smol` binary
+//! ([`SioSmolBin`]), and Node drivers whose output is read line by line
+//! ([`Spawned`]) to know when to act (e.g. to send a signal once clients
+//! are connected).
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The `sio-smol` binary, built (or found up to date) by `cargo build -p
+/// sio-smol --bin sio-smol` once per test process, in the profile the tests
+/// were built in. The tests crate depends on `sio-smol` as a library, which
+/// does not build its binary; asking cargo also keeps the binary from
+/// being stale.
+///
+/// # Panics
+///
+/// If cargo fails or names no such executable.
+pub fn sio_smol_bin() -> PathBuf {
+    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BIN.get_or_init(build_bin)
+        .clone()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn build_bin() -> Result<PathBuf, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args([
+        "build",
+        "-p",
+        "sio-smol",
+        "--bin",
+        "sio-smol",
+        "--message-format=json-render-diagnostics",
+    ])
+    .current_dir(env!("CARGO_MANIFEST_DIR"))
+    .stdin(Stdio::null())
+    .stderr(Stdio::inherit());
+    // What cargo sets for this test process describes the tests crate; build
+    // scripts watch some of it (ring's: CARGO_PKG_NAME, CARGO_MANIFEST_DIR),
+    // so passing it on would rebuild them here and again in the next
+    // `cargo test`.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        let set_by_cargo_for_tests = name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_MANIFEST_")
+            || [
+                "CARGO_CRATE_NAME",
+                "CARGO_BIN_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "CARGO_RUSTC_CURRENT_DIR",
+                "OUT_DIR",
+            ]
+            .contains(&&*name);
+        if set_by_cargo_for_tests {
+            cmd.env_remove(&*name);
+        }
+    }
+    // The profile directory of this test executable: target/<profile>/deps/..
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let profile_dir = exe.parent().and_then(|deps| deps.parent());
+    if let Some(dir) = profile_dir {
+        if dir.file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
+        }
+        if let Some(target) = dir.parent() {
+            cmd.arg("--target-dir").arg(target);
+        }
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run cargo to build sio-smol: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("building sio-smol failed ({})", out.status));
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "sio-smol")
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| "cargo built no sio-smol executable".to_owned())
+}
+
+/// A child process whose stdout and stderr are read line by line on threads
+/// of their own; killed (with its process group) when dropped.
+pub struct Spawned {
+    child: Child,
+    what: String,
+    stdout: Receiver<String>,
+    stderr: Receiver<String>,
+    /// Lines read so far, both streams, for error messages.
+    seen: Vec<String>,
+}
+
+impl Spawned {
+    /// Starts `cmd` with piped output, in a process group of its own.
+    ///
+    /// # Panics
+    ///
+    /// If the process cannot be started.
+    pub fn start(mut cmd: Command, what: &str) -> Spawned {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        let stdout = lines_on_thread(child.stdout.take());
+        let stderr = lines_on_thread(child.stderr.take());
+        Spawned {
+            child,
+            what: what.to_owned(),
+            stdout,
+            stderr,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Starts `node <script> <args>` in the drivers' directory (npm
+    /// dependencies installed first).
+    pub fn node(script: &str, args: &[&str]) -> Spawned {
+        crate::ensure_npm();
+        let mut cmd = Command::new("node");
+        cmd.arg(script).args(args).current_dir(crate::js_dir());
+        Spawned::start(cmd, &format!("node {script} {}", args.join(" ")))
+    }
+
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for a line of stdout (`stderr == false`) or stderr that
+    /// satisfies `want`, and returns it.
+    ///
+    /// # Panics
+    ///
+    /// If none comes within `timeout` or the stream ends first.
+    pub fn wait_line(
+        &mut self,
+        stderr: bool,
+        timeout: Duration,
+        want: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let rx = if stderr { &self.stderr } else { &self.stdout };
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if want(&line) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => panic!(
+                    "{}: no such line within {timeout:?}; output so far:\n{}",
+                    self.what,
+                    self.seen.join("\n")
+                ),
+                Err(RecvTimeoutError::Disconnected) => {
+                    let rest = self.drain();
+                    panic!(
+                        "{}: the stream ended first ({:?}); output:\n{}\n{rest}",
+                        self.what,
+                        self.child.try_wait(),
+                        self.seen.join("\n")
+                    )
+                }
+            }
+        }
+    }
+
+    /// Sends `signal` (e.g. `"TERM"`) to the process.
+    ///
+    /// # Panics
+    ///
+    /// If `kill` cannot be run or fails.
+    pub fn signal(&self, signal: &str) {
+        let ok = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill -{signal} {} failed", self.child.id());
+    }
+
+    /// Waits up to `timeout` for the process to exit; `None` if it did not.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => return Some(status),
+                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Everything not read yet from both streams (after the process ended,
+    /// all of it), as text.
+    pub fn drain(&mut self) -> String {
+        let mut out = String::new();
+        for rx in [&self.stdout, &self.stderr] {
+            while let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// What the process printed so far (lines already read).
+    pub fn seen(&self) -> &[String] {
+        &self.seen
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        {
+            // The whole group: a driver's children go too. Failure is fine:
+            // `kill` below still runs.
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.child.id())])
+                .stderr(Stdio::null())
+                .status();
+        }
+        // It may have exited already.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends the lines of `pipe` to the returned channel, from a new thread.
+fn lines_on_thread<R: Read + Send + 'static>(pipe: Option<R>) -> Receiver<String> {
+    let (tx, rx) = channel();
+    thread::spawn(move || {
+        let Some(pipe) = pipe else { return };
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The `sio-smol` binary running on an ephemeral port of 127.0.0.1.
+pub struct SioSmolBin {
+    /// The process (its log lines are on stderr).
+    pub process: Spawned,
+    /// Its base URL, `http://127.0.0.1:<port>` (`https` with TLS flags).
+    pub url: String,
+}
+
+impl SioSmolBin {
+    /// Starts the binary with `--host 127.0.0.1 --port 0` and `args`, and
+    /// waits until it logs the address it listens on.
+    ///
+    /// # Panics
+    ///
+    /// If it does not start listening within 20 s.
+    pub fn start(args: &[&str]) -> SioSmolBin {
+        let mut cmd = Command::new(sio_smol_bin());
+        cmd.args(["--host", "127.0.0.1", "--port", "0"])
+            .args(args)
+            .env("RUST_LOG", "info");
+        let mut process = Spawned::start(cmd, &format!("sio-smol {}", args.join(" ")));
+        let line = process.wait_line(true, Duration::from_secs(20), |l| {
+            l.contains("listening on ")
+        });
+        // "... listening on http://127.0.0.1:PORT/engine.io/"
+        let url = line
+            .split("listening on ")
+            .nth(1)
+            .and_then(|u| {
+                let scheme_end = u.find("://")? + 3;
+                let host_end = u[scheme_end..].find('/')? + scheme_end;
+                Some(u[..host_end].to_owned())
+            })
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        SioSmolBin { process, url }
+    }
+}
