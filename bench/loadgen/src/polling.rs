@@ -106,9 +106,8 @@ impl SioPolling {
             }
         };
         let posted = async { post.request("POST", path, Some(packet)).await.map(drop) };
-        let (posted, ack) = future::zip(posted, ack).await;
-        posted?;
-        let ack = ack?;
+        // Both at once; the first error ends both.
+        let ((), ack) = future::try_zip(posted, ack).await?;
         for _ in 0..std::mem::take(&mut self.pings) {
             self.post.request("POST", &self.path, Some(b"3")).await?;
         }
