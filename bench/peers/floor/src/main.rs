@@ -51,6 +51,16 @@ pub struct Hub {
     sessions: RefCell<HashMap<u64, Rc<Session>>>,
 }
 
+impl Outbox {
+    /// Keeps `w` as the task to wake, cloning it only when it changed.
+    fn set_waker(&self, w: &Waker) {
+        match self.waker.take() {
+            Some(old) if old.will_wake(w) => self.waker.set(Some(old)),
+            _ => self.waker.set(Some(w.clone())),
+        }
+    }
+}
+
 impl Hub {
     /// A new id for an Engine.IO or Socket.IO sid (sent in hex).
     fn new_id(&self) -> u64 {
@@ -85,8 +95,10 @@ impl Hub {
             q.push_back(frame.clone());
             if q.len() == 1 {
                 // It was empty, so its task has not been woken for it yet.
+                // The waker stays: the task keeps it until it changes.
                 if let Some(w) = o.waker.take() {
-                    w.wake();
+                    w.wake_by_ref();
+                    o.waker.set(Some(w));
                 }
             }
         }

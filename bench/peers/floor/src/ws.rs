@@ -102,7 +102,7 @@ async fn frames(ws: &mut Ws, me: &Outbox, hub: &Hub) -> Result<(), Error> {
                     return Poll::Ready(Next::Read(m));
                 }
             }
-            me.waker.set(Some(cx.waker().clone()));
+            me.set_waker(cx.waker());
             Poll::Pending
         })
         .await;
