@@ -85,7 +85,7 @@ async fn client(
 /// Runs the scenario; `--clients 50 --secs 10 --size 64 --warmup-secs 1`.
 pub async fn run(ex: &Executor, opts: &Opts) -> Result<Value> {
     let clients: usize = opts.num("clients", 50)?;
-    let size: usize = opts.num("size", 64)?;
+    let size = payload_size(opts)?;
     let secs = opts.secs("secs", 10.0)?;
     let warmup = opts.secs("warmup-secs", 1.0)?;
 
@@ -120,6 +120,15 @@ pub async fn run(ex: &Executor, opts: &Opts) -> Result<Value> {
         connect_failed,
         connect_error,
     ))
+}
+
+/// `--size` (default 64), at most Engine.IO's default `maxPayload` (1 MB).
+pub fn payload_size(opts: &Opts) -> Result<usize> {
+    let size: usize = opts.num("size", 64)?;
+    if size > 1_000_000 {
+        return Err(format!("--size {size} is over the 1 MB maxPayload").into());
+    }
+    Ok(size)
 }
 
 /// Waits out the window, measuring CPU over it, then collects the clients.

@@ -7,7 +7,7 @@
 
 use crate::check::{ack_matches, echo_packet};
 use crate::deadline::{Deadline, Watchdog};
-use crate::echo::{ACK_TIMEOUT, ClientRun, Window, closed_loop_summary, measure};
+use crate::echo::{ACK_TIMEOUT, ClientRun, Window, closed_loop_summary, measure, payload_size};
 use crate::http::Http;
 use crate::metrics::micros;
 use crate::ws::{CONNECT_TIMEOUT, clip};
@@ -176,7 +176,7 @@ async fn client(
 /// (clients connect during the warm-up, which is at least 0.5 s).
 pub async fn run(ex: &Executor, opts: &Opts) -> Result<Value> {
     let clients: usize = opts.num("clients", 20)?;
-    let size: usize = opts.num("size", 64)?;
+    let size = payload_size(opts)?;
     let secs = opts.secs("secs", 10.0)?;
     let warmup = opts.secs("warmup-secs", 1.0)?;
 
