@@ -87,6 +87,25 @@ pub fn conformance_mux() -> Mux {
         .mount(&conformance_io())
 }
 
+/// The bench server (`bench/README.md`'s contract): Socket.IO at
+/// `/socket.io/` with default options; on `/`, `echo` is acknowledged with
+/// its argument and `broadcast` is re-emitted to every socket, the sender
+/// included.
+pub fn bench_mux() -> Mux {
+    let io = SocketIo::new(ServerConfig::default());
+    // Shared by every socket's handler: one Rc each rather than a copy of
+    // the operator per socket.
+    let everyone = std::rc::Rc::new(io.of("/").operator());
+    io.on_connection(move |socket| {
+        socket.on("echo", |_, msg| msg.ack_raw(msg.raw().clone()));
+        let everyone = everyone.clone();
+        socket.on("broadcast", move |_, msg| {
+            everyone.emit_raw("broadcast", msg.raw());
+        });
+    });
+    Mux::new().mount(&io)
+}
+
 /// The chat demo's directory (`examples/chat`).
 pub fn chat_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("chat")
