@@ -1,9 +1,12 @@
 //! The benchmark server of `../shared/bench` (see its README's contract):
 //! Socket.IO at `/socket.io/` on `PORT` (default 3000), default options;
 //! `echo` is acknowledged with its argument, `broadcast` is re-emitted to
-//! every socket of `/`, the sender included.
+//! every socket of `/`, the sender included. Nothing is logged: like a
+//! production server under load, it spends its time on the protocol. Shows
+//! the raw-argument API (`ack_raw`, `emit_raw`: arguments passed on as
+//! they came, never parsed) and one operator shared by every socket.
 //!
-//! `cargo run --release --example bench_server`
+//! Run: `cargo run --release --example bench_server`.
 
 use std::rc::Rc;
 
@@ -13,6 +16,12 @@ use sio_smol::io::SocketIo;
 
 fn main() -> std::io::Result<()> {
     let port = examples::port_from_env(3000);
+    eprintln!("bench_server: Socket.IO on http://127.0.0.1:{port}/socket.io/");
+    smol::block_on(mux().serve(([127, 0, 0, 1], port).into()))
+}
+
+/// The bench server: `echo` and `broadcast` on `/`, at `/socket.io/`.
+pub fn mux() -> Mux {
     let io = SocketIo::new(ServerConfig::default());
     // Shared by every socket's handler: one Rc each rather than a copy of
     // the operator per socket.
@@ -24,6 +33,5 @@ fn main() -> std::io::Result<()> {
             everyone.emit_raw("broadcast", msg.raw());
         });
     });
-    eprintln!("bench_server: Socket.IO on http://127.0.0.1:{port}/socket.io/");
-    smol::block_on(Mux::new().mount(&io).serve(([127, 0, 0, 1], port).into()))
+    Mux::new().mount(&io)
 }

@@ -25,10 +25,10 @@ impl Fixture {
             let config = sio_core::engine::EngineConfig {
                 ping_interval: Duration::from_secs(25),
                 ping_timeout: Duration::from_secs(20),
-                ..examples::conformance_config(P)
+                ..examples::conformance::engine_config(P)
             };
             sio_smol::Mux::new()
-                .mount(&examples::echo_engine(config))
+                .mount(&examples::echo::engine(config))
                 .header_read_timeout(Duration::from_millis(500))
         })
         .unwrap();

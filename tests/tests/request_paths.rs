@@ -24,9 +24,9 @@ fn server() -> sio_smol::RunningServer {
         let config = sio_core::engine::EngineConfig {
             ping_interval: Duration::from_secs(25),
             ping_timeout: Duration::from_secs(20),
-            ..examples::conformance_config(P)
+            ..examples::conformance::engine_config(P)
         };
-        sio_smol::Mux::new().mount(&examples::echo_engine(config))
+        sio_smol::Mux::new().mount(&examples::echo::engine(config))
     })
     .unwrap()
 }
