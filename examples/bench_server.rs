@@ -6,7 +6,8 @@
 //! the raw-argument API (`ack_raw`, `emit_raw`: arguments passed on as
 //! they came, never parsed) and one operator shared by every socket.
 //!
-//! Run: `cargo run --release --example bench_server`.
+//! Run: `cargo run --release --example bench_server`; the bench builds it
+//! with `--profile perf` (fat LTO, see `Cargo.toml`).
 
 use std::rc::Rc;
 
