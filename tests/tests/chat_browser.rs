@@ -1,5 +1,7 @@
 //! The chat demo in headless Chromium (Debian's package, driven by
-//! playwright-core): two pages; a message typed in one appears in the other.
+//! playwright-core): two pages; a message typed in one appears in the other;
+//! once 40 messages overflow the list, the newest line is still in view on
+//! both pages (and a reader scrolled up is left where they are).
 //! The screenshot is saved under `target/test-output/chat.png`.
 
 use std::net::SocketAddr;
