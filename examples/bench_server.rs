@@ -1,12 +1,38 @@
 //! The benchmark server of `bench/` (see `bench/README.md`, "Contract"):
 //! Socket.IO at `/socket.io/` on `PORT` (default 3000), default options;
 //! `echo` is acknowledged with its argument, `broadcast` is re-emitted to
-//! every socket of `/`, the sender included ([`examples::bench_mux`]).
+//! every socket of `/`, the sender included. Nothing is logged: like a
+//! production server under load, it spends its time on the protocol. Shows
+//! the raw-argument API (`ack_raw`, `emit_raw`: arguments passed on as
+//! they came, never parsed) and one operator shared by every socket.
 //!
-//! `cargo run --release --example bench_server`
+//! Run: `cargo run --release --example bench_server`; the bench builds it
+//! with `--profile perf` (fat LTO, see `Cargo.toml`).
+
+use std::rc::Rc;
+
+use sio_core::socket::ServerConfig;
+use sio_smol::Mux;
+use sio_smol::io::SocketIo;
 
 fn main() -> std::io::Result<()> {
     let port = examples::port_from_env(3000);
     eprintln!("bench_server: Socket.IO on http://127.0.0.1:{port}/socket.io/");
-    smol::block_on(examples::bench_mux().serve(([127, 0, 0, 1], port).into()))
+    smol::block_on(mux().serve(([127, 0, 0, 1], port).into()))
+}
+
+/// The bench server: `echo` and `broadcast` on `/`, at `/socket.io/`.
+pub fn mux() -> Mux {
+    let io = SocketIo::new(ServerConfig::default());
+    // Shared by every socket's handler: one Rc each rather than a copy of
+    // the operator per socket.
+    let everyone = Rc::new(io.of("/").operator());
+    io.on_connection(move |socket| {
+        socket.on("echo", |_, msg| msg.ack_raw(msg.raw().clone()));
+        let everyone = everyone.clone();
+        socket.on("broadcast", move |_, msg| {
+            everyone.emit_raw("broadcast", msg.raw());
+        });
+    });
+    Mux::new().mount(&io)
 }

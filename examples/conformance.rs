@@ -2,14 +2,85 @@
 //!
 //! - `/engine.io/`: a bare Engine.IO server that echoes every message (text
 //!   or binary) back to its sender;
-//! - `/socket.io/`: the Socket.IO server (completed with the Socket.IO layer).
+//! - `/socket.io/`: a Socket.IO server: on `/` and `/custom` every new
+//!   socket gets `auth` with its CONNECT payload; on `/`, `message` is
+//!   echoed as `message-back` (binary included) and `message-with-ack` is
+//!   acknowledged with its own arguments; connect timeout 1000 ms.
 //!
 //! Both with ping interval 300 ms, ping timeout 200 ms, max payload
-//! 1 000 000 and CORS allowing any origin.
+//! 1 000 000 and CORS allowing any origin. Shows two servers on one port
+//! and the raw-argument API (`emit_raw`, `ack_raw`), which passes
+//! arguments on without parsing them.
+//!
+//! Run: `cargo run --release --example conformance`.
+
+use std::time::Duration;
+
+use sio_core::engine::{CorsConfig, EngineConfig};
+use sio_core::socket::{Args, ServerConfig};
+use sio_smol::io::{Socket, SocketIo};
+use sio_smol::{EngineServer, Mux};
 
 fn main() -> std::io::Result<()> {
     examples::init_logging();
     let port = examples::port_from_env(3000);
     eprintln!("conformance: http://127.0.0.1:{port}/engine.io/ and /socket.io/");
-    smol::block_on(examples::conformance_mux().serve(([0, 0, 0, 0], port).into()))
+    smol::block_on(mux().serve(([0, 0, 0, 0], port).into()))
+}
+
+/// The whole server: the Engine.IO echo at `/engine.io/` and the Socket.IO
+/// server ([`io`]) at `/socket.io/`.
+pub fn mux() -> Mux {
+    let echo = EngineServer::new(engine_config("/engine.io/"));
+    echo.on_connection(|socket| {
+        socket.on_message(|socket, msg| {
+            // An error only means the session is closing: nothing to do.
+            let _ = socket.send(msg);
+        });
+    });
+    Mux::new().mount(&echo).mount(&io())
+}
+
+/// The engine options of the conformance server at `path`: ping interval
+/// 300 ms, ping timeout 200 ms, max payload 1 000 000, CORS for any origin.
+pub fn engine_config(path: &str) -> EngineConfig {
+    EngineConfig {
+        path: path.into(),
+        ping_interval: Duration::from_millis(300),
+        ping_timeout: Duration::from_millis(200),
+        max_payload: 1_000_000,
+        cors: Some(CorsConfig::any()),
+        ..EngineConfig::default()
+    }
+}
+
+/// The Socket.IO server at `/socket.io/` (see the module's doc).
+pub fn io() -> SocketIo {
+    let io = SocketIo::new(ServerConfig {
+        engine: engine_config("/socket.io/"),
+        connect_timeout: Duration::from_millis(1000),
+        ..ServerConfig::default()
+    });
+    io.of("/").on_connection(|socket| {
+        socket.emit_raw("auth", &auth_args(&socket));
+        socket.on("message", |socket, msg| {
+            socket.emit_raw("message-back", msg.raw())
+        });
+        socket.on("message-with-ack", |_, msg| msg.ack_raw(msg.raw().clone()));
+    });
+    io.of("/custom").on_connection(|socket| {
+        socket.emit_raw("auth", &auth_args(&socket));
+    });
+    io
+}
+
+/// The arguments `[<auth>]`: the socket's CONNECT payload (raw JSON) as one
+/// argument.
+fn auth_args(socket: &Socket) -> Args {
+    let auth = socket.auth_raw();
+    let mut json = Vec::with_capacity(auth.len() + 2);
+    json.push(b'[');
+    json.extend_from_slice(&auth);
+    json.push(b']');
+    Args::from_json(json)
 }

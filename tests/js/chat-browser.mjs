@@ -10,8 +10,12 @@
 //
 // Two pages (separate browser contexts) open the chat; both must show "connected"; A must
 // show B joining; a message typed in A (with HTML in it, shown as text) appears in B as
-// "<A's short id>: text" and in A as "me: text"; B answers by clicking Send; a screenshot of
-// B is saved; when B leaves, A shows it. Prints `ok chat-browser <json>` and exits 0, or
+// "<A's short id>: text" and in A as "me: text"; B answers by clicking Send. Then A sends
+// enough messages to overflow the list (FLOOD): on both pages the last one must be inside
+// the list's visible box (the list follows new lines while it is at the bottom); on B,
+// scrolled to the top, a new line must not move the list (the reader is left where they
+// are), and back at the bottom, it follows again. A screenshot of B is saved; when B leaves,
+// A shows it. Prints `ok chat-browser <json>` and exits 0, or
 // prints the reason to stderr and exits 1 (2 for a usage error).
 
 import { mkdir } from "node:fs/promises";
@@ -19,8 +23,10 @@ import { dirname, resolve } from "node:path";
 import { chromium } from "playwright-core";
 import { check, withTimeout } from "./lib/util.mjs";
 
-const TIMEOUT_MS = 45000;
+const TIMEOUT_MS = 60000;
 const STEP_MS = 10000;
+/** Messages A sends to overflow the list (about 10 lines fit at the 720x540 viewport). */
+const FLOOD = 40;
 const CHROMIUM_ARGS = [
   "--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -64,6 +70,44 @@ async function waitLine(chat, kind, text) {
   }
 }
 
+/** Types `text` into the page's input and sends it with Enter. */
+async function send(chat, text) {
+  await chat.page.fill("#input", text);
+  await chat.page.press("#input", "Enter");
+}
+
+/**
+ * Where the last `#messages li` is against the list's visible box (its client area, the
+ * border box minus borders and scrollbar): `visible` when it lies wholly inside (1 px
+ * tolerance for subpixel layout). Also the list's scroll state, for messages.
+ */
+const lastLineView = (chat) => chat.page.evaluate(() => {
+  const list = document.getElementById("messages");
+  const last = list.lastElementChild;
+  const box = list.getBoundingClientRect();
+  const top = box.top + list.clientTop;
+  const bottom = top + list.clientHeight;
+  const line = last.getBoundingClientRect();
+  return {
+    visible: line.top >= top - 1 && line.bottom <= bottom + 1,
+    text: last.textContent,
+    line: { top: line.top, bottom: line.bottom },
+    list: { top, bottom },
+    scrollTop: list.scrollTop,
+    scrollHeight: list.scrollHeight,
+    clientHeight: list.clientHeight,
+    overflows: list.scrollHeight > list.clientHeight,
+  };
+});
+
+/** Checks that the last line of `chat` is `text` and lies inside the list's visible box. */
+async function checkLastVisible(chat, text, when) {
+  const view = await lastLineView(chat);
+  check(view.text === text, `${chat.label}: last line is ${JSON.stringify(view.text)}, not ${JSON.stringify(text)} (${when})`);
+  check(view.visible, `${chat.label}: the last line is outside the list's visible box ${when}: ${JSON.stringify(view)}`);
+  return view;
+}
+
 /** Counts `#messages li` lines of `kind` whose text is `text`. */
 const countLines = (chat, kind, text) => chat.page.$$eval(`#messages li.${kind}`,
   (lis, t) => lis.filter((li) => li.textContent === t).length, text);
@@ -95,6 +139,28 @@ async function run(base, screenshot) {
     check(await countLines(b, "other", `${shortId(b.id)}: ${fromB}`) === 0, "page B: got its own message back");
     check(await countLines(b, "other", `${shortId(a.id)}: ${fromA}`) === 1, "page B: A's message shown more than once");
 
+    // Overflow the list: both pages must keep the newest line in view.
+    const line = (k) => `line ${k} of ${FLOOD} ${tag}`;
+    for (let k = 1; k <= FLOOD; k++) await send(a, line(k));
+    await waitLine(a, "self", `me: ${line(FLOOD)}`);
+    await waitLine(b, "other", `${shortId(a.id)}: ${line(FLOOD)}`);
+    const flooded = await checkLastVisible(b, `${shortId(a.id)}: ${line(FLOOD)}`, `after ${FLOOD} messages from A`);
+    check(flooded.overflows, `page B: ${FLOOD} messages did not overflow the list: ${JSON.stringify(flooded)}`);
+    await checkLastVisible(a, `me: ${line(FLOOD)}`, `after sending ${FLOOD} messages`);
+
+    // A reader who scrolled up stays where they are; back at the bottom, the list follows.
+    await b.page.evaluate(() => { document.getElementById("messages").scrollTop = 0; });
+    const away = `while B reads older lines ${tag}`;
+    await send(a, away);
+    await waitLine(b, "other", `${shortId(a.id)}: ${away}`);
+    const kept = await b.page.evaluate(() => document.getElementById("messages").scrollTop);
+    check(kept === 0, `page B: a new line moved the list the reader had scrolled to the top (scrollTop ${kept})`);
+    await b.page.evaluate(() => { const l = document.getElementById("messages"); l.scrollTop = l.scrollHeight; });
+    const back = `after B scrolled back down ${tag}`;
+    await send(a, back);
+    await waitLine(b, "other", `${shortId(a.id)}: ${back}`);
+    await checkLastVisible(b, `${shortId(a.id)}: ${back}`, "after scrolling back to the bottom");
+
     await b.page.waitForTimeout(100); // let the last paint settle
     const path = resolve(screenshot);
     await mkdir(dirname(path), { recursive: true });
@@ -104,7 +170,7 @@ async function run(base, screenshot) {
     await waitLine(a, "system", `${shortId(b.id)} left`);
     check(problems.length === 0, `browser problems:\n  ${problems.join("\n  ")}`);
     return {
-      a: a.id, b: b.id, message: fromA, reply: fromB, screenshot: path,
+      a: a.id, b: b.id, message: fromA, reply: fromB, flood: FLOOD, screenshot: path,
       websockets: { a: a.websockets.length, b: b.websockets.length },
       browser: browser.version(),
     };

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Connection state recovery against the recovery example (`examples::recovery_mux`):
+// Connection state recovery against the recovery example (`examples/recovery.rs`):
 // `tick` {seq} to room `all` every 20 ms, `burst` n -> n `item` {i}, `echo` acked.
 //
 // Usage: node recovery.mjs <scenario> <http://host:port>

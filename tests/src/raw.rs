@@ -5,6 +5,19 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
+/// The echo endpoint at `/engine.io/` with the conformance options but
+/// the default heartbeat (pings every 25 s, 20 s to answer): raw clients,
+/// which do not answer pings by themselves, keep their sessions through a
+/// test.
+pub fn echo_mux() -> sio_smol::Mux {
+    let config = sio_core::engine::EngineConfig {
+        ping_interval: Duration::from_secs(25),
+        ping_timeout: Duration::from_secs(20),
+        ..examples::conformance::engine_config("/engine.io/")
+    };
+    sio_smol::Mux::new().mount(&examples::echo::engine(config))
+}
+
 /// A parsed HTTP response.
 #[derive(Debug, Clone)]
 pub struct RawResponse {

@@ -1,5 +1,7 @@
 //! The chat demo in headless Chromium (Debian's package, driven by
-//! playwright-core): two pages; a message typed in one appears in the other.
+//! playwright-core): two pages; a message typed in one appears in the other;
+//! once 40 messages overflow the list, the newest line is still in view on
+//! both pages (and a reader scrolled up is left where they are).
 //! The screenshot is saved under `target/test-output/chat.png`.
 
 use std::net::SocketAddr;
@@ -8,10 +10,10 @@ use std::time::Duration;
 #[test]
 fn chat_between_two_browser_pages() {
     tests::browser::ensure_chromium();
-    examples::client_bundle().expect("the socket.io-client bundle (npm ci in examples/chat)");
+    examples::chat::client_bundle().expect("the socket.io-client bundle (npm ci in examples/chat)");
     let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
     let server = sio_smol::spawn_thread(addr, || {
-        examples::chat_mux().expect("chat server (npm ci in examples/chat for the client bundle)")
+        examples::chat::mux().expect("chat server (npm ci in examples/chat for the client bundle)")
     })
     .expect("server starts");
     let shot = tests::output_dir().join("chat.png");

@@ -18,18 +18,11 @@ struct Fixture {
 impl Fixture {
     fn new() -> Fixture {
         let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-        // The conformance options, but with the default heartbeat (25 s), so
-        // that the bystander, which does not answer pings by itself, lives
-        // through every test; and a short header timeout for the slow client.
+        // The default heartbeat, so that the bystander, which does not
+        // answer pings by itself, lives through every test; and a short
+        // header timeout for the slow client.
         let server = sio_smol::spawn_thread(addr, || {
-            let config = sio_core::engine::EngineConfig {
-                ping_interval: Duration::from_secs(25),
-                ping_timeout: Duration::from_secs(20),
-                ..examples::conformance_config(P)
-            };
-            sio_smol::Mux::new()
-                .mount(&examples::echo_engine(config))
-                .header_read_timeout(Duration::from_millis(500))
+            raw::echo_mux().header_read_timeout(Duration::from_millis(500))
         })
         .unwrap();
         let bystander = open_polling(server.addr(), P);

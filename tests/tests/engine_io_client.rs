@@ -6,7 +6,7 @@ use std::time::Duration;
 
 fn server() -> sio_smol::RunningServer {
     let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    sio_smol::spawn_thread(addr, examples::conformance_mux).expect("server starts")
+    sio_smol::spawn_thread(addr, examples::conformance::mux).expect("server starts")
 }
 
 /// The conformance heartbeat (300 ms + 200 ms) leaves little slack on a

@@ -13,16 +13,7 @@ const P: &str = "/engine.io/";
 
 fn server() -> sio_smol::RunningServer {
     let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    sio_smol::spawn_thread(addr, || {
-        // The default heartbeat (25 s): these clients do not answer pings.
-        let config = sio_core::engine::EngineConfig {
-            ping_interval: Duration::from_secs(25),
-            ping_timeout: Duration::from_secs(20),
-            ..examples::conformance_config(P)
-        };
-        sio_smol::Mux::new().mount(&examples::echo_engine(config))
-    })
-    .unwrap()
+    sio_smol::spawn_thread(addr, raw::echo_mux).unwrap()
 }
 
 /// A close packet POSTed while a GET is held: the GET gets a noop `6`

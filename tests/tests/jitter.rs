@@ -10,7 +10,7 @@ use std::time::Duration;
 #[test]
 fn two_hundred_clients_through_random_cuts() {
     let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let server = sio_smol::spawn_thread(addr, examples::recovery_mux).expect("server starts");
+    let server = sio_smol::spawn_thread(addr, examples::recovery::mux).expect("server starts");
     let proxy = tests::proxy::CuttingProxy::start(server.addr(), Duration::from_millis(40), 0x5eed);
     let out = tests::assert_node_ok(
         "jitter.mjs",

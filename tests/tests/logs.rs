@@ -43,7 +43,7 @@ fn default_level_logs_connections_and_faults_only() {
         .init();
 
     let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let server = sio_smol::spawn_thread(addr, examples::recovery_mux).expect("server starts");
+    let server = sio_smol::spawn_thread(addr, examples::recovery::mux).expect("server starts");
     let out = tests::assert_node_ok(
         "recovery.mjs",
         &["logs", &server.url()],

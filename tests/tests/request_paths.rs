@@ -20,15 +20,7 @@ const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 
 fn server() -> sio_smol::RunningServer {
     let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    sio_smol::spawn_thread(addr, || {
-        let config = sio_core::engine::EngineConfig {
-            ping_interval: Duration::from_secs(25),
-            ping_timeout: Duration::from_secs(20),
-            ..examples::conformance_config(P)
-        };
-        sio_smol::Mux::new().mount(&examples::echo_engine(config))
-    })
-    .unwrap()
+    sio_smol::spawn_thread(addr, tests::raw::echo_mux).unwrap()
 }
 
 fn connect(addr: SocketAddr) -> TcpStream {

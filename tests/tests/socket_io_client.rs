@@ -68,7 +68,7 @@ fn fifty_clients() {
 #[test]
 fn conformance_server_socket_io_endpoint() {
     let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let server = sio_smol::spawn_thread(addr, examples::conformance_mux).expect("server starts");
+    let server = sio_smol::spawn_thread(addr, examples::conformance::mux).expect("server starts");
     let out = tests::assert_node_ok(
         "sio-conformance.mjs",
         &[&server.url()],

@@ -1,5 +1,5 @@
 //! sio-loadgen's four scenarios, briefly and with few clients, against our
-//! bench server (`examples::bench_mux`) on an ephemeral port: no errors, no
+//! bench server (`examples::bench_server::mux`) on an ephemeral port: no errors, no
 //! wrong acks, nothing lost, a rate above zero. And a server that does not
 //! speak Socket.IO gives errors, not a panic.
 
@@ -10,7 +10,7 @@ use std::net::{SocketAddr, TcpListener};
 
 fn bench_server() -> sio_smol::RunningServer {
     let any_port: SocketAddr = ([127, 0, 0, 1], 0).into();
-    sio_smol::spawn_thread(any_port, examples::bench_mux).expect("the bench server starts")
+    sio_smol::spawn_thread(any_port, examples::bench_server::mux).expect("the bench server starts")
 }
 
 /// Runs `scenario` with `args` against `addr`; the server "pid" is this

@@ -13,6 +13,15 @@
   const status = document.getElementById("status");
   const me = document.getElementById("me");
 
+  /**
+   * How far from the end of the list still counts as "at the end", in pixels: a little
+   * slack for fractional scroll positions and zoom, well under one line.
+   */
+  const END_SLACK_PX = 8;
+
+  /** True when the list shows its end: the reader is following the conversation. */
+  const atEnd = () => messages.scrollHeight - messages.scrollTop - messages.clientHeight <= END_SLACK_PX;
+
   /** The first characters of a socket id: enough to tell people apart. */
   const shortId = (id) => String(id).slice(0, 6);
 
@@ -29,9 +38,13 @@
     } else {
       item.textContent = text;
     }
-    const atBottom = messages.scrollTop + messages.clientHeight >= messages.scrollHeight - 4;
+    // Follow new lines while the reader is at the end (and always after our own message);
+    // leave a reader who scrolled up to older lines where they are. The list itself is
+    // scrolled, all the way down, so its bottom padding shows too and the next check
+    // still finds it at the end.
+    const follow = kind === "self" || atEnd();
     messages.appendChild(item);
-    if (atBottom || kind === "self") item.scrollIntoView({ block: "end" });
+    if (follow) messages.scrollTop = messages.scrollHeight;
   }
 
   function setStatus(connected) {
