@@ -18,7 +18,7 @@ use sio_smol::io::SocketIo;
 fn main() -> std::io::Result<()> {
     let port = examples::port_from_env(3000);
     eprintln!("bench_server: Socket.IO on http://127.0.0.1:{port}/socket.io/");
-    smol::block_on(mux().serve(([127, 0, 0, 1], port).into()))
+    smol::block_on(mux().serve_graceful(([127, 0, 0, 1], port).into()))
 }
 
 /// The bench server: `echo` and `broadcast` on `/`, at `/socket.io/`.

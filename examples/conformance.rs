@@ -25,7 +25,7 @@ fn main() -> std::io::Result<()> {
     examples::init_logging();
     let port = examples::port_from_env(3000);
     eprintln!("conformance: http://127.0.0.1:{port}/engine.io/ and /socket.io/");
-    smol::block_on(mux().serve(([0, 0, 0, 0], port).into()))
+    smol::block_on(mux().serve_graceful(([0, 0, 0, 0], port).into()))
 }
 
 /// The whole server: the Engine.IO echo at `/engine.io/` and the Socket.IO

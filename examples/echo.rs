@@ -16,7 +16,11 @@ fn main() -> std::io::Result<()> {
         ..EngineConfig::default()
     });
     eprintln!("echo: Engine.IO on http://127.0.0.1:{port}/engine.io/");
-    smol::block_on(Mux::new().mount(&engine).serve(([0, 0, 0, 0], port).into()))
+    smol::block_on(
+        Mux::new()
+            .mount(&engine)
+            .serve_graceful(([0, 0, 0, 0], port).into()),
+    )
 }
 
 /// An Engine.IO server at `config.path` that echoes every message back to

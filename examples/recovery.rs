@@ -28,7 +28,7 @@ fn main() -> std::io::Result<()> {
     examples::init_logging();
     let port = examples::port_from_env(3000);
     eprintln!("recovery: Socket.IO with connection state recovery on http://127.0.0.1:{port}/");
-    smol::block_on(mux().serve(([0, 0, 0, 0], port).into()))
+    smol::block_on(mux().serve_graceful(([0, 0, 0, 0], port).into()))
 }
 
 /// The demo server, with a 60 s recovery window.

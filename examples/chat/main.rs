@@ -4,7 +4,8 @@
 //! `examples/chat/node_modules` with `npm ci` on first start; needs npm).
 //! Shows broadcasting to everyone but the sender, join and leave
 //! announcements, and a `Mux` serving a Socket.IO server beside static
-//! files.
+//! files and a route of its own (`GET /online`: how many are connected).
+//! Ctrl-C or SIGTERM stops it gracefully.
 //!
 //! Run: `cargo run --release --example chat`, then open
 //! http://127.0.0.1:3000/ in two windows and talk (`PORT` changes the port).
@@ -13,15 +14,15 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 use sio_core::socket::ServerConfig;
-use sio_smol::Mux;
 use sio_smol::io::SocketIo;
+use sio_smol::{Mux, Response};
 
 fn main() -> std::io::Result<()> {
     examples::init_logging();
     let port = examples::port_from_env(3000);
     let mux = mux()?;
     eprintln!("chat: open http://127.0.0.1:{port}/ in two browser windows");
-    smol::block_on(mux.serve(([0, 0, 0, 0], port).into()))
+    smol::block_on(mux.serve_graceful(([0, 0, 0, 0], port).into()))
 }
 
 /// The chat server: announces joins and leaves to the others and relays
@@ -55,7 +56,14 @@ pub fn mux() -> std::io::Result<Mux> {
             );
         });
     });
-    Ok(Mux::new().mount(&io).static_dir(dir().join("public")))
+    let online = io.clone();
+    Ok(Mux::new()
+        .mount(&io)
+        .route("/online", move |_req| {
+            let n = online.sockets().len();
+            async move { Response::json(&json!({ "online": n })) }
+        })
+        .static_dir(dir().join("public")))
 }
 
 /// The chat demo's directory (`examples/chat`).

@@ -120,6 +120,9 @@ async function run(base, screenshot) {
     const b = await openChat(browser, base, "page B", problems);
     check(a.id !== b.id, "both pages got the same socket id");
     await waitLine(a, "system", `${shortId(b.id)} joined`);
+    // The server's own HTTP route beside Socket.IO.
+    const online = await (await fetch(`${base}/online`)).json();
+    check(online.online === 2, `/online answered ${JSON.stringify(online)} with two pages open`);
 
     const tag = `${Date.now().toString(36)}-${process.pid}`;
     const fromA = `hello from A ${tag} ✓ <b>not bold</b> & "quotes"`;
