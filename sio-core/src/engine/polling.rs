@@ -92,9 +92,12 @@ impl Engine {
             return;
         };
         let Ok(body) = body else {
-            self.respond(conn, ctx.origin.as_deref(), HttpResponse::empty(413));
+            // The session's held GET is answered (close packet) before the
+            // 413, as the reference does: a client then reads the close
+            // ("transport close") before the failed POST.
             let what = "POST body over max_payload";
-            return self.fault(sid, what, CloseReason::TransportError);
+            self.fault(sid, what, CloseReason::TransportError);
+            return self.respond(conn, ctx.origin.as_deref(), HttpResponse::empty(413));
         };
         let body = if ctx.jsonp {
             payload::jsonp_unwrap(&body)
