@@ -162,6 +162,27 @@ fn socket_io_over_tls_on_every_transport_and_path() {
     server.stop().expect("server stops cleanly");
 }
 
+/// `Mux::fallback`, with hyper's request type: it answers what no engine,
+/// route or static file does, and the engine's paths stay the engine's.
+#[test]
+fn fallback_with_hyper_types() {
+    let server = sio_smol::spawn_thread(local(), || {
+        let io = SocketIo::new(ServerConfig::default());
+        Mux::new().mount(&io).fallback(|req| {
+            let said = format!("{} {}", req.method(), req.uri().path());
+            Box::pin(async move { Response::text(said).with_status(418).into_hyper() })
+        })
+    })
+    .expect("server starts");
+    let res = tests::raw::request(server.addr(), "POST", "/anything?x=1", b"body");
+    assert_eq!(res.status, 418, "{}", res.text());
+    assert_eq!(res.text(), "POST /anything");
+    let res = tests::raw::request(server.addr(), "GET", "/socket.io/?EIO=4&transport=polling", b"");
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert!(res.text().starts_with("0{\"sid\""), "{}", res.text());
+    server.stop().expect("server stops cleanly");
+}
+
 #[test]
 fn own_routes_next_to_the_engine() {
     let server = sio_smol::spawn_thread(local(), || sio_mux(None, None)).expect("server starts");

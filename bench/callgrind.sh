@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Instructions per operation of one or more servers, with valgrind's callgrind:
+# counts that do not vary with the machine's load, for before/after
+# comparisons of a hot-path change (run both builds in the same sitting).
+#
+#   bench/callgrind.sh "name=/path/to/bench_server" ["other=/path/to/..."]
+#
+# For each server and each scenario in SCENARIOS (default "echo fanout
+# polling conns"), starts the server under callgrind on port $PORT (3555),
+# runs a small fixed load with sio-loadgen (no warm-up, so every operation of
+# the run is counted), dumps callgrind's counts (callgrind_control), stops the
+# server with SIGTERM, and prints the whole process's instructions up to the
+# dump (user space; its shutdown left out) divided by the operations: acks (echo, polling), deliveries (fanout),
+# connections (conns). Start-up is included, and is small against the load.
+# Output files go to bench/results/callgrind-<time>/.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+[ $# -ge 1 ] || { echo "usage: $0 name=server-binary [name=server-binary ...]" >&2; exit 2; }
+command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 2; }
+build_workspace_tools
+
+PORT=${PORT:-3555}
+SCENARIOS=${SCENARIOS:-"echo fanout polling conns"}
+OUT="$BENCH/results/callgrind-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$OUT"
+
+# The load per scenario: small, as the server runs ~50x slower under valgrind.
+load_args() {
+    case $1 in
+        echo) echo "--clients 4 --secs 8 --warmup-secs 0" ;;
+        polling) echo "--clients 4 --secs 8 --warmup-secs 0" ;;
+        fanout) echo "--clients 200 --msgs 300 --warmup-msgs 0" ;;
+        conns) echo "--clients 1000 --hold 2" ;;
+    esac
+}
+
+# The operations a summary line counts, by scenario.
+ops_of() {
+    python3 -c '
+import json, sys
+s = json.loads(sys.stdin.read())
+key = {"echo": "acks", "polling": "acks", "fanout": "deliveries", "conns": "connected"}[sys.argv[1]]
+errors = s.get("errors", 0) or s.get("failed", 0) or s.get("lost", 0)
+print(s[key], errors)' "$1"
+}
+
+printf "%-12s %-8s %14s %10s %12s\n" server scenario instructions ops per_op
+for spec in "$@"; do
+    name=${spec%%=*}
+    bin=${spec#*=}
+    for scenario in $SCENARIOS; do
+        file="$OUT/$name.$scenario"
+        PORT=$PORT valgrind --tool=callgrind --callgrind-out-file="$file.out" "$bin" >"$file.log" 2>&1 &
+        vpid=$!
+        for _ in $(seq 1 300); do
+            (echo >"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+            sleep 0.1
+        done
+        # shellcheck disable=SC2046 # the arguments are meant to split
+        "$LOADGEN" "$scenario" --addr "127.0.0.1:$PORT" $(load_args "$scenario") >"$file.json" 2>"$file.err" || true
+        # Counted up to here: a dump now, so that what the server does to
+        # stop (a graceful shutdown closes every session) is left out.
+        callgrind_control --dump "$vpid" >/dev/null 2>&1
+        kill -TERM "$vpid" 2>/dev/null || true
+        wait "$vpid" || true
+        dump=$(ls "$file".out.* 2>/dev/null | head -n 1)
+        ir=$(awk '/^(summary|totals):/ {print $2; exit}' "${dump:-$file.out}")
+        read -r ops errors < <(tail -n 1 "$file.json" | ops_of "$scenario")
+        per=$(python3 -c "print(round($ir / max($ops, 1)))")
+        printf "%-12s %-8s %14s %10s %12s%s\n" "$name" "$scenario" "$ir" "$ops" "$per" \
+            "$([ "$errors" = 0 ] || echo "  ($errors errors: see $file.json)")"
+    done
+done
+echo "(files: $OUT)"
