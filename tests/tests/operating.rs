@@ -177,7 +177,12 @@ fn fallback_with_hyper_types() {
     let res = tests::raw::request(server.addr(), "POST", "/anything?x=1", b"body");
     assert_eq!(res.status, 418, "{}", res.text());
     assert_eq!(res.text(), "POST /anything");
-    let res = tests::raw::request(server.addr(), "GET", "/socket.io/?EIO=4&transport=polling", b"");
+    let res = tests::raw::request(
+        server.addr(),
+        "GET",
+        "/socket.io/?EIO=4&transport=polling",
+        b"",
+    );
     assert_eq!(res.status, 200, "{}", res.text());
     assert!(res.text().starts_with("0{\"sid\""), "{}", res.text());
     server.stop().expect("server stops cleanly");
