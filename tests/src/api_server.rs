@@ -103,7 +103,8 @@ fn any_and_middleware(socket: &Socket, outgoing: NameLog) {
     });
 }
 
-/// `poke` (id, text) finds a socket with `io.socket(id)`; `join`, `rooms`;
+/// `poke` (id, text) finds a socket with `io.socket(id)`; `join`, `leave`,
+/// `rooms` as the feature server's;
 /// `fetch` (room) acks the ids `io.to(room).fetch_sockets()` finds;
 /// `sockets-join` / `sockets-leave` (room, other) and `disconnect-room`
 /// (room) act on a room's members.
@@ -119,17 +120,7 @@ fn operators(io: &SocketIo, socket: &Socket) {
         }
         let _ = msg.ack(&found.is_some());
     });
-    socket.on("join", |socket, msg| {
-        if let Ok(room) = msg.data::<String>() {
-            socket.join(&room);
-        }
-        let _ = msg.ack(&true);
-    });
-    socket.on("rooms", |socket, msg| {
-        let mut rooms = socket.rooms();
-        rooms.sort();
-        let _ = msg.ack(&rooms);
-    });
+    crate::feature_server::room_events(socket);
     let io2 = io.clone();
     socket.on("fetch", move |_, msg| {
         let room: String = msg.data().unwrap_or_default();
@@ -164,7 +155,8 @@ fn sorted_ids(sockets: &[Socket]) -> Vec<String> {
     ids
 }
 
-/// `/^\/dyn-\d+$/`: `hello` (the child's name) on connection; `join`;
+/// `/^\/dyn-\d+$/`: `hello` (the child's name) on connection; the room
+/// events;
 /// `nsp-emit` (event, data) broadcasts in the socket's own child,
 /// `parent-emit` (event, data) in every child, `parent-to` (room, event,
 /// data) to a room of every child, `of-emit` (nsp, event, data) through
@@ -180,12 +172,7 @@ fn dynamic_namespace(io: &SocketIo) {
     let (io, p) = (io.clone(), parent.clone());
     parent.on_connection(move |socket| {
         let _ = socket.emit("hello", socket.nsp());
-        socket.on("join", |socket, msg| {
-            if let Ok(room) = msg.data::<String>() {
-                socket.join(&room);
-            }
-            let _ = msg.ack(&true);
-        });
+        crate::feature_server::room_events(&socket);
         socket.on("nsp-emit", |socket, msg| {
             if let (Ok((event, _)), Some(data)) = (msg.args::<(String, Value)>(), msg.arg_raw(1)) {
                 socket.namespace().operator().emit_raw(&event, &data);

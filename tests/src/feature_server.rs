@@ -75,23 +75,7 @@ fn main_namespace(io: &SocketIo) {
         socket.on("echo-event", |socket, msg| {
             socket.emit_raw("echo-event", msg.raw())
         });
-        socket.on("join", |socket, msg| {
-            if let Ok(room) = msg.data::<String>() {
-                socket.join(&room);
-            }
-            let _ = msg.ack(&true);
-        });
-        socket.on("leave", |socket, msg| {
-            if let Ok(room) = msg.data::<String>() {
-                socket.leave(&room);
-            }
-            let _ = msg.ack(&true);
-        });
-        socket.on("rooms", |socket, msg| {
-            let mut rooms = socket.rooms();
-            rooms.sort();
-            let _ = msg.ack(&rooms);
-        });
+        room_events(&socket);
         let io = io2.clone();
         socket.on("to-room", move |_, msg| {
             if let (Ok((room, event, _)), Some(data)) =
@@ -144,6 +128,28 @@ fn main_namespace(io: &SocketIo) {
         socket.on("count", move |_, msg| {
             let _ = msg.ack(&io.sockets().len());
         });
+    });
+}
+
+/// `join` / `leave` (room) join or leave it and ack `true`; `rooms` acks
+/// the socket's rooms, sorted (its own id included).
+pub fn room_events(socket: &Socket) {
+    socket.on("join", |socket, msg| {
+        if let Ok(room) = msg.data::<String>() {
+            socket.join(&room);
+        }
+        let _ = msg.ack(&true);
+    });
+    socket.on("leave", |socket, msg| {
+        if let Ok(room) = msg.data::<String>() {
+            socket.leave(&room);
+        }
+        let _ = msg.ack(&true);
+    });
+    socket.on("rooms", |socket, msg| {
+        let mut rooms = socket.rooms();
+        rooms.sort();
+        let _ = msg.ack(&rooms);
     });
 }
 

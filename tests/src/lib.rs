@@ -212,17 +212,8 @@ impl NodeOutput {
 pub fn run_node(script: &str, args: &[&str], timeout: Duration) -> NodeOutput {
     ensure_npm();
     let mut cmd = Command::new("node");
-    cmd.arg(script)
-        .args(args)
-        .current_dir(js_dir())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start `node {script}`: {e}"));
+    cmd.arg(script).args(args).current_dir(js_dir());
+    let mut child = spawn_piped(cmd, &format!("`node {script}`"));
     // Read both pipes on their own threads so a chatty process cannot block on a full pipe.
     let stdout = read_on_thread(child.stdout.take());
     let stderr = read_on_thread(child.stderr.take());
@@ -233,6 +224,23 @@ pub fn run_node(script: &str, args: &[&str], timeout: Duration) -> NodeOutput {
         status,
         timed_out,
     }
+}
+
+/// Starts `cmd` with stdin closed, stdout and stderr piped, in a process
+/// group of its own on Unix (so that killing the group takes any
+/// grandchildren down too).
+///
+/// # Panics
+///
+/// If the process cannot be started (`what` names it in the message).
+pub fn spawn_piped(mut cmd: Command, what: &str) -> Child {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    cmd.spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"))
 }
 
 /// Runs a Node driver like [`run_node`] and returns its stdout.

@@ -104,15 +104,8 @@ impl Spawned {
     /// # Panics
     ///
     /// If the process cannot be started.
-    pub fn start(mut cmd: Command, what: &str) -> Spawned {
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    pub fn start(cmd: Command, what: &str) -> Spawned {
+        let mut child = crate::spawn_piped(cmd, what);
         let stdout = lines_on_thread(child.stdout.take());
         let stderr = lines_on_thread(child.stderr.take());
         Spawned {

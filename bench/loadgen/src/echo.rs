@@ -26,6 +26,40 @@ pub struct ClientRun {
     pub error: Option<String>,
 }
 
+impl ClientRun {
+    /// Records the outcome of one exchange sent at `sent` (`None`: no ack
+    /// within the timeout) for the message with ack id `id` and payload
+    /// `data`; false when the client must stop.
+    pub fn record<A: AsRef<str>, E: std::fmt::Display>(
+        &mut self,
+        outcome: Option<std::result::Result<A, E>>,
+        sent: Instant,
+        w: Window,
+        id: u64,
+        data: &str,
+    ) -> bool {
+        match outcome {
+            Some(Ok(ack)) => {
+                if !ack_matches(ack.as_ref(), id, data) {
+                    self.mismatches += 1;
+                }
+                if sent >= w.from {
+                    self.lat_us.push(micros(sent.elapsed()));
+                }
+                true
+            }
+            Some(Err(e)) => {
+                self.error = Some(e.to_string());
+                false
+            }
+            None => {
+                self.error = Some("ack timed out".into());
+                false
+            }
+        }
+    }
+}
+
 /// The measured window of a closed-loop scenario.
 #[derive(Clone, Copy)]
 pub struct Window {
@@ -60,23 +94,9 @@ async fn client(
                 }
             }
         };
-        match deadline.limit(sent + ACK_TIMEOUT, exchange).await {
-            Some(Ok(ack)) => {
-                if !ack_matches(&ack, id, &packet[data]) {
-                    run.mismatches += 1;
-                }
-                if sent >= w.from {
-                    run.lat_us.push(micros(sent.elapsed()));
-                }
-            }
-            Some(Err(e)) => {
-                run.error = Some(e.to_string());
-                return run;
-            }
-            None => {
-                run.error = Some("ack timed out".into());
-                return run;
-            }
+        let outcome = deadline.limit(sent + ACK_TIMEOUT, exchange).await;
+        if !run.record(outcome, sent, w, id, &packet[data]) {
+            return run;
         }
         id += 1;
     }

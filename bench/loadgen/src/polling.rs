@@ -5,11 +5,10 @@
 //! GET waits for the ack `43<id>[..]`. Packets in one body are separated by
 //! `\x1e`.
 
-use crate::check::{ack_matches, echo_packet};
+use crate::check::echo_packet;
 use crate::deadline::{Deadline, Watchdog};
 use crate::echo::{ACK_TIMEOUT, ClientRun, Window, closed_loop_summary, measure, payload_size};
 use crate::http::Http;
-use crate::metrics::micros;
 use crate::ws::{CONNECT_TIMEOUT, clip};
 use crate::{Executor, Opts, Result};
 use futures_lite::future;
@@ -147,26 +146,11 @@ async fn client(
             return run;
         }
         let data = echo_packet(&mut packet, client, id, size);
-        match deadline
+        let outcome = deadline
             .limit(sent + ACK_TIMEOUT, c.call(packet.as_bytes()))
-            .await
-        {
-            Some(Ok(ack)) => {
-                if !ack_matches(&ack, id, &packet[data]) {
-                    run.mismatches += 1;
-                }
-                if sent >= w.from {
-                    run.lat_us.push(micros(sent.elapsed()));
-                }
-            }
-            Some(Err(e)) => {
-                run.error = Some(e.to_string());
-                return run;
-            }
-            None => {
-                run.error = Some("ack timed out".into());
-                return run;
-            }
+            .await;
+        if !run.record(outcome, sent, w, id, &packet[data]) {
+            return run;
         }
         id += 1;
     }
