@@ -3,7 +3,6 @@
 //! and every missed event exactly once and in order; a deliberate
 //! disconnect starts afresh.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 fn scenario(name: &str) {
@@ -11,18 +10,7 @@ fn scenario(name: &str) {
 }
 
 fn scenario_on(name: &str, mux: fn() -> sio_smol::Mux) {
-    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let server = sio_smol::spawn_thread(addr, mux).expect("server starts");
-    let out = tests::assert_node_ok(
-        "recovery.mjs",
-        &[name, &server.url()],
-        Duration::from_secs(60),
-    );
-    assert!(
-        out.contains(&format!("ok {name} ")),
-        "unexpected output: {out}"
-    );
-    server.stop().expect("server stops cleanly");
+    tests::run_scenario("recovery.mjs", name, mux);
 }
 
 #[test]

@@ -5,14 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 fn scenario(name: &str) {
-    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let server = sio_smol::spawn_thread(addr, tests::feature_server::mux).expect("server starts");
-    let out = tests::assert_node_ok("sio.mjs", &[name, &server.url()], Duration::from_secs(60));
-    assert!(
-        out.contains(&format!("ok {name} ")),
-        "unexpected output: {out}"
-    );
-    server.stop().expect("server stops cleanly");
+    tests::run_scenario("sio.mjs", name, tests::feature_server::mux);
 }
 
 #[test]
