@@ -46,7 +46,7 @@ impl Method {
 }
 
 /// The head of an HTTP request. The body, when the core wants it, is asked
-/// for separately (see [`crate::engine::Output::ReadBody`]).
+/// for separately (see [`crate::Output::ReadBody`]).
 ///
 /// Path, query and headers are packed in a [`Handshake`] (two allocations
 /// however many headers); a session opened by the request keeps it as is.
@@ -58,7 +58,7 @@ pub struct HttpRequest {
     /// case, values as sent, lossily decoded as UTF-8).
     head: Handshake,
     /// True when the adapter recognised a valid WebSocket upgrade request
-    /// (and can complete it if the core answers [`crate::engine::Output::WsAccept`]).
+    /// (and can complete it if the core answers [`crate::Output::WsAccept`]).
     pub websocket: bool,
 }
 

@@ -9,44 +9,79 @@
 //!
 //! ## The contract
 //!
-//! - Feed every input to [`engine::Engine::handle`] with the current time,
-//!   and call [`engine::Engine::handle_timeout`] when the deadline from
-//!   [`engine::Engine::poll_timeout`] passes.
-//! - After each call, drain [`engine::Engine::poll_output`] until `None`.
+//! Every role implements [`Protocol`]: the Socket.IO server
+//! ([`socket::SioServer`]) and the bare Engine.IO server
+//! ([`engine::Engine`]), which the Socket.IO server is built on. One
+//! adapter drives either:
+//!
+//! - Feed every [`Input`] to [`Protocol::handle`] with the current time,
+//!   and call [`Protocol::handle_timeout`] once the deadline from
+//!   [`Protocol::poll_timeout`] has passed.
+//! - After each call, and after each application call that changes the
+//!   state (an emit, a join, an ack), drain [`Protocol::poll_output`] until
+//!   `None` and carry the [`Output`]s out in order.
+//! - A [`ConnId`] is the adapter's id for one HTTP exchange, kept by the
+//!   WebSocket the exchange may become; the adapter says when one ends
+//!   ([`Input::ConnClosed`]) and never reuses an id the core may still hold.
 //! - Peer faults never return `Err` and never panic: they become protocol
-//!   output (an HTTP 400, a close) plus an event. `Err` means caller misuse.
+//!   output (an HTTP 400, a close code, a CONNECT_ERROR) plus an event.
+//!   `Err` means the caller misused the API.
 //! - Time never goes backwards inside the core: an earlier `now` than one
 //!   already seen is treated as the latest one.
 //!
+//! What each output asks of the adapter:
+//!
+//! | output | the adapter |
+//! |---|---|
+//! | [`Output::HttpResponse`] | writes the response to that exchange (for a held long-poll, possibly much later); for an exchange that asked for a WebSocket it is a refusal |
+//! | [`Output::ReadBody`] | reads the request body up to `limit` bytes, then gives [`Input::HttpBody`] or [`Input::HttpBodyTooLarge`] |
+//! | [`Output::WsAccept`] | completes the upgrade (`101` with the extra headers) and from then on reads frames into [`Input::WsFrame`] |
+//! | [`Output::WsSend`], [`Output::WsSendMany`] | queues the frame on the WebSocket(s), in order; the bytes are shared, not copied |
+//! | [`Output::WsClose`] | closes the WebSocket with the code after what was queued |
+//! | [`Output::Event`] | hands the event to the application |
+//!
 //! ## A complete run loop
 //!
+//! A Socket.IO server that acknowledges every event with its own arguments
+//! (the Engine.IO loop is the same with [`engine::Engine`]):
+//!
 //! ```no_run
-//! use sio_core::engine::{Engine, EngineConfig, EngineEvent, Input, Output};
+//! use sio_core::socket::{ServerConfig, SioServer, SocketEvent};
+//! use sio_core::{Input, Output, Protocol};
 //! use std::time::Instant;
 //!
-//! # fn next_input() -> Option<Input> { None }
-//! # fn write(_: Output) {}
-//! let mut engine = Engine::new(EngineConfig::default(), [0u8; 32]); // use OS entropy
+//! /// The adapter's I/O: waits for the next input, or until `deadline`.
+//! fn next_input(deadline: Option<Instant>) -> Option<Input> {
+//!     # let _ = deadline;
+//!     None // read sockets here
+//! }
+//! /// The adapter's I/O: writes a response or frame, closes a connection.
+//! fn carry_out(out: Output<SocketEvent>) {
+//!     # let _ = out;
+//! }
+//!
+//! let seed = [0u8; 32]; // 32 bytes of OS entropy in a real server
+//! let mut server = SioServer::new(ServerConfig::default(), seed);
 //! loop {
-//!     // Wait for I/O or until `engine.poll_timeout()`; then:
-//!     match next_input() {
-//!         Some(input) => engine.handle(Instant::now(), input),
-//!         None => engine.handle_timeout(Instant::now()),
+//!     match next_input(server.poll_timeout()) {
+//!         Some(input) => server.handle(Instant::now(), input),
+//!         None => server.handle_timeout(Instant::now()),
 //!     }
-//!     while let Some(out) = engine.poll_output() {
+//!     while let Some(out) = server.poll_output() {
 //!         match out {
-//!             Output::Event(EngineEvent::Message { sid, msg }) => {
-//!                 // An echo server: send it back.
-//!                 engine.send(sid, msg).expect("session is open");
+//!             Output::Event(SocketEvent::Event { socket, args, ack: Some(id), .. }) => {
+//!                 // The socket may have left since: nothing to answer then.
+//!                 let _ = server.ack(socket, id, &args);
 //!             }
-//!             Output::Event(_) => {}
-//!             other => write(other), // HTTP responses, WebSocket frames, ...
+//!             Output::Event(_) => {} // connects, disconnects, acks, ...
+//!             transport => carry_out(transport),
 //!         }
 //!     }
 //! }
 //! ```
 
 pub mod base64;
+mod contract;
 pub mod engine;
 pub mod fast_hash;
 pub mod handshake;
@@ -54,4 +89,5 @@ pub mod http;
 pub mod sid;
 pub mod socket;
 
+pub use contract::{ConnId, Input, Output, Protocol};
 pub use sid::Sid;

@@ -3,11 +3,9 @@
 //! checking invariants after every step.
 
 use bytes::Bytes;
-use sio_core::Sid;
-use sio_core::engine::{
-    ConnId, Engine, EngineConfig, EngineEvent, Input, Message, Output, WsFrame,
-};
+use sio_core::engine::{Engine, EngineConfig, EngineEvent, Message, WsFrame};
 use sio_core::http::{HttpRequest, Method};
+use sio_core::{ConnId, Input, Output, Sid};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 

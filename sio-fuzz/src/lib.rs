@@ -137,15 +137,15 @@ pub fn handshake_query(data: &[u8]) {
         let mut req = sio_core::http::HttpRequest::new(method, &format!("/socket.io/?{query}"))
             .with_header("origin", origin);
         req.websocket = data.first().is_some_and(|b| b & 1 == 1);
-        let conn = sio_core::engine::ConnId(i as u64);
+        let conn = sio_core::ConnId(i as u64);
         engine.handle(
             std::time::Instant::now(),
-            sio_core::engine::Input::HttpRequest { conn, req },
+            sio_core::Input::HttpRequest { conn, req },
         );
         let mut answered = false;
         while let Some(out) = engine.poll_output() {
             match out {
-                sio_core::engine::Output::HttpResponse { res, .. } => {
+                sio_core::Output::HttpResponse { res, .. } => {
                     assert!(
                         [200, 400, 403, 503].contains(&res.status),
                         "unexpected status {}",
@@ -153,8 +153,9 @@ pub fn handshake_query(data: &[u8]) {
                     );
                     answered = true;
                 }
-                sio_core::engine::Output::WsAccept { .. }
-                | sio_core::engine::Output::ReadBody { .. } => answered = true,
+                sio_core::Output::WsAccept { .. } | sio_core::Output::ReadBody { .. } => {
+                    answered = true
+                }
                 _ => {}
             }
         }

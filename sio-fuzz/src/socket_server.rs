@@ -6,13 +6,13 @@
 
 use crate::Bytes8;
 use bytes::Bytes;
-use sio_core::Sid;
-use sio_core::engine::{ConnId, EngineConfig, Input, Output as EngineOutput, WsFrame};
+use sio_core::engine::{EngineConfig, WsFrame};
 use sio_core::http::HttpRequest;
 use sio_core::socket::{
-    Args, BroadcastOp, DecoderLimits, JsonParser, Output, RecoveryConfig, ServerConfig, SioServer,
+    Args, BroadcastOp, DecoderLimits, JsonParser, RecoveryConfig, ServerConfig, SioServer,
     SocketEvent, SocketId,
 };
+use sio_core::{ConnId, Input, Output, Sid};
 use std::time::{Duration, Instant};
 
 /// Socket.IO packets a client might send (without the Engine.IO `4`).
@@ -176,11 +176,10 @@ pub fn run(data: &[u8]) {
                 Output::Event(SocketEvent::Disconnect { socket, .. }) => {
                     sockets.retain(|s| *s != socket)
                 }
-                Output::Io(EngineOutput::Event(_)) => panic!("engine events stay inside"),
-                Output::Io(EngineOutput::WsSend {
+                Output::WsSend {
                     frame: WsFrame::Text(t),
                     ..
-                }) => {
+                } => {
                     if let Some(pid) = grant_pid(&t) {
                         pids.push(pid);
                     }

@@ -1,14 +1,13 @@
-//! The driver: owns a sans-IO core (the bare [`Engine`] or the Socket.IO
-//! [`SioServer`]) on the local thread, feeds it inputs and the time, and
+//! The driver: owns a sans-IO core (the bare `Engine` or the Socket.IO
+//! `SioServer`: any [`Protocol`]) on the local thread, feeds it inputs and the time, and
 //! dispatches its outputs to the HTTP exchanges and WebSocket tasks waiting
 //! for them, and its events to the application.
 
 use crate::exchange::{Exchange, ExchangeState};
 use crate::ws_conn::{FrameConverter, WsConn};
 use async_tungstenite::tungstenite::Message;
-use sio_core::engine::{ConnId, Engine, EngineConfig, EngineEvent, Input, Output};
 use sio_core::fast_hash::FastMap;
-use sio_core::socket::{self, SioServer, SocketEvent};
+use sio_core::{ConnId, Input, Output, Protocol};
 use smol::{LocalExecutor, Timer};
 use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
@@ -25,84 +24,14 @@ pub(crate) enum Sink {
     Ws(Rc<WsConn>),
 }
 
-/// One output of a core: transport work or an application event.
-pub(crate) enum Polled<E> {
-    Io(Output),
-    Event(E),
-}
+/// What the driver needs of a sans-IO core: the contract's [`Protocol`],
+/// owned by the driver for the program's life.
+pub(crate) trait Core: Protocol + 'static {}
 
-/// What the driver needs of a sans-IO core.
-pub(crate) trait Core: 'static {
-    /// The application events it produces.
-    type Event;
-    fn handle(&mut self, now: Instant, input: Input);
-    fn handle_timeout(&mut self, now: Instant);
-    fn poll(&mut self) -> Option<Polled<Self::Event>>;
-    fn poll_timeout(&self) -> Option<Instant>;
-    fn engine_config(&self) -> &EngineConfig;
-    fn matches_path(&self, path: &str) -> bool;
-    fn shutdown(&mut self);
-}
-
-impl Core for Engine {
-    type Event = EngineEvent;
-    fn handle(&mut self, now: Instant, input: Input) {
-        Engine::handle(self, now, input)
-    }
-    fn handle_timeout(&mut self, now: Instant) {
-        Engine::handle_timeout(self, now)
-    }
-    fn poll(&mut self) -> Option<Polled<EngineEvent>> {
-        Some(match self.poll_output()? {
-            Output::Event(ev) => Polled::Event(ev),
-            io => Polled::Io(io),
-        })
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        Engine::poll_timeout(self)
-    }
-    fn engine_config(&self) -> &EngineConfig {
-        self.config()
-    }
-    fn matches_path(&self, path: &str) -> bool {
-        Engine::matches_path(self, path)
-    }
-    fn shutdown(&mut self) {
-        Engine::shutdown(self)
-    }
-}
-
-impl Core for SioServer {
-    type Event = SocketEvent;
-    fn handle(&mut self, now: Instant, input: Input) {
-        SioServer::handle(self, now, input)
-    }
-    fn handle_timeout(&mut self, now: Instant) {
-        SioServer::handle_timeout(self, now)
-    }
-    fn poll(&mut self) -> Option<Polled<SocketEvent>> {
-        Some(match self.poll_output()? {
-            socket::Output::Event(ev) => Polled::Event(ev),
-            socket::Output::Io(io) => Polled::Io(io),
-            _ => return None,
-        })
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        SioServer::poll_timeout(self)
-    }
-    fn engine_config(&self) -> &EngineConfig {
-        self.engine().config()
-    }
-    fn matches_path(&self, path: &str) -> bool {
-        self.engine().matches_path(path)
-    }
-    fn shutdown(&mut self) {
-        SioServer::shutdown(self)
-    }
-}
+impl<T: Protocol + 'static> Core for T {}
 
 /// Receives the core's application events.
-pub(crate) type EventHandler<C> = Box<dyn Fn(&Rc<Driver<C>>, <C as Core>::Event)>;
+pub(crate) type EventHandler<C> = Box<dyn Fn(&Rc<Driver<C>>, <C as Protocol>::Event)>;
 
 /// Shared state of one mounted core.
 pub(crate) struct Driver<C: Core> {
@@ -210,10 +139,10 @@ impl<C: Core> Driver<C> {
             return;
         }
         loop {
-            let out = self.engine.borrow_mut().poll();
+            let out = self.engine.borrow_mut().poll_output();
             match out {
                 None => break,
-                Some(Polled::Event(ev)) => {
+                Some(Output::Event(ev)) => {
                     let handler = self.on_event.borrow_mut().take();
                     if let Some(h) = handler {
                         h(self, ev);
@@ -223,14 +152,15 @@ impl<C: Core> Driver<C> {
                         }
                     }
                 }
-                Some(Polled::Io(out)) => self.dispatch(out),
+                Some(out) => self.dispatch(out),
             }
         }
         self.driving.set(false);
         self.rearm_timer();
     }
 
-    fn dispatch(self: &Rc<Self>, out: Output) {
+    /// Carries out one transport output (events go to the handler).
+    fn dispatch(self: &Rc<Self>, out: Output<C::Event>) {
         match out {
             Output::HttpResponse { conn, res } => {
                 let sink = self.sinks.borrow_mut().remove(&conn);
@@ -275,7 +205,8 @@ impl<C: Core> Driver<C> {
                     ws.close(code);
                 }
             }
-            other => tracing::debug!(?other, "unhandled engine output"),
+            // Taken by `drive` before it gets here.
+            Output::Event(_) => {}
         }
     }
 

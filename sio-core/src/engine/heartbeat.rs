@@ -3,7 +3,7 @@
 //! Timers sit in a min-heap and are checked lazily: an entry whose session
 //! has since moved its deadline is skipped when it comes due.
 
-use super::io::CloseReason;
+use super::event::CloseReason;
 use super::packet::WsFrame;
 use super::server::{Engine, TimerKind};
 use bytes::Bytes;

@@ -6,8 +6,8 @@
 mod config;
 mod cors;
 mod error;
+mod event;
 mod heartbeat;
-mod io;
 pub mod packet;
 pub mod payload;
 mod polling;
@@ -18,7 +18,7 @@ mod websocket;
 
 pub use config::{AllowRequest, CookieConfig, CorsConfig, CorsOrigin, EngineConfig, Transport};
 pub use error::ErrorCode;
-pub use io::{CloseReason, ConnId, EngineEvent, Input, Output};
+pub use event::{CloseReason, EngineEvent};
 pub use packet::{DecodeError, Message, Packet, WsFrame};
 pub use server::{Engine, EngineError, is_valid_frame};
 pub use session::SessionInfo;

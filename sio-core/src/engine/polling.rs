@@ -1,13 +1,14 @@
 //! The long-polling transport: held GETs, POSTed payloads, JSONP.
 
 use super::error::ErrorCode;
-use super::io::{CloseReason, ConnId, Output};
+use super::event::CloseReason;
 use super::packet::{Packet, WsFrame};
 use super::payload;
 use super::server::{ConnRole, Engine};
 use super::session::{PendingGet, PendingPost};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::sid::Sid;
+use crate::{ConnId, Output};
 use bytes::Bytes;
 use std::borrow::Cow;
 use std::time::Instant;

@@ -5,13 +5,14 @@
 use super::config::{EngineConfig, Transport};
 use super::cors;
 use super::error::ErrorCode;
-use super::io::{CloseReason, ConnId, EngineEvent, Input, Output};
+use super::event::{CloseReason, EngineEvent};
 use super::packet::{Message, Packet, WsFrame};
 use super::query::EngineQuery;
 use super::session::{Heartbeat, Session, SessionInfo};
 use crate::fast_hash::{FastMap, ShrinkIfSparse};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::sid::{IdGenerator, Sid};
+use crate::{ConnId, Input, Output};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::time::Instant;
@@ -73,7 +74,7 @@ pub struct Engine {
     pub(crate) sessions: FastMap<Sid, Box<Session>>,
     pub(crate) conns: FastMap<ConnId, ConnRole>,
     pub(crate) timers: BinaryHeap<Reverse<(Instant, TimerKind, Sid)>>,
-    pub(crate) outputs: VecDeque<Output>,
+    pub(crate) outputs: VecDeque<Output<EngineEvent>>,
     /// Polling sessions with packets queued and maybe a GET to answer.
     pub(crate) to_flush: Vec<Sid>,
     /// The latest time seen; the core never goes back in time.
@@ -179,7 +180,7 @@ impl Engine {
     }
 
     /// The next output, if any. Drain it after every mutation.
-    pub fn poll_output(&mut self) -> Option<Output> {
+    pub fn poll_output(&mut self) -> Option<Output<EngineEvent>> {
         if !self.to_flush.is_empty() {
             self.flush_polling();
         }

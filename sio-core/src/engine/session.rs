@@ -1,8 +1,8 @@
 //! One Engine.IO session's state.
 
 use super::config::Transport;
-use super::io::ConnId;
 use super::packet::WsFrame;
+use crate::ConnId;
 use crate::handshake::Handshake;
 use std::collections::VecDeque;
 use std::time::Instant;

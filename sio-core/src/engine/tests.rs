@@ -10,6 +10,7 @@
 use super::*;
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::sid::Sid;
+use crate::{ConnId, Input, Output};
 use bytes::Bytes;
 use std::time::{Duration, Instant};
 
@@ -116,7 +117,7 @@ struct TestEngine {
     now: Instant,
     next_conn: u64,
     /// Outputs drained from the engine and not yet taken by the test.
-    pending: Vec<Output>,
+    pending: Vec<Output<EngineEvent>>,
 }
 
 impl TestEngine {
@@ -314,7 +315,7 @@ impl TestEngine {
 
 /// Outputs drained from the engine, with finders.
 #[derive(Debug)]
-struct Outs(Vec<Output>);
+struct Outs(Vec<Output<EngineEvent>>);
 
 impl Outs {
     fn len(&self) -> usize {

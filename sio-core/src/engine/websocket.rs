@@ -2,12 +2,13 @@
 //! upgrade of a polling session (`2probe` / `3probe` / `5`).
 
 use super::error::ErrorCode;
-use super::io::{CloseReason, ConnId, EngineEvent, Output};
+use super::event::{CloseReason, EngineEvent};
 use super::packet::{Packet, WsFrame};
 use super::server::{ConnRole, Engine, TimerKind};
 use super::session::Upgrade;
 use crate::http::HttpRequest;
 use crate::sid::Sid;
+use crate::{ConnId, Output};
 use std::cmp::Reverse;
 use std::time::Instant;
 

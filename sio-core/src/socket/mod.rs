@@ -62,4 +62,4 @@ pub use packet::{
 };
 pub use parser::{JsonParser, PacketDecoder, Parser};
 pub use recovery::{MemoryStore, RecoveryConfig, RecoveryStore, StoredSession};
-pub use server::{Output, SioError, SioServer};
+pub use server::{SioError, SioServer};

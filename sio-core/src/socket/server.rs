@@ -10,27 +10,15 @@ use super::packet::{Packet, PacketType, namespace_name};
 use super::parser::PacketDecoder;
 use super::recovery::{MemoryStore, RecoveryStore};
 use super::restore::Restore;
-use crate::engine::{
-    CloseReason, Engine, EngineEvent, Input, Message, Output as EngineOutput, WsFrame,
-};
+use crate::engine::{CloseReason, Engine, EngineEvent, Message, WsFrame};
 use crate::fast_hash::{FastMap, ShrinkIfSparse};
 use crate::sid::{IdGenerator, Sid};
+use crate::{Input, Output};
 use bytes::Bytes;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 use thiserror::Error;
-
-/// What the adapter gets from [`SioServer::poll_output`].
-#[derive(Debug)]
-#[must_use]
-#[non_exhaustive]
-pub enum Output {
-    /// Transport work: HTTP responses, frames, closes (never `Event`).
-    Io(EngineOutput),
-    /// Something for the application.
-    Event(SocketEvent),
-}
 
 /// A mistake by the caller (peer faults never return `Err`).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -277,14 +265,14 @@ impl SioServer {
     }
 
     /// The next output. Drain until `None` after every call.
-    pub fn poll_output(&mut self) -> Option<Output> {
+    pub fn poll_output(&mut self) -> Option<Output<SocketEvent>> {
         loop {
             if let Some(ev) = self.events.pop_front() {
                 return Some(Output::Event(ev));
             }
-            match self.engine.poll_output()? {
-                EngineOutput::Event(ev) => self.on_engine_event(ev),
-                io => return Some(Output::Io(io)),
+            match self.engine.poll_output()?.transport() {
+                Ok(io) => return Some(io),
+                Err(ev) => self.on_engine_event(ev),
             }
         }
     }

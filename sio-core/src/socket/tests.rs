@@ -9,9 +9,10 @@
 //! application events. The tests are split by topic in `tests/`.
 
 use super::*;
-use crate::engine::{self, ConnId, EngineConfig, Input, WsFrame};
+use crate::engine::{EngineConfig, WsFrame};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::sid::Sid;
+use crate::{ConnId, Input, Output};
 use bytes::Bytes;
 use std::time::{Duration, Instant};
 
@@ -89,7 +90,7 @@ struct TestServer {
     now: Instant,
     next_conn: u64,
     /// Outputs drained and not yet taken by the test.
-    pending: Vec<Output>,
+    pending: Vec<Output<SocketEvent>>,
 }
 
 impl TestServer {
@@ -165,7 +166,7 @@ impl TestServer {
         let conn = self.request(req);
         let out = self.drain();
         assert!(
-            matches!(out.0.first(), Some(Output::Io(engine::Output::WsAccept { conn: c, .. })) if *c == conn),
+            matches!(out.0.first(), Some(Output::WsAccept { conn: c, .. }) if *c == conn),
             "{out:#?}"
         );
         let texts = out.texts(conn);
@@ -252,7 +253,7 @@ impl TestServer {
         let conn = self.request(req);
         let out = self.drain();
         assert!(
-            matches!(out.0.as_slice(), [Output::Io(engine::Output::ReadBody { conn: c, .. })] if *c == conn),
+            matches!(out.0.as_slice(), [Output::ReadBody { conn: c, .. }] if *c == conn),
             "{out:#?}"
         );
         self.input(Input::HttpBody {
@@ -345,23 +346,20 @@ fn parse_grant(text: &str, nsp: &str) -> SocketId {
 
 /// Outputs drained from the server, with finders.
 #[derive(Debug)]
-struct Outs(Vec<Output>);
+struct Outs(Vec<Output<SocketEvent>>);
 
 impl Outs {
     /// The transport outputs, in order.
-    fn io(&self) -> impl Iterator<Item = &engine::Output> {
-        self.0.iter().filter_map(|o| match o {
-            Output::Io(io) => Some(io),
-            _ => None,
-        })
+    fn io(&self) -> impl Iterator<Item = &Output<SocketEvent>> {
+        self.0.iter().filter(|o| !matches!(o, Output::Event(_)))
     }
 
     /// Frames sent on `conn`, in order.
     fn frames(&self, conn: ConnId) -> Vec<&WsFrame> {
         self.io()
             .filter_map(|o| match o {
-                engine::Output::WsSend { conn: c, frame } if *c == conn => Some(frame),
-                engine::Output::WsSendMany { conns, frame } if conns.contains(&conn) => Some(frame),
+                Output::WsSend { conn: c, frame } if *c == conn => Some(frame),
+                Output::WsSendMany { conns, frame } if conns.contains(&conn) => Some(frame),
                 _ => None,
             })
             .collect()
@@ -391,7 +389,7 @@ impl Outs {
     fn ws_closes(&self, conn: ConnId) -> Vec<u16> {
         self.io()
             .filter_map(|o| match o {
-                engine::Output::WsClose { conn: c, code } if *c == conn => Some(*code),
+                Output::WsClose { conn: c, code } if *c == conn => Some(*code),
                 _ => None,
             })
             .collect()
@@ -403,7 +401,7 @@ impl Outs {
         let found: Vec<&HttpResponse> = self
             .io()
             .filter_map(|o| match o {
-                engine::Output::HttpResponse { conn: c, res } if *c == conn => Some(res),
+                Output::HttpResponse { conn: c, res } if *c == conn => Some(res),
                 _ => None,
             })
             .collect();

@@ -78,7 +78,7 @@ proptest! {
         let victim = t.open_polling();
         let unknown = crate::sid::IdGenerator::new([9; 32]).sid();
         let mut conns: Vec<ConnId> = Vec::new();
-        let mut outs: Vec<Output> = Vec::new();
+        let mut outs: Vec<Output<EngineEvent>> = Vec::new();
         let mut closed_by_peer: HashSet<ConnId> = HashSet::new();
         let mut elapsed = 0;
 

@@ -147,8 +147,8 @@ fn broadcast_to_all_sends_the_same_bytes_to_everyone() {
     let sends: Vec<_> = out
         .io()
         .filter_map(|o| match o {
-            engine::Output::WsSendMany { conns, .. } => Some(conns.len()),
-            engine::Output::WsSend { .. } => Some(1),
+            Output::WsSendMany { conns, .. } => Some(conns.len()),
+            Output::WsSend { .. } => Some(1),
             _ => None,
         })
         .collect();
