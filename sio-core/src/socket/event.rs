@@ -143,6 +143,12 @@ pub enum SocketEvent {
         nsp: String,
         /// The CONNECT payload (a JSON object; `{}` when absent).
         auth: Bytes,
+        /// The socket restored a session (connection state recovery): the
+        /// same id as before its disconnection, its rooms, and the events
+        /// it missed were sent to it already. Data the application kept
+        /// for it at its [`SocketEvent::Disconnect`] (`kept`) belongs to
+        /// it again.
+        recovered: bool,
     },
     /// An event from a client.
     Event {
@@ -182,22 +188,9 @@ pub enum SocketEvent {
         /// The deadline passed before every recipient answered.
         timed_out: bool,
     },
-    /// The next [`SocketEvent::Connect`] of `socket` restores a session
-    /// (connection state recovery): same id, its rooms, and the events it
-    /// missed were sent to it already.
-    Recovered {
-        /// The socket.
-        socket: SocketId,
-    },
-    /// The next [`SocketEvent::Disconnect`] of `socket` keeps its session
-    /// for recovery: the application may keep the socket's data until
-    /// [`SocketEvent::SessionExpired`] or a [`SocketEvent::Recovered`].
-    SessionPersisted {
-        /// The socket.
-        socket: SocketId,
-    },
-    /// A kept session can no longer be recovered (window passed, or the
-    /// store's bound pushed it out).
+    /// A session kept at a disconnection can no longer be recovered (the
+    /// window passed, or the store's bound pushed it out): data the
+    /// application kept for it can go.
     SessionExpired {
         /// The socket it was.
         socket: SocketId,
@@ -210,6 +203,12 @@ pub enum SocketEvent {
         nsp: String,
         /// Why.
         reason: DisconnectReason,
+        /// The session was kept for recovery (the reason is recoverable
+        /// and recovery is on): the socket may come back with its id
+        /// ([`SocketEvent::Connect`] with `recovered`) until a
+        /// [`SocketEvent::SessionExpired`]; the application may keep the
+        /// socket's data until then.
+        kept: bool,
     },
     /// A client broke the Engine.IO or Socket.IO protocol; its session
     /// closes (its sockets' `Disconnect`s follow). For logs: the core has

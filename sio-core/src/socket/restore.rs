@@ -132,10 +132,17 @@ impl SioServer {
         frames
     }
 
-    /// Keeps a departing socket's session for recovery.
-    pub(crate) fn persist(&mut self, socket: SocketId, pid: Sid, nsp: &str, rooms: Vec<String>) {
+    /// Keeps a departing socket's session for recovery; false when
+    /// recovery is off.
+    pub(crate) fn persist(
+        &mut self,
+        socket: SocketId,
+        pid: Sid,
+        nsp: &str,
+        rooms: Vec<String>,
+    ) -> bool {
         let (Some(config), Some(now)) = (&self.config.recovery, self.now) else {
-            return;
+            return false;
         };
         let at = now + config.max_disconnection_duration;
         self.store.persist(
@@ -148,8 +155,7 @@ impl SioServer {
             },
         );
         self.timers.push(Reverse((at, Timer::Recovery)));
-        self.events
-            .push_back(SocketEvent::SessionPersisted { socket });
+        true
     }
 
     /// Drops sessions and log entries older than the window.

@@ -528,14 +528,16 @@ impl SioServer {
             attachments: Vec::new(),
         };
         self.send_packet(sid, &reply);
-        if let Some(frames) = replay {
-            for frame in frames {
-                self.engine.send_frame_unchecked(sid, frame);
-            }
-            self.events.push_back(SocketEvent::Recovered { socket });
+        let recovered = replay.is_some();
+        for frame in replay.into_iter().flatten() {
+            self.engine.send_frame_unchecked(sid, frame);
         }
-        self.events
-            .push_back(SocketEvent::Connect { socket, nsp, auth });
+        self.events.push_back(SocketEvent::Connect {
+            socket,
+            nsp,
+            auth,
+            recovered,
+        });
     }
 
     /// Accepts a connect that waited for middleware.
@@ -601,17 +603,19 @@ impl SioServer {
         if let Some(c) = self.clients.get_mut(&state.engine) {
             c.sockets.retain(|(_, s)| *s != socket);
         }
+        let mut kept = false;
         if let Some(pid) = state.pid {
             self.live_pids.remove(&pid);
             self.live_pids.shrink_if_sparse();
             if reason.is_recoverable() {
-                self.persist(socket, pid, &state.nsp, state.rooms);
+                kept = self.persist(socket, pid, &state.nsp, state.rooms);
             }
         }
         self.events.push_back(SocketEvent::Disconnect {
             socket,
             nsp: state.nsp,
             reason,
+            kept,
         });
     }
 

@@ -216,6 +216,7 @@ impl TestServer {
                 socket,
                 nsp: nsp.to_owned(),
                 auth: Bytes::from_static(b"{}"),
+                recovered: false,
             }]
         );
         assert_eq!(out.0.len(), 2, "{out:#?}");

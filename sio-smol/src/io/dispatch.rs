@@ -17,7 +17,7 @@ use crate::proxy::ConnInfo;
 use bytes::Bytes;
 use hyper::Request;
 use hyper::body::Incoming;
-use sio_core::fast_hash::{FastMap, FastSet};
+use sio_core::fast_hash::FastMap;
 use sio_core::socket::{Args, BroadcastAckId, DisconnectReason, SioServer, SocketEvent, SocketId};
 use smol::LocalExecutor;
 use std::any::Any;
@@ -141,10 +141,6 @@ pub(crate) struct Shared {
     /// The browser client bundles served at `<path>socket.io.js` and
     /// beside it, if set.
     pub client_files: RefCell<Option<Rc<ClientFiles>>>,
-    /// Sockets whose next Connect restores a session.
-    recovering: RefCell<FastSet<SocketId>>,
-    /// Sockets whose next Disconnect keeps their session.
-    persisting: RefCell<FastSet<SocketId>>,
     /// Per-socket data of kept sessions, until recovered or expired.
     stash: RefCell<FastMap<SocketId, Box<dyn Any>>>,
 }
@@ -159,8 +155,6 @@ impl Shared {
             acks: RefCell::default(),
             broadcasts: RefCell::default(),
             client_files: RefCell::default(),
-            recovering: RefCell::default(),
-            persisting: RefCell::default(),
             stash: RefCell::default(),
         });
         // The driver outlives no handle: a weak link avoids a cycle.
@@ -246,17 +240,15 @@ impl Shared {
             SocketEvent::ConnectRequest { socket, nsp, auth } => {
                 self.run_middleware(socket, nsp, auth)
             }
-            SocketEvent::Recovered { socket } => {
-                self.recovering.borrow_mut().insert(socket);
-            }
-            SocketEvent::SessionPersisted { socket } => {
-                self.persisting.borrow_mut().insert(socket);
-            }
             SocketEvent::SessionExpired { socket } => {
                 self.stash.borrow_mut().remove(&socket);
             }
-            SocketEvent::Connect { socket, nsp, auth } => {
-                let recovered = self.recovering.borrow_mut().remove(&socket);
+            SocketEvent::Connect {
+                socket,
+                nsp,
+                auth,
+                recovered,
+            } => {
                 let data = if recovered {
                     self.stash.borrow_mut().remove(&socket)
                 } else {
@@ -345,6 +337,7 @@ impl Shared {
                 socket,
                 reason,
                 nsp,
+                kept,
             } => {
                 tracing::info!(nsp, %socket, reason = reason.as_str(), "disconnect");
                 let Some(s) = self.socket(socket) else { return };
@@ -370,7 +363,7 @@ impl Shared {
                 if let Some(f) = f {
                     f(&s, reason);
                 }
-                if self.persisting.borrow_mut().remove(&socket) {
+                if kept {
                     // Kept for recovery: so is the socket's data.
                     if let Some(data) = s.handlers.data.borrow_mut().take() {
                         self.stash.borrow_mut().insert(socket, data);

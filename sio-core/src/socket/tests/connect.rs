@@ -20,6 +20,7 @@ fn connect_to_main_namespace() {
             socket,
             nsp: "/".into(),
             auth: Bytes::from_static(b"{}"),
+            recovered: false,
         }]
     );
     assert!(out.ws_closes(ws.conn).is_empty());
@@ -46,6 +47,7 @@ fn connect_carries_auth() {
             socket,
             nsp: "/".into(),
             auth: Bytes::from_static(br#"{"token":"x"}"#),
+            recovered: false,
         }]
     );
     assert_eq!(
@@ -62,6 +64,7 @@ fn connect_carries_auth() {
             socket: custom,
             nsp: "/custom".into(),
             auth: Bytes::from_static(br#"{"token":"y","n":[1]}"#),
+            recovered: false,
         }]
     );
 }
@@ -213,6 +216,7 @@ fn middleware_accept() {
             socket,
             nsp: "/admin".into(),
             auth: Bytes::from_static(br#"{"token":"t"}"#),
+            recovered: false,
         }]
     );
     assert!(t.io.is_connected(socket));

@@ -8,6 +8,7 @@ fn gone(socket: SocketId, nsp: &str, reason: DisconnectReason) -> SocketEvent {
         socket,
         nsp: nsp.into(),
         reason,
+        kept: false,
     }
 }
 

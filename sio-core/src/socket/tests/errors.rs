@@ -73,11 +73,13 @@ fn bad_input_closes_only_that_session() {
                     socket: main,
                     nsp: "/".into(),
                     reason: DisconnectReason::ParseError,
+                    kept: false,
                 },
                 SocketEvent::Disconnect {
                     socket: a,
                     nsp: "/a".into(),
                     reason: DisconnectReason::ParseError,
+                    kept: false,
                 },
             ],
             "{what}"
@@ -140,6 +142,7 @@ fn attachment_limits_from_the_config() {
             socket: s,
             nsp: "/".into(),
             reason: DisconnectReason::ParseError,
+            kept: false,
         }]
     );
     // Three attachments: refused at the header.
@@ -170,6 +173,7 @@ fn nothing_after_a_bad_packet_in_a_polling_payload_is_processed() {
                 socket: s,
                 nsp: "/".into(),
                 reason: DisconnectReason::ParseError,
+                kept: false,
             },
         ]
     );
@@ -213,6 +217,7 @@ fn nothing_after_a_server_close_in_a_polling_payload_is_processed() {
                 socket: s,
                 nsp: "/".into(),
                 reason: DisconnectReason::ServerNamespaceDisconnect,
+                kept: false,
             },
         ]
     );

@@ -22,6 +22,7 @@ fn connect_and_events_over_polling() {
             socket: a,
             nsp: n2,
             auth,
+            ..
         },
     ] = &events[..]
     else {
@@ -116,6 +117,7 @@ fn polling_session_closed_by_the_client() {
             socket: s,
             nsp: "/".into(),
             reason: DisconnectReason::TransportClose,
+            kept: false,
         }]
     );
 }
@@ -135,6 +137,7 @@ fn bad_packet_in_a_post_closes_with_parse_error() {
             socket: s,
             nsp: "/".into(),
             reason: DisconnectReason::ParseError,
+            kept: false,
         }]
     );
 }

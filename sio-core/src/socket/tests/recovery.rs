@@ -72,14 +72,12 @@ fn a_dropped_client_gets_its_id_rooms_and_missed_events() {
     let events = t.drain().events();
     assert_eq!(
         events,
-        [
-            SocketEvent::SessionPersisted { socket: s },
-            SocketEvent::Disconnect {
-                socket: s,
-                nsp: "/".into(),
-                reason: DisconnectReason::TransportClose
-            }
-        ]
+        [SocketEvent::Disconnect {
+            socket: s,
+            nsp: "/".into(),
+            reason: DisconnectReason::TransportClose,
+            kept: true,
+        }]
     );
     assert_eq!(t.io.stored_sessions(), 1);
     // While it is away: to its room, to everyone, to another room, and
@@ -133,18 +131,16 @@ fn recovered_events_precede_connect() {
     let events = t.drain().events();
     assert_eq!(
         events,
-        [
-            SocketEvent::Recovered { socket: s },
-            SocketEvent::Connect {
-                socket: s,
-                nsp: "/".into(),
-                auth: Bytes::from(format!(r#"{{"pid":"{pid}","offset":"1","token":"x"}}"#)),
-            }
-        ]
+        [SocketEvent::Connect {
+            socket: s,
+            nsp: "/".into(),
+            auth: Bytes::from(format!(r#"{{"pid":"{pid}","offset":"1","token":"x"}}"#)),
+            recovered: true,
+        }]
     );
 }
 
-/// A fresh session: a new id and pid, nothing replayed, no Recovered event.
+/// A fresh session: a new id and pid, nothing replayed, not `recovered`.
 #[track_caller]
 fn assert_fresh(t: &mut TestServer, old: SocketId, old_pid: &str, payload: &str) {
     let ws = t.open_ws();
@@ -155,9 +151,13 @@ fn assert_fresh(t: &mut TestServer, old: SocketId, old_pid: &str, payload: &str)
     assert!(!texts[0].contains(old.as_str()), "a new id: {}", texts[0]);
     assert!(!texts[0].contains(old_pid), "a new pid: {}", texts[0]);
     assert!(
-        !out.events()
-            .iter()
-            .any(|e| matches!(e, SocketEvent::Recovered { .. })),
+        !out.events().iter().any(|e| matches!(
+            e,
+            SocketEvent::Connect {
+                recovered: true,
+                ..
+            }
+        )),
         "{out:#?}"
     );
 }
@@ -241,7 +241,7 @@ fn deliberate_disconnects_are_not_kept() {
     assert!(
         !events
             .iter()
-            .any(|e| matches!(e, SocketEvent::SessionPersisted { .. }))
+            .any(|e| matches!(e, SocketEvent::Disconnect { kept: true, .. }))
     );
     assert_eq!(t.io.stored_sessions(), 0);
     assert_fresh(
