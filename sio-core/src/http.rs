@@ -76,8 +76,60 @@ impl HttpRequest {
         HttpRequest::from_head(method, Handshake::builder(path, query, 0, 0).build())
     }
 
-    /// A request with `method` and a head the adapter packed (see
-    /// [`Handshake::builder`]); not a WebSocket upgrade.
+    /// The core's request from the head the adapter has: `headers()`
+    /// iterates over its headers (names in any case, values as sent; it is
+    /// called up to twice), `websocket` says whether it is a valid upgrade
+    /// request the adapter can complete. The core keeps what it needs:
+    /// every header of a request that may open a session (its handshake,
+    /// which the application reads for the session's life), only `Origin`
+    /// of a `GET` or `POST` on an open session (copying the rest would cost
+    /// every long-poll). `stamp` adds what the adapter knows of the
+    /// connection (peer address, TLS, the time: see
+    /// [`crate::handshake::HandshakeBuilder`]); it is called only for the
+    /// requests whose head is kept whole.
+    pub fn from_parts<'a, I>(
+        method: Method,
+        path: &str,
+        query: &str,
+        headers: impl Fn() -> I,
+        websocket: bool,
+        stamp: impl FnOnce(&mut crate::handshake::HandshakeBuilder),
+    ) -> HttpRequest
+    where
+        I: Iterator<Item = (&'a str, &'a [u8])>,
+    {
+        let on_session =
+            matches!(method, Method::Get | Method::Post) && query_param(query, "sid").is_some();
+        let head = if on_session {
+            let origin = headers()
+                .find(|(n, _)| n.eq_ignore_ascii_case("origin"))
+                .map(|(_, v)| v);
+            let bytes = origin.map_or(0, |v| "origin".len() + v.len());
+            let mut head = Handshake::builder(path, query, bytes, usize::from(origin.is_some()));
+            if let Some(v) = origin {
+                head.header("origin", &String::from_utf8_lossy(v));
+            }
+            head.build()
+        } else {
+            let (bytes, count) =
+                headers().fold((0, 0), |(b, c), (n, v)| (b + n.len() + v.len(), c + 1));
+            let mut head = Handshake::builder(path, query, bytes, count);
+            for (n, v) in headers() {
+                head.header(n, &String::from_utf8_lossy(v));
+            }
+            stamp(&mut head);
+            head.build()
+        };
+        HttpRequest {
+            method,
+            head,
+            websocket,
+        }
+    }
+
+    /// A request with `method` and a head packed already (see
+    /// [`Handshake::builder`]); not a WebSocket upgrade. For tests and
+    /// tools: an adapter uses [`HttpRequest::from_parts`].
     pub fn from_head(method: Method, head: Handshake) -> HttpRequest {
         HttpRequest {
             method,
@@ -337,6 +389,59 @@ mod tests {
         assert_eq!(query_param(q, "j").as_deref(), Some(""));
         assert_eq!(query_param(q, "nope"), None);
         assert_eq!(query_param("", ""), Some(Cow::Borrowed("")));
+    }
+
+    #[test]
+    fn from_parts_keeps_what_the_core_needs() {
+        let headers: Vec<(&str, &[u8])> = vec![
+            ("Host", b"example.com"),
+            ("Origin", b"https://app.example"),
+            ("User-Agent", b"node"),
+        ];
+        let all = || headers.iter().copied();
+        // A handshake keeps every header, names in lower case, and is stamped.
+        let mut stamped = 0;
+        let req = HttpRequest::from_parts(
+            Method::Get,
+            "/socket.io/",
+            "EIO=4&transport=polling",
+            all,
+            false,
+            |h| {
+                stamped += 1;
+                h.secure(true);
+            },
+        );
+        assert_eq!(stamped, 1);
+        assert_eq!(req.headers().count(), 3);
+        assert_eq!(req.header("user-agent"), Some("node"));
+        assert!(req.secure());
+        // A GET or POST on a session keeps only Origin, and is not stamped.
+        for method in [Method::Get, Method::Post] {
+            let req = HttpRequest::from_parts(
+                method,
+                "/socket.io/",
+                "EIO=4&transport=polling&sid=abc",
+                all,
+                false,
+                |_| panic!("not stamped"),
+            );
+            let kept: Vec<_> = req.headers().collect();
+            assert_eq!(kept, vec![("origin", "https://app.example")]);
+            assert!(!req.secure());
+        }
+        // So does a WebSocket upgrading a session: the session keeps the
+        // head of its handshake.
+        let req = HttpRequest::from_parts(
+            Method::Get,
+            "/socket.io/",
+            "EIO=4&transport=websocket&sid=abc",
+            all,
+            true,
+            |_| panic!("not stamped"),
+        );
+        assert!(req.websocket);
+        assert_eq!(req.headers().count(), 1, "an upgrade GET on a session");
     }
 
     proptest! {

@@ -14,27 +14,16 @@ use futures_lite::AsyncWriteExt;
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
-use sio_core::handshake::Handshake;
 use sio_core::http::{HttpRequest, HttpResponse, Method};
 use sio_core::{ConnId, Input};
 use std::borrow::Cow;
 use std::future::Future;
 use std::rc::Rc;
 
-/// Converts a hyper request head into the core's vocabulary.
-///
-/// A GET or POST on an existing session (its query has a `sid`) carries
-/// only its `Origin` header: that is all the core reads from it (the
-/// handshake, which the application sees, keeps every header), and the
-/// copies would cost every long-poll and POST. `has_sid` says whether the
-/// query names a session. A handshake also gets what `conn` knows of the
-/// client (address, TLS) and the time.
-pub(crate) fn core_request<B>(
-    req: &Request<B>,
-    websocket: bool,
-    has_sid: bool,
-    conn: &ConnInfo,
-) -> HttpRequest {
+/// Converts a hyper request head into the core's vocabulary (the core
+/// decides which headers it keeps; `conn` stamps what is known of the
+/// client).
+pub(crate) fn core_request<B>(req: &Request<B>, websocket: bool, conn: &ConnInfo) -> HttpRequest {
     let method = Method::from_name(req.method().as_str());
     let (path, query) = (req.uri().path(), req.uri().query().unwrap_or(""));
     let headers = || {
@@ -42,44 +31,9 @@ pub(crate) fn core_request<B>(
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_bytes()))
     };
-    pack_request(method, path, query, headers, websocket, has_sid, conn)
-}
-
-/// [`core_request`] from the parts of a head: `headers` iterates over
-/// names (any case) and values.
-fn pack_request<'a, I: Iterator<Item = (&'a str, &'a [u8])>>(
-    method: Method,
-    path: &str,
-    query: &str,
-    headers: impl Fn() -> I,
-    websocket: bool,
-    has_sid: bool,
-    conn: &ConnInfo,
-) -> HttpRequest {
-    let on_session = matches!(method, Method::Get | Method::Post) && has_sid;
-    let head = if on_session {
-        let origin = headers()
-            .find(|(n, _)| n.eq_ignore_ascii_case("origin"))
-            .map(|(_, v)| v);
-        let bytes = origin.map_or(0, |v| "origin".len() + v.len());
-        let mut head = Handshake::builder(path, query, bytes, usize::from(origin.is_some()));
-        if let Some(v) = origin {
-            head.header("origin", &String::from_utf8_lossy(v));
-        }
-        head.build()
-    } else {
-        let (bytes, count) =
-            headers().fold((0, 0), |(b, c), (n, v)| (b + n.len() + v.len(), c + 1));
-        let mut head = Handshake::builder(path, query, bytes, count);
-        for (n, v) in headers() {
-            head.header(n, &String::from_utf8_lossy(v));
-        }
-        conn.stamp(&mut head, headers);
-        head.build()
-    };
-    let mut req = HttpRequest::from_head(method, head);
-    req.websocket = websocket;
-    req
+    HttpRequest::from_parts(method, path, query, headers, websocket, |head| {
+        conn.stamp(head, headers)
+    })
 }
 
 /// Serves a WebSocket upgrade request read and parsed without hyper (see
@@ -94,8 +48,7 @@ pub(crate) fn serve_upgrade<C: Core>(
     leftover: Vec<u8>,
     conn: &ConnInfo,
 ) -> impl Future<Output = ()> + use<C> {
-    let has_sid = sio_core::http::query_param(head.query, "sid").is_some();
-    let req = raw_request(head, true, has_sid, conn);
+    let req = raw_request(head, true, conn);
     let key = key.to_vec();
     async move {
         let mut stream = stream;
@@ -141,12 +94,8 @@ pub(crate) fn serve_plain<C: Core>(
     body: Bytes,
     conn: &ConnInfo,
 ) -> impl Future<Output = HttpResponse> + use<C> {
-    let sid = sio_core::http::query_param(head.query, "sid");
-    let req = raw_request(head, false, sid.is_some(), conn);
-    let poll_of = match head.method {
-        RawMethod::Get => sid.and_then(|s| sio_core::Sid::parse(&s)),
-        RawMethod::Post => None,
-    };
+    let req = raw_request(head, false, conn);
+    let poll_of = poll_of(&req);
     async move {
         match answer(&driver, req, poll_of, RequestBody::Bytes(body)).await {
             Answer::Response(res) => res,
@@ -156,22 +105,24 @@ pub(crate) fn serve_plain<C: Core>(
     }
 }
 
-/// The core's request for a head parsed without hyper (`has_sid`: its
-/// query names a session).
-fn raw_request(
-    head: &RawHead<'_, '_>,
-    websocket: bool,
-    has_sid: bool,
-    conn: &ConnInfo,
-) -> HttpRequest {
+/// The core's request for a head parsed without hyper.
+fn raw_request(head: &RawHead<'_, '_>, websocket: bool, conn: &ConnInfo) -> HttpRequest {
     let method = match head.method {
         RawMethod::Get => Method::Get,
         RawMethod::Post => Method::Post,
     };
     let headers = || head.headers.iter().map(|h| (h.name, h.value));
-    pack_request(
-        method, head.path, head.query, headers, websocket, has_sid, conn,
-    )
+    HttpRequest::from_parts(method, head.path, head.query, headers, websocket, |h| {
+        conn.stamp(h, headers)
+    })
+}
+
+/// The session a long-poll `GET` reads from, for delivery notification.
+fn poll_of(req: &HttpRequest) -> Option<sio_core::Sid> {
+    if req.method != Method::Get || req.websocket {
+        return None;
+    }
+    sio_core::Sid::parse(&req.query_param("sid")?)
 }
 
 /// The size limits of the driver's WebSockets.
@@ -254,13 +205,8 @@ pub(crate) fn serve<C: Core>(
         let accept = net::accept_response(&req);
         (hyper::upgrade::on(&mut req), accept)
     });
-    // One look at the query for the sid: which headers the core needs, and
-    // the session a long-poll reads from.
-    let sid = sio_core::http::query_param(req.uri().query().unwrap_or(""), "sid");
-    let head = core_request(&req, websocket, sid.is_some(), conn);
-    let poll_of = sid
-        .filter(|_| head.method == Method::Get && !websocket)
-        .and_then(|s| sio_core::Sid::parse(&s));
+    let head = core_request(&req, websocket, conn);
+    let poll_of = poll_of(&head);
     // Drop the head now: a held long-poll should not keep hyper's header
     // buffers alive.
     let body = req.into_body();
