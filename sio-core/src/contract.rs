@@ -3,7 +3,7 @@
 //! [`Protocol`] trait every role implements, so one run loop drives the
 //! bare Engine.IO server and the Socket.IO server alike.
 
-use crate::engine::{EngineConfig, WsFrame};
+use crate::engine::WsFrame;
 use crate::http::{HttpRequest, HttpResponse};
 use bytes::Bytes;
 use std::time::Instant;
@@ -45,9 +45,20 @@ pub enum Input {
         /// the core checks again).
         frame: WsFrame,
     },
+    /// Every frame sent on this WebSocket before the
+    /// [`Output::WsFlushMark`] with this `mark` has been written and
+    /// flushed to the connection.
+    WsFlushed {
+        /// The WebSocket.
+        conn: ConnId,
+        /// The mark.
+        mark: FlushId,
+    },
     /// The adapter gave up on a WebSocket whose peer does not read: its
-    /// send queue reached the adapter's bound. The session closes with
-    /// [`crate::engine::CloseReason::BufferFull`]; the adapter closes the connection.
+    /// unwritten frames would pass the `max_queued_bytes` of its
+    /// [`Output::WsAccept`]. The adapter dropped them and closes the
+    /// connection; the session closes with
+    /// [`crate::engine::CloseReason::BufferFull`].
     SendQueueFull {
         /// The WebSocket.
         conn: ConnId,
@@ -96,6 +107,13 @@ pub enum Output<E> {
         conn: ConnId,
         /// Extra headers for the 101 response (CORS, cookie).
         headers: Vec<(&'static str, std::borrow::Cow<'static, str>)>,
+        /// The largest message to read from the peer: a bigger one is a
+        /// protocol fault (close code 1009, then [`Input::ConnClosed`]).
+        max_message: usize,
+        /// The most bytes of frames to hold unwritten for this WebSocket:
+        /// a frame that would pass it means the peer stopped reading (drop
+        /// what is queued, close, and report [`Input::SendQueueFull`]).
+        max_queued_bytes: usize,
     },
     /// Send one frame on a WebSocket.
     WsSend {
@@ -112,6 +130,16 @@ pub enum Output<E> {
         conns: Vec<ConnId>,
         /// The frame.
         frame: WsFrame,
+    },
+    /// Report [`Input::WsFlushed`] with `mark` once every frame sent on
+    /// this WebSocket before this output is written and flushed (at once
+    /// if nothing is pending). Asked only for the application's delivery
+    /// notifications, never per frame.
+    WsFlushMark {
+        /// The WebSocket.
+        conn: ConnId,
+        /// The mark to report.
+        mark: FlushId,
     },
     /// Close a WebSocket (after sending what was queued before).
     WsClose {
@@ -133,7 +161,18 @@ impl<E> Output<E> {
         Ok(match self {
             Output::HttpResponse { conn, res } => Output::HttpResponse { conn, res },
             Output::ReadBody { conn, limit } => Output::ReadBody { conn, limit },
-            Output::WsAccept { conn, headers } => Output::WsAccept { conn, headers },
+            Output::WsAccept {
+                conn,
+                headers,
+                max_message,
+                max_queued_bytes,
+            } => Output::WsAccept {
+                conn,
+                headers,
+                max_message,
+                max_queued_bytes,
+            },
+            Output::WsFlushMark { conn, mark } => Output::WsFlushMark { conn, mark },
             Output::WsSend { conn, frame } => Output::WsSend { conn, frame },
             Output::WsSendMany { conns, frame } => Output::WsSendMany { conns, frame },
             Output::WsClose { conn, code } => Output::WsClose { conn, code },
@@ -141,6 +180,13 @@ impl<E> Output<E> {
         })
     }
 }
+
+/// A delivery notification asked for (`notify_flushed` of the
+/// [`crate::engine::Engine`] or the [`crate::socket::SioServer`]); the
+/// event that answers it carries the same id, and a WebSocket's
+/// [`Output::WsFlushMark`] uses it as its mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlushId(pub u64);
 
 /// A protocol state machine an adapter drives: the bare
 /// [`crate::engine::Engine`] or the [`crate::socket::SioServer`].
@@ -155,6 +201,13 @@ impl<E> Output<E> {
 /// - a connection id ([`ConnId`]) is the adapter's, chosen per HTTP
 ///   exchange and kept by the WebSocket it may become; the adapter tells
 ///   the core when one ends ([`Input::ConnClosed`]);
+/// - every bound the adapter applies comes with the output that needs it
+///   ([`Output::ReadBody`]'s `limit`, [`Output::WsAccept`]'s
+///   `max_message` and `max_queued_bytes`), and what to do at the bound is
+///   the core's: the adapter reports it ([`Input::HttpBodyTooLarge`],
+///   [`Input::SendQueueFull`]);
+/// - delivery is the core's to track: the adapter only reports the flush
+///   marks it is asked for ([`Output::WsFlushMark`]);
 /// - peer faults never panic and never return `Err`: they come out as
 ///   responses, closes and events;
 /// - time never goes backwards inside the core: an earlier `now` than one
@@ -178,11 +231,6 @@ pub trait Protocol {
     /// True when a request for `path` belongs to this server.
     fn matches_path(&self, path: &str) -> bool;
 
-    /// The options the adapter's limits come from: the largest HTTP body
-    /// or WebSocket message (`max_payload`), the most bytes queued for one
-    /// WebSocket (`max_queued_bytes`).
-    fn engine_config(&self) -> &EngineConfig;
-
     /// Closes every session (the server is shutting down).
     fn shutdown(&mut self);
 }
@@ -203,9 +251,6 @@ impl Protocol for crate::engine::Engine {
     }
     fn matches_path(&self, path: &str) -> bool {
         crate::engine::Engine::matches_path(self, path)
-    }
-    fn engine_config(&self) -> &EngineConfig {
-        self.config()
     }
     fn shutdown(&mut self) {
         crate::engine::Engine::shutdown(self)
@@ -228,9 +273,6 @@ impl Protocol for crate::socket::SioServer {
     }
     fn matches_path(&self, path: &str) -> bool {
         self.engine().matches_path(path)
-    }
-    fn engine_config(&self) -> &EngineConfig {
-        self.engine().config()
     }
     fn shutdown(&mut self) {
         crate::socket::SioServer::shutdown(self)

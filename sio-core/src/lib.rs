@@ -35,8 +35,9 @@
 //! |---|---|
 //! | [`Output::HttpResponse`] | writes the response to that exchange (for a held long-poll, possibly much later); for an exchange that asked for a WebSocket it is a refusal |
 //! | [`Output::ReadBody`] | reads the request body up to `limit` bytes, then gives [`Input::HttpBody`] or [`Input::HttpBodyTooLarge`] |
-//! | [`Output::WsAccept`] | completes the upgrade (`101` with the extra headers) and from then on reads frames into [`Input::WsFrame`] |
+//! | [`Output::WsAccept`] | completes the upgrade (`101` with the extra headers) and from then on reads frames into [`Input::WsFrame`], within the message and queue bounds it gives |
 //! | [`Output::WsSend`], [`Output::WsSendMany`] | queues the frame on the WebSocket(s), in order; the bytes are shared, not copied |
+//! | [`Output::WsFlushMark`] | reports [`Input::WsFlushed`] once the frames sent before it are written and flushed |
 //! | [`Output::WsClose`] | closes the WebSocket with the code after what was queued |
 //! | [`Output::Event`] | hands the event to the application |
 //!
@@ -89,5 +90,5 @@ pub mod http;
 pub mod sid;
 pub mod socket;
 
-pub use contract::{ConnId, Input, Output, Protocol};
+pub use contract::{ConnId, FlushId, Input, Output, Protocol};
 pub use sid::Sid;

@@ -54,6 +54,7 @@ pub fn run(data: &[u8]) {
     let mut now = t0;
     let mut sids: Vec<Sid> = Vec::new();
     let mut awaiting: HashSet<u64> = HashSet::new();
+    let mut flushes: HashSet<sio_core::FlushId> = HashSet::new();
     let mut next_conn: u64 = 0;
     let mut steps = 0;
     while !r.is_empty() && steps < 256 {
@@ -70,9 +71,9 @@ pub fn run(data: &[u8]) {
                 None => String::new(),
             }
         };
-        match op % 9 {
+        match op % 10 {
             0 | 1 => {
-                let method = if op % 9 == 0 {
+                let method = if op % 10 == 0 {
                     Method::Get
                 } else {
                     Method::Post
@@ -118,6 +119,17 @@ pub fn run(data: &[u8]) {
                 let back = now.checked_sub(Duration::from_millis(50)).unwrap_or(now);
                 engine.handle_timeout(back);
             }
+            8 => {
+                // Delivery notification, and an adapter's (possibly bogus)
+                // report of a flush mark.
+                let pick = r.u8();
+                if let Some(&sid) = sids.get(pick as usize % (sids.len().max(1))) {
+                    let id = engine.notify_flushed(sid).expect("an open session");
+                    assert!(flushes.insert(id), "a fresh flush id");
+                }
+                let mark = sio_core::FlushId(u64::from(r.u8()));
+                engine.handle(now, Input::WsFlushed { conn, mark });
+            }
             _ => {
                 if let Some(&sid) = sids.get(r.u8() as usize % (sids.len().max(1))) {
                     let len = r.u8() as usize;
@@ -125,7 +137,7 @@ pub fn run(data: &[u8]) {
                 }
             }
         }
-        drain(&mut engine, &mut sids, &mut awaiting);
+        drain(&mut engine, &mut sids, &mut awaiting, &mut flushes);
         // Invariants.
         assert!(engine.session_count() <= limits.1, "sessions over bound");
         assert_eq!(engine.session_count(), sids.len(), "events match sessions");
@@ -144,7 +156,11 @@ pub fn run(data: &[u8]) {
     // Every request got its answer: shutdown answers held long-polls (with a
     // close packet) and POSTs still reading their body.
     engine.shutdown();
-    drain(&mut engine, &mut sids, &mut awaiting);
+    drain(&mut engine, &mut sids, &mut awaiting, &mut flushes);
+    assert!(
+        flushes.is_empty(),
+        "delivery notifications left unanswered: {flushes:?}"
+    );
     assert!(
         awaiting.is_empty(),
         "requests left unanswered: {awaiting:?}"
@@ -153,11 +169,19 @@ pub fn run(data: &[u8]) {
     assert_eq!(engine.tracked_conns(), 0, "connections left tracked");
 }
 
-/// Drains the engine's outputs, keeping the test's view of sessions and
-/// unanswered requests up to date.
-fn drain(engine: &mut Engine, sids: &mut Vec<Sid>, awaiting: &mut HashSet<u64>) {
+/// Drains the engine's outputs, keeping the test's view of sessions,
+/// unanswered requests and unanswered delivery notifications up to date.
+fn drain(
+    engine: &mut Engine,
+    sids: &mut Vec<Sid>,
+    awaiting: &mut HashSet<u64>,
+    flushes: &mut HashSet<sio_core::FlushId>,
+) {
     while let Some(out) = engine.poll_output() {
         match out {
+            Output::Event(EngineEvent::Flushed { id, .. }) => {
+                assert!(flushes.remove(&id), "answered once, and only if asked");
+            }
             Output::Event(EngineEvent::Open { sid, .. }) => sids.push(sid),
             Output::Event(EngineEvent::Close { sid, .. }) => sids.retain(|s| *s != sid),
             Output::ReadBody { limit, .. } => assert!(limit <= 1000),

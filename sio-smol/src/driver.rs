@@ -49,11 +49,6 @@ pub(crate) struct Driver<C: Core> {
     early_tasks: RefCell<Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>>>,
     /// Validates text frames once per broadcast.
     frames: FrameConverter,
-    /// Delivery waiters of polling sessions: woken by the session's next
-    /// long-poll response.
-    poll_waiters: RefCell<FastMap<sio_core::Sid, Vec<Rc<crate::flush::FlushWaiter>>>>,
-    /// Bound on bytes queued for one WebSocket before it is dropped.
-    pub(crate) ws_queue_limit: usize,
     /// WebSocket tasks running (a shutdown waits for them).
     open_websockets: Rc<Cell<usize>>,
 }
@@ -61,7 +56,6 @@ pub(crate) struct Driver<C: Core> {
 impl<C: Core> Driver<C> {
     /// A driver for `engine`.
     pub(crate) fn new(engine: C) -> Rc<Driver<C>> {
-        let ws_queue_limit = engine.engine_config().max_queued_bytes;
         Rc::new(Driver {
             engine: RefCell::new(engine),
             sinks: RefCell::new(FastMap::default()),
@@ -74,8 +68,6 @@ impl<C: Core> Driver<C> {
             executor: RefCell::new(None),
             early_tasks: RefCell::new(Vec::new()),
             frames: FrameConverter::default(),
-            poll_waiters: RefCell::default(),
-            ws_queue_limit,
             open_websockets: Rc::default(),
         })
     }
@@ -165,12 +157,6 @@ impl<C: Core> Driver<C> {
             Output::HttpResponse { conn, res } => {
                 let sink = self.sinks.borrow_mut().remove(&conn);
                 if let Some(Sink::Http(ex)) = sink {
-                    if let Some(sid) = ex.poll_of {
-                        let waiters = self.poll_waiters.borrow_mut().remove(&sid);
-                        for w in waiters.into_iter().flatten() {
-                            w.done();
-                        }
-                    }
                     ex.set(ExchangeState::Response(res));
                 }
             }
@@ -179,12 +165,32 @@ impl<C: Core> Driver<C> {
                     ex.set(ExchangeState::ReadBody(limit));
                 }
             }
-            Output::WsAccept { conn, headers } => {
+            Output::WsAccept {
+                conn,
+                headers,
+                max_message,
+                max_queued_bytes,
+            } => {
                 let mut sinks = self.sinks.borrow_mut();
                 if let Some(Sink::Http(ex)) = sinks.get(&conn) {
-                    let ws = Rc::new(WsConn::new(self.ws_queue_limit));
-                    ex.set(ExchangeState::WsAccept(headers, ws.clone()));
+                    let ws = Rc::new(WsConn::new(max_queued_bytes));
+                    ex.set(ExchangeState::WsAccept {
+                        headers,
+                        max_message,
+                        ws: ws.clone(),
+                    });
                     sinks.insert(conn, Sink::Ws(ws));
+                }
+            }
+            Output::WsFlushMark { conn, mark } => {
+                let now = match self.sinks.borrow().get(&conn) {
+                    Some(Sink::Ws(ws)) => ws.mark(mark),
+                    _ => false, // gone: the core answers at its close
+                };
+                if now {
+                    self.engine
+                        .borrow_mut()
+                        .handle(Instant::now(), Input::WsFlushed { conn, mark });
                 }
             }
             Output::WsSend { conn, frame } => {
@@ -227,38 +233,6 @@ impl<C: Core> Driver<C> {
                 .borrow_mut()
                 .handle(Instant::now(), Input::SendQueueFull { conn });
         }
-    }
-
-    /// A waiter for everything queued so far on session `sid` to reach its
-    /// transport: on WebSocket, written and flushed; on polling, handed to
-    /// the next long-poll response. `None` when nothing is pending.
-    pub(crate) fn flush_waiter(
-        &self,
-        sid: sio_core::Sid,
-        websocket: Option<ConnId>,
-        queued: usize,
-    ) -> Option<Rc<crate::flush::FlushWaiter>> {
-        let waiter = Rc::new(crate::flush::FlushWaiter::default());
-        match websocket {
-            Some(conn) => match self.sinks.borrow().get(&conn) {
-                Some(Sink::Ws(ws)) => ws.wait_written(waiter.clone()),
-                _ => return None,
-            },
-            None if queued == 0 => return None,
-            None => {
-                let mut waiters = self.poll_waiters.borrow_mut();
-                if waiters.len() > 16 {
-                    // Forget waiters whose futures are gone (their session
-                    // closed without another long-poll).
-                    waiters.retain(|_, list| {
-                        list.retain(|w| Rc::strong_count(w) > 1);
-                        !list.is_empty()
-                    });
-                }
-                waiters.entry(sid).or_default().push(waiter.clone());
-            }
-        }
-        Some(waiter)
     }
 
     /// Wakes the timer task if the engine's next deadline moved earlier.

@@ -52,7 +52,7 @@ pub(crate) fn serve_upgrade<C: Core>(
     let key = key.to_vec();
     async move {
         let mut stream = stream;
-        match answer(&driver, req, None, RequestBody::Empty).await {
+        match answer(&driver, req, RequestBody::Empty).await {
             Answer::Response(res) => {
                 let headers = res.headers.iter().map(|(n, v)| (*n, v.as_ref()));
                 let bytes = raw_http::response(res.status, headers, &res.body, true);
@@ -60,12 +60,19 @@ pub(crate) fn serve_upgrade<C: Core>(
                 let _ = stream.write_all(&bytes).await;
                 let _ = stream.flush().await;
             }
-            Answer::Upgrade { conn, headers, ws } => {
+            Answer::Upgrade {
+                conn,
+                headers,
+                max_message,
+                ws,
+            } => {
                 let accept = raw_http::switching_protocols(
                     &key,
                     headers.iter().map(|(n, v)| (*n, v.as_ref())),
                 );
-                let limits = ws_limits(&driver);
+                let limits = WsLimits {
+                    max_message_size: max_message,
+                };
                 let upgrading = Box::pin(async move {
                     stream.write_all(&accept).await?;
                     // TLS may hold the bytes back until a flush.
@@ -95,9 +102,8 @@ pub(crate) fn serve_plain<C: Core>(
     conn: &ConnInfo,
 ) -> impl Future<Output = HttpResponse> + use<C> {
     let req = raw_request(head, false, conn);
-    let poll_of = poll_of(&req);
     async move {
-        match answer(&driver, req, poll_of, RequestBody::Bytes(body)).await {
+        match answer(&driver, req, RequestBody::Bytes(body)).await {
             Answer::Response(res) => res,
             // The core accepts only requests marked `websocket`.
             Answer::Upgrade { .. } => HttpResponse::empty(500),
@@ -115,21 +121,6 @@ fn raw_request(head: &RawHead<'_, '_>, websocket: bool, conn: &ConnInfo) -> Http
     HttpRequest::from_parts(method, head.path, head.query, headers, websocket, |h| {
         conn.stamp(h, headers)
     })
-}
-
-/// The session a long-poll `GET` reads from, for delivery notification.
-fn poll_of(req: &HttpRequest) -> Option<sio_core::Sid> {
-    if req.method != Method::Get || req.websocket {
-        return None;
-    }
-    sio_core::Sid::parse(&req.query_param("sid")?)
-}
-
-/// The size limits of the driver's WebSockets.
-fn ws_limits<C: Core>(driver: &Driver<C>) -> WsLimits {
-    WsLimits {
-        max_message_size: driver.engine().engine_config().max_payload,
-    }
 }
 
 /// Converts a core response into a hyper one.
@@ -206,11 +197,10 @@ pub(crate) fn serve<C: Core>(
         (hyper::upgrade::on(&mut req), accept)
     });
     let head = core_request(&req, websocket, conn);
-    let poll_of = poll_of(&head);
     // Drop the head now: a held long-poll should not keep hyper's header
     // buffers alive.
     let body = req.into_body();
-    exchange(driver, head, poll_of, body, upgrade)
+    exchange(driver, head, body, upgrade)
 }
 
 /// The rest of [`serve`]: hands the request to the core and waits for its
@@ -218,19 +208,26 @@ pub(crate) fn serve<C: Core>(
 async fn exchange<C: Core>(
     driver: Rc<Driver<C>>,
     head: HttpRequest,
-    poll_of: Option<sio_core::Sid>,
     body: Incoming,
     upgrade: Option<(hyper::upgrade::OnUpgrade, Response<Body>)>,
 ) -> Response<Body> {
-    match answer(&driver, head, poll_of, RequestBody::Hyper(body)).await {
+    match answer(&driver, head, RequestBody::Hyper(body)).await {
         Answer::Response(res) => hyper_response(res),
-        Answer::Upgrade { conn, headers, ws } => {
+        Answer::Upgrade {
+            conn,
+            headers,
+            max_message,
+            ws,
+        } => {
             let Some((on_upgrade, mut accept)) = upgrade else {
                 // The core only accepts requests marked `websocket`.
                 return hyper_response(HttpResponse::empty(500));
             };
             add_headers(&mut accept, headers);
-            let upgrading = Box::pin(net::upgraded_stream(on_upgrade, ws_limits(&driver)));
+            let limits = WsLimits {
+                max_message_size: max_message,
+            };
+            let upgrading = Box::pin(net::upgraded_stream(on_upgrade, limits));
             let d = driver.clone();
             driver.spawn(crate::ws_conn::run(d, conn, ws, upgrading));
             accept
@@ -243,10 +240,11 @@ enum Answer {
     /// This response.
     Response(HttpResponse),
     /// A WebSocket accepted as connection `conn`, with extra headers for the
-    /// `101` response, and its send queue.
+    /// `101` response, the largest message to read, and its send queue.
     Upgrade {
         conn: ConnId,
         headers: Vec<(&'static str, Cow<'static, str>)>,
+        max_message: usize,
         ws: Rc<WsConn>,
     },
 }
@@ -263,14 +261,9 @@ enum RequestBody {
 
 /// Hands a request to the core and waits for its answer, handing it the
 /// body when it asks for it.
-async fn answer<C: Core>(
-    driver: &Rc<Driver<C>>,
-    head: HttpRequest,
-    poll_of: Option<sio_core::Sid>,
-    body: RequestBody,
-) -> Answer {
+async fn answer<C: Core>(driver: &Rc<Driver<C>>, head: HttpRequest, body: RequestBody) -> Answer {
     let conn = driver.new_conn();
-    let exchange = Rc::new(Exchange::new(poll_of));
+    let exchange = Rc::new(Exchange::new());
     driver.register(conn, Sink::Http(exchange.clone()));
     let mut guard = ExchangeGuard {
         driver: driver.clone(),
@@ -309,9 +302,18 @@ async fn answer<C: Core>(
                 guard.done = true;
                 return Answer::Response(res);
             }
-            ExchangeState::WsAccept(headers, ws) => {
+            ExchangeState::WsAccept {
+                headers,
+                max_message,
+                ws,
+            } => {
                 guard.done = true;
-                return Answer::Upgrade { conn, headers, ws };
+                return Answer::Upgrade {
+                    conn,
+                    headers,
+                    max_message,
+                    ws,
+                };
             }
         }
     }

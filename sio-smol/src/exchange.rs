@@ -16,28 +16,27 @@ pub(crate) enum ExchangeState {
     ReadBody(usize),
     /// Send this response.
     Response(HttpResponse),
-    /// Complete the WebSocket upgrade with these extra headers.
-    WsAccept(
-        Vec<(&'static str, std::borrow::Cow<'static, str>)>,
-        Rc<WsConn>,
-    ),
+    /// Complete the WebSocket upgrade with these extra headers; read
+    /// messages up to `max_message` bytes; write from `ws`.
+    WsAccept {
+        headers: Vec<(&'static str, std::borrow::Cow<'static, str>)>,
+        max_message: usize,
+        ws: Rc<WsConn>,
+    },
 }
 
 /// The meeting point of a request's task and the driver.
 pub(crate) struct Exchange {
     state: RefCell<ExchangeState>,
     waker: Cell<Option<Waker>>,
-    /// The session a long-poll GET reads from, for delivery notification.
-    pub(crate) poll_of: Option<sio_core::Sid>,
 }
 
 impl Exchange {
     /// An exchange with nothing asked yet.
-    pub(crate) fn new(poll_of: Option<sio_core::Sid>) -> Exchange {
+    pub(crate) fn new() -> Exchange {
         Exchange {
             state: RefCell::new(ExchangeState::Waiting),
             waker: Cell::new(None),
-            poll_of,
         }
     }
 

@@ -85,7 +85,6 @@ mod driver;
 mod endpoint;
 mod engine_api;
 mod exchange;
-mod flush;
 mod handshake;
 pub mod io;
 mod log;

@@ -2,7 +2,6 @@
 //! task that writes them and reads the peer's frames into the engine.
 
 use crate::driver::{Core, Driver};
-use crate::flush::FlushWaiter;
 use crate::net::WsStream;
 use async_tungstenite::tungstenite::protocol::CloseFrame;
 use async_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -12,7 +11,7 @@ use bytes::Bytes;
 use futures_lite::Stream;
 use futures_sink::Sink as _;
 use sio_core::engine::WsFrame;
-use sio_core::{ConnId, Input};
+use sio_core::{ConnId, FlushId, Input};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
@@ -42,8 +41,10 @@ pub(crate) struct WsConn {
     /// Messages queued so far, and written (and flushed) so far.
     pushed: Cell<u64>,
     written: Cell<u64>,
-    /// Delivery waiters: (messages that must be written, waiter).
-    flush_waiters: RefCell<Vec<(u64, Rc<FlushWaiter>)>>,
+    /// The core's flush marks: (messages that must be written, mark).
+    marks: RefCell<Vec<(u64, FlushId)>>,
+    /// Marks reached, for the task to report.
+    reached: RefCell<Vec<FlushId>>,
 }
 
 impl WsConn {
@@ -58,34 +59,46 @@ impl WsConn {
             armed: Cell::new(false),
             pushed: Cell::new(0),
             written: Cell::new(0),
-            flush_waiters: RefCell::new(Vec::new()),
+            marks: RefCell::new(Vec::new()),
+            reached: RefCell::new(Vec::new()),
         }
     }
 
-    /// Makes `waiter` done once every message queued so far is written.
-    pub(crate) fn wait_written(&self, waiter: Rc<FlushWaiter>) {
+    /// Records the core's flush `mark` at the current end of the queue;
+    /// true when everything queued is written already (report it now).
+    pub(crate) fn mark(&self, mark: FlushId) -> bool {
         if self.written.get() >= self.pushed.get() {
-            waiter.done();
-        } else {
-            self.flush_waiters
-                .borrow_mut()
-                .push((self.pushed.get(), waiter));
+            return true;
         }
+        self.marks.borrow_mut().push((self.pushed.get(), mark));
+        false
     }
 
-    /// Records `n` more messages written and flushed; wakes the waiters
-    /// they satisfy.
+    /// Records `n` more messages written and flushed; the marks they pass
+    /// are reached.
     fn written(&self, n: u64) {
         let written = self.written.get() + n;
         self.written.set(written);
-        self.flush_waiters.borrow_mut().retain(|(target, w)| {
-            if *target <= written {
-                w.done();
-                false
-            } else {
-                true
+        let mut marks = self.marks.borrow_mut();
+        if marks.is_empty() {
+            return;
+        }
+        let mut reached = self.reached.borrow_mut();
+        marks.retain(|(target, mark)| {
+            let passed = *target <= written;
+            if passed {
+                reached.push(*mark);
             }
+            !passed
         });
+    }
+
+    /// Reports the marks reached to the core.
+    fn report_marks<C: Core>(&self, driver: &Rc<Driver<C>>, conn: ConnId) {
+        let reached = std::mem::take(&mut *self.reached.borrow_mut());
+        for mark in reached {
+            driver.handle(Input::WsFlushed { conn, mark });
+        }
     }
 
     /// Queues a message; false if the queue is full (it is not queued).
@@ -147,15 +160,6 @@ impl WsConn {
 
     fn has_work(&self) -> bool {
         !self.queue.borrow().is_empty() || self.close.get().is_some()
-    }
-}
-
-impl Drop for WsConn {
-    fn drop(&mut self) {
-        // Pending delivery waiters learn the connection is gone.
-        for (_, w) in self.flush_waiters.get_mut().drain(..) {
-            w.wake();
-        }
     }
 }
 
@@ -285,6 +289,7 @@ pub(crate) async fn run<C: Core>(
                 if me.close.get().is_none() && write_queued(&me, &mut ws).await.is_err() {
                     break None;
                 }
+                me.report_marks(&driver, conn);
                 if me.close.get().is_some() && Box::pin(write_queued_or_give_up(&me, &mut ws)).await
                 {
                     break None;

@@ -36,6 +36,18 @@ pub enum EngineEvent {
         /// What the client did wrong (no payload data, no secrets).
         what: String,
     },
+    /// The answer to [`super::Engine::notify_flushed`]: everything sent to
+    /// the session before it was asked has reached the transport (handed
+    /// to a long-poll response, or written and flushed on the WebSocket),
+    /// or, `delivered` false, the session closed first.
+    Flushed {
+        /// The session.
+        sid: Sid,
+        /// The request answered.
+        id: crate::FlushId,
+        /// False when the session closed before delivery.
+        delivered: bool,
+    },
     /// The session is gone; its sid is unknown from now on.
     Close {
         /// The session.

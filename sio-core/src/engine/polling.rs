@@ -164,6 +164,8 @@ impl Engine {
         session.queued_bytes = 0;
         self.conns.remove(&get.conn);
         self.respond(get.conn, get.origin.as_deref(), res);
+        // Everything queued is in that response.
+        self.answer_flush_waits(sid, true);
     }
 
     /// Answers the session's held GET with `frames`.

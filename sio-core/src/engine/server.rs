@@ -12,7 +12,7 @@ use super::session::{Heartbeat, Session, SessionInfo};
 use crate::fast_hash::{FastMap, ShrinkIfSparse};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::sid::{IdGenerator, Sid};
-use crate::{ConnId, Input, Output};
+use crate::{ConnId, FlushId, Input, Output};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::time::Instant;
@@ -82,6 +82,8 @@ pub struct Engine {
     /// The `open` packet's JSON after the sid, for a session opened on
     /// polling and on WebSocket: fixed by the config, so written once.
     open_tails: [String; 2],
+    /// The id of the next delivery notification.
+    next_flush: u64,
 }
 
 impl std::fmt::Debug for Engine {
@@ -133,6 +135,7 @@ impl Engine {
             outputs: VecDeque::new(),
             to_flush: Vec::new(),
             now: None,
+            next_flush: 0,
         }
     }
 
@@ -166,6 +169,7 @@ impl Engine {
             Input::HttpBodyTooLarge { conn } => self.on_body(now, conn, Err(())),
             Input::WsFrame { conn, frame } => self.on_ws_frame(now, conn, frame),
             Input::ConnClosed { conn } => self.on_conn_closed(conn),
+            Input::WsFlushed { conn, mark } => self.on_ws_flushed(conn, mark),
             Input::SendQueueFull { conn } => {
                 if let Some(ConnRole::Ws(sid)) = self.conns.remove(&conn) {
                     if let Some(s) = self.sessions.get_mut(&sid) {
@@ -227,6 +231,77 @@ impl Engine {
         self.sessions
             .get(&sid)
             .is_some_and(|s| s.ws.is_some() || s.pending_get.is_some())
+    }
+
+    /// Asks to be told when everything sent to `sid` so far has reached
+    /// its transport: handed to a long-poll response, or written and
+    /// flushed on the WebSocket. The answer is an [`EngineEvent::Flushed`]
+    /// with the returned id (`delivered` false if the session closes
+    /// first); it may come in this very drain when nothing is pending.
+    pub fn notify_flushed(&mut self, sid: Sid) -> Result<FlushId, EngineError> {
+        let id = FlushId(self.next_flush);
+        let session = self
+            .sessions
+            .get_mut(&sid)
+            .ok_or(EngineError::UnknownSession(sid))?;
+        self.next_flush += 1;
+        session.flush_waits.push(id);
+        match session.ws {
+            Some(conn) => self
+                .outputs
+                .push_back(Output::WsFlushMark { conn, mark: id }),
+            // Nothing queued: nothing to wait for.
+            None if session.queue.is_empty() => self.answer_flush_waits(sid, true),
+            None => {}
+        }
+        Ok(id)
+    }
+
+    /// Answers every delivery notification `sid` waits for.
+    pub(crate) fn answer_flush_waits(&mut self, sid: Sid, delivered: bool) {
+        let Some(session) = self.sessions.get_mut(&sid) else {
+            return;
+        };
+        if session.flush_waits.is_empty() {
+            return;
+        }
+        for id in std::mem::take(&mut session.flush_waits) {
+            self.outputs
+                .push_back(Output::Event(EngineEvent::Flushed { sid, id, delivered }));
+        }
+    }
+
+    /// The adapter wrote what preceded a WebSocket's flush mark.
+    fn on_ws_flushed(&mut self, conn: ConnId, mark: FlushId) {
+        let Some(ConnRole::Ws(sid)) = self.conns.get(&conn).copied() else {
+            return; // gone: its waits were answered at its close
+        };
+        let Some(session) = self.sessions.get_mut(&sid) else {
+            return;
+        };
+        let before = session.flush_waits.len();
+        session.flush_waits.retain(|id| *id != mark);
+        if session.flush_waits.len() < before {
+            self.emit(EngineEvent::Flushed {
+                sid,
+                id: mark,
+                delivered: true,
+            });
+        }
+    }
+
+    /// The WebSocket accept for `conn`, with the limits the adapter keeps.
+    pub(crate) fn ws_accept(
+        &self,
+        conn: ConnId,
+        headers: Vec<(&'static str, std::borrow::Cow<'static, str>)>,
+    ) -> Output<EngineEvent> {
+        Output::WsAccept {
+            conn,
+            headers,
+            max_message: self.config.max_payload,
+            max_queued_bytes: self.config.max_queued_bytes,
+        }
     }
 
     /// Closes every session ([`CloseReason::ServerShutdown`]).
@@ -382,6 +457,7 @@ impl Engine {
                     awaiting_pong: false,
                 },
                 handshake: req.into_handshake(),
+                flush_waits: Vec::new(),
             }),
         );
         self.timers
@@ -394,10 +470,7 @@ impl Engine {
                 self.conns.insert(conn, ConnRole::Ws(sid));
                 let session = self.sessions.get_mut(&sid).expect("just inserted");
                 session.ws = Some(conn);
-                self.outputs.push_back(Output::WsAccept {
-                    conn,
-                    headers: res.headers,
-                });
+                self.outputs.push_back(self.ws_accept(conn, res.headers));
                 self.emit(EngineEvent::Open { sid, transport });
                 self.send_packet(sid, open);
             }
@@ -514,6 +587,7 @@ impl Engine {
 
     /// Ends a session: answers or closes its connections, emits `Close`.
     pub(crate) fn close_session(&mut self, sid: Sid, reason: CloseReason) {
+        self.answer_flush_waits(sid, false);
         let Some(mut session) = self.sessions.remove(&sid) else {
             return;
         };

@@ -2,8 +2,8 @@
 
 use super::config::Transport;
 use super::packet::WsFrame;
-use crate::ConnId;
 use crate::handshake::Handshake;
+use crate::{ConnId, FlushId};
 use std::collections::VecDeque;
 use std::time::Instant;
 
@@ -70,6 +70,10 @@ pub(crate) struct Session {
     pub heartbeat: Heartbeat,
     /// The handshake request (headers, query), for the application.
     pub handshake: Handshake,
+    /// Delivery notifications asked for and not answered yet: on polling,
+    /// answered by the next GET response (it takes the whole queue); on
+    /// WebSocket, marks the adapter reports when written.
+    pub flush_waits: Vec<FlushId>,
 }
 
 impl Session {

@@ -15,6 +15,7 @@ use bytes::Bytes;
 use std::time::{Duration, Instant};
 
 mod bounds;
+mod delivery;
 mod errors;
 mod lifecycle;
 mod polling;
@@ -365,7 +366,9 @@ impl Outs {
             .0
             .iter()
             .filter_map(|o| match o {
-                Output::WsAccept { conn: c, headers } if *c == conn => Some(headers.as_slice()),
+                Output::WsAccept {
+                    conn: c, headers, ..
+                } if *c == conn => Some(headers.as_slice()),
                 _ => None,
             })
             .collect();

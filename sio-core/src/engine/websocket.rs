@@ -28,10 +28,7 @@ impl Engine {
             // the session keeps its transport. The core does not track it.
             let mut res = crate::http::HttpResponse::empty(101);
             super::cors::apply(self.config.cors.as_ref(), req.header("origin"), &mut res);
-            self.outputs.push_back(Output::WsAccept {
-                conn,
-                headers: res.headers,
-            });
+            self.outputs.push_back(self.ws_accept(conn, res.headers));
             self.outputs.push_back(Output::WsClose { conn, code: 1000 });
             return;
         }
@@ -47,10 +44,7 @@ impl Engine {
             .push(Reverse((deadline, TimerKind::Upgrade, sid)));
         let mut res = crate::http::HttpResponse::empty(101);
         super::cors::apply(self.config.cors.as_ref(), req.header("origin"), &mut res);
-        self.outputs.push_back(Output::WsAccept {
-            conn,
-            headers: res.headers,
-        });
+        self.outputs.push_back(self.ws_accept(conn, res.headers));
     }
 
     /// A frame from a WebSocket.
@@ -93,8 +87,14 @@ impl Engine {
                 let session = self.sessions.get_mut(&sid).expect("still open");
                 let queued: Vec<WsFrame> = session.queue.drain(..).collect();
                 session.queued_bytes = 0;
+                let waits = session.flush_waits.clone();
                 for frame in queued {
                     self.send_frame_unchecked(sid, frame);
+                }
+                // Waits for the polling queue now wait for its frames on
+                // the WebSocket.
+                for mark in waits {
+                    self.outputs.push_back(Output::WsFlushMark { conn, mark });
                 }
             }
             _ => {

@@ -210,6 +210,15 @@ pub enum SocketEvent {
         /// socket's data until then.
         kept: bool,
     },
+    /// The answer to [`super::SioServer::notify_flushed`]: what was emitted
+    /// to the socket before it was asked has reached the transport, or,
+    /// `delivered` false, the connection closed first.
+    Flushed {
+        /// The request answered.
+        id: crate::FlushId,
+        /// False when the connection closed before delivery.
+        delivered: bool,
+    },
     /// A client broke the Engine.IO or Socket.IO protocol; its session
     /// closes (its sockets' `Disconnect`s follow). For logs: the core has
     /// answered already.

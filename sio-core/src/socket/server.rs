@@ -299,6 +299,9 @@ impl SioServer {
             }
             EngineEvent::Message { sid, msg } => self.on_message(sid, msg),
             EngineEvent::Close { sid, reason } => self.on_engine_close(sid, reason),
+            EngineEvent::Flushed { id, delivered, .. } => self
+                .events
+                .push_back(SocketEvent::Flushed { id, delivered }),
             EngineEvent::ProtocolFault { sid, what } => self
                 .events
                 .push_back(SocketEvent::ProtocolFault { sid, what }),
@@ -738,6 +741,21 @@ impl SioServer {
             self.engine.send_frame_unchecked(sid, frame);
         }
         Ok(true)
+    }
+
+    /// Asks to be told when everything emitted to `socket` so far has
+    /// reached its transport (handed to a long-poll response, or written
+    /// and flushed on the WebSocket): a [`SocketEvent::Flushed`] with the
+    /// returned id answers, possibly in this very drain.
+    pub fn notify_flushed(&mut self, socket: SocketId) -> Result<crate::FlushId, SioError> {
+        let sid = self
+            .sockets
+            .get(&socket)
+            .ok_or(SioError::UnknownSocket(socket))?
+            .engine;
+        self.engine
+            .notify_flushed(sid)
+            .map_err(|_| SioError::UnknownSocket(socket))
     }
 
     /// Answers a client's event that carried ack id `id`.

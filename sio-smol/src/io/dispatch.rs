@@ -17,6 +17,7 @@ use crate::proxy::ConnInfo;
 use bytes::Bytes;
 use hyper::Request;
 use hyper::body::Incoming;
+use sio_core::FlushId;
 use sio_core::fast_hash::FastMap;
 use sio_core::socket::{Args, BroadcastAckId, DisconnectReason, SioServer, SocketEvent, SocketId};
 use smol::LocalExecutor;
@@ -114,8 +115,6 @@ pub(crate) struct RareHandlers {
     pub any_outgoing: Option<OutgoingHandler>,
     pub packet_middleware: Vec<PacketMiddleware>,
     pub on_error: Option<ErrorHandler>,
-    /// Pending `flushed()` calls, woken when the socket disconnects.
-    pub flush_waiters: Vec<Rc<crate::flush::FlushWaiter>>,
 }
 
 impl SocketHandlers {
@@ -138,6 +137,8 @@ pub(crate) struct Shared {
     sockets: RefCell<FastMap<SocketId, Rc<SocketHandlers>>>,
     acks: RefCell<FastMap<(SocketId, u64), AckWaiter>>,
     broadcasts: RefCell<HashMap<BroadcastAckId, oneshot::Sender<BroadcastReplies>>>,
+    /// Pending `flushed()` calls, answered by the core's `Flushed` events.
+    flushes: RefCell<FastMap<FlushId, oneshot::Sender<bool>>>,
     /// The browser client bundles served at `<path>socket.io.js` and
     /// beside it, if set.
     pub client_files: RefCell<Option<Rc<ClientFiles>>>,
@@ -154,6 +155,7 @@ impl Shared {
             sockets: RefCell::default(),
             acks: RefCell::default(),
             broadcasts: RefCell::default(),
+            flushes: RefCell::default(),
             client_files: RefCell::default(),
             stash: RefCell::default(),
         });
@@ -232,6 +234,12 @@ impl Shared {
     pub(crate) fn wait_broadcast(&self, id: BroadcastAckId) -> oneshot::Receiver<BroadcastReplies> {
         let (tx, rx) = oneshot::channel();
         self.broadcasts.borrow_mut().insert(id, tx);
+        rx
+    }
+
+    pub(crate) fn wait_flush(&self, id: FlushId) -> oneshot::Receiver<bool> {
+        let (tx, rx) = oneshot::channel();
+        self.flushes.borrow_mut().insert(id, tx);
         rx
     }
 
@@ -330,6 +338,11 @@ impl Shared {
                     tx.send(BroadcastReplies { replies, timed_out });
                 }
             }
+            SocketEvent::Flushed { id, delivered } => {
+                if let Some(tx) = self.flushes.borrow_mut().remove(&id) {
+                    tx.send(delivered);
+                }
+            }
             SocketEvent::ProtocolFault { sid, what } => {
                 tracing::warn!(%sid, "protocol fault: {what}");
             }
@@ -349,15 +362,6 @@ impl Shared {
                 };
                 for tx in waiting {
                     tx.send(Err(AckError::Disconnected));
-                }
-                let waiters = s
-                    .handlers
-                    .rare
-                    .borrow_mut()
-                    .as_mut()
-                    .map(|r| std::mem::take(&mut r.flush_waiters));
-                for w in waiters.unwrap_or_default() {
-                    w.wake();
                 }
                 let f = s.handlers.on_disconnect.borrow().clone();
                 if let Some(f) = f {

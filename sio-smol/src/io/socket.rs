@@ -235,33 +235,24 @@ impl Socket {
     /// first (what was pending may be lost, or recovered with connection
     /// state recovery).
     pub async fn flushed(&self) -> Result<(), AckError> {
-        let waiter = {
-            let core = self.shared.driver.engine();
-            let Some((_, sid, _)) = core.socket_info(self.id) else {
-                return Err(AckError::Disconnected);
-            };
-            let Some(info) = core.engine().session(sid) else {
-                return Err(AckError::Disconnected);
-            };
-            self.shared
-                .driver
-                .flush_waiter(sid, info.websocket, info.queued)
+        let id = self.id;
+        let mut rx = None;
+        // An `Err` (the socket is gone) leaves `rx` empty.
+        let _ = self.shared.driver.with_engine_then(
+            |c| c.notify_flushed(id),
+            |r| {
+                // Registered before the drain, which may answer at once.
+                if let Ok(flush) = r {
+                    rx = Some(self.shared.wait_flush(*flush));
+                }
+            },
+        );
+        let Some(rx) = rx else {
+            return Err(AckError::Disconnected);
         };
-        if let Some(w) = &waiter {
-            let mut rare = self.handlers.rare_mut();
-            let mine = &mut rare.flush_waiters;
-            mine.retain(|w| !w.is_done() && Rc::strong_count(w) > 1);
-            mine.push(w.clone());
-        }
-        let me = self.clone();
-        let flushed = crate::flush::Flushed {
-            waiter,
-            alive: Box::new(move || me.connected()),
-        };
-        if flushed.await && self.connected() {
-            Ok(())
-        } else {
-            Err(AckError::Disconnected)
+        match rx.await {
+            Some(true) if self.connected() => Ok(()),
+            _ => Err(AckError::Disconnected),
         }
     }
 

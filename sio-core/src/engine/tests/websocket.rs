@@ -8,11 +8,20 @@ fn handshake() {
     let conn = t.ws_open(WS_HANDSHAKE);
     let out = t.drain();
     assert_eq!(out.len(), 3, "{out:#?}");
-    let Output::WsAccept { conn: c, headers } = &out.0[0] else {
+    let Output::WsAccept {
+        conn: c,
+        headers,
+        max_message,
+        max_queued_bytes,
+    } = &out.0[0]
+    else {
         panic!("WsAccept first: {out:#?}");
     };
     assert_eq!(*c, conn);
     assert!(headers.is_empty(), "{headers:?}");
+    // The adapter's bounds come from the config.
+    assert_eq!(*max_message, t.engine.config().max_payload);
+    assert_eq!(*max_queued_bytes, t.engine.config().max_queued_bytes);
     let texts = out.texts(conn);
     assert_eq!(texts.len(), 1);
     let json = open_json(texts[0].as_bytes());
