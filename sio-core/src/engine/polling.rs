@@ -162,10 +162,13 @@ impl Engine {
         let res = payload_response(session.queue.make_contiguous(), get.jsonp.as_deref());
         session.queue.clear();
         session.queued_bytes = 0;
+        let waits = !session.flush_waits.is_empty();
         self.conns.remove(&get.conn);
         self.respond(get.conn, get.origin.as_deref(), res);
-        // Everything queued is in that response.
-        self.answer_flush_waits(sid, true);
+        if waits {
+            // Everything queued is in that response.
+            self.answer_flush_waits(sid, true);
+        }
     }
 
     /// Answers the session's held GET with `frames`.
