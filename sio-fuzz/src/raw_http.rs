@@ -1,7 +1,9 @@
 //! The adapter's parser of the requests it serves without hyper
-//! (`sio_smol::net::raw_http`), and its response writer.
+//! (`sio_smol::internals::raw_http`), and its response writer.
 
-use sio_smol::net::raw_http::{self, MAX_BODY, MAX_HEADERS, Parsed, RawHead, RawKind, RawMethod};
+use sio_smol::internals::raw_http::{
+    self, MAX_BODY, MAX_HEADERS, Parsed, RawHead, RawKind, RawMethod,
+};
 
 /// Arbitrary bytes as the start of a connection: a head taken for serving
 /// lies within the input and is what it claims (origin-form path, a body

@@ -4,7 +4,7 @@
 //! clients send.
 
 use divan::{Bencher, black_box};
-use sio_smol::net::raw_http::{self, MAX_HEADERS, Parsed, RawHead};
+use sio_smol::internals::raw_http::{self, MAX_HEADERS, Parsed, RawHead};
 
 fn main() {
     divan::main();

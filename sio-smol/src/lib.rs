@@ -53,15 +53,15 @@
 //! A [`Mux`] routes requests to the mounted servers, static files and the
 //! application's fallback handler, and runs the accept loop: HTTP/1.1 with
 //! hyper (the plainest engine requests are parsed and answered directly:
-//! see [`net::raw_http`]) and WebSocket with async-tungstenite. Everything
+//! see `ARCHITECTURE.md`) and WebSocket with async-tungstenite. Everything
 //! of one server runs on one thread (a smol `LocalExecutor`);
 //! [`spawn_thread`] starts a server on a thread of its own.
 //!
 //! ## Operating a server
 //!
 //! See also `docs/operating.md` in the repository.
-//! - HTTPS and WSS: [`Mux::tls`] with a [`net::TlsConfig`] (rustls, no
-//!   OpenSSL); see [`net::tls`].
+//! - HTTPS and WSS: [`Mux::tls`] with a [`tls::TlsConfig`] (rustls, no
+//!   OpenSSL); see [`tls`].
 //! - Graceful shutdown on Ctrl-C / `SIGTERM`: [`Mux::serve_graceful`], or
 //!   [`Mux::serve_until`] with [`shutdown_signal`]; see [`signal`].
 //! - Behind a reverse proxy: [`Mux::trusted_proxies`] makes a session's
@@ -89,13 +89,14 @@ mod handshake;
 pub mod io;
 mod log;
 mod mux;
-pub mod net;
+mod net;
 pub mod proxy;
 mod raw_conn;
 pub mod route;
 mod serve;
 pub mod signal;
 mod thread;
+pub mod tls;
 mod ws_conn;
 
 /// The README's Rust blocks, compiled as doc tests so that what a new
@@ -108,10 +109,19 @@ pub use engine_api::{EngineServer, EngineSocket};
 pub use handshake::Handshake;
 pub use log::init_logging;
 pub use mux::{Mount, Mux, ResponseFuture};
+pub use net::bind;
 pub use proxy::TrustedProxies;
 pub use route::{Request, Response};
 pub use signal::shutdown_signal;
 pub use thread::{RunningServer, spawn_thread};
+
+/// The request-head codec of the fast path, for the fuzz targets and the
+/// codec's benchmarks only: not part of the API (the `internals` feature).
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::net::raw_http;
+}
 
 /// 32 bytes of OS entropy to seed the core's id generator.
 pub(crate) fn os_seed() -> [u8; 32] {

@@ -7,9 +7,10 @@
 
 use crate::driver::{Core, Driver};
 use crate::net::raw_http::RawHead;
-use crate::net::{self, Body, NetStream, TlsConfig};
+use crate::net::{self, Body, NetStream};
 use crate::proxy::{ConnInfo, TrustedProxies};
 use crate::route::{self, RouteHandler};
+use crate::tls::TlsConfig;
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
@@ -227,7 +228,7 @@ impl Mux {
     }
 
     /// Serves HTTPS and WSS: every accepted connection starts with a TLS
-    /// handshake (see [`net::tls`]).
+    /// handshake (see [`crate::tls`]).
     pub fn tls(mut self, config: TlsConfig) -> Mux {
         self.tls = Some(config);
         self

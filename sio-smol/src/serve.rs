@@ -2,8 +2,9 @@
 //! one connection, and the graceful shutdown's drain.
 
 use crate::mux::Mux;
-use crate::net::{self, HeadTimeouts, NetStream, SmolIo, TlsConfig};
+use crate::net::{self, HeadTimeouts, NetStream, SmolIo};
 use crate::proxy::ConnInfo;
+use crate::tls::TlsConfig;
 use bytes::Bytes;
 use hyper::service::service_fn;
 use smol::{Async, LocalExecutor};

@@ -8,7 +8,7 @@
 //! fn main() -> std::io::Result<()> {
 //!     let io = SocketIo::new(ServerConfig::default());
 //!     let mux = Mux::new().mount(&io);
-//!     let listener = sio_smol::net::bind("127.0.0.1:3000".parse().unwrap())?;
+//!     let listener = sio_smol::bind("127.0.0.1:3000".parse().unwrap())?;
 //!     // Serves until Ctrl-C or SIGTERM, then closes every session, waits
 //!     // for queued messages to go out (up to `Mux::shutdown_timeout`) and
 //!     // returns: the process exits with status 0.

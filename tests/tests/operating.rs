@@ -6,7 +6,7 @@
 use serde_json::json;
 use sio_core::socket::ServerConfig;
 use sio_smol::io::SocketIo;
-use sio_smol::net::TlsConfig;
+use sio_smol::tls::TlsConfig;
 use sio_smol::{Mux, Request, Response, TrustedProxies};
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -4,7 +4,7 @@
 
 use clap::Parser;
 use sio_core::engine::{CorsConfig, CorsOrigin, EngineConfig};
-use sio_smol::net::TlsConfig;
+use sio_smol::tls::TlsConfig;
 use sio_smol::{EngineServer, Mux, TrustedProxies};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -123,7 +123,7 @@ fn main() -> std::io::Result<()> {
         mux = mux.trusted_proxies(proxies);
     }
     let addr = SocketAddr::new(args.host, args.port);
-    let listener = sio_smol::net::bind(addr)?;
+    let listener = sio_smol::bind(addr)?;
     // The address bound (with `--port 0`, the port the OS chose).
     let bound = listener.get_ref().local_addr()?;
     // Installed before the server runs: a signal from now on is a shutdown.

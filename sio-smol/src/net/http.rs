@@ -10,7 +10,9 @@ use hyper::server::conn::http1;
 use hyper::service::Service;
 use hyper::{Request, Response};
 
-use super::head_timeout::{ConnClock, HeadTimeouts};
+use super::head_timeout::ConnClock;
+#[cfg(test)]
+use super::head_timeout::HeadTimeouts;
 use super::io::{SmolIo, SmolTimer};
 use super::stream::NetStream;
 
@@ -22,6 +24,9 @@ pub type Body = http_body_util::Full<Bytes>;
 /// Keep-alive and upgrades are on. `timeouts` bounds the time to receive a
 /// request head, which includes the keep-alive idle time between requests
 /// (see [`HeadTimeouts`]). Connection errors are logged at debug level.
+/// (The server goes through [`serve_io`], after a look at the first
+/// request; the plumbing's own tests use this.)
+#[cfg(test)]
 pub async fn serve_connection<S>(stream: impl Into<NetStream>, service: S, timeouts: &HeadTimeouts)
 where
     S: Service<Request<Incoming>, Response = Response<Body>>,

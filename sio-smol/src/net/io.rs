@@ -66,16 +66,6 @@ pub struct SmolIo<T> {
 }
 
 impl<T> SmolIo<T> {
-    /// Wraps `inner`.
-    pub fn new(inner: T) -> Self {
-        Self {
-            inner,
-            read_blocked: false,
-            clock: None,
-            prefix: Bytes::new(),
-        }
-    }
-
     /// Wraps `inner`, failing its reads and writes with `TimedOut` once
     /// `clock` expires, and arming `clock` at each write.
     pub fn with_clock(inner: T, clock: Arc<ConnClock>) -> Self {
@@ -130,11 +120,6 @@ impl<T> SmolIo<T> {
     /// Returns the wrapped stream and the read-ahead bytes not read yet.
     pub fn into_parts(self) -> (T, Bytes) {
         (self.inner, self.prefix)
-    }
-
-    /// Borrows the wrapped stream.
-    pub fn get_ref(&self) -> &T {
-        &self.inner
     }
 }
 

@@ -4,7 +4,6 @@
 //! - [`head_timeout`]: request-head deadlines of all connections on one timer.
 //! - [`listener`]: TCP listener with a large backlog.
 //! - [`stream`]: a connection's stream, plain TCP or TLS.
-//! - [`tls`]: TLS settings (certificate chain and key) for HTTPS and WSS.
 //! - [`http`]: serving a connection, the response body type, bounded body reads.
 //! - [`ws`]: WebSocket upgrade on a hyper connection.
 //! - [`raw_http`]: the engine's plainest requests, answered without hyper.
@@ -17,17 +16,17 @@ pub mod listener;
 pub mod raw_http;
 pub mod static_files;
 pub mod stream;
-pub mod tls;
 pub mod ws;
 
 #[cfg(test)]
 mod tests;
 
 pub use head_timeout::HeadTimeouts;
-pub use http::{Body, BodyError, read_body_limited, serve_connection, serve_io};
-pub use io::{SmolIo, SmolTimer};
+#[cfg(test)]
+pub use http::serve_connection;
+pub use http::{Body, BodyError, read_body_limited, serve_io};
+pub use io::SmolIo;
 pub use listener::{bind, configure_accepted};
 pub use static_files::serve_static;
 pub use stream::NetStream;
-pub use tls::{TlsConfig, TlsError};
 pub use ws::{WsLimits, WsStream, accept_response, is_upgrade_request, upgraded_stream};

@@ -31,21 +31,6 @@ pub enum NetStream {
     Tls(Box<TlsStream>),
 }
 
-impl NetStream {
-    /// Whether the connection is encrypted (TLS).
-    pub fn is_tls(&self) -> bool {
-        matches!(self, NetStream::Tls(_))
-    }
-
-    /// The TCP stream under the connection.
-    pub fn tcp(&self) -> &Async<TcpStream> {
-        match self {
-            NetStream::Plain(s) => s,
-            NetStream::Tls(s) => s.get_ref().0,
-        }
-    }
-}
-
 impl From<Async<TcpStream>> for NetStream {
     fn from(s: Async<TcpStream>) -> Self {
         NetStream::Plain(s)

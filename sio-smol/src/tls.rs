@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! use sio_smol::Mux;
-//! use sio_smol::net::TlsConfig;
+//! use sio_smol::tls::TlsConfig;
 //!
 //! let tls = TlsConfig::from_pem_files("cert.pem", "key.pem").expect("a valid certificate and key");
 //! let mux = Mux::new().tls(tls); // every connection is TLS: https:// and wss://
