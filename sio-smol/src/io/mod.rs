@@ -9,10 +9,13 @@
 mod binary;
 mod client_files;
 mod dispatch;
+mod handlers;
 mod msg;
 mod namespace;
 mod oneshot;
 mod operator;
+mod serving;
+mod shared;
 mod socket;
 
 pub use binary::{ArgsError, Binary, args_as, args_from_array, args_from_value, first_arg};
@@ -23,8 +26,8 @@ pub use socket::{Socket, SocketAck, VolatileSocket};
 
 use crate::driver::Driver;
 use crate::mux::Mount;
-use dispatch::Shared;
 use serde::Serialize;
+use shared::Shared;
 use sio_core::socket::{ServerConfig, SioServer, SocketId};
 use std::rc::Rc;
 use std::time::Duration;

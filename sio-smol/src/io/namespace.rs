@@ -2,8 +2,9 @@
 //! namespace-wide operations.
 
 use super::binary::ArgsError;
-use super::dispatch::{NsHandlers, Shared};
+use super::handlers::NsHandlers;
 use super::operator::Operator;
+use super::shared::Shared;
 use super::socket::Socket;
 use bytes::Bytes;
 use serde::Serialize;

@@ -1,7 +1,7 @@
 //! Broadcast operators: `io.to("room").except("other").emit(..)`, as in Node.
 
 use super::binary::{ArgsError, args_from_value};
-use super::dispatch::Shared;
+use super::shared::Shared;
 use super::socket::Socket;
 use super::{AckError, DEFAULT_ACK_TIMEOUT};
 use serde::Serialize;

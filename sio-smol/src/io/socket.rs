@@ -1,10 +1,11 @@
 //! [`Socket`]: one client's connection to one namespace.
 
 use super::binary::{ArgsError, args_from_array, args_from_value, first_arg};
-use super::dispatch::{EventHandler, Listener, Shared, SocketHandlers};
+use super::handlers::{EventHandler, Listener, SocketHandlers};
 use super::msg::Msg;
 use super::namespace::Namespace;
 use super::operator::Operator;
+use super::shared::Shared;
 use super::{AckError, DEFAULT_ACK_TIMEOUT};
 use bytes::Bytes;
 use serde::Serialize;
