@@ -45,7 +45,13 @@ pub async fn exchange<P: Protocol + 'static>(
             }
             Step::Respond(res) => {
                 std::mem::forget(guard);
-                return response(res.status, res.headers, res.body);
+                let mut res = response(res.status, res.headers, res.body);
+                if websocket {
+                    // A refused upgrade: hyper closes the connection; say so.
+                    let close = HeaderValue::from_static("close");
+                    res.headers_mut().insert("connection", close);
+                }
+                return res;
             }
             Step::Accept(headers, queue) => {
                 std::mem::forget(guard);
