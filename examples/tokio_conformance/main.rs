@@ -28,23 +28,27 @@
 //! exchange, `ws.rs` one WebSocket.
 //!
 //! What this adapter had to know beyond the contract's docs (`sio-core`'s
-//! `lib.rs`, `contract.rs`, `http.rs`); each is a gap in those docs:
+//! `lib.rs`, `contract.rs`, `http.rs`), each a gap for the contract:
 //!
 //! 1. The close codes for what tungstenite refuses before the core sees a
-//!    frame: 1009 for a message over `max_payload`, 1007 for a text frame
-//!    that is not UTF-8, 1002 for other WebSocket protocol errors (learned
-//!    from `sio-smol`'s `ws_conn.rs` and `tests/tests/engine_bad_input.rs`).
-//! 2. Which bound to give the WebSocket send queue and how to count it:
-//!    `max_queued_bytes` is documented as a polling session's bound in
-//!    `EngineConfig`; only the `Protocol::engine_config` doc says it bounds
-//!    a WebSocket's queue too. Bytes of payload are counted here.
-//! 3. That an HTTP answer to a body the core refused (413) may be written
-//!    without reading the body, from `Content-Length` alone (the bad-input
-//!    suite expects it): `ReadBody` says "reads the request body up to
-//!    `limit` bytes" only.
-//! 4. What a WebSocket whose upgrade fails after `WsAccept` (the client
-//!    left before the `101`) must report: `ConnClosed`, as for any other
-//!    end (inferred from the `ConnClosed` doc, "a WebSocket closed").
+//!    frame: 1009 (a message over `max_payload`), 1007 (text that is not
+//!    UTF-8), 1002 (other WebSocket protocol errors); learned from
+//!    `sio-smol`'s `ws_conn.rs` and `tests/tests/engine_bad_input.rs`. No
+//!    input says "the peer broke the WebSocket protocol": the core hears
+//!    `ConnClosed` and closes the session as a plain transport close.
+//! 2. The WebSocket send queue's bound: `max_queued_bytes`, which
+//!    `EngineConfig` documents as a polling session's bound (only
+//!    `Protocol::engine_config` says it bounds a WebSocket's queue too);
+//!    what it counts (payload bytes here), and how to close on
+//!    `SendQueueFull` (a 1008 frame, as `sio-smol`, or a plain drop, as here).
+//! 3. That `ConnClosed` is not owed for a connection the core ended itself
+//!    (`HttpResponse`, `WsClose`, `SendQueueFull`): learned from
+//!    `sio-smol`'s driver; the core ignores such a report, undocumented.
+//! 4. That a body over the limit is refused from `Content-Length` before
+//!    reading it (`engine_bad_input.rs` sends only the head and waits).
+//! 5. That a refused upgrade (an `HttpResponse` to a `websocket` request)
+//!    closes the connection with `Connection: close`, as `sio-smol` does
+//!    (`request_paths.rs` checks it); hyper closes it, but silently.
 
 mod driver;
 mod http;
