@@ -44,7 +44,7 @@ pub async fn exchange<P: Protocol + 'static>(
                 driver.handle(input);
             }
             Step::Respond(res) => {
-                std::mem::forget(guard);
+                std::mem::forget(guard); // answered: nothing to report
                 let mut res = response(res.status, res.headers, res.body);
                 if websocket {
                     // A refused upgrade: hyper closes the connection; say so.
@@ -61,8 +61,7 @@ pub async fn exchange<P: Protocol + 'static>(
                     driver.closed(conn);
                     return status(StatusCode::INTERNAL_SERVER_ERROR);
                 };
-                let limit = driver.max_payload();
-                tokio::task::spawn_local(crate::ws::run(driver, conn, upgrade, queue, limit));
+                tokio::task::spawn_local(crate::ws::run(driver, conn, upgrade, queue));
                 let mut res = response(101, headers, Bytes::new());
                 let h = res.headers_mut();
                 h.insert("connection", HeaderValue::from_static("Upgrade"));

@@ -95,12 +95,12 @@ pub async fn run<P: Protocol + 'static>(
     conn: ConnId,
     upgrade: OnUpgrade,
     queue: Rc<WsQueue>,
-    max_payload: usize,
 ) {
     let Ok(upgraded) = upgrade.await else {
         // The client left before the upgrade completed.
         return driver.closed(conn);
     };
+    let max_payload = driver.max_payload();
     let config = WebSocketConfig::default()
         .max_message_size(Some(max_payload))
         .max_frame_size(Some(max_payload));
