@@ -8,6 +8,10 @@
 //! twice: as the example binary (`cargo run --example NAME`), and here, as
 //! a module of this library. Inside the library `main` is unused; the
 //! binary build checks that nothing else in the file is.
+//!
+//! `tokio_conformance` (the second adapter) is not a module here: tokio is
+//! a dev-dependency that only its binary sees, so the tests start that
+//! binary (`tests::adapter`).
 
 // The example files call the shared plumbing as `examples::...`, which is
 // how the binaries see this library; this makes the same paths work

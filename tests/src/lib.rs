@@ -14,6 +14,7 @@
 //!
 //! A missing `node` or a failing `npm ci` is a test failure, never a skip.
 
+pub mod adapter;
 pub mod api_server;
 pub mod browser;
 pub mod feature_server;

@@ -1,7 +1,8 @@
 //! Processes a test talks to while they run: the `sio-smol` binary
-//! ([`SioSmolBin`]), and Node drivers whose output is read line by line
-//! ([`Spawned`]) to know when to act (e.g. to send a signal once clients
-//! are connected).
+//! ([`SioSmolBin`]), the `tokio_conformance` example
+//! ([`tokio_conformance_bin`], run by [`crate::adapter`]), and Node
+//! drivers whose output is read line by line ([`Spawned`]) to know when to
+//! act (e.g. to send a signal once clients are connected).
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
@@ -22,25 +23,41 @@ use std::time::{Duration, Instant};
 /// If cargo fails or names no such executable.
 pub fn sio_smol_bin() -> PathBuf {
     static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    BIN.get_or_init(build_bin)
+    BIN.get_or_init(|| cargo_build(&["-p", "sio-smol", "--bin", "sio-smol"], "sio-smol"))
         .clone()
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn build_bin() -> Result<PathBuf, String> {
+/// The `tokio_conformance` example (the second adapter), built like
+/// [`sio_smol_bin`]: an example's dependencies (tokio, ...) are the
+/// examples crate's dev-dependencies, which no library here links.
+///
+/// # Panics
+///
+/// If cargo fails or names no such executable.
+pub fn tokio_conformance_bin() -> PathBuf {
+    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BIN.get_or_init(|| {
+        cargo_build(
+            &["-p", "examples", "--example", "tokio_conformance"],
+            "tokio_conformance",
+        )
+    })
+    .clone()
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs `cargo build <what>` in the profile and target directory of this
+/// test executable, and returns the path of the executable `name` it made.
+fn cargo_build(what: &[&str], name: &str) -> Result<PathBuf, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args([
-        "build",
-        "-p",
-        "sio-smol",
-        "--bin",
-        "sio-smol",
-        "--message-format=json-render-diagnostics",
-    ])
-    .current_dir(env!("CARGO_MANIFEST_DIR"))
-    .stdin(Stdio::null())
-    .stderr(Stdio::inherit());
+    cmd.arg("build")
+        .args(what)
+        .arg("--message-format=json-render-diagnostics")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit());
     // What cargo sets for this test process describes the tests crate; build
     // scripts watch some of it (ring's: CARGO_PKG_NAME, CARGO_MANIFEST_DIR),
     // so passing it on would rebuild them here and again in the next
@@ -75,16 +92,16 @@ fn build_bin() -> Result<PathBuf, String> {
     }
     let out = cmd
         .output()
-        .map_err(|e| format!("cannot run cargo to build sio-smol: {e}"))?;
+        .map_err(|e| format!("cannot run cargo to build {name}: {e}"))?;
     if !out.status.success() {
-        return Err(format!("building sio-smol failed ({})", out.status));
+        return Err(format!("building {name} failed ({})", out.status));
     }
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "sio-smol")
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .ok_or_else(|| "cargo built no sio-smol executable".to_owned())
+        .ok_or_else(|| format!("cargo built no {name} executable"))
 }
 
 /// A child process whose stdout and stderr are read line by line on threads
@@ -272,16 +289,16 @@ impl SioSmolBin {
         let line = process.wait_line(true, Duration::from_secs(20), |l| {
             l.contains("listening on ")
         });
-        // "... listening on http://127.0.0.1:PORT/engine.io/"
-        let url = line
-            .split("listening on ")
-            .nth(1)
-            .and_then(|u| {
-                let scheme_end = u.find("://")? + 3;
-                let host_end = u[scheme_end..].find('/')? + scheme_end;
-                Some(u[..host_end].to_owned())
-            })
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        let url = listening_url(&line).unwrap_or_else(|| panic!("no address in {line:?}"));
         SioSmolBin { process, url }
     }
+}
+
+/// The base URL in a server's log line `... listening on
+/// http://127.0.0.1:PORT/...`: `http://127.0.0.1:PORT`.
+pub fn listening_url(line: &str) -> Option<String> {
+    let u = line.split("listening on ").nth(1)?;
+    let scheme_end = u.find("://")? + 3;
+    let host_end = u[scheme_end..].find('/')? + scheme_end;
+    Some(u[..host_end].to_owned())
 }

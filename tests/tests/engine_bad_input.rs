@@ -1,9 +1,11 @@
 //! Bad input against the running server: each row gets its documented
-//! protocol error, nothing panics, and a bystander session keeps working.
+//! protocol error, nothing panics, and a bystander session keeps working;
+//! on both adapters (`tests::adapter`).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
+use tests::adapter::{Adapter, Server};
 use tests::raw::{
     self, assert_echo, client_frame, close_code, open_polling, poll, post, raw_ws, request,
 };
@@ -11,20 +13,16 @@ use tests::raw::{
 const P: &str = "/engine.io/";
 
 struct Fixture {
-    server: sio_smol::RunningServer,
+    server: Server,
     bystander: String,
 }
 
 impl Fixture {
-    fn new() -> Fixture {
-        let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    fn new(adapter: Adapter) -> Fixture {
         // The default heartbeat, so that the bystander, which does not
         // answer pings by itself, lives through every test; and a short
         // header timeout for the slow client.
-        let server = sio_smol::spawn_thread(addr, || {
-            raw::echo_mux().header_read_timeout(Duration::from_millis(500))
-        })
-        .unwrap();
+        let server = adapter.raw_echo();
         let bystander = open_polling(server.addr(), P);
         Fixture { server, bystander }
     }
@@ -48,9 +46,8 @@ fn assert_error(res: &raw::RawResponse, status: u16, code: u64, message: &str) {
     );
 }
 
-#[test]
-fn unknown_sid() {
-    let f = Fixture::new();
+fn unknown_sid(adapter: Adapter) {
+    let f = Fixture::new(adapter);
     let res = poll(f.addr(), P, "AAAAAAAAAAAAAAAAAAAAAA");
     assert_error(&res, 400, 1, "Session ID unknown");
     let res = post(f.addr(), P, "nope", b"4x");
@@ -58,9 +55,8 @@ fn unknown_sid() {
     f.check_bystander();
 }
 
-#[test]
-fn bad_protocol_version() {
-    let f = Fixture::new();
+fn bad_protocol_version(adapter: Adapter) {
+    let f = Fixture::new(adapter);
     for q in [
         "EIO=3&transport=polling",
         "transport=polling",
@@ -72,9 +68,8 @@ fn bad_protocol_version() {
     f.check_bystander();
 }
 
-#[test]
-fn bad_transport() {
-    let f = Fixture::new();
+fn bad_transport(adapter: Adapter) {
+    let f = Fixture::new(adapter);
     for q in ["EIO=4&transport=foo", "EIO=4"] {
         let res = request(f.addr(), "GET", &format!("{P}?{q}"), b"");
         assert_error(&res, 400, 0, "Transport unknown");
@@ -96,9 +91,8 @@ fn bad_transport() {
     f.check_bystander();
 }
 
-#[test]
-fn duplicate_get_closes_the_session() {
-    let f = Fixture::new();
+fn duplicate_get_closes_the_session(adapter: Adapter) {
+    let f = Fixture::new(adapter);
     let sid = open_polling(f.addr(), P);
     let path = format!("{P}?EIO=4&transport=polling&sid={sid}");
     let mut first = raw::send_only(f.addr(), "GET", &path, b"");
@@ -111,9 +105,8 @@ fn duplicate_get_closes_the_session() {
     f.check_bystander();
 }
 
-#[test]
-fn oversize_post_body() {
-    let f = Fixture::new();
+fn oversize_post_body(adapter: Adapter) {
+    let f = Fixture::new(adapter);
     let sid = open_polling(f.addr(), P);
     // The server answers from the Content-Length alone, without reading the
     // body (and may close before a client could finish sending it), so only
@@ -130,9 +123,8 @@ fn oversize_post_body() {
     f.check_bystander();
 }
 
-#[test]
-fn malformed_packets_and_invalid_utf8_in_post() {
-    let f = Fixture::new();
+fn malformed_packets_and_invalid_utf8_in_post(adapter: Adapter) {
+    let f = Fixture::new(adapter);
     for body in [&b"9x"[..], b"", b"4ok\x1e\xff\xfe", b"b!!", b"1junk"] {
         let sid = open_polling(f.addr(), P);
         let res = post(f.addr(), P, &sid, body);
@@ -142,9 +134,8 @@ fn malformed_packets_and_invalid_utf8_in_post() {
     f.check_bystander();
 }
 
-#[test]
-fn oversize_websocket_frame() {
-    let f = Fixture::new();
+fn oversize_websocket_frame(adapter: Adapter) {
+    let f = Fixture::new(adapter);
     let mut s = raw_ws(f.addr(), P);
     let mut payload = vec![b'a'; 1_000_001];
     payload[0] = b'4';
@@ -153,27 +144,24 @@ fn oversize_websocket_frame() {
     f.check_bystander();
 }
 
-#[test]
-fn invalid_utf8_in_websocket_text_frame() {
-    let f = Fixture::new();
+fn invalid_utf8_in_websocket_text_frame(adapter: Adapter) {
+    let f = Fixture::new(adapter);
     let mut s = raw_ws(f.addr(), P);
     s.write_all(&client_frame(1, b"4\xff\xfe")).unwrap();
     assert_eq!(close_code(&mut s), 1007);
     f.check_bystander();
 }
 
-#[test]
-fn malformed_websocket_packet() {
-    let f = Fixture::new();
+fn malformed_websocket_packet(adapter: Adapter) {
+    let f = Fixture::new(adapter);
     let mut s = raw_ws(f.addr(), P);
     s.write_all(&client_frame(1, b"9nonsense")).unwrap();
     assert_eq!(close_code(&mut s), 1002);
     f.check_bystander();
 }
 
-#[test]
-fn headers_that_never_finish() {
-    let f = Fixture::new();
+fn headers_that_never_finish(adapter: Adapter) {
+    let f = Fixture::new(adapter);
     let mut slow = TcpStream::connect(f.addr()).unwrap();
     slow.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     slow.write_all(b"GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n")
@@ -196,9 +184,8 @@ fn headers_that_never_finish() {
     f.check_bystander();
 }
 
-#[test]
-fn a_connection_that_sends_nothing() {
-    let f = Fixture::new();
+fn a_connection_that_sends_nothing(adapter: Adapter) {
+    let f = Fixture::new(adapter);
     let mut silent = TcpStream::connect(f.addr()).unwrap();
     silent
         .set_read_timeout(Some(Duration::from_secs(5)))
@@ -214,3 +201,17 @@ fn a_connection_that_sends_nothing() {
     assert!(buf.is_empty(), "unexpected answer: {buf:?}");
     f.check_bystander();
 }
+
+tests::for_each_adapter!(
+    unknown_sid,
+    bad_protocol_version,
+    bad_transport,
+    duplicate_get_closes_the_session,
+    oversize_post_body,
+    malformed_packets_and_invalid_utf8_in_post,
+    oversize_websocket_frame,
+    invalid_utf8_in_websocket_text_frame,
+    malformed_websocket_packet,
+    headers_that_never_finish,
+    a_connection_that_sends_nothing,
+);

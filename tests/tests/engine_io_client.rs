@@ -1,65 +1,64 @@
 //! The npm `engine.io-client` (driven from Node) against the conformance
-//! server's `/engine.io/` echo endpoint, on an ephemeral port.
+//! server's `/engine.io/` echo endpoint, on an ephemeral port, on both
+//! adapters (`tests::adapter`).
 
-use std::net::SocketAddr;
 use std::time::Duration;
-
-fn server() -> sio_smol::RunningServer {
-    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    sio_smol::spawn_thread(addr, examples::conformance::mux).expect("server starts")
-}
+use tests::adapter::Adapter;
 
 /// The conformance heartbeat (300 ms + 200 ms) leaves little slack on a
 /// loaded 2-core machine: these scenarios run one at a time.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn scenario(name: &str) {
+fn scenario(adapter: Adapter, name: &str) {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let server = server();
+    let server = adapter.conformance();
     let out = tests::assert_node_ok("eio.mjs", &[name, &server.url()], Duration::from_secs(60));
     assert!(
         out.contains(&format!("ok {name} ")),
         "unexpected output: {out}"
     );
-    server.stop().expect("server stops cleanly");
+    server.stop();
 }
 
-#[test]
-fn polling_only() {
-    scenario("polling");
+fn polling_only(adapter: Adapter) {
+    scenario(adapter, "polling");
 }
 
-#[test]
-fn websocket_only() {
-    scenario("websocket");
+fn websocket_only(adapter: Adapter) {
+    scenario(adapter, "websocket");
 }
 
-#[test]
-fn upgrade_from_polling_to_websocket() {
-    scenario("upgrade");
+fn upgrade_from_polling_to_websocket(adapter: Adapter) {
+    scenario(adapter, "upgrade");
 }
 
-#[test]
-fn large_messages() {
-    scenario("large");
+fn large_messages(adapter: Adapter) {
+    scenario(adapter, "large");
 }
 
-#[test]
-fn binary_messages() {
-    scenario("binary");
+fn binary_messages(adapter: Adapter) {
+    scenario(adapter, "binary");
 }
 
-#[test]
-fn heartbeat_timeout_on_websocket() {
-    scenario("heartbeat-timeout");
+fn heartbeat_timeout_on_websocket(adapter: Adapter) {
+    scenario(adapter, "heartbeat-timeout");
 }
 
-#[test]
-fn heartbeat_timeout_on_polling() {
-    scenario("heartbeat-polling");
+fn heartbeat_timeout_on_polling(adapter: Adapter) {
+    scenario(adapter, "heartbeat-polling");
 }
 
-#[test]
-fn fifty_concurrent_clients() {
-    scenario("many");
+fn fifty_concurrent_clients(adapter: Adapter) {
+    scenario(adapter, "many");
 }
+
+tests::for_each_adapter!(
+    polling_only,
+    websocket_only,
+    upgrade_from_polling_to_websocket,
+    large_messages,
+    binary_messages,
+    heartbeat_timeout_on_websocket,
+    heartbeat_timeout_on_polling,
+    fifty_concurrent_clients,
+);

@@ -5,11 +5,13 @@
 //! frames in the same write as an upgrade, heads and bodies split across
 //! writes, pipelined requests, a switch to hyper in the middle of a
 //! keep-alive connection, `Connection: close`, refusals, a client that
-//! leaves during a long-poll.
+//! leaves during a long-poll. On both adapters (`tests::adapter`): the
+//! tokio example serves everything with hyper.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
+use tests::adapter::{Adapter, Server};
 use tests::raw::{
     RawResponse, assert_echo, client_frame, open_polling, parse_response, ws_next_text,
     ws_send_text,
@@ -18,9 +20,8 @@ use tests::raw::{
 const P: &str = "/engine.io/";
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 
-fn server() -> sio_smol::RunningServer {
-    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    sio_smol::spawn_thread(addr, tests::raw::echo_mux).unwrap()
+fn server(adapter: Adapter) -> Server {
+    adapter.raw_echo()
 }
 
 fn connect(addr: SocketAddr) -> TcpStream {
@@ -68,9 +69,8 @@ fn assert_open_and_echo(s: &mut TcpStream, text: &str) {
     assert_eq!(ws_next_text(s).as_deref(), Some(&*format!("4{text}")));
 }
 
-#[test]
-fn frames_in_the_same_write_as_the_upgrade_request() {
-    let srv = server();
+fn frames_in_the_same_write_as_the_upgrade_request(adapter: Adapter) {
+    let srv = server(adapter);
     let mut s = connect(srv.addr());
     let mut bytes = upgrade(srv.addr(), "EIO=4&transport=websocket").into_bytes();
     bytes.extend_from_slice(&client_frame(1, b"4early"));
@@ -83,9 +83,8 @@ fn frames_in_the_same_write_as_the_upgrade_request() {
     assert_eq!(ws_next_text(&mut s).as_deref(), Some("4later"));
 }
 
-#[test]
-fn an_upgrade_head_split_across_writes() {
-    let srv = server();
+fn an_upgrade_head_split_across_writes(adapter: Adapter) {
+    let srv = server(adapter);
     let mut s = connect(srv.addr());
     let req = upgrade(srv.addr(), "EIO=4&transport=websocket");
     let (a, b) = req.split_at(req.len() / 2);
@@ -96,9 +95,8 @@ fn an_upgrade_head_split_across_writes() {
     assert_open_and_echo(&mut s, "split");
 }
 
-#[test]
-fn an_upgrade_after_a_request_on_a_keep_alive_connection() {
-    let srv = server();
+fn an_upgrade_after_a_request_on_a_keep_alive_connection(adapter: Adapter) {
+    let srv = server(adapter);
     let mut s = connect(srv.addr());
     let addr = srv.addr();
     s.write_all(
@@ -114,9 +112,8 @@ fn an_upgrade_after_a_request_on_a_keep_alive_connection() {
     assert_open_and_echo(&mut s, "second request");
 }
 
-#[test]
-fn an_upgrade_of_a_polling_session() {
-    let srv = server();
+fn an_upgrade_of_a_polling_session(adapter: Adapter) {
+    let srv = server(adapter);
     let sid = open_polling(srv.addr(), P);
     let mut s = connect(srv.addr());
     let mut bytes =
@@ -130,9 +127,8 @@ fn an_upgrade_of_a_polling_session() {
     assert_eq!(ws_next_text(&mut s).as_deref(), Some("4upgraded"));
 }
 
-#[test]
-fn a_refused_upgrade_gets_its_error_then_the_connection_closes() {
-    let srv = server();
+fn a_refused_upgrade_gets_its_error_then_the_connection_closes(adapter: Adapter) {
+    let srv = server(adapter);
     for (query, code, message) in [
         (
             "EIO=3&transport=websocket",
@@ -198,9 +194,8 @@ fn get_req(addr: SocketAddr, sid: &str) -> String {
     format!("GET {P}?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: {addr}\r\n\r\n")
 }
 
-#[test]
-fn pipelined_and_split_polling_requests_on_one_connection() {
-    let srv = server();
+fn pipelined_and_split_polling_requests_on_one_connection(adapter: Adapter) {
+    let srv = server(adapter);
     let addr = srv.addr();
     let sid = open_polling(addr, P);
     let mut s = connect(addr);
@@ -227,9 +222,8 @@ fn pipelined_and_split_polling_requests_on_one_connection() {
     assert_eq!(res.text(), "4one\x1e4two\x1e4three");
 }
 
-#[test]
-fn a_connection_goes_on_with_hyper_after_an_unusual_request() {
-    let srv = server();
+fn a_connection_goes_on_with_hyper_after_an_unusual_request(adapter: Adapter) {
+    let srv = server(adapter);
     let addr = srv.addr();
     let sid = open_polling(addr, P);
     let mut s = connect(addr);
@@ -256,9 +250,8 @@ fn a_connection_goes_on_with_hyper_after_an_unusual_request() {
     assert_eq!(next_response(&mut s, &mut buf).text(), big);
 }
 
-#[test]
-fn connection_close_is_honoured() {
-    let srv = server();
+fn connection_close_is_honoured(adapter: Adapter) {
+    let srv = server(adapter);
     let addr = srv.addr();
     let sid = open_polling(addr, P);
     let mut s = connect(addr);
@@ -271,9 +264,8 @@ fn connection_close_is_honoured() {
     assert_eq!(res.header("connection"), Some("close"));
 }
 
-#[test]
-fn a_client_that_leaves_during_a_long_poll_ends_its_session() {
-    let srv = server();
+fn a_client_that_leaves_during_a_long_poll_ends_its_session(adapter: Adapter) {
+    let srv = server(adapter);
     let addr = srv.addr();
     let sid = open_polling(addr, P);
     let bystander = open_polling(addr, P);
@@ -299,9 +291,8 @@ fn a_client_that_leaves_during_a_long_poll_ends_its_session() {
     assert_echo(addr, P, &bystander, "still here");
 }
 
-#[test]
-fn bare_lf_line_endings_are_understood() {
-    let srv = server();
+fn bare_lf_line_endings_are_understood(adapter: Adapter) {
+    let srv = server(adapter);
     let addr = srv.addr();
     let mut s = connect(addr);
     s.write_all(format!("GET {P}?EIO=4&transport=polling HTTP/1.1\nHost: {addr}\n\n").as_bytes())
@@ -310,3 +301,16 @@ fn bare_lf_line_endings_are_understood() {
     assert_eq!(res.status, 200);
     assert!(res.text().starts_with("0{\"sid\":"), "{}", res.text());
 }
+
+tests::for_each_adapter!(
+    frames_in_the_same_write_as_the_upgrade_request,
+    an_upgrade_head_split_across_writes,
+    an_upgrade_after_a_request_on_a_keep_alive_connection,
+    an_upgrade_of_a_polling_session,
+    a_refused_upgrade_gets_its_error_then_the_connection_closes,
+    pipelined_and_split_polling_requests_on_one_connection,
+    a_connection_goes_on_with_hyper_after_an_unusual_request,
+    connection_close_is_honoured,
+    a_client_that_leaves_during_a_long_poll_ends_its_session,
+    bare_lf_line_endings_are_understood,
+);

@@ -1,8 +1,9 @@
 //! The npm `socket.io-client` (driven from Node) against the feature server
-//! (`tests::feature_server`), on an ephemeral port.
+//! (`tests::feature_server`), on an ephemeral port; and against the
+//! conformance server on both adapters.
 
-use std::net::SocketAddr;
 use std::time::Duration;
+use tests::adapter::Adapter;
 
 fn scenario(name: &str) {
     tests::run_scenario("sio.mjs", name, tests::feature_server::mux);
@@ -58,10 +59,10 @@ fn fifty_clients() {
     scenario("many");
 }
 
-#[test]
-fn conformance_server_socket_io_endpoint() {
-    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let server = sio_smol::spawn_thread(addr, examples::conformance::mux).expect("server starts");
+/// The conformance server's `/socket.io/` (namespaces, acks, binary,
+/// auth), on both adapters (`tests::adapter`).
+fn conformance_server_socket_io_endpoint(adapter: Adapter) {
+    let server = adapter.conformance();
     let out = tests::assert_node_ok(
         "sio-conformance.mjs",
         &[&server.url()],
@@ -71,8 +72,10 @@ fn conformance_server_socket_io_endpoint() {
         out.contains("ok sio-conformance "),
         "unexpected output: {out}"
     );
-    server.stop().expect("server stops cleanly");
+    server.stop();
 }
+
+tests::for_each_adapter!(conformance_server_socket_io_endpoint);
 
 #[test]
 fn handshake_query_and_headers() {
