@@ -18,9 +18,13 @@ pub enum Step {
     ReadBody(usize),
     /// Answer with this response.
     Respond(HttpResponse),
-    /// Complete the WebSocket upgrade with these extra headers; frames
-    /// for it go to this queue.
-    Accept(Vec<(&'static str, Cow<'static, str>)>, Rc<WsQueue>),
+    /// Complete the WebSocket upgrade with these extra headers; read
+    /// messages up to `max_message` bytes; frames for it go to `queue`.
+    Accept {
+        headers: Vec<(&'static str, Cow<'static, str>)>,
+        max_message: usize,
+        queue: Rc<WsQueue>,
+    },
 }
 
 /// Where the outputs for one connection id go.
@@ -65,11 +69,6 @@ impl<P: Protocol + 'static> Driver<P> {
         self.core.borrow().matches_path(path)
     }
 
-    /// The largest WebSocket message the core accepts.
-    pub fn max_payload(&self) -> usize {
-        self.core.borrow().engine_config().max_payload
-    }
-
     /// A new exchange: its id (never reused) and where its steps arrive.
     pub fn open(&self) -> (ConnId, mpsc::UnboundedReceiver<Step>) {
         let conn = ConnId(self.next_conn.get() + 1);
@@ -110,12 +109,30 @@ impl<P: Protocol + 'static> Driver<P> {
                         let _ = tx.send(Step::ReadBody(limit));
                     }
                 }
-                Output::WsAccept { conn, headers } => {
+                Output::WsAccept {
+                    conn,
+                    headers,
+                    max_message,
+                    max_queued_bytes,
+                } => {
                     let mut sinks = self.sinks.borrow_mut();
                     if let Some(Sink::Http(tx)) = sinks.remove(&conn) {
-                        let queue = WsQueue::new(core.engine_config().max_queued_bytes);
+                        let queue = WsQueue::new(max_queued_bytes);
                         sinks.insert(conn, Sink::Ws(queue.clone()));
-                        let _ = tx.send(Step::Accept(headers, queue));
+                        let _ = tx.send(Step::Accept {
+                            headers,
+                            max_message,
+                            queue,
+                        });
+                    }
+                }
+                Output::WsFlushMark { conn, mark } => {
+                    let written = match self.sinks.borrow().get(&conn) {
+                        Some(Sink::Ws(queue)) => queue.mark(mark),
+                        _ => false, // gone: the core answers at its close
+                    };
+                    if written {
+                        core.handle(Instant::now(), Input::WsFlushed { conn, mark });
                     }
                 }
                 Output::WsSend { conn, frame } => {

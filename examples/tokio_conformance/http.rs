@@ -53,7 +53,11 @@ pub async fn exchange<P: Protocol + 'static>(
                 }
                 return res;
             }
-            Step::Accept(headers, queue) => {
+            Step::Accept {
+                headers,
+                max_message,
+                queue,
+            } => {
                 std::mem::forget(guard);
                 // `websocket` (so `upgrade` and `key`) is true of every
                 // request the core accepts.
@@ -61,7 +65,8 @@ pub async fn exchange<P: Protocol + 'static>(
                     driver.closed(conn);
                     return status(StatusCode::INTERNAL_SERVER_ERROR);
                 };
-                tokio::task::spawn_local(crate::ws::run(driver, conn, upgrade, queue));
+                let ws = crate::ws::run(driver, conn, upgrade, max_message, queue);
+                tokio::task::spawn_local(ws);
                 let mut res = response(101, headers, Bytes::new());
                 let h = res.headers_mut();
                 h.insert("connection", HeaderValue::from_static("Upgrade"));

@@ -28,27 +28,14 @@
 //! exchange, `ws.rs` one WebSocket.
 //!
 //! What this adapter had to know beyond the contract's docs (`sio-core`'s
-//! `lib.rs`, `contract.rs`, `http.rs`), each a gap for the contract:
-//!
-//! 1. The close codes for what tungstenite refuses before the core sees a
-//!    frame: 1009 (a message over `max_payload`), 1007 (text that is not
-//!    UTF-8), 1002 (other WebSocket protocol errors); learned from
-//!    `sio-smol`'s `ws_conn.rs` and `tests/tests/engine_bad_input.rs`. No
-//!    input says "the peer broke the WebSocket protocol": the core hears
-//!    `ConnClosed` and closes the session as a plain transport close.
-//! 2. The WebSocket send queue's bound: `max_queued_bytes`, which
-//!    `EngineConfig` documents as a polling session's bound (only
-//!    `Protocol::engine_config` says it bounds a WebSocket's queue too);
-//!    what it counts (payload bytes here), and how to close on
-//!    `SendQueueFull` (a 1008 frame, as `sio-smol`, or a plain drop, as here).
-//! 3. That `ConnClosed` is not owed for a connection the core ended itself
-//!    (`HttpResponse`, `WsClose`, `SendQueueFull`): learned from
-//!    `sio-smol`'s driver; the core ignores such a report, undocumented.
-//! 4. That a body over the limit is refused from `Content-Length` before
-//!    reading it (`engine_bad_input.rs` sends only the head and waits).
-//! 5. That a refused upgrade (an `HttpResponse` to a `websocket` request)
-//!    closes the connection with `Connection: close`, as `sio-smol` does
-//!    (`request_paths.rs` checks it); hyper closes it, but silently.
+//! `lib.rs`, `contract.rs`, `http.rs`): nothing, now. Writing it first
+//! found five gaps, each closed in the contract since: the close codes for
+//! frames the WebSocket library refuses (now `Input::WsFault`, and the core
+//! picks the code); the WebSocket send-queue bound (now given with
+//! `Output::WsAccept`, with what it counts and how to close at it); that
+//! `ConnClosed` is not owed for a connection the core ended; that a body
+//! over the limit may be refused from its declared length; and that a
+//! refused upgrade closes the connection (all in the contract's docs).
 
 mod driver;
 mod http;

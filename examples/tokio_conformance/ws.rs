@@ -8,7 +8,7 @@ use futures_util::{SinkExt, StreamExt};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use sio_core::engine::WsFrame;
-use sio_core::{ConnId, Input, Protocol};
+use sio_core::{ConnId, FlushId, Input, Protocol, WsFault};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -34,6 +34,11 @@ pub struct WsQueue {
     work: Notify,
     /// Give up at once: the peer stopped reading.
     aborted: Notify,
+    /// Frames queued, and written (and flushed), so far.
+    pushed: Cell<u64>,
+    written: Cell<u64>,
+    /// The core's flush marks: (frames that must be written, mark).
+    marks: RefCell<Vec<(u64, FlushId)>>,
 }
 
 impl WsQueue {
@@ -46,7 +51,34 @@ impl WsQueue {
             close: Cell::new(None),
             work: Notify::new(),
             aborted: Notify::new(),
+            pushed: Cell::new(0),
+            written: Cell::new(0),
+            marks: RefCell::default(),
         })
+    }
+
+    /// Records the core's flush `mark` at the end of the queue; true when
+    /// everything queued is written already.
+    pub fn mark(&self, mark: FlushId) -> bool {
+        if self.written.get() == self.pushed.get() {
+            return true;
+        }
+        self.marks.borrow_mut().push((self.pushed.get(), mark));
+        false
+    }
+
+    /// Records `n` frames written and flushed; the marks they reach.
+    fn written(&self, n: u64) -> Vec<FlushId> {
+        let written = self.written.get() + n;
+        self.written.set(written);
+        let mut reached = Vec::new();
+        self.marks.borrow_mut().retain(|(at, mark)| {
+            if *at <= written {
+                reached.push(*mark);
+            }
+            *at > written
+        });
+        reached
     }
 
     /// Queues `msg`; false (and not queued) when it would pass the bound.
@@ -56,6 +88,7 @@ impl WsQueue {
             return false;
         }
         self.bytes.set(bytes);
+        self.pushed.set(self.pushed.get() + 1);
         self.frames.borrow_mut().push_back(msg);
         self.work.notify_one();
         true
@@ -94,25 +127,26 @@ pub async fn run<P: Protocol + 'static>(
     driver: Rc<Driver<P>>,
     conn: ConnId,
     upgrade: OnUpgrade,
+    max_message: usize,
     queue: Rc<WsQueue>,
 ) {
     let Ok(upgraded) = upgrade.await else {
         // The client left before the upgrade completed.
         return driver.closed(conn);
     };
-    let max_payload = driver.max_payload();
     let config = WebSocketConfig::default()
-        .max_message_size(Some(max_payload))
-        .max_frame_size(Some(max_payload));
+        .max_message_size(Some(max_message))
+        .max_frame_size(Some(max_message));
     let ws =
         WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
     let (mut tx, mut rx) = ws.split();
-    let close_with = tokio::select! {
-        code = read(&driver, conn, &mut rx) => code,
-        () = write(&queue, &mut tx) => None,
+    tokio::select! {
+        () = read(&driver, conn, &mut rx) => {}
+        () = write(&driver, conn, &queue, &mut tx) => {}
         () = queue.aborted.notified() => return,
     };
-    let code = close_with.or(queue.close.get());
+    // The core's code, when it closed the WebSocket (a fault included).
+    let code = queue.close.get();
     if let Some(code) = code {
         let frame = CloseFrame {
             code: CloseCode::from(code),
@@ -127,39 +161,62 @@ pub async fn run<P: Protocol + 'static>(
 }
 
 /// Reads frames into the core until the peer closes or breaks the
-/// protocol; the close code to answer with, if any.
+/// protocol (the core then closes the WebSocket with the fitting code).
 async fn read<P: Protocol + 'static>(
     driver: &Driver<P>,
     conn: ConnId,
     rx: &mut (impl StreamExt<Item = Result<Message, Error>> + Unpin),
-) -> Option<u16> {
+) {
     loop {
-        let frame = match rx.next().await? {
+        let Some(next) = rx.next().await else {
+            return;
+        };
+        let frame = match next {
             Ok(Message::Text(text)) => WsFrame::Text(Bytes::from(text)),
             Ok(Message::Binary(data)) => WsFrame::Binary(data),
-            Ok(Message::Close(_)) => return None,
+            Ok(Message::Close(_)) => return,
             // Pings are answered by tungstenite; pongs need nothing.
             Ok(_) => continue,
-            Err(Error::Capacity(_)) => return Some(1009),
-            Err(Error::Utf8(_)) => return Some(1007),
-            Err(Error::Protocol(_)) => return Some(1002),
-            Err(_) => return None,
+            Err(e) => {
+                let fault = match e {
+                    Error::Capacity(_) => WsFault::TooBig,
+                    Error::Utf8(_) => WsFault::InvalidUtf8,
+                    Error::Protocol(_) => WsFault::Protocol,
+                    _ => return,
+                };
+                driver.handle(Input::WsFault { conn, fault });
+                return;
+            }
         };
         driver.handle(Input::WsFrame { conn, frame });
     }
 }
 
-/// Writes the queue as it fills, flushing after each batch, until the core
-/// closes the WebSocket (returns then, the queue written) or a write fails.
-async fn write(queue: &WsQueue, tx: &mut (impl SinkExt<Message, Error = Error> + Unpin)) {
+/// Writes the queue as it fills, flushing after each batch and reporting
+/// the flush marks reached, until the core closes the WebSocket (returns
+/// then, the queue written) or a write fails.
+async fn write<P: Protocol + 'static>(
+    driver: &Driver<P>,
+    conn: ConnId,
+    queue: &WsQueue,
+    tx: &mut (impl SinkExt<Message, Error = Error> + Unpin),
+) {
     loop {
         queue.work.notified().await;
+        let mut n = 0;
         while let Some(msg) = queue.pop() {
             if tx.feed(msg).await.is_err() {
                 return;
             }
+            n += 1;
         }
-        if tx.flush().await.is_err() || queue.close.get().is_some() {
+        if tx.flush().await.is_err() {
+            return;
+        }
+        for mark in queue.written(n) {
+            driver.handle(Input::WsFlushed { conn, mark });
+        }
+        if queue.close.get().is_some() {
             return;
         }
     }

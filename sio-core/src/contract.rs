@@ -57,14 +57,27 @@ pub enum Input {
     /// The adapter gave up on a WebSocket whose peer does not read: its
     /// unwritten frames would pass the `max_queued_bytes` of its
     /// [`Output::WsAccept`]. The adapter dropped them and closes the
-    /// connection; the session closes with
+    /// connection at once (a close frame 1008 if it can still be written,
+    /// else the TCP connection); the session closes with
     /// [`crate::engine::CloseReason::BufferFull`].
     SendQueueFull {
         /// The WebSocket.
         conn: ConnId,
     },
+    /// The peer broke the WebSocket protocol below the core (the adapter's
+    /// WebSocket library refused a frame): the core closes the WebSocket
+    /// with the fitting code ([`Output::WsClose`]) and the session.
+    WsFault {
+        /// The WebSocket.
+        conn: ConnId,
+        /// What was wrong.
+        fault: WsFault,
+    },
     /// The peer went away: an HTTP exchange aborted before its response, or
-    /// a WebSocket closed (cleanly or not).
+    /// a WebSocket closed (cleanly or not). Not owed for a connection the
+    /// core ended itself (it answered the exchange, closed the WebSocket,
+    /// or was told [`Input::SendQueueFull`]): the core has forgotten it, and
+    /// ignores such a report.
     ConnClosed {
         /// The exchange or WebSocket.
         conn: ConnId,
@@ -85,7 +98,8 @@ pub enum Input {
 #[must_use]
 pub enum Output<E> {
     /// Answer an HTTP exchange (possibly a long-poll held for a while).
-    /// For an exchange that asked for a WebSocket, this refuses it.
+    /// For an exchange that asked for a WebSocket, this refuses it: send the
+    /// response and close the connection (`Connection: close`).
     HttpResponse {
         /// The exchange.
         conn: ConnId,
@@ -93,7 +107,8 @@ pub enum Output<E> {
         res: HttpResponse,
     },
     /// Read the request body of `conn`, up to `limit` bytes, then give it
-    /// back with [`Input::HttpBody`] or [`Input::HttpBodyTooLarge`].
+    /// back with [`Input::HttpBody`] or [`Input::HttpBodyTooLarge`] (at
+    /// once, without reading, when the declared length is over `limit`).
     ReadBody {
         /// The exchange.
         conn: ConnId,
@@ -113,6 +128,7 @@ pub enum Output<E> {
         /// The most bytes of frames to hold unwritten for this WebSocket:
         /// a frame that would pass it means the peer stopped reading (drop
         /// what is queued, close, and report [`Input::SendQueueFull`]).
+        /// Counted as the frames' payload bytes.
         max_queued_bytes: usize,
     },
     /// Send one frame on a WebSocket.
@@ -178,6 +194,40 @@ impl<E> Output<E> {
             Output::WsClose { conn, code } => Output::WsClose { conn, code },
             Output::Event(ev) => return Err(ev),
         })
+    }
+}
+
+/// How a peer broke the WebSocket protocol below the core
+/// ([`Input::WsFault`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WsFault {
+    /// A message over the `max_message` of [`Output::WsAccept`] (close
+    /// code 1009).
+    TooBig,
+    /// A text message that is not UTF-8 (close code 1007).
+    InvalidUtf8,
+    /// Anything else the WebSocket library refused: bad framing, masking,
+    /// control frames (close code 1002).
+    Protocol,
+}
+
+impl WsFault {
+    /// The close code that answers it.
+    pub fn close_code(self) -> u16 {
+        match self {
+            WsFault::TooBig => 1009,
+            WsFault::InvalidUtf8 => 1007,
+            WsFault::Protocol => 1002,
+        }
+    }
+
+    pub(crate) fn what(self) -> &'static str {
+        match self {
+            WsFault::TooBig => "websocket message over max_payload",
+            WsFault::InvalidUtf8 => "websocket text that is not UTF-8",
+            WsFault::Protocol => "websocket protocol error",
+        }
     }
 }
 

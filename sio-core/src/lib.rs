@@ -90,5 +90,5 @@ pub mod http;
 pub mod sid;
 pub mod socket;
 
-pub use contract::{ConnId, FlushId, Input, Output, Protocol};
+pub use contract::{ConnId, FlushId, Input, Output, Protocol, WsFault};
 pub use sid::Sid;

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use futures_lite::Stream;
 use futures_sink::Sink as _;
 use sio_core::engine::WsFrame;
-use sio_core::{ConnId, FlushId, Input};
+use sio_core::{ConnId, FlushId, Input, WsFault};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
@@ -318,13 +318,17 @@ pub(crate) async fn run<C: Core>(
                     break None;
                 }
             }
-            Woken::Read(Some(Err(e))) => {
-                let code = close_code_for(&e);
-                if code.is_some() {
-                    tracing::warn!(?conn, "protocol fault: websocket: {e}");
+            Woken::Read(Some(Err(e))) => match fault_of(&e) {
+                Some(fault) => {
+                    // The core closes the WebSocket (the next turn writes
+                    // its close), unless it forgot it already.
+                    driver.handle(Input::WsFault { conn, fault });
+                    if me.close.get().is_none() {
+                        break Some(fault.close_code());
+                    }
                 }
-                break code;
-            }
+                None => break None,
+            },
         }
     };
     if let Some(code) = code {
@@ -355,14 +359,13 @@ async fn close(ws: &mut WsStream, code: u16) {
     futures_lite::future::or(send, give_up).await;
 }
 
-/// The close code to answer a read error with, if the connection can still
-/// take one: 1009 for a message over `max_payload`, 1007 for invalid UTF-8,
-/// 1002 for other protocol errors.
-fn close_code_for(e: &WsError) -> Option<u16> {
+/// The peer's fault behind a read error, if it is one (the connection can
+/// then still take a close frame); other errors are the connection's end.
+fn fault_of(e: &WsError) -> Option<WsFault> {
     match e {
-        WsError::Capacity(_) => Some(1009),
-        WsError::Utf8(_) => Some(1007),
-        WsError::Protocol(_) => Some(1002),
+        WsError::Capacity(_) => Some(WsFault::TooBig),
+        WsError::Utf8(_) => Some(WsFault::InvalidUtf8),
+        WsError::Protocol(_) => Some(WsFault::Protocol),
         _ => None,
     }
 }

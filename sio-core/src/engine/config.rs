@@ -119,8 +119,12 @@ pub struct EngineConfig {
     /// sent to that GET at once; with no GET held, the session is closed with
     /// [`super::CloseReason::BufferFull`]: nothing is dropped silently.
     pub max_queued_packets: usize,
-    /// Largest number of bytes queued for one polling session (default 16 MiB);
-    /// same policy as `max_queued_packets`.
+    /// Largest number of bytes queued for one session (default 16 MiB): on
+    /// polling, the frames waiting for the next GET, with the policy of
+    /// `max_queued_packets`; on WebSocket, the frames the adapter holds
+    /// unwritten (its bound, given with [`crate::Output::WsAccept`]; the
+    /// session closes with [`super::CloseReason::BufferFull`]). Counted as
+    /// the frames' payload bytes.
     pub max_queued_bytes: usize,
     /// Most sessions open at once; handshakes beyond are refused with
     /// HTTP 503 (default 1 000 000).

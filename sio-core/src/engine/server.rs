@@ -170,6 +170,7 @@ impl Engine {
             Input::WsFrame { conn, frame } => self.on_ws_frame(now, conn, frame),
             Input::ConnClosed { conn } => self.on_conn_closed(conn),
             Input::WsFlushed { conn, mark } => self.on_ws_flushed(conn, mark),
+            Input::WsFault { conn, fault } => self.on_ws_fault(conn, fault),
             Input::SendQueueFull { conn } => {
                 if let Some(ConnRole::Ws(sid)) = self.conns.remove(&conn) {
                     if let Some(s) = self.sessions.get_mut(&sid) {
@@ -268,6 +269,32 @@ impl Engine {
         for id in std::mem::take(&mut session.flush_waits) {
             self.outputs
                 .push_back(Output::Event(EngineEvent::Flushed { sid, id, delivered }));
+        }
+    }
+
+    /// The adapter's WebSocket library refused the peer's frames: closed
+    /// with the fitting code; a session on that WebSocket closes, an
+    /// upgrade in progress is abandoned (the session stays on polling).
+    fn on_ws_fault(&mut self, conn: ConnId, fault: crate::WsFault) {
+        let code = fault.close_code();
+        match self.conns.get(&conn).copied() {
+            Some(ConnRole::Ws(sid)) => {
+                if let Some(s) = self.sessions.get_mut(&sid) {
+                    s.ws = None;
+                }
+                self.conns.remove(&conn);
+                self.outputs.push_back(Output::WsClose { conn, code });
+                self.fault(sid, fault.what(), CloseReason::TransportError);
+            }
+            Some(ConnRole::Upgrading(sid)) => {
+                if let Some(s) = self.sessions.get_mut(&sid) {
+                    s.upgrade = None;
+                }
+                self.conns.remove(&conn);
+                self.outputs.push_back(Output::WsClose { conn, code });
+            }
+            // Not a WebSocket the core knows (closed already): nothing.
+            _ => {}
         }
     }
 

@@ -186,3 +186,44 @@ fn polling_requests_for_a_websocket_session_are_refused() {
     t.send(sid, Message::text("still here"));
     assert_eq!(t.drain().texts(ws), vec!["4still here"]);
 }
+
+#[test]
+fn a_fault_below_the_core_closes_with_its_code() {
+    for (fault, code) in [
+        (crate::WsFault::TooBig, 1009),
+        (crate::WsFault::InvalidUtf8, 1007),
+        (crate::WsFault::Protocol, 1002),
+    ] {
+        let mut t = TestEngine::new();
+        let (sid, ws) = t.open_ws();
+        let (other, other_ws) = t.open_ws();
+        t.input(Input::WsFault { conn: ws, fault });
+        let out = t.drain();
+        assert_eq!(out.ws_closes(ws), vec![code], "{fault:?}");
+        assert_eq!(out.faults().len(), 1, "{out:#?}");
+        assert_eq!(out.closed(), vec![(sid, CloseReason::TransportError)]);
+        // Forgotten: a late report of its end changes nothing.
+        t.conn_closed(ws);
+        t.assert_idle();
+        t.send(other, Message::text("fine"));
+        assert_eq!(t.drain().texts(other_ws), vec!["4fine"]);
+    }
+}
+
+#[test]
+fn a_fault_during_an_upgrade_leaves_the_session_on_polling() {
+    let mut t = TestEngine::new();
+    let sid = t.open_polling();
+    let ws = t.ws_open(&websocket(sid));
+    t.drain();
+    t.input(Input::WsFault {
+        conn: ws,
+        fault: crate::WsFault::TooBig,
+    });
+    let out = t.drain();
+    assert_eq!(out.ws_closes(ws), vec![1009]);
+    assert!(out.closed().is_empty());
+    let info = t.engine.session(sid).expect("still open");
+    assert!(!info.upgrading);
+    assert_eq!(info.transport, Transport::Polling);
+}
