@@ -4,7 +4,7 @@
 //! for them, and its events to the application.
 
 use crate::exchange::{Exchange, ExchangeState};
-use crate::ws_conn::{FrameConverter, WsConn};
+use crate::ws_queue::{FrameConverter, WsConn};
 use async_tungstenite::tungstenite::Message;
 use sio_core::fast_hash::FastMap;
 use sio_core::{ConnId, Input, Output, Protocol};

@@ -6,7 +6,7 @@ use crate::exchange::{Exchange, ExchangeState};
 use crate::net::raw_http::{self, RawHead, RawMethod};
 use crate::net::{self, Body, BodyError, NetStream, WsLimits};
 use crate::proxy::ConnInfo;
-use crate::ws_conn::WsConn;
+use crate::ws_queue::WsConn;
 use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::protocol::Role;
 use bytes::Bytes;
@@ -86,7 +86,7 @@ pub(crate) fn serve_upgrade<C: Core>(
                     .await)
                 });
                 let d = driver.clone();
-                driver.spawn(crate::ws_conn::run(d, conn, ws, upgrading));
+                driver.spawn(crate::ws_task::run(d, conn, ws, upgrading));
             }
         }
     }
@@ -229,7 +229,7 @@ async fn exchange<C: Core>(
             };
             let upgrading = Box::pin(net::upgraded_stream(on_upgrade, limits));
             let d = driver.clone();
-            driver.spawn(crate::ws_conn::run(d, conn, ws, upgrading));
+            driver.spawn(crate::ws_task::run(d, conn, ws, upgrading));
             accept
         }
     }

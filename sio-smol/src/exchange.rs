@@ -1,7 +1,7 @@
 //! One HTTP exchange waiting on the engine: for its response, for a request
 //! to read its body, or for a WebSocket accept.
 
-use crate::ws_conn::WsConn;
+use crate::ws_queue::WsConn;
 use sio_core::http::HttpResponse;
 use std::cell::{Cell, RefCell};
 use std::future::poll_fn;

@@ -97,7 +97,8 @@ mod serve;
 pub mod signal;
 mod thread;
 pub mod tls;
-mod ws_conn;
+mod ws_queue;
+mod ws_task;
 
 /// The README's Rust blocks, compiled as doc tests so that what a new
 /// user pastes builds.

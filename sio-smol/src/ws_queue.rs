@@ -1,25 +1,20 @@
-//! One accepted WebSocket: the messages the engine queued for it, and the
-//! task that writes them and reads the peer's frames into the engine.
+//! One accepted WebSocket's side of the driver: the messages queued for
+//! it (bounded), the core's flush marks, and the writes (plain I/O, no
+//! knowledge of the core); `ws_task.rs` runs the connection.
 
-use crate::driver::{Core, Driver};
 use crate::net::WsStream;
 use async_tungstenite::tungstenite::protocol::CloseFrame;
 use async_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use async_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
-use atomic_waker::AtomicWaker;
 use bytes::Bytes;
-use futures_lite::Stream;
 use futures_sink::Sink as _;
+use sio_core::FlushId;
 use sio_core::engine::WsFrame;
-use sio_core::{ConnId, FlushId, Input, WsFault};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::future::{Future, poll_fn};
+use std::future::poll_fn;
 use std::pin::Pin;
-use std::rc::Rc;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::Waker;
 use std::time::Duration;
 
 /// Messages waiting to be written on one WebSocket.
@@ -31,13 +26,13 @@ pub(crate) struct WsConn {
     queue: RefCell<MsgQueue>,
     queued_bytes: Cell<usize>,
     limit: usize,
-    close: Cell<Option<u16>>,
+    pub(crate) close: Cell<Option<u16>>,
     /// The task's waker, kept between polls (a clone per poll costs atomics).
     waker: Cell<Option<Waker>>,
     /// Whether the task waits for a wake: false while it runs, so messages
     /// it queues for itself (an ack to the frame it is handling) do not
     /// schedule it once more for nothing.
-    armed: Cell<bool>,
+    pub(crate) armed: Cell<bool>,
     /// Messages queued so far, and written (and flushed) so far.
     pushed: Cell<u64>,
     written: Cell<u64>,
@@ -93,12 +88,10 @@ impl WsConn {
         });
     }
 
-    /// Reports the marks reached to the core.
-    fn report_marks<C: Core>(&self, driver: &Rc<Driver<C>>, conn: ConnId) {
-        let reached = std::mem::take(&mut *self.reached.borrow_mut());
-        for mark in reached {
-            driver.handle(Input::WsFlushed { conn, mark });
-        }
+    /// The flush marks reached since the last call, for the task to
+    /// report to the core.
+    pub(crate) fn take_reached(&self) -> Vec<FlushId> {
+        std::mem::take(&mut *self.reached.borrow_mut())
     }
 
     /// Queues a message; false if the queue is full (it is not queued).
@@ -142,7 +135,7 @@ impl WsConn {
     }
 
     /// True when `w` wakes the same task as the waker kept by [`Self::arm`].
-    fn is_current(&self, w: &Waker) -> bool {
+    pub(crate) fn is_current(&self, w: &Waker) -> bool {
         let kept = self.waker.take();
         let same = kept.as_ref().is_some_and(|k| k.will_wake(w));
         self.waker.set(kept);
@@ -150,7 +143,7 @@ impl WsConn {
     }
 
     /// Called when the task is about to wait: keeps `w` for [`Self::wake`].
-    fn arm(&self, w: &Waker) {
+    pub(crate) fn arm(&self, w: &Waker) {
         match self.waker.take() {
             Some(old) if old.will_wake(w) => self.waker.set(Some(old)),
             _ => self.waker.set(Some(w.clone())),
@@ -158,7 +151,7 @@ impl WsConn {
         self.armed.set(true);
     }
 
-    fn has_work(&self) -> bool {
+    pub(crate) fn has_work(&self) -> bool {
         !self.queue.borrow().is_empty() || self.close.get().is_some()
     }
 }
@@ -198,154 +191,13 @@ impl FrameConverter {
     }
 }
 
-/// The waker given to reads: it records that the socket may be readable
-/// before waking the task, so a task woken only to write queued messages
-/// skips a read that would find nothing (a zero-filled buffer and an EAGAIN
-/// `recv` per delivery). Wakes may come from async-io's thread: atomics.
-#[derive(Default)]
-struct ReadWake {
-    readable: AtomicBool,
-    task: AtomicWaker,
-}
-
-impl Wake for ReadWake {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.readable.store(true, Ordering::Release);
-        self.task.wake();
-    }
-}
-
-/// What woke the WebSocket task.
-enum Woken {
-    Write,
-    Read(Option<Result<Message, WsError>>),
-}
-
-/// The upgrade of a connection in progress: yields its WebSocket stream.
-/// Boxed: it is dead weight once done, and an `async fn` keeps its
-/// arguments beside its locals for its whole life.
-pub(crate) type Upgrading = Pin<Box<dyn Future<Output = std::io::Result<WsStream>>>>;
-
-/// Completes the upgrade of `conn`, then runs its WebSocket until it
-/// closes: writes queued messages, reads frames into the engine, reports the
-/// end with `ConnClosed` (unless the engine closed it).
-///
-/// The stream is made here rather than passed in: this future is the
-/// largest part of an idle connection's memory.
-pub(crate) async fn run<C: Core>(
-    driver: Rc<Driver<C>>,
-    conn: ConnId,
-    me: Rc<WsConn>,
-    upgrading: Upgrading,
-) {
-    let _counted = driver.websocket_task();
-    let mut ws = match upgrading.await {
-        Ok(ws) => ws,
-        Err(e) => {
-            tracing::debug!("websocket upgrade failed: {e}");
-            if driver.unregister(conn) {
-                driver.handle(Input::ConnClosed { conn });
-            }
-            return;
-        }
-    };
-    let rw = Arc::new(ReadWake::default());
-    rw.readable.store(true, Ordering::Relaxed);
-    let read_waker = Waker::from(rw.clone());
-    // Whether `rw.task` holds this task's waker. A read wake takes it out
-    // (after setting `readable`, and it wakes the task), so it is
-    // registered again only after one, or when the task's waker changed:
-    // registering on every poll costs two atomic operations per wake.
-    let mut registered = false;
-    let code = loop {
-        let wake = poll_fn(|cx| {
-            me.armed.set(false);
-            if me.has_work() {
-                return Poll::Ready(Woken::Write);
-            }
-            let readable = rw.readable.swap(false, Ordering::Acquire);
-            if readable || !registered || !me.is_current(cx.waker()) {
-                rw.task.register(cx.waker());
-                registered = true;
-            }
-            if readable {
-                let mut rcx = Context::from_waker(&read_waker);
-                if let Poll::Ready(m) = Pin::new(&mut ws).poll_next(&mut rcx) {
-                    // More may be buffered: try again next time.
-                    rw.readable.store(true, Ordering::Relaxed);
-                    return Poll::Ready(Woken::Read(m));
-                }
-            }
-            me.arm(cx.waker());
-            Poll::Pending
-        })
-        .await;
-        match wake {
-            Woken::Write => {
-                if me.close.get().is_none() && write_queued(&me, &mut ws).await.is_err() {
-                    break None;
-                }
-                me.report_marks(&driver, conn);
-                if me.close.get().is_some() && Box::pin(write_queued_or_give_up(&me, &mut ws)).await
-                {
-                    break None;
-                }
-                if let Some(code) = me.close.get() {
-                    Box::pin(close(&mut ws, code)).await;
-                    // The engine already forgot this connection.
-                    return;
-                }
-            }
-            Woken::Read(Some(Ok(Message::Text(text)))) => driver.handle(Input::WsFrame {
-                conn,
-                frame: WsFrame::Text(Bytes::from(text)),
-            }),
-            Woken::Read(Some(Ok(Message::Binary(data)))) => driver.handle(Input::WsFrame {
-                conn,
-                frame: WsFrame::Binary(data),
-            }),
-            Woken::Read(Some(Ok(Message::Close(_)))) | Woken::Read(None) => break None,
-            Woken::Read(Some(Ok(_))) => {
-                // Ping/pong: tungstenite queued the pong; write it out.
-                if poll_fn(|cx| Pin::new(&mut ws).poll_flush(cx))
-                    .await
-                    .is_err()
-                {
-                    break None;
-                }
-            }
-            Woken::Read(Some(Err(e))) => match fault_of(&e) {
-                Some(fault) => {
-                    // The core closes the WebSocket (the next turn writes
-                    // its close), unless it forgot it already.
-                    driver.handle(Input::WsFault { conn, fault });
-                    if me.close.get().is_none() {
-                        break Some(fault.close_code());
-                    }
-                }
-                None => break None,
-            },
-        }
-    };
-    if let Some(code) = code {
-        Box::pin(close(&mut ws, code)).await;
-    }
-    if driver.unregister(conn) {
-        driver.handle(Input::ConnClosed { conn });
-    }
-}
-
 /// How long a close frame may take to go out before the connection is
 /// dropped anyway (a peer that does not read would hold it forever).
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Sends a close frame with `code` (errors ignored: the peer may be gone),
 /// giving up after [`CLOSE_TIMEOUT`].
-async fn close(ws: &mut WsStream, code: u16) {
+pub(crate) async fn close(ws: &mut WsStream, code: u16) {
     let frame = CloseFrame {
         code: CloseCode::from(code),
         reason: Utf8Bytes::from_static(""),
@@ -359,20 +211,9 @@ async fn close(ws: &mut WsStream, code: u16) {
     futures_lite::future::or(send, give_up).await;
 }
 
-/// The peer's fault behind a read error, if it is one (the connection can
-/// then still take a close frame); other errors are the connection's end.
-fn fault_of(e: &WsError) -> Option<WsFault> {
-    match e {
-        WsError::Capacity(_) => Some(WsFault::TooBig),
-        WsError::Utf8(_) => Some(WsFault::InvalidUtf8),
-        WsError::Protocol(_) => Some(WsFault::Protocol),
-        _ => None,
-    }
-}
-
 /// Before a close: writes what is queued, but gives up after
 /// [`CLOSE_TIMEOUT`]; true when the connection is unusable.
-async fn write_queued_or_give_up(me: &WsConn, ws: &mut WsStream) -> bool {
+pub(crate) async fn write_queued_or_give_up(me: &WsConn, ws: &mut WsStream) -> bool {
     let write = async { write_queued(me, ws).await.is_err() };
     let give_up = async {
         smol::Timer::after(CLOSE_TIMEOUT).await;
@@ -385,7 +226,7 @@ async fn write_queued_or_give_up(me: &WsConn, ws: &mut WsStream) -> bool {
 const SHRINK_ABOVE: usize = 16;
 
 /// Writes every queued message, then flushes once.
-async fn write_queued(me: &WsConn, ws: &mut WsStream) -> Result<(), WsError> {
+pub(crate) async fn write_queued(me: &WsConn, ws: &mut WsStream) -> Result<(), WsError> {
     let mut n = 0;
     loop {
         let msg = me.queue.borrow_mut().pop_front();
