@@ -2,99 +2,20 @@
 //! routes ([`Mux::route`], static files, a fallback handler), and how it is
 //! served: plain or TLS ([`Mux::tls`]), behind trusted proxies
 //! ([`Mux::trusted_proxies`]), until a shutdown signal
-//! ([`Mux::serve_until`], [`crate::shutdown_signal`]). The accept loop and
-//! the shutdown's drain are in `serve.rs`.
+//! ([`Mux::serve_until`], [`crate::shutdown_signal`]). Serving it (the
+//! accept loop, the shutdown's drain) is in `serve.rs`.
 
-use crate::driver::{Core, Driver};
-use crate::net::raw_http::RawHead;
-use crate::net::{self, Body, NetStream};
+use crate::endpoint::Endpoint;
+use crate::net::{self, Body};
 use crate::proxy::{ConnInfo, TrustedProxies};
-use crate::route::{self, RouteHandler};
+use crate::route::{self, ResponseFuture, RouteHandler};
 use crate::tls::TlsConfig;
-use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
-use smol::{Async, LocalExecutor};
 use std::future::Future;
-use std::io;
-use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::time::Duration;
-
-/// What the router needs of a mounted server, whatever its core.
-pub(crate) trait Endpoint {
-    /// True when a request for `path` belongs here.
-    fn matches(&self, path: &str) -> bool;
-    /// Serves one request that came on a connection described by `conn`.
-    fn serve(self: Rc<Self>, req: Request<Incoming>, conn: &ConnInfo) -> ResponseFuture;
-    /// Serves a WebSocket upgrade request read without hyper, on `stream`
-    /// (`key`: its `Sec-WebSocket-Key`; `leftover`: the bytes after its
-    /// head).
-    fn serve_upgrade(
-        self: Rc<Self>,
-        head: &RawHead<'_, '_>,
-        key: &[u8],
-        stream: NetStream,
-        leftover: Vec<u8>,
-        conn: &ConnInfo,
-    ) -> ConnFuture;
-    /// Serves a `GET` or `POST` read without hyper, with its whole `body`;
-    /// `None` when its path needs hyper after all.
-    fn serve_plain(
-        self: Rc<Self>,
-        head: &RawHead<'_, '_>,
-        body: Bytes,
-        conn: &ConnInfo,
-    ) -> Option<PlainFuture>;
-    /// Starts background work (timers) on the server's executor.
-    fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>);
-    /// Closes every session.
-    fn shutdown(self: Rc<Self>);
-    /// WebSocket connections still open (their tasks still running).
-    fn open_websockets(&self) -> usize;
-}
-
-impl<C: Core> Endpoint for Driver<C> {
-    fn matches(&self, path: &str) -> bool {
-        self.engine().matches_path(path)
-    }
-    fn serve(self: Rc<Self>, req: Request<Incoming>, conn: &ConnInfo) -> ResponseFuture {
-        Box::pin(crate::endpoint::serve(self, req, conn))
-    }
-    fn serve_upgrade(
-        self: Rc<Self>,
-        head: &RawHead<'_, '_>,
-        key: &[u8],
-        stream: NetStream,
-        leftover: Vec<u8>,
-        conn: &ConnInfo,
-    ) -> ConnFuture {
-        Box::pin(crate::endpoint::serve_upgrade(
-            self, head, key, stream, leftover, conn,
-        ))
-    }
-    fn serve_plain(
-        self: Rc<Self>,
-        head: &RawHead<'_, '_>,
-        body: Bytes,
-        conn: &ConnInfo,
-    ) -> Option<PlainFuture> {
-        Some(Box::pin(crate::endpoint::serve_plain(
-            self, head, body, conn,
-        )))
-    }
-    fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>) {
-        Driver::start(&self, ex)
-    }
-    fn shutdown(self: Rc<Self>) {
-        self.with_engine(|e| e.shutdown());
-    }
-    fn open_websockets(&self) -> usize {
-        Driver::open_websockets(self)
-    }
-}
 
 /// Something mountable on a [`Mux`] (an engine or a Socket.IO server).
 pub struct Mount {
@@ -106,15 +27,6 @@ impl Mount {
         Mount { endpoint }
     }
 }
-
-/// A boxed, thread-local future serving a whole connection.
-pub(crate) type ConnFuture = Pin<Box<dyn Future<Output = ()>>>;
-
-/// A boxed, thread-local future of the core's answer to a request.
-pub(crate) type PlainFuture = Pin<Box<dyn Future<Output = sio_core::http::HttpResponse>>>;
-
-/// A boxed, thread-local response future.
-pub type ResponseFuture = Pin<Box<dyn Future<Output = Response<Body>>>>;
 
 type Fallback = Rc<dyn Fn(Request<Incoming>) -> ResponseFuture>;
 
@@ -251,39 +163,11 @@ impl Mux {
         self
     }
 
-    /// Binds `addr` and serves forever.
-    pub async fn serve(self, addr: SocketAddr) -> io::Result<()> {
-        let listener = net::bind(addr)?;
-        self.serve_until(listener, std::future::pending()).await
-    }
-
-    /// Binds `addr` and serves until Ctrl-C or `SIGTERM`, then shuts down
-    /// gracefully (see [`Mux::serve_until`] and [`crate::shutdown_signal`]).
-    pub async fn serve_graceful(self, addr: SocketAddr) -> io::Result<()> {
-        let listener = net::bind(addr)?;
-        self.serve_until(listener, crate::shutdown_signal()).await
-    }
-
-    /// Serves on `listener` until `shutdown` completes, then shuts down
-    /// gracefully: stops accepting, closes every session (engine reason
-    /// "server shutting down": a WebSocket gets close code 1001, a waiting
-    /// long-poll a close packet; Socket.IO clients see "transport close"
-    /// and reconnect, as with Node's `io.close()`), closes idle
-    /// connections, and waits up to [`Mux::shutdown_timeout`] for the rest
-    /// to finish writing. Returns `Ok` then.
-    pub async fn serve_until(
-        self,
-        listener: Async<TcpListener>,
-        shutdown: impl Future<Output = ()>,
-    ) -> io::Result<()> {
-        crate::serve::serve_until(self, listener, shutdown).await
-    }
-
     /// Routes one request that came on a connection described by `conn`.
     pub(crate) fn route_request(&self, req: Request<Incoming>, conn: &ConnInfo) -> ResponseFuture {
         let path = req.uri().path();
         if let Some(d) = self.mounts.iter().find(|d| d.matches(path)) {
-            return d.clone().serve(req, conn);
+            return crate::hyper_door::serve(d.clone(), req, conn);
         }
         if let Some((_, h)) = self.routes.iter().find(|(p, _)| p == path) {
             return route::call(h, req, conn);

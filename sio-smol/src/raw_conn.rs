@@ -4,11 +4,12 @@
 //! At the first request that is anything else, the connection and the
 //! bytes read so far go to hyper.
 
-use crate::mux::Endpoint;
-use crate::net::raw_http::{self, MAX_HEADERS, Parsed, RawHead, RawKind};
+use crate::endpoint::{Endpoint, EngineRequest, RequestBody, ServeFuture, Served, Upgrade};
+use crate::net::raw_http::{self, MAX_HEADERS, Parsed, RawHead, RawKind, RawMethod};
 use crate::net::{NetStream, SmolIo};
 use crate::proxy::ConnInfo;
 use bytes::Bytes;
+use sio_core::http::{HttpRequest, HttpResponse, Method};
 use std::rc::Rc;
 
 /// Most bytes read for a request head, and most bytes of the next request
@@ -23,11 +24,11 @@ enum Next {
     /// Read until `len` bytes are in: a head, or a body, is incomplete.
     Read { len: usize },
     /// The WebSocket upgrade is under way on its own; nothing is left.
-    Upgraded(crate::mux::ConnFuture),
+    Upgraded(ServeFuture),
     /// Wait for this answer, write it and go on with the bytes after the
     /// first `used`; close after it when `close`.
     Answer {
-        answer: crate::mux::PlainFuture,
+        answer: ServeFuture,
         used: usize,
         close: bool,
     },
@@ -82,11 +83,16 @@ pub(crate) async fn serve(
                 let stream = io.as_mut()?;
                 // The client may go away while a long-poll waits: then the
                 // answer is dropped, which tells the engine.
-                let res = futures_lite::future::or(async { Some(answer.await) }, async {
+                let served = futures_lite::future::or(async { Some(answer.await) }, async {
                     until_closed(stream, &mut read).await;
                     None
                 })
                 .await?;
+                let res = match served {
+                    Served::Response(res) => res,
+                    // A plain request is not an upgrade: cannot happen.
+                    _ => HttpResponse::empty(500),
+                };
                 let headers = res.headers.iter().map(|(n, v)| (*n, v.as_ref()));
                 let bytes = raw_http::response(res.status, headers, &res.body, close);
                 let stream = io.as_mut()?;
@@ -120,12 +126,16 @@ fn next(mounts: &[Rc<dyn Endpoint>], read: &[u8], io: &mut Option<Io>, conn: &Co
             if let Some(clock) = stream.clock() {
                 clock.disarm();
             }
-            let leftover = read[head.len..].to_vec();
-            let upgrade =
-                endpoint
-                    .clone()
-                    .serve_upgrade(&head, key, stream.into_inner(), leftover, conn);
-            Next::Upgraded(upgrade)
+            let req = EngineRequest {
+                head: raw_request(&head, true, conn),
+                body: RequestBody::Empty,
+                upgrade: Some(Upgrade::Raw {
+                    stream: stream.into_inner(),
+                    key: key.to_vec(),
+                    leftover: read[head.len..].to_vec(),
+                }),
+            };
+            Next::Upgraded(endpoint.clone().serve(req))
         }
         RawKind::Plain {
             content_length,
@@ -135,10 +145,12 @@ fn next(mounts: &[Rc<dyn Endpoint>], read: &[u8], io: &mut Option<Io>, conn: &Co
             if read.len() < used {
                 return Next::Read { len: used };
             }
-            let body = Bytes::copy_from_slice(&read[head.len..used]);
-            let Some(answer) = endpoint.clone().serve_plain(&head, body, conn) else {
-                return Next::Hyper;
+            let req = EngineRequest {
+                head: raw_request(&head, false, conn),
+                body: RequestBody::Bytes(Bytes::copy_from_slice(&read[head.len..used])),
+                upgrade: None,
             };
+            let answer = endpoint.clone().serve(req);
             if let Some(clock) = io.as_ref().and_then(|s| s.clock()) {
                 clock.disarm();
             }
@@ -165,4 +177,16 @@ async fn until_closed(stream: &mut Io, read: &mut Vec<u8>) {
             Ok(_) => {}
         }
     }
+}
+
+/// The core's request for a head parsed without hyper.
+fn raw_request(head: &RawHead<'_, '_>, websocket: bool, conn: &ConnInfo) -> HttpRequest {
+    let method = match head.method {
+        RawMethod::Get => Method::Get,
+        RawMethod::Post => Method::Post,
+    };
+    let headers = || head.headers.iter().map(|h| (h.name, h.value));
+    HttpRequest::from_parts(method, head.path, head.query, headers, websocket, |h| {
+        conn.stamp(h, headers)
+    })
 }

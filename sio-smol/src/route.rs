@@ -31,7 +31,6 @@
 //! [`crate::Mux::fallback`] ([`Request::into_hyper`] and
 //! `From<hyper::Response<_>>` convert).
 
-use crate::mux::ResponseFuture;
 use crate::net::{self, Body, BodyError};
 use crate::proxy::ConnInfo;
 use bytes::Bytes;
@@ -43,6 +42,10 @@ use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::rc::Rc;
+
+/// A boxed, thread-local response future (a [`crate::Mux::fallback`]
+/// handler's answer).
+pub type ResponseFuture = Pin<Box<dyn Future<Output = hyper::Response<Body>>>>;
 
 /// A stored route handler.
 pub(crate) type RouteHandler = Rc<dyn Fn(Request) -> Pin<Box<dyn Future<Output = Response>>>>;

@@ -1,5 +1,6 @@
-//! Running a [`Mux`]: the accept loop (TLS handshakes included), serving
-//! one connection, and the graceful shutdown's drain.
+//! Serving a [`Mux`]: its `serve*` methods, the accept loop (TLS
+//! handshakes included), one connection's requests, and the graceful
+//! shutdown's drain.
 
 use crate::mux::Mux;
 use crate::net::{self, HeadTimeouts, NetStream, SmolIo};
@@ -12,15 +13,45 @@ use std::cell::Cell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
+
+impl Mux {
+    /// Binds `addr` and serves forever.
+    pub async fn serve(self, addr: SocketAddr) -> io::Result<()> {
+        let listener = net::bind(addr)?;
+        self.serve_until(listener, std::future::pending()).await
+    }
+
+    /// Binds `addr` and serves until Ctrl-C or `SIGTERM`, then shuts down
+    /// gracefully (see [`Mux::serve_until`] and [`crate::shutdown_signal`]).
+    pub async fn serve_graceful(self, addr: SocketAddr) -> io::Result<()> {
+        let listener = net::bind(addr)?;
+        self.serve_until(listener, crate::shutdown_signal()).await
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then shuts down
+    /// gracefully: stops accepting, closes every session (engine reason
+    /// "server shutting down": a WebSocket gets close code 1001, a waiting
+    /// long-poll a close packet; Socket.IO clients see "transport close"
+    /// and reconnect, as with Node's `io.close()`), closes idle
+    /// connections, and waits up to [`Mux::shutdown_timeout`] for the rest
+    /// to finish writing. Returns `Ok` then.
+    pub async fn serve_until(
+        self,
+        listener: Async<TcpListener>,
+        shutdown: impl Future<Output = ()>,
+    ) -> io::Result<()> {
+        serve_until(self, listener, shutdown).await
+    }
+}
 
 /// How often the drain looks at what is still open.
 const DRAIN_TICK: Duration = Duration::from_millis(20);
 
 /// See [`Mux::serve_until`].
-pub(crate) async fn serve_until(
+async fn serve_until(
     mux: Mux,
     listener: Async<TcpListener>,
     shutdown: impl Future<Output = ()>,

@@ -3,10 +3,9 @@
 //! `serveClient` does: `ETag`, `304` on `If-None-Match`,
 //! `Cache-Control: public, max-age=0`.
 
-use crate::net::Body;
 use bytes::Bytes;
-use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, HeaderValue};
-use hyper::{Response, StatusCode};
+use sio_core::http::HttpResponse;
+use std::borrow::Cow;
 use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
 
@@ -27,7 +26,7 @@ struct ClientFile {
     name: &'static str,
     body: Bytes,
     /// A quoted strong validator: a hash of the content.
-    etag: HeaderValue,
+    etag: String,
 }
 
 /// The bundles found in one directory, in memory.
@@ -46,8 +45,7 @@ impl ClientFiles {
                 let body = std::fs::read(dir.join(name)).ok()?;
                 let mut h = DefaultHasher::new();
                 h.write(&body);
-                let etag = HeaderValue::from_str(&format!("\"{:016x}\"", h.finish()))
-                    .expect("hex digits in quotes are a valid header value");
+                let etag = format!("\"{:016x}\"", h.finish());
                 Some(ClientFile {
                     name,
                     body: body.into(),
@@ -65,41 +63,30 @@ impl ClientFiles {
 
     /// The answer to a request for `name` (one of [`NAMES`]) with the
     /// request's `If-None-Match` header.
-    pub(crate) fn respond(&self, name: &str, if_none_match: Option<&[u8]>) -> Response<Body> {
+    pub(crate) fn respond(&self, name: &str, if_none_match: Option<&str>) -> HttpResponse {
         let Some(file) = self.files.iter().find(|f| f.name == name) else {
             let text = format!(
                 "{name} not found in {}: install the npm package socket.io-client there, \
                  or serve your own copy of the client\n",
                 self.dir.display()
             );
-            let mut res = Response::new(Body::from(text));
-            *res.status_mut() = StatusCode::NOT_FOUND;
-            res.headers_mut().insert(
-                CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; charset=utf-8"),
-            );
-            return res;
+            return HttpResponse::new(404, "text/plain; charset=utf-8", text);
         };
-        let tag = file.etag.as_bytes();
-        let fresh = if_none_match.is_some_and(|v| v == tag || v.strip_prefix(b"W/") == Some(tag));
+        let tag = file.etag.as_str();
+        let fresh = if_none_match.is_some_and(|v| v == tag || v.strip_prefix("W/") == Some(tag));
         let mut res = if fresh {
-            let mut res = Response::new(Body::from(""));
-            *res.status_mut() = StatusCode::NOT_MODIFIED;
-            res
+            HttpResponse::empty(304)
         } else {
-            let mut res = Response::new(Body::from(file.body.clone()));
             let kind = if name.ends_with(".map") {
                 "application/json; charset=utf-8"
             } else {
                 "application/javascript; charset=utf-8"
             };
-            res.headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static(kind));
-            res
+            HttpResponse::new(200, kind, file.body.clone())
         };
-        let headers = res.headers_mut();
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=0"));
-        headers.insert(ETAG, file.etag.clone());
+        res.headers
+            .push(("cache-control", Cow::Borrowed("public, max-age=0")));
+        res.headers.push(("etag", Cow::Owned(file.etag.clone())));
         res
     }
 }

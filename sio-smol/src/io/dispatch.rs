@@ -4,12 +4,10 @@
 //! disconnections, and the log lines for operators.
 
 use super::AckError;
-use super::handlers::{AckWaiter, Matched, SocketHandlers};
-use super::msg::Msg;
-use super::namespace::ConnectRequest;
-use super::operator::BroadcastReplies;
-use super::shared::Shared;
-use super::socket::Socket;
+use super::handlers::Matched;
+use super::state::{
+    AckWaiter, BroadcastReplies, ConnectRequest, Msg, Shared, Socket, SocketHandlers,
+};
 use bytes::Bytes;
 use sio_core::socket::{SocketEvent, SocketId};
 use std::rc::Rc;

@@ -1,33 +1,12 @@
-//! The handlers an application registers: per namespace (connection
-//! listeners, connect middleware) and per socket (event listeners, `on_any`,
-//! packet middleware, disconnect), and the socket's own data.
+//! How the registered handlers are kept (their types are in `state.rs`):
+//! a dynamic child's copy of its parent's, a new socket's empty set, the
+//! listeners one event goes to (`once` ones removed), and the rarely set
+//! ones made on first use.
 
-use super::AckError;
-use super::msg::Msg;
-use super::namespace::Middleware;
-use super::oneshot;
-use super::socket::Socket;
+use super::state::{EventHandler, NsHandlers, RareHandlers, SocketHandlers};
 use bytes::Bytes;
-use sio_core::socket::{Args, DisconnectReason};
 use std::any::Any;
 use std::cell::RefCell;
-use std::rc::Rc;
-
-pub(crate) type ConnectionHandler = Rc<dyn Fn(Socket)>;
-pub(crate) type EventHandler = Rc<dyn Fn(&Socket, Msg)>;
-pub(crate) type AnyHandler = Rc<dyn Fn(&Socket, &Msg)>;
-pub(crate) type OutgoingHandler = Rc<dyn Fn(&Socket, &str, &Args)>;
-pub(crate) type PacketMiddleware = Rc<dyn Fn(&Socket, &Msg) -> Result<(), String>>;
-pub(crate) type ErrorHandler = Rc<dyn Fn(&Socket, &str)>;
-pub(crate) type DisconnectHandler = Rc<dyn Fn(&Socket, DisconnectReason)>;
-pub(crate) type AckWaiter = oneshot::Sender<Result<Args, AckError>>;
-
-/// Handlers of one namespace (or of a dynamic namespace pattern).
-#[derive(Default)]
-pub(crate) struct NsHandlers {
-    pub on_connection: RefCell<Vec<ConnectionHandler>>,
-    pub middleware: RefCell<Vec<Middleware>>,
-}
 
 impl NsHandlers {
     /// A copy: the same handlers, added to separately from now on.
@@ -37,22 +16,6 @@ impl NsHandlers {
             middleware: RefCell::new(self.middleware.borrow().clone()),
         }
     }
-}
-
-/// Handlers and data of one socket.
-pub(crate) struct SocketHandlers {
-    pub nsp: String,
-    pub auth: Bytes,
-    /// Event listeners, in the order they were added: a short list (a
-    /// socket has a handful), cheaper per socket than a hash map.
-    pub events: RefCell<Vec<Listener>>,
-    pub on_disconnect: RefCell<Option<DisconnectHandler>>,
-    pub data: RefCell<Option<Box<dyn Any>>>,
-    /// The socket restored a session (connection state recovery).
-    pub recovered: bool,
-    /// What most sockets never set, allocated on first use: an idle
-    /// connection's memory is mostly per-socket state like this.
-    rare: RefCell<Option<Box<RareHandlers>>>,
 }
 
 impl SocketHandlers {
@@ -74,14 +37,6 @@ impl SocketHandlers {
             rare: RefCell::default(),
         }
     }
-}
-
-/// One listener of a socket's event.
-pub(crate) struct Listener {
-    pub event: Box<str>,
-    /// Removed before its first call (`once`).
-    pub once: bool,
-    pub f: EventHandler,
 }
 
 /// The listeners one event goes to.
@@ -114,15 +69,6 @@ impl SocketHandlers {
         }
         matched
     }
-}
-
-/// The handlers and waiters of a socket that most sockets do without.
-#[derive(Default)]
-pub(crate) struct RareHandlers {
-    pub any: Option<AnyHandler>,
-    pub any_outgoing: Option<OutgoingHandler>,
-    pub packet_middleware: Vec<PacketMiddleware>,
-    pub on_error: Option<ErrorHandler>,
 }
 
 impl SocketHandlers {

@@ -17,18 +17,19 @@ mod operator;
 mod serving;
 mod shared;
 mod socket;
+mod state;
 
 pub use binary::{ArgsError, Binary, args_as, args_from_array, args_from_value, first_arg};
-pub use msg::Msg;
-pub use namespace::{ConnectError, ConnectRequest, Namespace};
-pub use operator::{BroadcastReplies, Operator};
-pub use socket::{Socket, SocketAck, VolatileSocket};
+pub use namespace::Namespace;
+pub use operator::Operator;
+pub use socket::{SocketAck, VolatileSocket};
+pub use state::{BroadcastReplies, ConnectError, ConnectRequest, Msg, Socket};
 
 use crate::driver::Driver;
 use crate::mux::Mount;
 use serde::Serialize;
-use shared::Shared;
 use sio_core::socket::{ServerConfig, SioServer, SocketId};
+use state::Shared;
 use std::rc::Rc;
 use std::time::Duration;
 

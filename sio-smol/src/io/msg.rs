@@ -2,29 +2,12 @@
 //! when the client asked for one, the means to acknowledge it.
 
 use super::binary::{ArgsError, args_as, args_from_array, args_from_value, first_arg};
-use super::socket::Socket;
+use super::state::{AckSlot, Msg, Socket};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sio_core::socket::Args;
 use std::cell::Cell;
 use std::rc::Rc;
-
-/// An event from a client.
-#[derive(Debug)]
-pub struct Msg {
-    event: String,
-    args: Args,
-    ack: AckSlot,
-    socket: Socket,
-}
-
-/// The ack id not used yet: the message's own, or shared by the copies
-/// handed to several listeners of one event (the first ack counts).
-#[derive(Debug)]
-enum AckSlot {
-    Own(Cell<Option<u64>>),
-    Shared(Rc<Cell<Option<u64>>>),
-}
 
 impl AckSlot {
     fn get(&self) -> Option<u64> {

@@ -2,29 +2,12 @@
 //! namespace-wide operations.
 
 use super::binary::ArgsError;
-use super::handlers::NsHandlers;
 use super::operator::Operator;
-use super::shared::Shared;
-use super::socket::Socket;
-use bytes::Bytes;
+use super::state::{ConnectError, ConnectRequest, Middleware, NsHandlers, NsKey, Shared, Socket};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
-
-/// A client's request to join a namespace, as connect middleware sees it.
-#[derive(Debug, Clone)]
-pub struct ConnectRequest {
-    /// The namespace asked for.
-    pub nsp: String,
-    /// The CONNECT payload (JSON object text, `{}` when none).
-    pub auth: Bytes,
-    /// Headers of the Engine.IO handshake request (names in lower case).
-    pub headers: Vec<(String, String)>,
-    /// The client's address (see [`crate::Handshake::address`]).
-    pub address: Option<std::net::IpAddr>,
-}
 
 impl ConnectRequest {
     /// The CONNECT payload as `T`.
@@ -41,16 +24,6 @@ impl ConnectRequest {
     }
 }
 
-/// A refusal by connect middleware; the client's `connect_error` gets
-/// an `Error` with this `message` and `data`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConnectError {
-    /// The error message.
-    pub message: String,
-    /// Extra data for the client (`err.data`), if any.
-    pub data: Option<serde_json::Value>,
-}
-
 impl ConnectError {
     /// A refusal with `message` and no data.
     pub fn new(message: impl Into<String>) -> ConnectError {
@@ -65,18 +38,6 @@ impl ConnectError {
         self.data = Some(data);
         self
     }
-}
-
-/// Connect middleware: decides, possibly asynchronously, whether a client
-/// may join.
-pub(crate) type Middleware =
-    Rc<dyn Fn(ConnectRequest) -> Pin<Box<dyn Future<Output = Result<(), ConnectError>>>>>;
-
-/// Which namespace a handle is for.
-#[derive(Clone, Debug)]
-pub(crate) enum NsKey {
-    Static(String),
-    Dynamic(usize),
 }
 
 /// A namespace handle.

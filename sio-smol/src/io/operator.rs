@@ -1,8 +1,7 @@
 //! Broadcast operators: `io.to("room").except("other").emit(..)`, as in Node.
 
 use super::binary::{ArgsError, args_from_value};
-use super::shared::Shared;
-use super::socket::Socket;
+use super::state::{BroadcastReplies, Shared, Socket};
 use super::{AckError, DEFAULT_ACK_TIMEOUT};
 use serde::Serialize;
 use sio_core::socket::{Args, BroadcastOp, SocketId};
@@ -26,15 +25,6 @@ enum Namespaces {
     /// Every namespace a dynamic namespace has created (Node's parent
     /// namespace), as they are when the operator acts.
     Children(usize),
-}
-
-/// The answers to a broadcast with acks.
-#[derive(Debug, Clone)]
-pub struct BroadcastReplies {
-    /// Answers by socket (each the ack's raw arguments).
-    pub replies: Vec<(SocketId, Args)>,
-    /// The deadline passed before every recipient answered.
-    pub timed_out: bool,
 }
 
 impl Operator {

@@ -1,16 +1,10 @@
 //! Serving a Socket.IO server's requests: the engine's, and the browser
-//! client bundles beside them.
+//! client bundles beside them, on both doors.
 
 use super::client_files::{self, ClientFiles};
-use super::shared::Shared;
+use super::state::Shared;
 use crate::driver::Driver;
-use crate::mux::{ConnFuture, Endpoint, PlainFuture, ResponseFuture};
-use crate::net::NetStream;
-use crate::net::raw_http::RawHead;
-use crate::proxy::ConnInfo;
-use bytes::Bytes;
-use hyper::Request;
-use hyper::body::Incoming;
+use crate::endpoint::{Endpoint, EngineRequest, ServeFuture, Served};
 use smol::LocalExecutor;
 use std::rc::Rc;
 
@@ -29,39 +23,12 @@ impl Endpoint for Shared {
         self.driver.engine().engine().matches_path(path)
     }
 
-    fn serve(self: Rc<Self>, req: Request<Incoming>, conn: &ConnInfo) -> ResponseFuture {
-        if let Some((files, name)) = self.client_file(req.uri().path()) {
-            let tag = req.headers().get(hyper::header::IF_NONE_MATCH);
-            let res = files.respond(name, tag.map(|v| v.as_bytes()));
-            return Box::pin(std::future::ready(res));
+    fn serve(self: Rc<Self>, req: EngineRequest) -> ServeFuture {
+        if let Some((files, name)) = self.client_file(req.head.path()) {
+            let res = files.respond(name, req.head.header("if-none-match"));
+            return Box::pin(std::future::ready(Served::Response(res)));
         }
-        Box::pin(crate::endpoint::serve(self.driver.clone(), req, conn))
-    }
-
-    fn serve_upgrade(
-        self: Rc<Self>,
-        head: &RawHead<'_, '_>,
-        key: &[u8],
-        stream: NetStream,
-        leftover: Vec<u8>,
-        conn: &ConnInfo,
-    ) -> ConnFuture {
-        self.driver
-            .clone()
-            .serve_upgrade(head, key, stream, leftover, conn)
-    }
-
-    fn serve_plain(
-        self: Rc<Self>,
-        head: &RawHead<'_, '_>,
-        body: Bytes,
-        conn: &ConnInfo,
-    ) -> Option<PlainFuture> {
-        // The client bundles are answered on the hyper path.
-        if self.client_file(head.path).is_some() {
-            return None;
-        }
-        self.driver.clone().serve_plain(head, body, conn)
+        Box::pin(crate::endpoint::serve(self.driver.clone(), req))
     }
 
     fn start(self: Rc<Self>, ex: &Rc<LocalExecutor<'static>>) {

@@ -1,39 +1,16 @@
-//! The Socket.IO server's shared state on the adapter side: the driver,
-//! the handlers by namespace and socket, and what awaits the core's answers
-//! (acks, broadcast acks, delivery notifications, kept socket data).
+//! What the shared state does (the type is in `state.rs`): it registers
+//! with the driver for the core's events, finds handlers by namespace and
+//! sockets by id, and keeps what awaits the core's answers (acks,
+//! broadcast acks, delivery notifications).
 
 use super::AckError;
-use super::client_files::ClientFiles;
-use super::handlers::{AckWaiter, NsHandlers, SocketHandlers};
-use super::namespace::NsKey;
 use super::oneshot;
-use super::operator::BroadcastReplies;
-use super::socket::Socket;
+use super::state::{BroadcastReplies, NsHandlers, NsKey, Shared, Socket};
 use crate::driver::Driver;
 use sio_core::FlushId;
-use sio_core::fast_hash::FastMap;
 use sio_core::socket::{Args, BroadcastAckId, SioServer, SocketId};
-use std::any::Any;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
-
-/// Everything the handles share.
-pub(crate) struct Shared {
-    pub driver: Rc<Driver<SioServer>>,
-    pub(crate) namespaces: RefCell<HashMap<String, Rc<NsHandlers>>>,
-    pub(crate) dynamic: RefCell<HashMap<usize, Rc<NsHandlers>>>,
-    pub(crate) sockets: RefCell<FastMap<SocketId, Rc<SocketHandlers>>>,
-    pub(crate) acks: RefCell<FastMap<(SocketId, u64), AckWaiter>>,
-    pub(crate) broadcasts: RefCell<HashMap<BroadcastAckId, oneshot::Sender<BroadcastReplies>>>,
-    /// Pending `flushed()` calls, answered by the core's `Flushed` events.
-    pub(crate) flushes: RefCell<FastMap<FlushId, oneshot::Sender<bool>>>,
-    /// The browser client bundles served at `<path>socket.io.js` and
-    /// beside it, if set.
-    pub(crate) client_files: RefCell<Option<Rc<ClientFiles>>>,
-    /// Per-socket data of kept sessions, until recovered or expired.
-    pub(crate) stash: RefCell<FastMap<SocketId, Box<dyn Any>>>,
-}
 
 impl Shared {
     pub(crate) fn new(driver: Rc<Driver<SioServer>>) -> Rc<Shared> {

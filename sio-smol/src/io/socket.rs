@@ -1,11 +1,9 @@
 //! [`Socket`]: one client's connection to one namespace.
 
 use super::binary::{ArgsError, args_from_array, args_from_value, first_arg};
-use super::handlers::{EventHandler, Listener, SocketHandlers};
-use super::msg::Msg;
 use super::namespace::Namespace;
 use super::operator::Operator;
-use super::shared::Shared;
+use super::state::{EventHandler, Listener, Msg, Socket};
 use super::{AckError, DEFAULT_ACK_TIMEOUT};
 use bytes::Bytes;
 use serde::Serialize;
@@ -14,20 +12,6 @@ use sio_core::socket::{Args, DisconnectReason, SioError, SocketId};
 use std::any::Any;
 use std::rc::Rc;
 use std::time::Duration;
-
-/// One client's connection to one namespace.
-#[derive(Clone)]
-pub struct Socket {
-    pub(crate) shared: Rc<Shared>,
-    pub(crate) id: SocketId,
-    pub(crate) handlers: Rc<SocketHandlers>,
-}
-
-impl std::fmt::Debug for Socket {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Socket").field("id", &self.id).finish()
-    }
-}
 
 impl Socket {
     /// The socket id (also the name of its own room).
