@@ -82,6 +82,7 @@
 //! ```
 
 pub mod base64;
+pub mod client;
 mod contract;
 pub mod engine;
 pub mod fast_hash;
