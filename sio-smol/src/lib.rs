@@ -81,6 +81,7 @@
 //! (sessions and messages, no namespaces or events), for peers that speak
 //! raw `engine.io-client`.
 
+pub mod client;
 mod driver;
 mod endpoint;
 mod engine_api;

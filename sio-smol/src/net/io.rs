@@ -66,6 +66,16 @@ pub struct SmolIo<T> {
 }
 
 impl<T> SmolIo<T> {
+    /// Wraps `inner` with no deadline (the client's connections).
+    pub fn new(inner: T) -> Self {
+        Self {
+            inner,
+            read_blocked: false,
+            clock: None,
+            prefix: Bytes::new(),
+        }
+    }
+
     /// Wraps `inner`, failing its reads and writes with `TimedOut` once
     /// `clock` expires, and arming `clock` at each write.
     pub fn with_clock(inner: T, clock: Arc<ConnClock>) -> Self {

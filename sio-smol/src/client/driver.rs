@@ -1,0 +1,386 @@
+//! The client's thread: a smol executor running the driver loop (feed the
+//! core the IO tasks' inputs and the time, run its timer, carry out its
+//! outputs, call the handlers) and the IO tasks (HTTP requests,
+//! WebSockets).
+
+use super::dial::Dialer;
+use super::error::{ConnectFailure, ReadyError};
+use super::http::HttpPool;
+use super::msg::ClientMsg;
+use super::socket::ClientSocket;
+use super::state::Inner;
+use super::ws::{self, WsCmd};
+use sio_core::ConnId;
+use sio_core::client::{ClientEvent, ClientInput, ClientOutput, ClientProtocol, SioClient};
+use smol::{LocalExecutor, Task};
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Inputs queued from the IO tasks to the driver before they wait.
+const INPUT_QUEUE: usize = 1024;
+
+/// How long a closed client keeps its thread to write its goodbyes (the
+/// close packet, WebSocket close frames).
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// How often a closing client checks whether its last tasks ended.
+const CLOSE_POLL: Duration = Duration::from_millis(20);
+
+/// Starts the client's thread.
+pub(crate) fn start(
+    inner: Arc<Inner>,
+    wake: async_channel::Receiver<()>,
+    dialer: Dialer,
+    max_body: usize,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    let name = format!("sio-client {}", dialer.url.host_header());
+    std::thread::Builder::new().name(name).spawn(move || {
+        let ex = Rc::new(LocalExecutor::new());
+        let (inputs_tx, inputs_rx) = async_channel::bounded(INPUT_QUEUE);
+        let driver = Driver {
+            inner,
+            pool: Rc::new(HttpPool::new(dialer.clone(), ex.clone(), max_body)),
+            ex: ex.clone(),
+            dialer,
+            inputs_tx,
+            inputs_rx,
+            wake,
+            http: HashMap::new(),
+            ws: HashMap::new(),
+            closing: Vec::new(),
+        };
+        smol::block_on(ex.run(driver.run()));
+    })
+}
+
+/// A WebSocket's task and its command queue.
+struct WsEntry {
+    cmds: async_channel::Sender<WsCmd>,
+    task: Task<()>,
+    /// `WsOpened` was fed: a close is a close frame, not a give-up.
+    opened: bool,
+}
+
+/// The driver's own state (on the client's thread only).
+struct Driver {
+    inner: Arc<Inner>,
+    ex: Rc<LocalExecutor<'static>>,
+    dialer: Dialer,
+    pool: Rc<HttpPool>,
+    inputs_tx: async_channel::Sender<ClientInput>,
+    inputs_rx: async_channel::Receiver<ClientInput>,
+    wake: async_channel::Receiver<()>,
+    /// HTTP requests in flight.
+    http: HashMap<ConnId, Task<()>>,
+    /// WebSockets opening or open.
+    ws: HashMap<ConnId, WsEntry>,
+    /// WebSockets writing their close frame.
+    closing: Vec<Task<()>>,
+}
+
+/// What ended a wait.
+enum Woken {
+    Input(ClientInput),
+    Other,
+}
+
+impl Driver {
+    async fn run(mut self) {
+        let mut next: Option<ClientInput> = None;
+        let mut closed_at: Option<Instant> = None;
+        loop {
+            let mut outputs = Vec::new();
+            let mut inputs: Vec<ClientInput> = next.take().into_iter().collect();
+            while let Ok(input) = self.inputs_rx.try_recv() {
+                inputs.push(input);
+            }
+            inputs.retain(|input| self.owns(input));
+            let (closed, deadline) = {
+                let inner = self.inner.clone();
+                let mut state = inner.lock();
+                let core = &mut state.core;
+                for input in inputs {
+                    core.handle(Instant::now(), input);
+                    drain(core, &mut outputs);
+                }
+                let now = Instant::now();
+                if core.poll_timeout().is_some_and(|d| d <= now) {
+                    core.handle_timeout(now);
+                }
+                drain(core, &mut outputs);
+                (state.closed, state.core.poll_timeout())
+            };
+            for out in outputs {
+                self.carry_out(out);
+            }
+            let mut deadline = deadline;
+            if closed {
+                let now = Instant::now();
+                let since = *closed_at.get_or_insert(now);
+                self.closing.retain(|t| !t.is_finished());
+                let idle = self.http.is_empty() && self.ws.is_empty() && self.closing.is_empty();
+                if idle || now >= since + CLOSE_GRACE {
+                    break;
+                }
+                deadline = Some(deadline.map_or(now + CLOSE_POLL, |d| d.min(now + CLOSE_POLL)));
+            }
+            let timer = async {
+                match deadline {
+                    Some(d) => {
+                        smol::Timer::at(d).await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+                Woken::Other
+            };
+            let input = async {
+                match self.inputs_rx.recv().await {
+                    Ok(input) => Woken::Input(input),
+                    // Never: the driver keeps a sender.
+                    Err(_) => std::future::pending().await,
+                }
+            };
+            let wake = async {
+                let _ = self.wake.recv().await;
+                Woken::Other
+            };
+            if let Woken::Input(input) =
+                futures_lite::future::or(input, futures_lite::future::or(wake, timer)).await
+            {
+                next = Some(input);
+            }
+        }
+        // Nobody waits on a closed client any more.
+        let mut state = self.inner.lock();
+        state.acks.clear();
+        for ns in state.nsps.values_mut() {
+            for w in ns.ready.drain(..) {
+                let _ = w.try_send(Err(ReadyError::Closed));
+            }
+        }
+    }
+
+    /// True when `input` is about an exchange the driver still has (an
+    /// input queued before the core aborted or closed it is dropped);
+    /// forgets finished exchanges.
+    fn owns(&mut self, input: &ClientInput) -> bool {
+        match input {
+            ClientInput::HttpResponse { conn, .. } | ClientInput::HttpFailed { conn, .. } => {
+                self.http.remove(conn).is_some()
+            }
+            ClientInput::WsOpened { conn } => match self.ws.get_mut(conn) {
+                Some(e) => {
+                    e.opened = true;
+                    true
+                }
+                None => false,
+            },
+            ClientInput::WsFrame { conn, .. } => self.ws.contains_key(conn),
+            ClientInput::WsClosed { conn, .. } => self.ws.remove(conn).is_some(),
+            _ => true,
+        }
+    }
+
+    /// Does what the core asked, as the contract's docs say.
+    fn carry_out(&mut self, out: ClientOutput<ClientEvent>) {
+        match out {
+            ClientOutput::HttpRequest { conn, req } => {
+                let pool = self.pool.clone();
+                let tx = self.inputs_tx.clone();
+                let task = self.ex.spawn(async move {
+                    let input = match pool.send(req).await {
+                        Ok((status, body)) => ClientInput::HttpResponse { conn, status, body },
+                        Err(error) => ClientInput::HttpFailed { conn, error },
+                    };
+                    let _ = tx.send(input).await;
+                });
+                self.http.insert(conn, task);
+            }
+            ClientOutput::HttpAbort { conn } => {
+                // Dropping the task drops its connection.
+                self.http.remove(&conn);
+            }
+            ClientOutput::WsOpen {
+                conn,
+                path_and_query,
+                headers,
+            } => {
+                let (cmds, rx) = async_channel::unbounded();
+                let task = self.ex.spawn(ws::run(
+                    self.dialer.clone(),
+                    conn,
+                    path_and_query,
+                    headers,
+                    rx,
+                    self.inputs_tx.clone(),
+                ));
+                self.ws.insert(
+                    conn,
+                    WsEntry {
+                        cmds,
+                        task,
+                        opened: false,
+                    },
+                );
+            }
+            ClientOutput::WsSend { conn, frame } => {
+                if let Some(e) = self.ws.get(&conn) {
+                    let _ = e.cmds.try_send(WsCmd::Send(frame));
+                }
+            }
+            ClientOutput::WsClose { conn, code } => {
+                if let Some(e) = self.ws.remove(&conn) {
+                    // One still opening is given up (its task dropped).
+                    if e.opened {
+                        let _ = e.cmds.try_send(WsCmd::Close(code));
+                        self.closing.retain(|t| !t.is_finished());
+                        self.closing.push(e.task);
+                    }
+                }
+            }
+            ClientOutput::Event(event) => self.dispatch(event),
+        }
+    }
+
+    /// Hands a core event to the application's handlers and waiters. The
+    /// lock is held only to find them: handlers may call the client.
+    fn dispatch(&mut self, event: ClientEvent) {
+        let inner = &self.inner;
+        let socket = |nsp: &str| ClientSocket::new(inner.clone(), nsp);
+        match event {
+            ClientEvent::Connect { nsp, id, recovered } => {
+                tracing::debug!(nsp, id, recovered, "client connected");
+                let handlers = {
+                    let mut state = inner.lock();
+                    let ns = state.nsps.entry(nsp.clone()).or_default();
+                    ns.refused = None;
+                    for w in ns.ready.drain(..) {
+                        let _ = w.try_send(Ok(()));
+                    }
+                    ns.connect.clone()
+                };
+                for h in handlers {
+                    guarded(|| h(socket(&nsp)));
+                }
+            }
+            ClientEvent::ConnectError { nsp, message, data } => {
+                let data = data.map(|d| {
+                    serde_json::from_slice(&d)
+                        .unwrap_or_else(|_| String::from_utf8_lossy(&d).into_owned().into())
+                });
+                let failure = ConnectFailure { message, data };
+                tracing::debug!(nsp, "client connect error: {failure}");
+                let handlers = {
+                    let mut state = inner.lock();
+                    let ns = state.nsps.entry(nsp.clone()).or_default();
+                    for w in ns.ready.drain(..) {
+                        let _ = w.try_send(Err(ReadyError::Connect(failure.clone())));
+                    }
+                    if failure.refused() {
+                        ns.refused = Some(failure.clone());
+                        ns.opened = false;
+                    }
+                    ns.connect_error.clone()
+                };
+                for h in handlers {
+                    guarded(|| h(socket(&nsp), &failure));
+                }
+            }
+            ClientEvent::Disconnect { nsp, reason } => {
+                tracing::debug!(nsp, reason = reason.as_str(), "client disconnected");
+                let handlers = {
+                    let mut state = inner.lock();
+                    let ns = state.nsps.entry(nsp.clone()).or_default();
+                    if !reason.reconnects() {
+                        ns.opened = false;
+                    }
+                    ns.disconnect.clone()
+                };
+                for h in handlers {
+                    guarded(|| h(socket(&nsp), reason));
+                }
+            }
+            ClientEvent::Event {
+                nsp,
+                event,
+                args,
+                ack,
+            } => {
+                let handlers = {
+                    let state = inner.lock();
+                    match state.nsps.get(&nsp) {
+                        Some(ns) => {
+                            let mut list = ns.any.clone();
+                            if let Some(hs) = ns.events.get(&event) {
+                                list.extend(hs.iter().cloned());
+                            }
+                            list
+                        }
+                        None => Vec::new(),
+                    }
+                };
+                let msg = ClientMsg::new(socket(&nsp), event, args, ack);
+                for h in handlers {
+                    guarded(|| h(socket(&nsp), msg.clone()));
+                }
+            }
+            ClientEvent::Ack { nsp, id, args } => {
+                if let Some(w) = inner.lock().acks.remove(&(nsp, id)) {
+                    let _ = w.try_send(Ok(args));
+                }
+            }
+            ClientEvent::AckError { nsp, id, error } => {
+                if let Some(w) = inner.lock().acks.remove(&(nsp, id)) {
+                    let _ = w.try_send(Err(error));
+                }
+            }
+            ClientEvent::ReconnectAttempt(n) => {
+                tracing::debug!(n, "client reconnect attempt");
+                let handlers = inner.lock().handlers.reconnect_attempt.clone();
+                for h in handlers {
+                    guarded(|| h(n));
+                }
+            }
+            ClientEvent::Reconnect(n) => {
+                tracing::debug!(n, "client reconnected");
+                let handlers = inner.lock().handlers.reconnect.clone();
+                for h in handlers {
+                    guarded(|| h(n));
+                }
+            }
+            ClientEvent::ReconnectFailed => {
+                tracing::debug!("client gave up reconnecting");
+                let handlers = {
+                    let mut state = inner.lock();
+                    state.closed = true;
+                    state.handlers.reconnect_failed.clone()
+                };
+                for h in handlers {
+                    guarded(|| h());
+                }
+            }
+            ClientEvent::ReconnectError(e) => tracing::debug!("client reconnect error: {e}"),
+            ClientEvent::Close { reason } => {
+                tracing::debug!(reason = reason.as_str(), "client connection closed")
+            }
+            other => tracing::trace!("client event {other:?}"),
+        }
+    }
+}
+
+/// Moves every pending output of `core` to `out`.
+fn drain(core: &mut SioClient, out: &mut Vec<ClientOutput<ClientEvent>>) {
+    while let Some(o) = core.poll_output() {
+        out.push(o);
+    }
+}
+
+/// Runs a handler; a panic in it is logged, not the end of the client.
+fn guarded(f: impl FnOnce()) {
+    if catch_unwind(AssertUnwindSafe(f)).is_err() {
+        tracing::error!("a client handler panicked");
+    }
+}

@@ -1,0 +1,116 @@
+//! What the client's handles share with its thread: the core behind a
+//! mutex, the handlers, the waiters, and the means to wake the driver.
+
+use super::error::{ConnectFailure, ReadyError};
+use super::msg::ClientMsg;
+use super::socket::ClientSocket;
+use sio_core::client::{AckId, ClientDisconnectReason, SioClient};
+use sio_core::socket::Args;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+/// An event handler: `socket.on(..)`, `socket.on_any(..)`.
+pub(crate) type EventHandler = Arc<dyn Fn(ClientSocket, ClientMsg) + Send + Sync>;
+/// `socket.on_connect(..)`.
+pub(crate) type ConnectHandler = Arc<dyn Fn(ClientSocket) + Send + Sync>;
+/// `socket.on_connect_error(..)`.
+pub(crate) type ConnectErrorHandler = Arc<dyn Fn(ClientSocket, &ConnectFailure) + Send + Sync>;
+/// `socket.on_disconnect(..)`.
+pub(crate) type DisconnectHandler = Arc<dyn Fn(ClientSocket, ClientDisconnectReason) + Send + Sync>;
+/// `client.on_reconnect_attempt(..)`, `client.on_reconnect(..)`.
+pub(crate) type NumberHandler = Arc<dyn Fn(u32) + Send + Sync>;
+/// `client.on_reconnect_failed(..)`.
+pub(crate) type PlainHandler = Arc<dyn Fn() + Send + Sync>;
+/// Where an awaited ack's outcome goes.
+pub(crate) type AckWaiter = async_channel::Sender<Result<Args, sio_core::client::AckError>>;
+
+/// One namespace's handlers and waiters.
+#[derive(Default)]
+pub(crate) struct NspState {
+    /// Opened by the application and not left (a CONNECT is owed on every
+    /// reconnection).
+    pub opened: bool,
+    /// Its CONNECT payload.
+    pub auth: Option<bytes::Bytes>,
+    pub events: HashMap<String, Vec<EventHandler>>,
+    pub any: Vec<EventHandler>,
+    pub connect: Vec<ConnectHandler>,
+    pub connect_error: Vec<ConnectErrorHandler>,
+    pub disconnect: Vec<DisconnectHandler>,
+    /// `ready()` calls waiting for the next connect or connect error.
+    pub ready: Vec<async_channel::Sender<Result<(), ReadyError>>>,
+    /// The server refused the namespace (no retry): `ready()` fails at once.
+    pub refused: Option<ConnectFailure>,
+}
+
+/// The client-wide handlers.
+#[derive(Default)]
+pub(crate) struct ClientHandlers {
+    pub reconnect_attempt: Vec<NumberHandler>,
+    pub reconnect: Vec<NumberHandler>,
+    pub reconnect_failed: Vec<PlainHandler>,
+}
+
+/// Everything behind the client's mutex.
+pub(crate) struct State {
+    /// The protocol.
+    pub core: SioClient,
+    /// `close()` was called, or the reconnection attempts ran out.
+    pub closed: bool,
+    pub nsps: HashMap<String, NspState>,
+    pub acks: HashMap<(String, AckId), AckWaiter>,
+    pub handlers: ClientHandlers,
+}
+
+/// What the handles and the driver share.
+pub(crate) struct Inner {
+    state: Mutex<State>,
+    /// Wakes the driver to drain the core's outputs (capacity one: wakes
+    /// coalesce).
+    wake: async_channel::Sender<()>,
+    /// The URL's namespace (`client.socket()`).
+    pub url_nsp: String,
+    /// The CONNECT payload of namespaces opened without their own.
+    pub default_auth: Option<bytes::Bytes>,
+}
+
+impl Inner {
+    /// Shares `state`, waking the driver through `wake`.
+    pub fn new(
+        state: State,
+        wake: async_channel::Sender<()>,
+        url_nsp: String,
+        default_auth: Option<bytes::Bytes>,
+    ) -> Inner {
+        Inner {
+            state: Mutex::new(state),
+            wake,
+            url_nsp,
+            default_auth,
+        }
+    }
+
+    /// Locks the state. A handler that panicked while holding the lock
+    /// does not make the client unusable: the core's own state is
+    /// consistent between calls.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on the core (with the time), then wakes the driver to
+    /// carry out what the core wants done.
+    pub fn with_core<R>(&self, f: impl FnOnce(&mut State, Instant) -> R) -> R {
+        let r = {
+            let mut state = self.lock();
+            f(&mut state, Instant::now())
+        };
+        self.wake();
+        r
+    }
+
+    /// Wakes the driver.
+    pub fn wake(&self) {
+        let _ = self.wake.try_send(());
+    }
+}

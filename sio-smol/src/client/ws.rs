@@ -1,0 +1,148 @@
+//! The WebSocket transport: opens `ws://` or `wss://` with async-tungstenite
+//! (with the configured extra headers), then one task per WebSocket writes
+//! what the core sends and reads the server's frames into the core.
+
+use async_tungstenite::WebSocketStream;
+use async_tungstenite::tungstenite::Message;
+use async_tungstenite::tungstenite::client::IntoClientRequest;
+use async_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+use async_tungstenite::tungstenite::protocol::CloseFrame;
+use async_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use bytes::Bytes;
+use futures_lite::StreamExt;
+use futures_sink::Sink;
+use sio_core::ConnId;
+use sio_core::client::ClientInput;
+use sio_core::engine::WsFrame;
+use std::future::poll_fn;
+use std::pin::Pin;
+
+use super::dial::{ClientStream, Dialer};
+
+/// What the driver asks of a WebSocket's task.
+#[derive(Debug)]
+pub(crate) enum WsCmd {
+    /// Write this frame.
+    Send(WsFrame),
+    /// Close with this code (after the frames before it); nothing more is
+    /// reported.
+    Close(u16),
+}
+
+/// What woke the task.
+enum Step {
+    Cmd(Option<WsCmd>),
+    Read(Option<Result<Message, async_tungstenite::tungstenite::Error>>),
+}
+
+/// Opens the WebSocket `conn` at `path_and_query` with `headers`, reports
+/// `WsOpened` (or `WsClosed` when it cannot), then runs it until it closes:
+/// frames from `cmds` go out, frames in go to `inputs`. A close the driver
+/// asked for is not reported.
+pub(crate) async fn run(
+    dialer: Dialer,
+    conn: ConnId,
+    path_and_query: String,
+    headers: Vec<(String, String)>,
+    cmds: async_channel::Receiver<WsCmd>,
+    inputs: async_channel::Sender<ClientInput>,
+) {
+    let closed = |error: String| ClientInput::WsClosed { conn, error };
+    let mut ws = match open(&dialer, &path_and_query, &headers).await {
+        Ok(ws) => ws,
+        Err(e) => {
+            let _ = inputs.send(closed(e)).await;
+            return;
+        }
+    };
+    if inputs.send(ClientInput::WsOpened { conn }).await.is_err() {
+        return;
+    }
+    let error = loop {
+        let step = futures_lite::future::or(async { Step::Cmd(cmds.recv().await.ok()) }, async {
+            Step::Read(ws.next().await)
+        })
+        .await;
+        match step {
+            Step::Cmd(Some(WsCmd::Send(frame))) => {
+                let msg = match frame {
+                    WsFrame::Text(b) => match String::from_utf8(b.to_vec()) {
+                        Ok(s) => Message::text(s),
+                        // The core sends text as UTF-8; never reached.
+                        Err(_) => continue,
+                    },
+                    WsFrame::Binary(b) => Message::Binary(b),
+                };
+                if let Err(e) = ws.send(msg).await {
+                    break format!("websocket write: {e}");
+                }
+            }
+            Step::Cmd(Some(WsCmd::Close(code))) => {
+                let frame = CloseFrame {
+                    code: CloseCode::from(code),
+                    reason: "".into(),
+                };
+                let _ = ws.close(Some(frame)).await;
+                return;
+            }
+            // The driver is gone (the client ended).
+            Step::Cmd(None) => return,
+            Step::Read(Some(Ok(Message::Text(t)))) => {
+                let frame = WsFrame::Text(Bytes::from(t));
+                if inputs
+                    .send(ClientInput::WsFrame { conn, frame })
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            Step::Read(Some(Ok(Message::Binary(b)))) => {
+                let frame = WsFrame::Binary(b);
+                if inputs
+                    .send(ClientInput::WsFrame { conn, frame })
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            Step::Read(Some(Ok(Message::Close(_)))) | Step::Read(None) => {
+                break "websocket closed by the server".to_owned();
+            }
+            Step::Read(Some(Ok(_))) => {
+                // A ping: tungstenite queued the pong; write it out.
+                if let Err(e) = poll_fn(|cx| Pin::new(&mut ws).poll_flush(cx)).await {
+                    break format!("websocket write: {e}");
+                }
+            }
+            Step::Read(Some(Err(e))) => break format!("websocket: {e}"),
+        }
+    };
+    let _ = inputs.send(closed(error)).await;
+}
+
+/// Connects and runs the WebSocket handshake.
+async fn open(
+    dialer: &Dialer,
+    path_and_query: &str,
+    headers: &[(String, String)],
+) -> Result<WebSocketStream<ClientStream>, String> {
+    let url = format!("{}{}", dialer.url.ws_base(), path_and_query);
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| format!("websocket request: {e}"))?;
+    for (name, value) in headers {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("bad header name {name:?}"))?;
+        let value =
+            HeaderValue::from_str(value).map_err(|_| format!("bad value for header {name}"))?;
+        request.headers_mut().append(name, value);
+    }
+    let stream = dialer.dial().await.map_err(|e| format!("connect: {e}"))?;
+    let (ws, _response) = async_tungstenite::client_async(request, stream)
+        .await
+        .map_err(|e| format!("websocket handshake: {e}"))?;
+    Ok(ws)
+}
