@@ -75,6 +75,40 @@
 //! binaries and examples. At `info`: one line per connection and
 //! disconnection; `warn` for a client's protocol fault; nothing per message.
 //!
+//! ## A client
+//!
+//! [`client::Client`] connects to a Socket.IO server (this crate's, Node's,
+//! any v4 one) as `socket.io-client` 4.8 does: polling then an upgrade to
+//! WebSocket, or either alone; namespaces multiplexed on one connection;
+//! reconnection with the official backoff; connection state recovery;
+//! acks both ways; binary values anywhere. Each client runs on a thread
+//! of its own, so its handles work from any thread or runtime:
+//!
+//! ```rust no_run
+//! use sio_smol::client::{Client, ClientOptions};
+//! use std::time::Duration;
+//!
+//! let options = ClientOptions::default().auth(serde_json::json!({ "token": "abc" }));
+//! let client = Client::connect("http://127.0.0.1:3000", options).expect("a valid URL");
+//! let socket = client.socket();
+//! // Answer the server's `emitWithAck("question", ..)`.
+//! socket.on("question", |_, msg| {
+//!     let _ = msg.ack(&42);
+//! });
+//! socket.on_disconnect(|_, reason| println!("disconnected: {}", reason.as_str()));
+//! smol::block_on(async {
+//!     socket.ready(Duration::from_secs(5)).await.expect("connected");
+//!     socket.emit("chat message", &"hello").expect("emitted");
+//!     let pong: String = socket
+//!         .timeout(Duration::from_secs(2))
+//!         .emit_with_ack("ping", &())
+//!         .await
+//!         .expect("acked in time");
+//!     println!("{pong}");
+//! });
+//! client.close();
+//! ```
+//!
 //! ## Bare Engine.IO
 //!
 //! [`EngineServer`] and [`EngineSocket`] expose the Engine.IO layer alone

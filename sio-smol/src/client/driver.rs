@@ -257,6 +257,7 @@ impl Driver {
                     let mut state = inner.lock();
                     let ns = state.nsps.entry(nsp.clone()).or_default();
                     ns.refused = None;
+                    ns.recovered = recovered;
                     for w in ns.ready.drain(..) {
                         let _ = w.try_send(Ok(()));
                     }

@@ -58,6 +58,17 @@ impl ClientSocket {
         self.inner.lock().core.is_connected(&self.nsp)
     }
 
+    /// True when the last connect restored the previous session
+    /// (`socket.recovered`: connection state recovery, the server's missed
+    /// events following as ordinary events).
+    pub fn recovered(&self) -> bool {
+        self.inner
+            .lock()
+            .nsps
+            .get(&*self.nsp)
+            .is_some_and(|ns| ns.recovered)
+    }
+
     /// Resolves once the namespace is connected (at once if it is): the Go
     /// client's `Ready`. Fails when `timeout` passes first, on the next
     /// `connect_error` (at once if the server refused the namespace), or

@@ -31,6 +31,8 @@ pub(crate) struct NspState {
     /// Opened by the application and not left (a CONNECT is owed on every
     /// reconnection).
     pub opened: bool,
+    /// The last connect restored the session (`socket.recovered`).
+    pub recovered: bool,
     /// Its CONNECT payload.
     pub auth: Option<bytes::Bytes>,
     pub events: HashMap<String, Vec<EventHandler>>,

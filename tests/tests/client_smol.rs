@@ -1,0 +1,657 @@
+//! sio-smol's Socket.IO client (`sio_smol::client`) against sio-smol's
+//! server, every scenario on polling, WebSocket and polling-then-upgrade:
+//! connect and `ready`, namespaces, auth, events and acks both ways,
+//! binary both ways, disconnect reasons, reconnection after a restart,
+//! recovery through a proxy that cuts connections, and TLS.
+
+use serde_json::{Value, json};
+use sio_core::engine::EngineConfig;
+use sio_core::socket::{RecoveryConfig, ServerConfig};
+use sio_smol::client::{
+    Client, ClientDisconnectReason, ClientOptions, ClientSocket, ClientTransports, ReadyError,
+};
+use sio_smol::io::{Binary, ConnectError, SocketIo, args_as, args_from_array};
+use sio_smol::tls::TlsConfig;
+use sio_smol::{Mux, RunningServer};
+use std::net::SocketAddr;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long anything is awaited before the test fails.
+const WAIT: Duration = Duration::from_secs(10);
+
+fn local() -> SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
+
+/// What the server saw, for the test's thread.
+type Seen = Arc<Mutex<Vec<String>>>;
+
+/// The server's options: pings every 300 ms so heartbeats run during
+/// every scenario, a lenient ping timeout (2 cores, many tests at once).
+fn config() -> ServerConfig {
+    ServerConfig {
+        engine: EngineConfig {
+            ping_interval: Duration::from_millis(300),
+            ping_timeout: Duration::from_millis(5000),
+            ..EngineConfig::default()
+        },
+        ..ServerConfig::default()
+    }
+}
+
+/// The server under test: `/` with its test events, `/custom`, and
+/// `/admin` behind a token. Disconnect reasons go to `seen`.
+fn mux(seen: Seen) -> Mux {
+    let io = SocketIo::new(config());
+    let io2 = io.clone();
+    let seen2 = seen.clone();
+    io.on_connection(move |socket| {
+        socket.on("whoami", |socket, msg| {
+            let _ = msg.ack(&json!({
+                "id": socket.id().to_string(),
+                "nsp": socket.nsp(),
+                "auth": socket.auth::<Value>().unwrap_or(Value::Null),
+                "tag": socket.handshake_query("tag"),
+                "header": socket.handshake_header("x-test"),
+            }));
+        });
+        socket.on("echo", |_, msg| msg.ack_raw(msg.raw().clone()));
+        socket.on("echo-event", |socket, msg| {
+            socket.emit_raw("echo-event", msg.raw())
+        });
+        let io = io2.clone();
+        socket.on("ask", move |socket, msg| {
+            let n: i64 = msg.data().unwrap_or_default();
+            let socket = socket.clone();
+            io.spawn(async move {
+                let answer = socket
+                    .timeout(WAIT)
+                    .emit_with_ack::<_, Value>("question", &n)
+                    .await;
+                let answer = answer.unwrap_or_else(|e| json!(format!("error: {e}")));
+                let _ = socket.emit("answer", &answer);
+            });
+        });
+        socket.on("send-binary", |socket, _| {
+            let _ = socket.emit_args(
+                "bin",
+                &(
+                    "pic",
+                    Binary::from(vec![1u8, 2, 3]),
+                    vec![Binary::from(vec![4u8]), Binary::from(vec![5u8, 6])],
+                ),
+            );
+        });
+        socket.on("kick-me", |socket, _| socket.disconnect());
+        let seen = seen2.clone();
+        socket.on_disconnect(move |socket, reason| {
+            seen.lock()
+                .unwrap()
+                .push(format!("{} {reason:?}", socket.nsp()));
+        });
+    });
+    io.of("/custom").on_connection(|socket| {
+        socket.on("whoami", |socket, msg| {
+            let _ = msg.ack(&json!({ "id": socket.id().to_string(), "nsp": socket.nsp() }));
+        });
+        socket.on("echo", |_, msg| msg.ack_raw(msg.raw().clone()));
+    });
+    let admin = io.of("/admin");
+    admin.use_middleware(|req| async move {
+        let auth: Value = req.auth().unwrap_or(Value::Null);
+        if auth["token"] == "secret" {
+            Ok(())
+        } else {
+            Err(ConnectError::new("unauthorized").with_data(json!({ "reason": "bad token" })))
+        }
+    });
+    admin.on_connection(|socket| {
+        socket.on("whoami", |socket, msg| {
+            let _ = msg.ack(&json!({ "nsp": socket.nsp(), "auth": socket.auth::<Value>().ok() }));
+        });
+    });
+    let _ = seen;
+    Mux::new().mount(&io)
+}
+
+fn start(addr: SocketAddr) -> (RunningServer, Seen) {
+    let seen: Seen = Arc::default();
+    let s = seen.clone();
+    let server = sio_smol::spawn_thread(addr, move || mux(s)).expect("server starts");
+    (server, seen)
+}
+
+/// Options for `transports`, with short reconnection delays.
+fn options(transports: ClientTransports) -> ClientOptions {
+    ClientOptions::default()
+        .transports(transports)
+        .reconnection_delay(Duration::from_millis(100))
+        .reconnection_delay_max(Duration::from_millis(400))
+}
+
+fn ready(socket: &ClientSocket) {
+    smol::block_on(socket.ready(WAIT))
+        .unwrap_or_else(|e| panic!("{} not ready: {e}", socket.nsp()));
+}
+
+/// Emits `event` with `data` and waits for the ack's first argument.
+fn ack(socket: &ClientSocket, event: &str, data: &Value) -> Value {
+    smol::block_on(socket.timeout(WAIT).emit_with_ack(event, data))
+        .unwrap_or_else(|e| panic!("{event}: {e}"))
+}
+
+/// The next message from a handler, or a failure naming `what`.
+fn next<T>(rx: &mpsc::Receiver<T>, what: &str) -> T {
+    rx.recv_timeout(WAIT)
+        .unwrap_or_else(|_| panic!("no {what} within {WAIT:?}"))
+}
+
+/// Polls `f` until it holds or `WAIT` passes.
+fn eventually(what: &str, f: impl Fn() -> bool) {
+    let until = Instant::now() + WAIT;
+    while !f() {
+        assert!(Instant::now() < until, "{what}: not within {WAIT:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn connect_and_ready(t: ClientTransports) {
+    let (server, _) = start(local());
+    let url = format!("{}/?tag=from-url", server.url());
+    let client = Client::connect(&url, options(t).extra_header("x-test", "yes")).unwrap();
+    let socket = client.socket();
+    assert_eq!(socket.nsp(), "/");
+    ready(&socket);
+    assert!(socket.connected());
+    let id = socket.id().expect("an id once connected");
+    let me = ack(&socket, "whoami", &json!(null));
+    assert_eq!(me["id"], id.as_str());
+    assert_eq!(
+        me["tag"], "from-url",
+        "the URL's query reaches the handshake"
+    );
+    assert_eq!(me["header"], "yes", "extra headers reach the handshake");
+    client.close();
+    assert!(client.is_closed());
+    assert!(!socket.connected());
+    assert_eq!(
+        smol::block_on(socket.ready(WAIT)),
+        Err(ReadyError::Closed),
+        "a closed client is never ready"
+    );
+}
+
+fn namespaces(t: ClientTransports) {
+    let (server, _) = start(local());
+    let client = Client::connect(&format!("{}/custom", server.url()), options(t)).unwrap();
+    let custom = client.socket();
+    assert_eq!(custom.nsp(), "/custom", "the URL's path is the namespace");
+    let main = client.of("/");
+    ready(&custom);
+    ready(&main);
+    let a = ack(&custom, "whoami", &json!(null));
+    assert_eq!(a["nsp"], "/custom");
+    assert_eq!(a["id"], custom.id().unwrap().as_str());
+    let b = ack(&main, "whoami", &json!(null));
+    assert_eq!(b["nsp"], "/");
+    assert_ne!(custom.id(), main.id(), "one id per namespace");
+    // Leaving one namespace keeps the other.
+    custom.disconnect();
+    eventually("/custom left", || !custom.connected());
+    let again = ack(&main, "echo", &json!("still here"));
+    assert_eq!(again, "still here");
+    client.close();
+}
+
+fn auth(t: ClientTransports) {
+    let (server, _) = start(local());
+    let opts = options(t).auth(json!({ "token": "t1" }));
+    let client = Client::connect(&server.url(), opts).unwrap();
+    let main = client.socket();
+    ready(&main);
+    let me = ack(&main, "whoami", &json!(null));
+    assert_eq!(me["auth"], json!({ "token": "t1" }));
+    // Own auth per namespace.
+    let admin = client.of_with_auth("/admin", json!({ "token": "secret" }));
+    ready(&admin);
+    let me = ack(&admin, "whoami", &json!(null));
+    assert_eq!(me["auth"], json!({ "token": "secret" }));
+    client.close();
+    // The options' auth for /admin is refused, with the server's data.
+    let opts = options(t).auth(json!({ "token": "wrong" }));
+    let client = Client::connect(&format!("{}/admin", server.url()), opts).unwrap();
+    let admin = client.socket();
+    let (tx, rx) = mpsc::channel();
+    admin.on_connect_error(move |_, e| {
+        let _ = tx.send(e.clone());
+    });
+    match smol::block_on(admin.ready(WAIT)) {
+        Err(ReadyError::Connect(e)) => {
+            assert_eq!(e.message, "unauthorized");
+            assert_eq!(e.data, Some(json!({ "reason": "bad token" })));
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let e = next(&rx, "connect_error");
+    assert!(e.refused());
+    client.close();
+}
+
+fn events_both_ways(t: ClientTransports) {
+    let (server, _) = start(local());
+    let client = Client::connect(&server.url(), options(t)).unwrap();
+    let socket = client.socket();
+    let (tx, rx) = mpsc::channel();
+    let tx2 = tx.clone();
+    socket.on("echo-event", move |_, msg| {
+        let _ = tx.send(("on", msg.raw().json.clone()));
+    });
+    socket.on_any(move |_, msg| {
+        let _ = tx2.send(("any", bytes::Bytes::from(msg.event().to_owned())));
+    });
+    ready(&socket);
+    socket.emit("echo-event", &json!({ "a": 1 })).unwrap();
+    // on_any first, then the event's own listeners.
+    assert_eq!(next(&rx, "onAny").0, "any");
+    let (_, json) = next(&rx, "echo-event");
+    assert_eq!(&json[..], br#"[{"a":1}]"#);
+    socket.emit_args("echo-event", &("x", 2, [true])).unwrap();
+    assert_eq!(next(&rx, "onAny").0, "any");
+    let (_, json) = next(&rx, "echo-event");
+    assert_eq!(&json[..], br#"["x",2,[true]]"#);
+    // Volatile emits go when the transport can take them; one at least.
+    for i in 0..3 {
+        let _ = socket.volatile().emit("echo-event", &i);
+    }
+    let (_, _) = next(&rx, "a volatile echo");
+    client.close();
+}
+
+fn acks_both_ways(t: ClientTransports) {
+    let (server, _) = start(local());
+    let client = Client::connect(&server.url(), options(t)).unwrap();
+    let socket = client.socket();
+    let (tx, rx) = mpsc::channel();
+    socket.on("question", |_, msg| {
+        assert!(msg.wants_ack());
+        let n: i64 = msg.data().unwrap();
+        msg.ack(&(n + 1)).unwrap();
+        // Only the first answer counts.
+        msg.ack(&-1).unwrap();
+        assert!(!msg.wants_ack());
+    });
+    socket.on("answer", move |_, msg| {
+        let _ = tx.send(msg.data::<Value>().unwrap());
+    });
+    ready(&socket);
+    // Client to server, with and without a timeout.
+    let back = ack(&socket, "echo", &json!("hi"));
+    assert_eq!(back, "hi");
+    let back: Vec<i32> = smol::block_on(socket.emit_with_ack("echo", &[1, 2])).unwrap();
+    assert_eq!(back, [1, 2]);
+    // Server to client: the server's emit_with_ack gets our msg.ack.
+    socket.emit("ask", &41).unwrap();
+    assert_eq!(next(&rx, "answer"), json!(42));
+    // No answer in time.
+    let err = smol::block_on(
+        socket
+            .timeout(Duration::from_millis(200))
+            .emit_with_ack::<_, Value>("nobody-answers", &1),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, sio_smol::client::AckError::Timeout),
+        "{err:?}"
+    );
+    client.close();
+}
+
+fn binary_both_ways(t: ClientTransports) {
+    let (server, _) = start(local());
+    let client = Client::connect(&server.url(), options(t)).unwrap();
+    let socket = client.socket();
+    let (tx, rx) = mpsc::channel();
+    socket.on("bin", move |_, msg| {
+        let _ = tx.send(msg.args::<(String, Binary, Vec<Binary>)>().unwrap());
+    });
+    ready(&socket);
+    // Client to server and back: nested binary in the ack.
+    let sent = (
+        "file",
+        vec![Binary::from(vec![0u8, 255]), Binary::from(vec![7u8; 1000])],
+    );
+    let args = args_from_array(&sent).unwrap();
+    assert_eq!(args.attachments.len(), 2);
+    let answer = smol::block_on(socket.timeout(WAIT).emit_raw_with_ack("echo", args)).unwrap();
+    let (name, blobs): (String, Vec<Binary>) = args_as(&answer).unwrap();
+    assert_eq!(name, "file");
+    assert_eq!(blobs, sent.1);
+    // Server to client.
+    socket.emit("send-binary", &()).unwrap();
+    let (name, one, more) = next(&rx, "bin");
+    assert_eq!(name, "pic");
+    assert_eq!(one.0.as_ref(), [1, 2, 3]);
+    assert_eq!(
+        more,
+        vec![Binary::from(vec![4u8]), Binary::from(vec![5u8, 6])]
+    );
+    client.close();
+}
+
+fn disconnect_reasons(t: ClientTransports) {
+    let (server, seen) = start(local());
+    let client = Client::connect(&server.url(), options(t)).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let tx2 = tx.clone();
+    client.on_reconnect_attempt(move |n| {
+        let _ = tx2.send(format!("attempt {n}"));
+    });
+    let socket = client.socket();
+    socket.on_disconnect(move |_, reason| {
+        let _ = tx.send(reason.as_str().to_owned());
+    });
+    ready(&socket);
+    // The server disconnects the socket: no reconnection.
+    socket.emit("kick-me", &()).unwrap();
+    assert_eq!(next(&rx, "disconnect"), "io server disconnect");
+    assert!(
+        rx.recv_timeout(Duration::from_millis(1500)).is_err(),
+        "no reconnection after a server-side disconnect"
+    );
+    assert!(!socket.connected());
+    // Opened again by the application, then left by it.
+    socket.connect();
+    ready(&socket);
+    socket.disconnect();
+    assert_eq!(next(&rx, "disconnect"), "io client disconnect");
+    eventually("the server saw the client leave", || {
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|r| r.starts_with("/ ") && r.contains("Client"))
+    });
+    assert!(rx.recv_timeout(Duration::from_millis(500)).is_err());
+    client.close();
+}
+
+fn reconnects_after_a_restart(t: ClientTransports) {
+    let (server, _) = start(local());
+    let addr = server.addr();
+    let client = Client::connect(&server.url(), options(t)).unwrap();
+    let socket = client.socket();
+    let (tx, rx) = mpsc::channel();
+    let (t1, t2, t3, t4) = (tx.clone(), tx.clone(), tx.clone(), tx);
+    client.on_reconnect_attempt(move |n| {
+        let _ = t1.send(format!("attempt {n}"));
+    });
+    client.on_reconnect(move |n| {
+        let _ = t2.send(format!("reconnect {n}"));
+    });
+    socket.on_connect(move |_| {
+        let _ = t3.send("connect".to_owned());
+    });
+    socket.on_disconnect(move |_, reason| {
+        let _ = t4.send(format!("disconnect {}", reason.as_str()));
+    });
+    ready(&socket);
+    let first = socket.id();
+    server.stop().expect("server stops");
+    // Drain the first connect, if its handler was registered in time.
+    let mut got = next(&rx, "disconnect");
+    if got == "connect" {
+        got = next(&rx, "disconnect");
+    }
+    assert!(
+        got == "disconnect transport close" || got == "disconnect transport error",
+        "{got}"
+    );
+    assert!(socket.id().is_none());
+    // Emits while disconnected are buffered and go at the reconnect.
+    let (etx, erx) = mpsc::channel();
+    socket.on("echo-event", move |_, msg| {
+        let _ = etx.send(msg.data::<String>().unwrap());
+    });
+    socket.emit("echo-event", &"buffered").unwrap();
+    assert_eq!(next(&rx, "reconnect attempt"), "attempt 1");
+    std::thread::sleep(Duration::from_millis(300));
+    let (server, _) = start(addr);
+    let mut events = Vec::new();
+    loop {
+        let e = next(&rx, "reconnect");
+        let done = e == "connect";
+        events.push(e);
+        if done {
+            break;
+        }
+    }
+    let n = events.len() - 2;
+    assert!(
+        events.iter().any(|e| e.starts_with("reconnect ")),
+        "{events:?}"
+    );
+    assert!(
+        events[..=n]
+            .iter()
+            .all(|e| e.starts_with("attempt ") || e.starts_with("reconnect ")),
+        "{events:?}"
+    );
+    assert_eq!(next(&erx, "the buffered emit"), "buffered");
+    assert!(socket.connected());
+    assert_ne!(socket.id(), first, "a new session on a new server");
+    assert!(!socket.recovered());
+    client.close();
+    drop(server);
+}
+
+/// A server with recovery on that broadcasts a numbered tick every 15 ms,
+/// with pings short enough to notice cut connections quickly.
+fn ticking_mux() -> Mux {
+    let io = SocketIo::new(ServerConfig {
+        engine: EngineConfig {
+            ping_interval: Duration::from_millis(300),
+            ping_timeout: Duration::from_millis(300),
+            ..EngineConfig::default()
+        },
+        recovery: Some(RecoveryConfig::default()),
+        ..ServerConfig::default()
+    });
+    let started = std::rc::Rc::new(std::cell::Cell::new(false));
+    let io2 = io.clone();
+    io.on_connection(move |_| {
+        if started.replace(true) {
+            return;
+        }
+        let io = io2.clone();
+        io2.spawn(async move {
+            for n in 0u64.. {
+                smol::Timer::after(Duration::from_millis(15)).await;
+                let _ = io.emit("tick", &n);
+            }
+        });
+    });
+    Mux::new().mount(&io)
+}
+
+fn recovers_through_cuts(t: ClientTransports) {
+    let server = sio_smol::spawn_thread(local(), ticking_mux).expect("server starts");
+    let proxy = tests::proxy::CuttingProxy::start(server.addr(), Duration::from_millis(500), 7);
+    let client = Client::connect(&proxy.url(), options(t)).unwrap();
+    let socket = client.socket();
+    let ticks = Arc::new(Mutex::new(Vec::<u64>::new()));
+    let connects = Arc::new(Mutex::new(Vec::<bool>::new()));
+    let t2 = ticks.clone();
+    socket.on("tick", move |_, msg| {
+        // With recovery on, the server's offset is the last argument.
+        let (n, _offset): (u64, String) = msg.args().unwrap();
+        t2.lock().unwrap().push(n);
+    });
+    let c2 = connects.clone();
+    socket.on_connect(move |socket| c2.lock().unwrap().push(socket.recovered()));
+    ready(&socket);
+    let until = Instant::now() + Duration::from_secs(30);
+    while connects.lock().unwrap().len() < 4 {
+        assert!(
+            Instant::now() < until,
+            "too few reconnections: {:?} after {} cuts",
+            connects.lock().unwrap(),
+            proxy.cuts()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    ready(&socket);
+    // Ticks keep coming after the last recovery.
+    let last = ticks.lock().unwrap().len();
+    eventually("ticks after the recovery", || {
+        ticks.lock().unwrap().len() > last + 5
+    });
+    client.close();
+    let ticks = ticks.lock().unwrap().clone();
+    for pair in ticks.windows(2) {
+        assert_eq!(
+            pair[1],
+            pair[0] + 1,
+            "every tick once and in order: {ticks:?}"
+        );
+    }
+    let connects = connects.lock().unwrap().clone();
+    // The first connect may come before its handler was registered.
+    assert!(
+        connects.iter().skip(1).all(|&r| r),
+        "every reconnection recovered: {connects:?}"
+    );
+    assert!(socket.recovered());
+}
+
+/// A self-signed certificate for localhost and 127.0.0.1: (cert PEM, key PEM).
+fn certificate() -> (String, String) {
+    let rcgen::CertifiedKey { cert, signing_key } =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .expect("rcgen makes a certificate");
+    (cert.pem(), signing_key.serialize_pem())
+}
+
+fn tls(t: ClientTransports) {
+    let (cert, key) = certificate();
+    let config =
+        TlsConfig::from_pem(cert.as_bytes(), key.as_bytes()).expect("the certificate loads");
+    let seen: Seen = Arc::default();
+    let server =
+        sio_smol::spawn_thread(local(), move || mux(seen).tls(config)).expect("server starts");
+    let port = server.addr().port();
+    // https:// for polling first, wss:// when the WebSocket comes first.
+    let url = match t {
+        ClientTransports::WebSocket => format!("wss://localhost:{port}"),
+        _ => format!("https://localhost:{port}"),
+    };
+    let opts = options(t)
+        .add_root_certificates_pem(cert.clone())
+        .webpki_roots(false);
+    let client = Client::connect(&url, opts).unwrap();
+    let socket = client.socket();
+    ready(&socket);
+    let back = ack(&socket, "echo", &json!("secret stuff"));
+    assert_eq!(back, "secret stuff");
+    client.close();
+    // Without the certificate among the roots, no connection.
+    let opts = options(t).reconnection(false);
+    let client = Client::connect(&url, opts).unwrap();
+    let err = smol::block_on(client.socket().ready(Duration::from_secs(3))).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ReadyError::Connect(_) | ReadyError::Closed | ReadyError::Timeout
+        ),
+        "{err:?}"
+    );
+    assert!(!client.socket().connected());
+    client.close();
+}
+
+/// An emit beyond the send buffer's bound fails, none is dropped silently.
+#[test]
+fn send_buffer_is_bounded() {
+    // Nobody listens there: the client stays disconnected.
+    let addr = std::net::TcpListener::bind(local())
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let opts = ClientOptions::default()
+        .max_buffered_packets(3)
+        .reconnection_delay(Duration::from_secs(60));
+    let client = Client::connect(&format!("http://{addr}"), opts).unwrap();
+    let socket = client.socket();
+    for i in 0..3 {
+        socket.emit("x", &i).expect("buffered");
+    }
+    let err = socket.emit("x", &3).unwrap_err();
+    assert!(err.to_string().contains("full"), "{err}");
+    assert!(
+        socket.emit("connect", &()).is_err(),
+        "reserved event names are refused"
+    );
+    client.close();
+}
+
+#[test]
+fn bad_urls_are_refused() {
+    for url in ["localhost:3000", "ftp://h", "http://h:99999", "http://"] {
+        assert!(
+            Client::connect(url, ClientOptions::default()).is_err(),
+            "{url}"
+        );
+    }
+    let err = Client::connect(
+        "https://localhost",
+        ClientOptions::default().add_root_certificates_pem("not a certificate"),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("TLS"), "{err}");
+}
+
+#[test]
+fn handles_are_send_and_sync() {
+    fn check<T: Send + Sync + Clone + 'static>() {}
+    check::<Client>();
+    check::<ClientSocket>();
+    check::<sio_smol::client::ClientMsg>();
+    let _ = ClientDisconnectReason::IoServerDisconnect;
+}
+
+/// One test per transport for each scenario.
+macro_rules! on_every_transport {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use sio_smol::client::ClientTransports;
+
+            #[test]
+            fn polling() {
+                super::$name(ClientTransports::Polling);
+            }
+
+            #[test]
+            fn websocket() {
+                super::$name(ClientTransports::WebSocket);
+            }
+
+            #[test]
+            fn upgrade() {
+                super::$name(ClientTransports::Upgrade);
+            }
+        }
+    )*};
+}
+
+on_every_transport!(
+    connect_and_ready,
+    namespaces,
+    auth,
+    events_both_ways,
+    acks_both_ways,
+    binary_both_ways,
+    disconnect_reasons,
+    reconnects_after_a_restart,
+    recovers_through_cuts,
+    tls,
+);
