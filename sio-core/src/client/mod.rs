@@ -13,6 +13,12 @@ mod contract;
 mod engine;
 mod event;
 mod manager;
+mod polling;
+mod url;
+mod websocket;
+
+#[cfg(test)]
+mod tests;
 
 pub use config::{ClientConfig, ClientTransports, EngineClientConfig};
 pub use contract::{ClientInput, ClientMethod, ClientOutput, ClientProtocol, ClientRequest};
