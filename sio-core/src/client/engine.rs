@@ -252,7 +252,6 @@ impl EngineClient {
     }
 
     /// The first connection id a following connection may use.
-    #[allow(dead_code)] // used by SioClient, next
     pub(crate) fn next_conn_id(&self) -> u64 {
         self.next_conn
     }

@@ -5,3 +5,4 @@
 mod engine;
 #[allow(dead_code)] // helpers for the Socket.IO tests too
 mod pair;
+mod sio;
