@@ -8,11 +8,20 @@
 //! origin (scheme, host, port, TLS); the core gives paths, queries and
 //! headers. Randomness (the reconnection jitter) comes in as a seed.
 
+mod backoff;
 mod config;
 mod contract;
 mod engine;
 mod event;
+mod incoming;
 mod manager;
+mod namespace;
+mod polling;
+mod url;
+mod websocket;
+
+#[cfg(test)]
+mod tests;
 
 pub use config::{ClientConfig, ClientTransports, EngineClientConfig};
 pub use contract::{ClientInput, ClientMethod, ClientOutput, ClientProtocol, ClientRequest};
