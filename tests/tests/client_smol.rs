@@ -85,6 +85,10 @@ fn mux(seen: Seen) -> Mux {
             );
         });
         socket.on("kick-me", |socket, _| socket.disconnect());
+        socket.on("big", |socket, msg| {
+            let n: usize = msg.data().unwrap_or_default();
+            let _ = socket.emit("big", &"x".repeat(n));
+        });
         let seen = seen2.clone();
         socket.on_disconnect(move |socket, reason| {
             seen.lock()
@@ -161,9 +165,16 @@ fn connect_and_ready(t: ClientTransports) {
     let (server, _) = start(local());
     let url = format!("{}/?tag=from-url", server.url());
     let client = Client::connect(&url, options(t).extra_header("x-test", "yes")).unwrap();
+    let (tx, upgraded) = mpsc::channel();
+    client.on_upgrade(move || {
+        let _ = tx.send(());
+    });
     let socket = client.socket();
     assert_eq!(socket.nsp(), "/");
     ready(&socket);
+    if t == ClientTransports::Upgrade {
+        next(&upgraded, "upgrade");
+    }
     assert!(socket.connected());
     let id = socket.id().expect("an id once connected");
     let me = ack(&socket, "whoami", &json!(null));
@@ -567,6 +578,100 @@ fn tls(t: ClientTransports) {
     );
     assert!(!client.socket().connected());
     client.close();
+}
+
+/// The server closes idle kept-alive connections after 300 ms; each pong's
+/// POST (every second) then needs a new connection: no disconnection.
+#[test]
+fn polling_outlives_closed_keep_alive_connections() {
+    let server = sio_smol::spawn_thread(local(), || {
+        let io = SocketIo::new(ServerConfig {
+            engine: EngineConfig {
+                ping_interval: Duration::from_millis(1000),
+                ping_timeout: Duration::from_millis(5000),
+                ..EngineConfig::default()
+            },
+            ..ServerConfig::default()
+        });
+        io.on_connection(|socket| socket.on("echo", |_, msg| msg.ack_raw(msg.raw().clone())));
+        Mux::new()
+            .mount(&io)
+            .header_read_timeout(Duration::from_millis(300))
+    })
+    .expect("server starts");
+    let client = Client::connect(&server.url(), options(ClientTransports::Polling)).unwrap();
+    let socket = client.socket();
+    let (tx, rx) = mpsc::channel();
+    socket.on_disconnect(move |_, reason| {
+        let _ = tx.send(reason);
+    });
+    ready(&socket);
+    let id = socket.id();
+    assert!(
+        rx.recv_timeout(Duration::from_millis(3500)).is_err(),
+        "no disconnection"
+    );
+    assert_eq!(ack(&socket, "echo", &json!(1)), json!(1));
+    assert_eq!(socket.id(), id, "the same session");
+    client.close();
+}
+
+/// A long-poll body or WebSocket message over the client's bound is a
+/// transport error (and a reconnection), not an unbounded buffer.
+#[test]
+fn responses_over_the_bound_fail_the_transport() {
+    let (server, _) = start(local());
+    for t in [ClientTransports::Polling, ClientTransports::WebSocket] {
+        let client = Client::connect(&server.url(), options(t).max_response_bytes(10_000)).unwrap();
+        let socket = client.socket();
+        let (tx, rx) = mpsc::channel();
+        socket.on_disconnect(move |_, reason| {
+            let _ = tx.send(reason);
+        });
+        ready(&socket);
+        let (btx, brx) = mpsc::channel();
+        socket.on("big", move |_, msg| {
+            let _ = btx.send(msg.data::<String>().unwrap().len());
+        });
+        socket.emit("big", &5_000).unwrap();
+        assert_eq!(next(&brx, "a message under the bound"), 5_000);
+        socket.emit("big", &50_000).unwrap();
+        let reason = next(&rx, "disconnect");
+        assert!(
+            matches!(
+                reason,
+                ClientDisconnectReason::TransportError | ClientDisconnectReason::TransportClose
+            ),
+            "{t:?}: {reason:?}"
+        );
+        assert!(
+            brx.try_recv().is_err(),
+            "{t:?}: the big message was not delivered"
+        );
+        ready(&socket);
+        client.close();
+    }
+}
+
+/// Dropping the last `Client` closes it, even while sockets are kept.
+#[test]
+fn dropping_the_client_closes_it() {
+    let (server, seen) = start(local());
+    let client = Client::connect(&server.url(), options(ClientTransports::WebSocket)).unwrap();
+    let socket = client.socket();
+    ready(&socket);
+    let other = client.clone();
+    drop(client);
+    assert!(socket.connected(), "a clone keeps the client");
+    drop(other);
+    eventually("the server saw the client leave", || {
+        seen.lock().unwrap().iter().any(|r| r.starts_with("/ "))
+    });
+    assert!(!socket.connected());
+    assert!(
+        socket.emit("x", &1).is_err(),
+        "a closed client refuses emits"
+    );
 }
 
 /// An emit beyond the send buffer's bound fails, none is dropped silently.

@@ -45,6 +45,7 @@ pub(crate) fn start(
             pool: Rc::new(HttpPool::new(dialer.clone(), ex.clone(), max_body)),
             ex: ex.clone(),
             dialer,
+            max_message: max_body,
             inputs_tx,
             inputs_rx,
             wake,
@@ -69,6 +70,8 @@ struct Driver {
     inner: Arc<Inner>,
     ex: Rc<LocalExecutor<'static>>,
     dialer: Dialer,
+    /// The largest WebSocket message accepted from the server.
+    max_message: usize,
     pool: Rc<HttpPool>,
     inputs_tx: async_channel::Sender<ClientInput>,
     inputs_rx: async_channel::Receiver<ClientInput>,
@@ -211,6 +214,7 @@ impl Driver {
                 let (cmds, rx) = async_channel::unbounded();
                 let task = self.ex.spawn(ws::run(
                     self.dialer.clone(),
+                    self.max_message,
                     conn,
                     path_and_query,
                     headers,
@@ -359,6 +363,13 @@ impl Driver {
                     state.closed = true;
                     state.handlers.reconnect_failed.clone()
                 };
+                for h in handlers {
+                    guarded(|| h());
+                }
+            }
+            ClientEvent::Upgrade => {
+                tracing::debug!("client upgraded to websocket");
+                let handlers = inner.lock().handlers.upgrade.clone();
                 for h in handlers {
                     guarded(|| h());
                 }

@@ -203,6 +203,12 @@ impl Client {
             .push(Arc::new(f));
     }
 
+    /// Called when the connection moved from polling to WebSocket (the
+    /// engine's `upgrade`), after every reconnection too.
+    pub fn on_upgrade(&self, f: impl Fn() + Send + Sync + 'static) {
+        self.guard.inner.lock().handlers.upgrade.push(Arc::new(f));
+    }
+
     /// Leaves every namespace and closes the connection for good; the
     /// client's thread ends once its goodbyes are written (at most a
     /// couple of seconds). Awaited acks fail with

@@ -4,8 +4,8 @@
 use sio_core::client::{ClientConfig, ClientTransports};
 use std::time::Duration;
 
-/// The largest HTTP response body read by default (a long-poll's batch of
-/// packets): 16 MiB.
+/// The largest HTTP response body (a long-poll's batch of packets) or
+/// WebSocket message read by default: 16 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// A client's options. Made with [`ClientOptions::default`] and the
@@ -170,9 +170,11 @@ impl ClientOptions {
         self
     }
 
-    /// The largest HTTP response body the polling transport reads
-    /// (default [`DEFAULT_MAX_RESPONSE_BYTES`]); a longer one fails the
-    /// request, which the core takes as a transport error.
+    /// The largest HTTP response body the polling transport reads, and
+    /// the largest WebSocket message (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`]); a longer one fails the request or
+    /// the WebSocket, which the core takes as a transport error (and
+    /// reconnects).
     pub fn max_response_bytes(mut self, max: usize) -> Self {
         self.max_response_bytes = max;
         self

@@ -52,6 +52,7 @@ pub(crate) struct ClientHandlers {
     pub reconnect_attempt: Vec<NumberHandler>,
     pub reconnect: Vec<NumberHandler>,
     pub reconnect_failed: Vec<PlainHandler>,
+    pub upgrade: Vec<PlainHandler>,
 }
 
 /// Everything behind the client's mutex.

@@ -6,8 +6,8 @@ use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::Message;
 use async_tungstenite::tungstenite::client::IntoClientRequest;
 use async_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
-use async_tungstenite::tungstenite::protocol::CloseFrame;
 use async_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use async_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use bytes::Bytes;
 use futures_lite::StreamExt;
 use futures_sink::Sink;
@@ -35,12 +35,14 @@ enum Step {
     Read(Option<Result<Message, async_tungstenite::tungstenite::Error>>),
 }
 
-/// Opens the WebSocket `conn` at `path_and_query` with `headers`, reports
+/// Opens the WebSocket `conn` at `path_and_query` with `headers` (messages
+/// from the server of at most `max_message` bytes), reports
 /// `WsOpened` (or `WsClosed` when it cannot), then runs it until it closes:
 /// frames from `cmds` go out, frames in go to `inputs`. A close the driver
 /// asked for is not reported.
 pub(crate) async fn run(
     dialer: Dialer,
+    max_message: usize,
     conn: ConnId,
     path_and_query: String,
     headers: Vec<(String, String)>,
@@ -48,7 +50,7 @@ pub(crate) async fn run(
     inputs: async_channel::Sender<ClientInput>,
 ) {
     let closed = |error: String| ClientInput::WsClosed { conn, error };
-    let mut ws = match open(&dialer, &path_and_query, &headers).await {
+    let mut ws = match open(&dialer, max_message, &path_and_query, &headers).await {
         Ok(ws) => ws,
         Err(e) => {
             let _ = inputs.send(closed(e)).await;
@@ -125,6 +127,7 @@ pub(crate) async fn run(
 /// Connects and runs the WebSocket handshake.
 async fn open(
     dialer: &Dialer,
+    max_message: usize,
     path_and_query: &str,
     headers: &[(String, String)],
 ) -> Result<WebSocketStream<ClientStream>, String> {
@@ -141,8 +144,12 @@ async fn open(
         request.headers_mut().append(name, value);
     }
     let stream = dialer.dial().await.map_err(|e| format!("connect: {e}"))?;
-    let (ws, _response) = async_tungstenite::client_async(request, stream)
-        .await
-        .map_err(|e| format!("websocket handshake: {e}"))?;
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(max_message))
+        .max_frame_size(Some(max_message));
+    let (ws, _response) =
+        async_tungstenite::client_async_with_config(request, stream, Some(config))
+            .await
+            .map_err(|e| format!("websocket handshake: {e}"))?;
     Ok(ws)
 }
