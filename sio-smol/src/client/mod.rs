@@ -95,6 +95,16 @@ impl Client {
     /// path) is opened with the options' auth; the URL's query goes with
     /// every Engine.IO request. Does not wait: see [`ClientSocket::ready`].
     pub fn connect(url: &str, options: ClientOptions) -> Result<Client, SetupError> {
+        let client = Client::manager(url, options)?;
+        let url_nsp = client.guard.inner.url_nsp.clone();
+        client.open(&url_nsp, None);
+        Ok(client)
+    }
+
+    /// Starts a client for `url` without opening any namespace (the
+    /// official `new Manager(url, options)`): the connection opens with
+    /// the first [`Client::of`]. The URL's path is ignored, its query kept.
+    pub fn manager(url: &str, options: ClientOptions) -> Result<Client, SetupError> {
         let url = url::ServerUrl::parse(url).map_err(SetupError::Url)?;
         let config = options.core_config(&url.query);
         let url_nsp = url.nsp.clone();
@@ -117,11 +127,9 @@ impl Client {
         let (wake_tx, wake_rx) = async_channel::bounded(1);
         let inner = Arc::new(Inner::new(state, wake_tx, url_nsp.clone(), default_auth));
         driver::start(inner.clone(), wake_rx, dialer, options.max_response_bytes)?;
-        let client = Client {
+        Ok(Client {
             guard: Arc::new(Guard { inner }),
-        };
-        client.open(&url_nsp, None);
-        Ok(client)
+        })
     }
 
     /// The URL's namespace (`/` when the URL has no path): what `io(url)`

@@ -1,8 +1,7 @@
-//! The `sio-smol` server binary: an Engine.IO echo endpoint plus static
-//! files, configured from flags, over HTTP or HTTPS, stopping gracefully
-//! on Ctrl-C or SIGTERM. See `sio-smol --help`.
+//! The server (the binary's default): an Engine.IO echo endpoint plus
+//! static files, configured from flags, over HTTP or HTTPS, stopping
+//! gracefully on Ctrl-C or SIGTERM.
 
-use clap::Parser;
 use sio_core::engine::{CorsConfig, CorsOrigin, EngineConfig};
 use sio_smol::tls::TlsConfig;
 use sio_smol::{EngineServer, Mux, TrustedProxies};
@@ -10,17 +9,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// An Engine.IO echo server at /engine.io/ plus static files.
-///
-/// Every message an Engine.IO client (npm `engine.io-client`, protocol v4)
-/// sends is echoed back to it; other paths are served from --static-dir.
-/// Serves HTTP, or HTTPS and WSS with --tls-cert and --tls-key. On Ctrl-C
-/// or SIGTERM it stops accepting, closes every session, waits for queued
-/// messages to go out (a few seconds at most) and exits with status 0.
-/// Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) for more.
-#[derive(Parser, Debug)]
-#[command(name = "sio-smol", version, about, long_about)]
-struct Args {
+/// The server's flags.
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
     /// TCP port to listen on.
     #[arg(long, short, default_value_t = 3000, env = "PORT")]
     port: u16,
@@ -63,8 +54,8 @@ struct Args {
     trusted_proxies: Option<TrustedProxies>,
 }
 
-fn main() -> std::io::Result<()> {
-    let args = Args::parse();
+/// Runs the server until Ctrl-C or SIGTERM.
+pub fn run(args: ServeArgs) -> std::io::Result<()> {
     sio_smol::init_logging("info");
 
     let mut path = args.path.clone();
