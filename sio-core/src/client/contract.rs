@@ -134,6 +134,31 @@ pub enum ClientOutput<E> {
     Event(E),
 }
 
+impl<E> ClientOutput<E> {
+    /// The same output for another event type, when it is not an event:
+    /// `Err` gives the event back. [`super::SioClient`] passes its
+    /// engine's transport work through with this and handles the events
+    /// itself.
+    pub fn transport<F>(self) -> Result<ClientOutput<F>, E> {
+        Ok(match self {
+            ClientOutput::HttpRequest { conn, req } => ClientOutput::HttpRequest { conn, req },
+            ClientOutput::HttpAbort { conn } => ClientOutput::HttpAbort { conn },
+            ClientOutput::WsOpen {
+                conn,
+                path_and_query,
+                headers,
+            } => ClientOutput::WsOpen {
+                conn,
+                path_and_query,
+                headers,
+            },
+            ClientOutput::WsSend { conn, frame } => ClientOutput::WsSend { conn, frame },
+            ClientOutput::WsClose { conn, code } => ClientOutput::WsClose { conn, code },
+            ClientOutput::Event(ev) => return Err(ev),
+        })
+    }
+}
+
 /// A client state machine an adapter drives: [`super::EngineClient`] (one
 /// Engine.IO connection) or [`super::SioClient`] (the Socket.IO client:
 /// namespaces over one connection, with reconnection). The rules are the

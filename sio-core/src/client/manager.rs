@@ -2,12 +2,25 @@
 //! and its Sockets): namespaces multiplexed on one Engine.IO connection,
 //! events, acks both ways, binary, reconnection with the official backoff,
 //! connection state recovery.
+//!
+//! This file holds the application's calls, the engine's life and the
+//! reconnection loop; `incoming.rs` what the server sends; `namespace.rs`
+//! one namespace's state; `backoff.rs` the delays.
 
+use super::backoff::{Backoff, Rng};
 use super::config::ClientConfig;
 use super::contract::{ClientInput, ClientOutput, ClientProtocol};
-use super::event::{AckId, ClientEvent};
-use crate::socket::Args;
+use super::engine::EngineClient;
+use super::event::{
+    AckError, AckId, ClientDisconnectReason, ClientEvent, EngineClientEvent, EngineCloseReason,
+};
+use super::namespace::{Buffered, Namespace};
+use crate::engine::Message;
+use crate::socket::{
+    Args, Decoder, DecoderLimits, Packet, PacketType, encode, event_payload, namespace_name,
+};
 use bytes::Bytes;
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 /// Errors of the application's calls (never of the server's input).
@@ -48,19 +61,64 @@ pub struct EmitOptions {
 
 /// The Socket.IO client state machine. Made idle; [`SioClient::connect`]
 /// opens a namespace (and the connection, when it is the first).
+///
+/// One [`EngineClient`] at a time carries every namespace; a
+/// reconnection makes a new one. See the [module docs](super) for the run
+/// loop.
 #[derive(Debug)]
 pub struct SioClient {
-    _config: ClientConfig,
-    _seed: u64,
+    pub(crate) config: ClientConfig,
+    rng: Rng,
+    pub(crate) engine: Option<EngineClient>,
+    /// The current engine reached its handshake (the Manager is "open").
+    pub(crate) engine_opened: bool,
+    /// The current engine's `Close` event is ours (we closed it and
+    /// handled the close already).
+    quiet_close: bool,
+    /// The first connection id of the next engine.
+    next_conn: u64,
+    pub(crate) decoder: Decoder,
+    /// The namespaces, in the order they were opened.
+    pub(crate) nsps: Vec<Namespace>,
+    backoff: Backoff,
+    /// Between a close and the result of the reconnection attempt.
+    reconnecting: bool,
+    reconnect_at: Option<Instant>,
+    skip_reconnect: bool,
+    closed: bool,
+    now: Option<Instant>,
+    pub(crate) outputs: VecDeque<ClientOutput<ClientEvent>>,
 }
 
 impl SioClient {
     /// A client with these options; `seed` feeds the backoff jitter (the
     /// adapter draws it from OS entropy; tests fix it).
     pub fn new(config: ClientConfig, seed: u64) -> SioClient {
+        let backoff = Backoff::new(
+            config.reconnection_delay,
+            config.reconnection_delay_max,
+            config.randomization_factor,
+        );
+        let decoder = Decoder::new(DecoderLimits {
+            max_attachments: config.max_attachments,
+            ..DecoderLimits::default()
+        });
         SioClient {
-            _config: config,
-            _seed: seed,
+            config,
+            rng: Rng::new(seed),
+            engine: None,
+            engine_opened: false,
+            quiet_close: false,
+            next_conn: 1,
+            decoder,
+            nsps: Vec::new(),
+            backoff,
+            reconnecting: false,
+            reconnect_at: None,
+            skip_reconnect: false,
+            closed: false,
+            now: None,
+            outputs: VecDeque::new(),
         }
     }
 
@@ -68,24 +126,62 @@ impl SioClient {
     /// `None` for none). Opens the connection when it is not open; sent
     /// again on every reconnection (with `pid` and `offset` added when
     /// the server gave a `pid`). Opening a namespace that is open already
-    /// changes its auth for the next reconnection.
+    /// changes its auth for the next reconnection. Does nothing once the
+    /// client is closed ([`SioClient::close`]).
     pub fn connect(&mut self, now: Instant, nsp: &str, auth: Option<Bytes>) {
-        let _ = (now, nsp, auth);
-        todo!("SioClient::connect")
+        let now = self.touch(now);
+        if self.closed {
+            return;
+        }
+        if let Some(ns) = self.nsp_mut(nsp) {
+            ns.auth = auth;
+            return;
+        }
+        self.nsps.push(Namespace::new(nsp, auth));
+        if self.engine_opened {
+            self.send_connect(now, self.nsps.len() - 1);
+        } else if !self.reconnecting && self.engine.as_ref().is_none_or(EngineClient::is_closed) {
+            self.open_engine(now);
+        }
+        self.pump(now);
     }
 
     /// Leaves a namespace (sends DISCONNECT); `Disconnect` with
-    /// `IoClientDisconnect` follows. The connection closes, with no
-    /// reconnection, when no namespace is left.
+    /// `IoClientDisconnect` follows when it was connected, and
+    /// [`ClientEvent::AckError`] for every ack still waited for there. The
+    /// connection closes, with no reconnection, when no namespace is left.
     pub fn disconnect(&mut self, now: Instant, nsp: &str) -> Result<(), ClientError> {
-        let _ = (now, nsp);
-        todo!("SioClient::disconnect")
+        let now = self.touch(now);
+        let index = self
+            .nsps
+            .iter()
+            .position(|n| n.name == nsp)
+            .ok_or_else(|| ClientError::UnknownNamespace(nsp.to_owned()))?;
+        if self.nsps[index].connected() {
+            self.send_packet(now, &Packet::new(PacketType::Disconnect, nsp));
+        }
+        self.destroy(now, index, Some(ClientDisconnectReason::IoClientDisconnect));
+        self.pump(now);
+        Ok(())
     }
 
-    /// Leaves every namespace and closes the connection for good.
+    /// Leaves every namespace and closes the connection for good: later
+    /// emits fail with [`ClientError::Closed`], `connect` does nothing.
     pub fn close(&mut self, now: Instant) {
-        let _ = now;
-        todo!("SioClient::close")
+        let now = self.touch(now);
+        if self.closed {
+            return;
+        }
+        while !self.nsps.is_empty() {
+            if self.nsps[0].connected() {
+                let nsp = self.nsps[0].name.clone();
+                self.send_packet(now, &Packet::new(PacketType::Disconnect, nsp));
+            }
+            self.destroy(now, 0, Some(ClientDisconnectReason::IoClientDisconnect));
+        }
+        self.close_manager(now);
+        self.closed = true;
+        self.pump(now);
     }
 
     /// Emits an event with raw arguments (a JSON array, with
@@ -100,44 +196,467 @@ impl SioClient {
         args: Args,
         options: EmitOptions,
     ) -> Result<Option<AckId>, ClientError> {
-        let _ = (now, nsp, event, args, options);
-        todo!("SioClient::emit")
+        let now = self.touch(now);
+        if self.closed {
+            return Err(ClientError::Closed);
+        }
+        check_event_name(event)?;
+        if args.json.trim_ascii().first() != Some(&b'[')
+            || args.json.trim_ascii().last() != Some(&b']')
+        {
+            return Err(ClientError::BadArgs);
+        }
+        let index = self
+            .nsps
+            .iter()
+            .position(|n| n.name == nsp)
+            .ok_or_else(|| ClientError::UnknownNamespace(nsp.to_owned()))?;
+        let writable = self.engine.as_ref().is_some_and(EngineClient::is_writable);
+        let ping_expired = self
+            .engine
+            .as_ref()
+            .is_some_and(|e| e.has_ping_expired(now));
+        let ns = &self.nsps[index];
+        let discard = options.volatile && !writable;
+        let send_now = !discard && ns.connected() && !ping_expired;
+        if !discard && !send_now && ns.send_buffer.len() >= self.config.max_buffered_packets {
+            return Err(ClientError::SendBufferFull(nsp.to_owned()));
+        }
+        let ack = options.ack.then(|| {
+            let timeout = options.timeout.or(self.config.ack_timeout);
+            self.nsps[index].register_ack(timeout.map(|t| now + t))
+        });
+        let packet = event_packet(nsp, event, &args, ack);
+        if send_now {
+            self.send_packet(now, &packet);
+        } else if !discard {
+            self.nsps[index]
+                .send_buffer
+                .push_back(Buffered { packet, ack });
+            if ping_expired && let Some(engine) = self.engine.as_mut() {
+                // The heartbeat's timer came late: close now, as the
+                // official client schedules it.
+                engine.handle_timeout(now);
+            }
+        }
+        self.pump(now);
+        Ok(ack.map(AckId))
     }
 
     /// Answers the server's ack request `id` (from [`ClientEvent::Event`]).
-    /// A second answer to the same id is ignored.
+    /// A second answer to the same id is ignored, as is an answer after
+    /// the namespace disconnected.
     pub fn ack(&mut self, now: Instant, nsp: &str, id: u64, args: Args) -> Result<(), ClientError> {
-        let _ = (now, nsp, id, args);
-        todo!("SioClient::ack")
+        let now = self.touch(now);
+        if self.closed {
+            return Err(ClientError::Closed);
+        }
+        let ns = self
+            .nsp_mut(nsp)
+            .ok_or_else(|| ClientError::UnknownNamespace(nsp.to_owned()))?;
+        if !ns.server_acks.remove(&id) {
+            return Ok(());
+        }
+        let packet = Packet {
+            kind: PacketType::Ack,
+            nsp: namespace_name(nsp),
+            id: Some(id),
+            data: Some(args.json),
+            attachments: args.attachments,
+        };
+        self.send_packet(now, &packet);
+        self.pump(now);
+        Ok(())
     }
 
     /// The socket id of a connected namespace.
     pub fn socket_id(&self, nsp: &str) -> Option<&str> {
-        let _ = nsp;
-        todo!("SioClient::socket_id")
+        self.nsp(nsp).and_then(|n| n.id.as_deref())
     }
 
     /// True when the namespace is connected.
     pub fn is_connected(&self, nsp: &str) -> bool {
-        let _ = nsp;
-        todo!("SioClient::is_connected")
+        self.nsp(nsp).is_some_and(Namespace::connected)
+    }
+
+    /// True while the namespace is open: connected, or waiting for a
+    /// (re)connection (the official `socket.active`). False once it is
+    /// left, refused (`44`) or disconnected by the server (`41`).
+    pub fn is_active(&self, nsp: &str) -> bool {
+        self.nsp(nsp).is_some()
+    }
+
+    /// Packets waiting in the namespace's send buffer.
+    pub fn buffered(&self, nsp: &str) -> usize {
+        self.nsp(nsp).map_or(0, |n| n.send_buffer.len())
+    }
+
+    /// The current Engine.IO connection, if any (its handshake, its
+    /// transport).
+    pub fn engine(&self) -> Option<&EngineClient> {
+        self.engine.as_ref()
+    }
+
+    /// True once [`SioClient::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Changes the CONNECT payload of an open namespace for its next
+    /// connection (the official `socket.auth = ..`).
+    pub fn set_auth(&mut self, nsp: &str, auth: Option<Bytes>) -> Result<(), ClientError> {
+        let ns = self
+            .nsp_mut(nsp)
+            .ok_or_else(|| ClientError::UnknownNamespace(nsp.to_owned()))?;
+        ns.auth = auth;
+        Ok(())
+    }
+
+    fn nsp(&self, nsp: &str) -> Option<&Namespace> {
+        self.nsps.iter().find(|n| n.name == nsp)
+    }
+
+    pub(crate) fn nsp_mut(&mut self, nsp: &str) -> Option<&mut Namespace> {
+        self.nsps.iter_mut().find(|n| n.name == nsp)
+    }
+
+    /// The latest time, with `now` taken in (time never goes back).
+    fn touch(&mut self, now: Instant) -> Instant {
+        let now = self.now.map_or(now, |t| t.max(now));
+        self.now = Some(now);
+        now
+    }
+
+    pub(crate) fn emit_event(&mut self, ev: ClientEvent) {
+        self.outputs.push_back(ClientOutput::Event(ev));
+    }
+
+    /// A new engine (the Manager's `open`).
+    fn open_engine(&mut self, now: Instant) {
+        if let Some(old) = &self.engine {
+            self.next_conn = self.next_conn.max(old.next_conn_id());
+        }
+        let mut engine = EngineClient::with_first_conn(self.config.engine.clone(), self.next_conn);
+        engine.open(now);
+        self.next_conn = engine.next_conn_id();
+        self.engine = Some(engine);
+        self.engine_opened = false;
+        self.quiet_close = false;
+        self.skip_reconnect = false;
+        self.decoder.reset();
+    }
+
+    /// Sends a packet on the engine (the text part, then its attachments).
+    pub(crate) fn send_packet(&mut self, now: Instant, packet: &Packet) {
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let (text, attachments) = encode(packet);
+        engine.send(now, Message::Text(Bytes::from(text)));
+        for a in attachments {
+            engine.send(now, Message::Binary(a.clone()));
+        }
+    }
+
+    /// Sends namespace `index`'s CONNECT.
+    fn send_connect(&mut self, now: Instant, index: usize) {
+        let ns = &self.nsps[index];
+        let mut packet = Packet::new(PacketType::Connect, &ns.name);
+        packet.data = ns.connect_payload();
+        self.send_packet(now, &packet);
+    }
+
+    /// Takes the engine's outputs: transport work goes to the adapter,
+    /// events are handled here (which may make more).
+    pub(crate) fn pump(&mut self, now: Instant) {
+        loop {
+            let Some(engine) = self.engine.as_mut() else {
+                return;
+            };
+            let Some(out) = engine.poll_output() else {
+                return;
+            };
+            match out.transport() {
+                Ok(work) => self.outputs.push_back(work),
+                Err(ev) => self.on_engine_event(now, ev),
+            }
+        }
+    }
+
+    fn on_engine_event(&mut self, now: Instant, ev: EngineClientEvent) {
+        match ev {
+            EngineClientEvent::Open(_) => self.on_open(now),
+            EngineClientEvent::Message(msg) => self.on_message(now, msg),
+            EngineClientEvent::Ping => self.emit_event(ClientEvent::Ping),
+            EngineClientEvent::Upgrade => self.emit_event(ClientEvent::Upgrade),
+            EngineClientEvent::Close(reason) => {
+                if std::mem::take(&mut self.quiet_close) {
+                    return;
+                }
+                if self.engine_opened {
+                    self.on_close(now, reason);
+                } else {
+                    self.on_open_error(now, reason);
+                }
+            }
+            // A failed probe is no disconnection; nothing to tell.
+            _ => {}
+        }
+    }
+
+    /// The engine opened: every namespace sends its CONNECT.
+    fn on_open(&mut self, now: Instant) {
+        self.engine_opened = true;
+        self.decoder.reset();
+        self.emit_event(ClientEvent::Open);
+        for i in 0..self.nsps.len() {
+            self.send_connect(now, i);
+        }
+        if self.reconnecting {
+            let attempt = self.backoff.attempts;
+            self.reconnecting = false;
+            self.backoff.reset();
+            self.emit_event(ClientEvent::Reconnect(attempt));
+        }
+    }
+
+    /// The engine could not open (the Manager's `error`).
+    fn on_open_error(&mut self, now: Instant, reason: EngineCloseReason) {
+        self.decoder.reset();
+        let message = match &reason {
+            EngineCloseReason::Timeout => "timeout".to_owned(),
+            EngineCloseReason::TransportError(e) | EngineCloseReason::ParseError(e) => e.clone(),
+            other => other.as_str().to_owned(),
+        };
+        for i in 0..self.nsps.len() {
+            let nsp = self.nsps[i].name.clone();
+            self.emit_event(ClientEvent::ConnectError {
+                nsp,
+                message: message.clone(),
+                data: None,
+            });
+        }
+        if self.reconnecting {
+            self.reconnecting = false;
+            self.reconnect(now);
+            self.emit_event(ClientEvent::ReconnectError(message));
+        } else if self.backoff.attempts == 0 {
+            self.reconnect(now);
+        }
+    }
+
+    /// The open engine closed (the Manager's `onclose`).
+    pub(crate) fn on_close(&mut self, now: Instant, reason: EngineCloseReason) {
+        self.engine_opened = false;
+        self.decoder.reset();
+        self.backoff.reset();
+        let why = disconnect_reason(&reason);
+        for i in 0..self.nsps.len() {
+            let ns = &mut self.nsps[i];
+            ns.server_acks.clear();
+            if ns.id.take().is_some() {
+                let nsp = ns.name.clone();
+                self.emit_event(ClientEvent::Disconnect {
+                    nsp: nsp.clone(),
+                    reason: why,
+                });
+                for id in self.nsps[i].clear_sent_acks() {
+                    self.emit_event(ClientEvent::AckError {
+                        nsp: nsp.clone(),
+                        id: AckId(id),
+                        error: AckError::Disconnected,
+                    });
+                }
+            }
+        }
+        self.emit_event(ClientEvent::Close { reason });
+        self.reconnect(now);
+    }
+
+    /// Closes the engine ourselves for `reason` (a parse error): the
+    /// engine's own `ForcedClose` is not reported.
+    pub(crate) fn fail(&mut self, now: Instant, reason: EngineCloseReason) {
+        if let Some(engine) = self.engine.as_mut()
+            && !engine.is_closed()
+        {
+            self.quiet_close = true;
+            engine.close(now);
+        }
+        if self.engine_opened {
+            self.on_close(now, reason);
+        } else {
+            self.on_open_error(now, reason);
+        }
+    }
+
+    /// Schedules the next reconnection attempt, or gives up.
+    fn reconnect(&mut self, now: Instant) {
+        if self.reconnecting || self.skip_reconnect || !self.config.reconnection || self.closed {
+            return;
+        }
+        if self.nsps.is_empty() {
+            return;
+        }
+        let limit = self.config.reconnection_attempts.filter(|&n| n > 0);
+        if limit.is_some_and(|n| self.backoff.attempts >= n) {
+            self.backoff.reset();
+            self.emit_event(ClientEvent::ReconnectFailed);
+            return;
+        }
+        let delay = self.backoff.duration(&mut self.rng);
+        self.reconnecting = true;
+        self.reconnect_at = Some(now + delay);
+    }
+
+    /// The Manager's `_close`: no namespace is left, or the application
+    /// closes; no reconnection.
+    fn close_manager(&mut self, now: Instant) {
+        self.skip_reconnect = true;
+        self.reconnecting = false;
+        self.reconnect_at = None;
+        self.backoff.reset();
+        if let Some(engine) = self.engine.as_mut()
+            && !engine.is_closed()
+        {
+            self.quiet_close = true;
+            engine.close(now);
+            self.engine_opened = false;
+            self.decoder.reset();
+            self.emit_event(ClientEvent::Close {
+                reason: EngineCloseReason::ForcedClose,
+            });
+        }
+    }
+
+    /// Removes namespace `index` (left, refused, or disconnected by the
+    /// server): its acks fail, `Disconnect` with `reason` when it was
+    /// connected (or always, for a server disconnect), and the connection
+    /// closes when it was the last.
+    pub(crate) fn destroy(
+        &mut self,
+        now: Instant,
+        index: usize,
+        reason: Option<ClientDisconnectReason>,
+    ) {
+        let mut ns = self.nsps.remove(index);
+        let nsp = ns.name.clone();
+        let was_connected = ns.connected();
+        if let Some(reason) = reason
+            && (was_connected || reason == ClientDisconnectReason::IoServerDisconnect)
+        {
+            self.emit_event(ClientEvent::Disconnect {
+                nsp: nsp.clone(),
+                reason,
+            });
+        }
+        for id in ns.clear_all_acks() {
+            self.emit_event(ClientEvent::AckError {
+                nsp: nsp.clone(),
+                id: AckId(id),
+                error: AckError::Disconnected,
+            });
+        }
+        if self.nsps.is_empty() {
+            self.close_manager(now);
+        }
+    }
+
+    /// The reconnection timer and the ack timers.
+    fn run_timers(&mut self, now: Instant) {
+        if self.reconnect_at.is_some_and(|t| t <= now) {
+            self.reconnect_at = None;
+            if !self.skip_reconnect && !self.closed {
+                self.emit_event(ClientEvent::ReconnectAttempt(self.backoff.attempts));
+                self.open_engine(now);
+                self.pump(now);
+            }
+        }
+        for i in 0..self.nsps.len() {
+            let expired = self.nsps[i].expire_acks(now);
+            for id in expired {
+                let nsp = self.nsps[i].name.clone();
+                self.emit_event(ClientEvent::AckError {
+                    nsp,
+                    id: AckId(id),
+                    error: AckError::Timeout,
+                });
+            }
+        }
     }
 }
 
 impl ClientProtocol for SioClient {
     type Event = ClientEvent;
+
     fn handle(&mut self, now: Instant, input: ClientInput) {
-        let _ = (now, input);
-        todo!()
+        let now = self.touch(now);
+        if let Some(engine) = self.engine.as_mut() {
+            engine.handle(now, input);
+            self.pump(now);
+        }
     }
+
     fn handle_timeout(&mut self, now: Instant) {
-        let _ = now;
-        todo!()
+        let now = self.touch(now);
+        if let Some(engine) = self.engine.as_mut() {
+            engine.handle_timeout(now);
+            self.pump(now);
+        }
+        self.run_timers(now);
     }
+
     fn poll_output(&mut self) -> Option<ClientOutput<ClientEvent>> {
-        todo!()
+        self.outputs.pop_front()
     }
+
     fn poll_timeout(&self) -> Option<Instant> {
-        todo!()
+        let engine = self.engine.as_ref().and_then(EngineClient::poll_timeout);
+        let acks = self
+            .nsps
+            .iter()
+            .filter_map(|n| n.timers.first().map(|(d, _)| *d));
+        engine
+            .into_iter()
+            .chain(self.reconnect_at)
+            .chain(acks)
+            .min()
+    }
+}
+
+/// The namespace's reason for an engine close reason.
+fn disconnect_reason(reason: &EngineCloseReason) -> ClientDisconnectReason {
+    match reason {
+        EngineCloseReason::TransportClose => ClientDisconnectReason::TransportClose,
+        EngineCloseReason::PingTimeout => ClientDisconnectReason::PingTimeout,
+        EngineCloseReason::ParseError(_) => ClientDisconnectReason::ParseError,
+        EngineCloseReason::ForcedClose => ClientDisconnectReason::ForcedClose,
+        _ => ClientDisconnectReason::TransportError,
+    }
+}
+
+/// Refuses the names the protocol reserves.
+fn check_event_name(event: &str) -> Result<(), ClientError> {
+    const RESERVED: &[&str] = &[
+        "connect",
+        "connect_error",
+        "disconnect",
+        "disconnecting",
+        "newListener",
+        "removeListener",
+    ];
+    if RESERVED.contains(&event) {
+        return Err(ClientError::ReservedEvent(event.to_owned()));
+    }
+    Ok(())
+}
+
+/// An EVENT (BINARY_EVENT with attachments) packet.
+fn event_packet(nsp: &str, event: &str, args: &Args, id: Option<u64>) -> Packet {
+    Packet {
+        kind: PacketType::Event,
+        nsp: namespace_name(nsp),
+        id,
+        data: Some(event_payload(event, &args.json)),
+        attachments: args.attachments.clone(),
     }
 }
