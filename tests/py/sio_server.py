@@ -19,7 +19,10 @@ What differs from the Node server (python-socketio 5.x allows no more):
   - disconnect reasons are python-socketio's ("client disconnect", "server disconnect",
     "transport close", "ping timeout", ...), not Node's;
   - a handshake without auth is reported and echoed as {} (python-socketio sees None);
-  - the "ticks" are emitted to the socket (there is no recovery to keep them for).
+  - the "ticks" are emitted to the socket (there is no recovery to keep them for);
+  - "close-transport" is python-engineio's disconnect (a CLOSE packet) and then, on a
+    WebSocket, the WebSocket closed by the server (python-engineio alone would leave it open
+    for ping interval + timeout: socket.io-client ignores a CLOSE packet on a WebSocket).
 Everything a client observes otherwise is the same: namespaces "/", "/admin" (refused with
 {"message":"unauthorized","data":{"reason":"bad token"}} unless auth.token == "secret"),
 /^/dyn-\\w+$/, others refused with "Invalid namespace"; events "echo", "ask", "join",
@@ -140,8 +143,16 @@ def make_server(opts):
 
     async def close_transport(nsp, sid):
         eio_sid = sio.manager.eio_sid_from_sid(sid, nsp)
-        if eio_sid is not None:
-            await sio.eio.disconnect(eio_sid)
+        socket = sio.eio.sockets.get(eio_sid)
+        if socket is None:
+            return
+        await sio.eio.disconnect(eio_sid)
+        if socket.upgraded:
+            # python-engineio sends a CLOSE packet and leaves the WebSocket open until the
+            # client closes it or the writer's queue times out (ping interval + timeout);
+            # socket.io-client ignores a CLOSE packet on a WebSocket, so the WebSocket is
+            # closed here (an empty queue entry ends python-engineio's writer, which closes it).
+            await socket.queue.put(None)
 
     @sio.on("*", namespace="*")
     async def any_event(event, nsp, sid, *args):
