@@ -18,6 +18,7 @@ pub mod adapter;
 pub mod api_server;
 pub mod browser;
 pub mod feature_server;
+pub mod peers;
 pub mod process;
 pub mod proxy;
 pub mod raw;
