@@ -6,7 +6,8 @@
 // Usage: node client-vs-peer.mjs <scenario> <http(s)://host:port> <node|python> [ca.pem]
 // `ca.pem`: a certificate to trust for https/wss. Scenarios:
 //   polling | websocket   connect on that transport alone with auth {user: "u1"}: the "auth"
-//                         event echoes it; an echo works; prints {id, transport}
+//                         event echoes it; an echo works; prints {id, transport, ping} (ping:
+//                         the handshake's [pingInterval, pingTimeout])
 //   upgrade               connect with the default transports: polling, then the upgrade to
 //                         websocket; an echo after it; prints {id, transport}
 //   echo                  "echo" with every JSON type (and unicode) comes back as an "echo"
@@ -91,7 +92,8 @@ async function onTransport(base, transport) {
   const p = await connected(base, transport, { user: "u1" });
   check(p.transport === transport, `transport is ${p.transport}`);
   await echoBoth(p, ["hello", 1], transport);
-  const out = { id: p.socket.id, transport: p.transport };
+  const engine = p.socket.io.engine;
+  const out = { id: p.socket.id, transport: p.transport, ping: [engine._pingInterval, engine._pingTimeout] };
   await bye(p);
   return out;
 }

@@ -40,6 +40,9 @@
 //                              after it recovers;
 //   - "binary" [n]          -> emit("binary", buf, {nested: buf}) where buf is a Buffer of n
 //                              bytes (default 4), byte i = i % 256.
+// With recovery on, socket.io appends the packet's offset (a string) as the last argument of
+// every event it emits without an ack; a client sends the last one back with its `pid` in the
+// auth of its next CONNECT (so a reconnection's echoed "auth" has `pid` and `offset`).
 // "/admin" has a middleware: unless handshake.auth.token === "secret" the connection is refused
 // with Error("unauthorized") and data {reason: "bad token"} (on the wire
 // `44/admin,{"message":"unauthorized","data":{"reason":"bad token"}}`). Any other namespace is

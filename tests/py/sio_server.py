@@ -18,6 +18,8 @@ What differs from the Node server (python-socketio 5.x allows no more):
   - no "upgrade" lines (python-engineio reports no upgrade);
   - disconnect reasons are python-socketio's ("client disconnect", "server disconnect",
     "transport close", "ping timeout", ...), not Node's;
+  - --ping-interval must be a multiple of 1000 ms (python-engineio's handshake announces
+    int(seconds) * 1000);
   - a handshake without auth is reported and echoed as {} (python-socketio sees None);
   - the "ticks" are emitted to the socket (there is no recovery to keep them for);
   - "close-transport" is python-engineio's disconnect (a CLOSE packet) and then, on a
@@ -53,6 +55,9 @@ def parse_args():
     args = p.parse_args()
     if bool(args.cert) != bool(args.key):
         p.error("--cert and --key go together")
+    if args.ping_interval % 1000:
+        # python-engineio advertises int(seconds) * 1000: 300 ms would be announced as 0.
+        p.error("--ping-interval must be whole seconds (a multiple of 1000) on python-engineio")
     return args
 
 

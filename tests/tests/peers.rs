@@ -44,6 +44,7 @@ fn is(e: &Value, event: &str, id: &Value) -> bool {
 fn on_transport<P: PeerKind>(transport: &str) {
     let (mut server, details) = scenario::<P>(transport);
     assert_eq!(details["transport"], transport);
+    assert_eq!(details["ping"], json!([25000, 20000]), "the defaults");
     let id = &details["id"];
     let connect = server.wait_event(EVENT_WAIT, |e| is(e, "connect", id));
     assert_eq!(connect["nsp"], "/");
@@ -52,6 +53,20 @@ fn on_transport<P: PeerKind>(transport: &str) {
     assert_eq!(connect["auth"], json!({"user": "u1"}));
     assert!(connect["sid"].is_string(), "{connect}");
     server.wait_event(EVENT_WAIT, |e| is(e, "disconnect", id));
+}
+
+fn heartbeat_options<P: PeerKind>() {
+    // python-engineio announces whole seconds only (its server refuses other intervals).
+    let interval = if P::NAME == "python" { 1000 } else { 300 };
+    let mut server = PeerServer::<P>::start(&[
+        "--ping-interval",
+        &interval.to_string(),
+        "--ping-timeout",
+        "200",
+    ]);
+    let details = run(&server, "websocket", &[]);
+    assert_eq!(details["ping"], json!([interval, 200]));
+    server.wait_event(EVENT_WAIT, |e| is(e, "connect", &details["id"]));
 }
 
 fn upgrade<P: PeerKind>() {
@@ -211,6 +226,11 @@ macro_rules! both {
             #[test]
             fn websocket() {
                 on_transport::<$kind>("websocket");
+            }
+
+            #[test]
+            fn heartbeat_options() {
+                super::heartbeat_options::<$kind>();
             }
 
             #[test]
