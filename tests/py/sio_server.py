@@ -197,7 +197,10 @@ async def main():
     ctx = None
     if opts.cert:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ctx.load_cert_chain(opts.cert, opts.key)
+        try:
+            ctx.load_cert_chain(opts.cert, opts.key)
+        except (OSError, ssl.SSLError) as e:
+            sys.exit(f"sio_server.py: cannot load --cert {opts.cert} --key {opts.key}: {e}")
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", opts.port, ssl_context=ctx)

@@ -180,6 +180,22 @@ fn kill_closes_the_port<P: PeerKind>() {
     TcpStream::connect(("127.0.0.1", port)).expect("listening again after restart");
 }
 
+fn start_failure_reports_the_output<P: PeerKind>() {
+    let missing = "/nonexistent/sio-peer-cert.pem";
+    let failed = std::panic::catch_unwind(|| {
+        PeerServer::<P>::start(&["--cert", missing, "--key", missing]);
+    })
+    .expect_err("a server without its certificate cannot start");
+    let message = failed
+        .downcast_ref::<String>()
+        .expect("a formatted panic message");
+    assert!(message.contains("did not start listening"), "{message}");
+    assert!(
+        message.contains("sio-peer-cert.pem"),
+        "the server's own error is in the message: {message}"
+    );
+}
+
 /// A self-signed certificate for localhost and 127.0.0.1: (cert, key) PEM files.
 fn certificate(tag: &str) -> (PathBuf, PathBuf) {
     let rcgen::CertifiedKey { cert, signing_key } =
@@ -286,6 +302,11 @@ macro_rules! both {
             #[test]
             fn kill_closes_the_port() {
                 super::kill_closes_the_port::<$kind>();
+            }
+
+            #[test]
+            fn start_failure_reports_the_output() {
+                super::start_failure_reports_the_output::<$kind>();
             }
 
             #[test]
