@@ -134,6 +134,34 @@ impl Spawned {
         }
     }
 
+    /// [`Spawned::start`] with a pipe to the process's stdin, returned
+    /// beside it (dropping it closes the process's stdin).
+    ///
+    /// # Panics
+    ///
+    /// If the process cannot be started.
+    pub fn start_with_stdin(mut cmd: Command, what: &str) -> (Spawned, std::process::ChildStdin) {
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        let stdin = child.stdin.take().expect("stdin is piped");
+        let stdout = lines_on_thread(child.stdout.take());
+        let stderr = lines_on_thread(child.stderr.take());
+        let spawned = Spawned {
+            child,
+            what: what.to_owned(),
+            stdout,
+            stderr,
+            seen: Vec::new(),
+        };
+        (spawned, stdin)
+    }
+
     /// Starts `node <script> <args>` in the drivers' directory (npm
     /// dependencies installed first).
     pub fn node(script: &str, args: &[&str]) -> Spawned {

@@ -18,7 +18,10 @@ fn inline_binary(value: &mut Value, attachments: &[bytes::Bytes]) {
     if let Some(n) = is_placeholder(value) {
         if let Some(data) = attachments.get(n) {
             let mut obj = Map::new();
-            obj.insert("_binary".into(), Value::String(sio_core::base64::encode(data)));
+            obj.insert(
+                "_binary".into(),
+                Value::String(sio_core::base64::encode(data)),
+            );
             *value = Value::Object(obj);
         }
         return;
@@ -71,9 +74,15 @@ mod tests {
     #[test]
     fn binary_round_trip() {
         let args = from_json(json!(["a", {"b": {"_binary": "AAEC"}}, [{"_binary": ""}]])).unwrap();
-        assert_eq!(args.attachments, vec![bytes::Bytes::from_static(&[0, 1, 2]), bytes::Bytes::new()]);
+        assert_eq!(
+            args.attachments,
+            vec![bytes::Bytes::from_static(&[0, 1, 2]), bytes::Bytes::new()]
+        );
         let shown = to_json(&args);
-        assert_eq!(shown, json!(["a", {"b": {"_binary": "AAEC"}}, [{"_binary": ""}]]));
+        assert_eq!(
+            shown,
+            json!(["a", {"b": {"_binary": "AAEC"}}, [{"_binary": ""}]])
+        );
     }
 
     #[test]

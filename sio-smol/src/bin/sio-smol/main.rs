@@ -21,7 +21,13 @@ use std::process::ExitCode;
 /// seconds at most) and exits with status 0. Logs go to stderr; set
 /// RUST_LOG (e.g. RUST_LOG=debug) for more.
 #[derive(Parser, Debug)]
-#[command(name = "sio-smol", version, about, long_about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "sio-smol",
+    version,
+    about,
+    long_about,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
