@@ -25,6 +25,12 @@ pub mod bench_server;
 #[path = "../chat/main.rs"]
 pub mod chat;
 #[allow(dead_code)] // `main`: the binary's entry point, unused here.
+#[path = "../chat_client.rs"]
+pub mod chat_client;
+#[allow(dead_code)] // `main`: the binary's entry point, unused here.
+#[path = "../client.rs"]
+pub mod client;
+#[allow(dead_code)] // `main`: the binary's entry point, unused here.
 #[path = "../conformance.rs"]
 pub mod conformance;
 #[allow(dead_code)] // `main`: the binary's entry point, unused here.
