@@ -299,3 +299,41 @@ fn bad_flags_are_refused() {
         assert!(!out.stderr.is_empty(), "{args:?}: no message");
     }
 }
+
+/// HTTPS and WSS: a server with a certificate made here, trusted with
+/// `--ca-cert`; without it the client cannot connect.
+#[test]
+fn tls_with_a_ca_certificate() {
+    let rcgen::CertifiedKey { cert, signing_key } =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .expect("rcgen makes a certificate");
+    let dir = tests::output_dir().join(format!("cli-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create the certificate directory");
+    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_path, cert.pem()).expect("write cert.pem");
+    std::fs::write(&key_path, signing_key.serialize_pem()).expect("write key.pem");
+    let tls = sio_smol::tls::TlsConfig::from_pem_files(&cert_path, &key_path).expect("loads");
+    let server = sio_smol::spawn_thread("127.0.0.1:0".parse().unwrap(), move || {
+        our_mux().tls(tls.clone())
+    })
+    .expect("server starts");
+    let url = format!("https://{}", server.addr());
+    let ca = cert_path.to_str().expect("a UTF-8 path");
+    for transport in TRANSPORTS {
+        let mut cli = Cli::start(&url, &["--transport", transport, "--ca-cert", ca]);
+        cli.expect_type("/", "connect");
+        cli.send(json!({"emit": "echo", "args": ["secure"], "ack": 1}));
+        let ack = cli.expect_type("/", "ack");
+        assert_eq!(ack["args"], json!(["secure"]));
+        cli.close();
+    }
+    // Not trusted: the connection fails, and with --no-reconnect it ends.
+    let mut cli = Cli::start(&url, &["--no-reconnect"]);
+    let failed = cli.expect_type("/", "connect_error");
+    assert!(
+        failed["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{failed}"
+    );
+    let status = cli.process.wait_exit(WAIT).expect("the client exits");
+    assert_eq!(status.code(), Some(1));
+}
