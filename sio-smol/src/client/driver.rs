@@ -26,6 +26,10 @@ const INPUT_QUEUE: usize = 1024;
 /// close packet, WebSocket close frames).
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
+/// The longest an aborted long-poll outlives the requests sent before
+/// its abort (see [`Aborting`]).
+const ABORT_GRACE: Duration = Duration::from_secs(1);
+
 /// How often a closing client checks whether its last tasks ended.
 const CLOSE_POLL: Duration = Duration::from_millis(20);
 
@@ -50,6 +54,7 @@ pub(crate) fn start(
             inputs_rx,
             wake,
             http: HashMap::new(),
+            aborting: Vec::new(),
             ws: HashMap::new(),
             closing: Vec::new(),
         };
@@ -65,6 +70,20 @@ struct WsEntry {
     opened: bool,
 }
 
+/// An HTTP request the core aborted, kept until the requests asked for
+/// before the abort are answered: the core closes with a last POST (a
+/// close packet, a DISCONNECT) and then aborts the held long-poll, and a
+/// server that saw the long-poll's connection drop first would close the
+/// session before reading the POST. Its input, if any, is not fed.
+struct Aborting {
+    /// Held only to be dropped (which cancels it).
+    _task: Task<()>,
+    /// The requests in flight at the abort.
+    after: Vec<ConnId>,
+    /// Dropped by then in any case.
+    until: Instant,
+}
+
 /// The driver's own state (on the client's thread only).
 struct Driver {
     inner: Arc<Inner>,
@@ -78,6 +97,8 @@ struct Driver {
     wake: async_channel::Receiver<()>,
     /// HTTP requests in flight.
     http: HashMap<ConnId, Task<()>>,
+    /// Aborted requests waiting for the ones before them.
+    aborting: Vec<Aborting>,
     /// WebSockets opening or open.
     ws: HashMap<ConnId, WsEntry>,
     /// WebSockets writing their close frame.
@@ -106,6 +127,7 @@ impl Driver {
                 let mut state = inner.lock();
                 let core = &mut state.core;
                 for input in inputs {
+                    tracing::trace!("client input {input:?}");
                     core.handle(Instant::now(), input);
                     drain(core, &mut outputs);
                 }
@@ -117,14 +139,25 @@ impl Driver {
                 (state.closed, state.core.poll_timeout())
             };
             for out in outputs {
+                tracing::trace!("client output {out:?}");
                 self.carry_out(out);
             }
             let mut deadline = deadline;
+            let now = Instant::now();
+            let http = &self.http;
+            self.aborting
+                .retain(|a| now < a.until && a.after.iter().any(|c| http.contains_key(c)));
+            if let Some(until) = self.aborting.iter().map(|a| a.until).min() {
+                deadline = Some(deadline.map_or(until, |d| d.min(until)));
+            }
             if closed {
                 let now = Instant::now();
                 let since = *closed_at.get_or_insert(now);
                 self.closing.retain(|t| !t.is_finished());
-                let idle = self.http.is_empty() && self.ws.is_empty() && self.closing.is_empty();
+                let idle = self.http.is_empty()
+                    && self.aborting.is_empty()
+                    && self.ws.is_empty()
+                    && self.closing.is_empty();
                 if idle || now >= since + CLOSE_GRACE {
                     break;
                 }
@@ -203,8 +236,18 @@ impl Driver {
                 self.http.insert(conn, task);
             }
             ClientOutput::HttpAbort { conn } => {
-                // Dropping the task drops its connection.
-                self.http.remove(&conn);
+                // Dropping the task drops its connection: once the
+                // requests before it are answered.
+                if let Some(task) = self.http.remove(&conn) {
+                    let after: Vec<ConnId> = self.http.keys().copied().collect();
+                    if !after.is_empty() {
+                        self.aborting.push(Aborting {
+                            _task: task,
+                            after,
+                            until: Instant::now() + ABORT_GRACE,
+                        });
+                    }
+                }
             }
             ClientOutput::WsOpen {
                 conn,
