@@ -53,7 +53,7 @@ impl HttpPool {
         let request = self.build(&req)?;
         let request = match self.take_idle() {
             Some(sender) => match self.send_on(sender, request).await {
-                Err(Failure::NotSent(request)) => request,
+                Err(Failure::NotSent(request)) => *request,
                 Err(Failure::Failed(e)) => return Err(e),
                 Ok(r) => return Ok(r),
             },
@@ -109,7 +109,7 @@ impl HttpPool {
             Ok(res) => res,
             Err(mut e) => {
                 return Err(match e.take_message() {
-                    Some(request) => Failure::NotSent(request),
+                    Some(request) => Failure::NotSent(Box::new(request)),
                     None => Failure::Failed(format!("HTTP request: {}", e.error())),
                 });
             }
@@ -165,7 +165,7 @@ impl HttpPool {
 enum Failure {
     /// The connection refused the request before writing any of it: it
     /// can go on another connection.
-    NotSent(hyper::Request<Full<Bytes>>),
+    NotSent(Box<hyper::Request<Full<Bytes>>>),
     /// Anything else: the request may have reached the server.
     Failed(String),
 }
