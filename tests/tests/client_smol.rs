@@ -364,9 +364,22 @@ fn disconnect_reasons(t: ClientTransports) {
         let _ = tx.send(reason.as_str().to_owned());
     });
     ready(&socket);
+    // An ack awaited with no timeout fails when the socket disconnects.
+    let waiting = {
+        let socket = socket.clone();
+        std::thread::spawn(move || {
+            smol::block_on(socket.emit_with_ack::<_, Value>("nobody-answers", &1))
+        })
+    };
+    std::thread::sleep(Duration::from_millis(200));
     // The server disconnects the socket: no reconnection.
     socket.emit("kick-me", &()).unwrap();
     assert_eq!(next(&rx, "disconnect"), "io server disconnect");
+    let err = waiting.join().unwrap().unwrap_err();
+    assert!(
+        matches!(err, sio_smol::client::AckError::Disconnected),
+        "{err:?}"
+    );
     assert!(
         rx.recv_timeout(Duration::from_millis(1500)).is_err(),
         "no reconnection after a server-side disconnect"
@@ -390,7 +403,8 @@ fn disconnect_reasons(t: ClientTransports) {
 fn reconnects_after_a_restart(t: ClientTransports) {
     let (server, _) = start(local());
     let addr = server.addr();
-    let client = Client::connect(&server.url(), options(t)).unwrap();
+    // Handlers first, then the namespace opens: they see every event.
+    let client = Client::connect(&server.url(), options(t).auto_connect(false)).unwrap();
     let socket = client.socket();
     let (tx, rx) = mpsc::channel();
     let (t1, t2, t3, t4) = (tx.clone(), tx.clone(), tx.clone(), tx);
@@ -406,14 +420,16 @@ fn reconnects_after_a_restart(t: ClientTransports) {
     socket.on_disconnect(move |_, reason| {
         let _ = t4.send(format!("disconnect {}", reason.as_str()));
     });
+    assert!(
+        smol::block_on(socket.ready(Duration::from_millis(300))).is_err(),
+        "nothing opens before connect()"
+    );
+    socket.connect();
     ready(&socket);
+    assert_eq!(next(&rx, "connect"), "connect");
     let first = socket.id();
     server.stop().expect("server stops");
-    // Drain the first connect, if its handler was registered in time.
-    let mut got = next(&rx, "disconnect");
-    if got == "connect" {
-        got = next(&rx, "disconnect");
-    }
+    let got = next(&rx, "disconnect");
     assert!(
         got == "disconnect transport close" || got == "disconnect transport error",
         "{got}"
@@ -488,7 +504,7 @@ fn ticking_mux() -> Mux {
 fn recovers_through_cuts(t: ClientTransports) {
     let server = sio_smol::spawn_thread(local(), ticking_mux).expect("server starts");
     let proxy = tests::proxy::CuttingProxy::start(server.addr(), Duration::from_millis(500), 7);
-    let client = Client::connect(&proxy.url(), options(t)).unwrap();
+    let client = Client::connect(&proxy.url(), options(t).auto_connect(false)).unwrap();
     let socket = client.socket();
     let ticks = Arc::new(Mutex::new(Vec::<u64>::new()));
     let connects = Arc::new(Mutex::new(Vec::<bool>::new()));
@@ -500,6 +516,7 @@ fn recovers_through_cuts(t: ClientTransports) {
     });
     let c2 = connects.clone();
     socket.on_connect(move |socket| c2.lock().unwrap().push(socket.recovered()));
+    socket.connect();
     ready(&socket);
     let until = Instant::now() + Duration::from_secs(30);
     while connects.lock().unwrap().len() < 4 {
@@ -525,9 +542,8 @@ fn recovers_through_cuts(t: ClientTransports) {
         .filter(|p| p[1] != p[0] + 1)
         .map(|p| (p[0], p[1]))
         .collect();
-    // The first connect may come before its handler was registered.
     assert!(
-        connects.iter().skip(1).all(|&r| r),
+        !connects[0] && connects.iter().skip(1).all(|&r| r),
         "every reconnection recovered: {connects:?}; gaps {gaps:?}; {} cuts",
         proxy.cuts()
     );
@@ -676,6 +692,49 @@ fn dropping_the_client_closes_it() {
         socket.emit("x", &1).is_err(),
         "a closed client refuses emits"
     );
+}
+
+/// With no server, the client tries the configured number of times, then
+/// gives up and closes.
+#[test]
+fn gives_up_after_the_attempts() {
+    let addr = std::net::TcpListener::bind(local())
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let opts = options(ClientTransports::Polling)
+        .reconnection_attempts(2)
+        .auto_connect(false);
+    let client = Client::connect(&format!("http://{addr}"), opts).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let (t1, t2, t3) = (tx.clone(), tx.clone(), tx);
+    client.on_reconnect_attempt(move |n| {
+        let _ = t1.send(format!("attempt {n}"));
+    });
+    client.on_reconnect_failed(move || {
+        let _ = t2.send("failed".to_owned());
+    });
+    let socket = client.socket();
+    socket.on_connect_error(move |_, e| {
+        assert!(!e.refused());
+        let _ = t3.send("connect_error".to_owned());
+    });
+    socket.connect();
+    let mut events = Vec::new();
+    while events.last().is_none_or(|e| e != "failed") {
+        events.push(next(&rx, "reconnect_failed"));
+    }
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.starts_with("attempt "))
+            .collect::<Vec<_>>(),
+        ["attempt 1", "attempt 2"],
+        "{events:?}"
+    );
+    assert!(events.contains(&"connect_error".to_owned()), "{events:?}");
+    eventually("the client closed", || client.is_closed());
+    assert_eq!(smol::block_on(socket.ready(WAIT)), Err(ReadyError::Closed));
 }
 
 /// An emit beyond the send buffer's bound fails, none is dropped silently.

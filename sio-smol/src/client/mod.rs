@@ -32,7 +32,11 @@
 //! [`ClientSocket`]) are `Clone + Send + Sync` and their futures need no
 //! particular runtime. Handlers run on the client's thread, one at a
 //! time, in the order events arrived: keep them short, or hand the work
-//! to another thread.
+//! to another thread. A handler must not block on the client's own
+//! futures (`ready`, `emit_with_ack`): the thread that would resolve them
+//! is the one blocked. Register handlers right after opening a namespace,
+//! or open it only once they are in place
+//! ([`ClientOptions::auto_connect`] off, then [`ClientSocket::connect`]).
 //!
 //! Emits while the namespace is not connected are kept and sent at the
 //! next connect (the official `sendBuffer`), at most
@@ -94,6 +98,8 @@ impl Client {
     /// in the background and the URL's namespace (`/` when the URL has no
     /// path) is opened with the options' auth; the URL's query goes with
     /// every Engine.IO request. Does not wait: see [`ClientSocket::ready`].
+    /// With [`ClientOptions::auto_connect`] off, nothing is sent until
+    /// [`ClientSocket::connect`].
     pub fn connect(url: &str, options: ClientOptions) -> Result<Client, SetupError> {
         let url = url::ServerUrl::parse(url).map_err(SetupError::Url)?;
         let config = options.core_config(&url.query);
@@ -115,7 +121,13 @@ impl Client {
             handlers: ClientHandlers::default(),
         };
         let (wake_tx, wake_rx) = async_channel::bounded(1);
-        let inner = Arc::new(Inner::new(state, wake_tx, url_nsp.clone(), default_auth));
+        let inner = Arc::new(Inner::new(
+            state,
+            wake_tx,
+            url_nsp.clone(),
+            default_auth,
+            options.auto_connect,
+        ));
         driver::start(inner.clone(), wake_rx, dialer, options.max_response_bytes)?;
         let client = Client {
             guard: Arc::new(Guard { inner }),
@@ -134,7 +146,8 @@ impl Client {
     /// The namespace `nsp` (`/admin`; the leading `/` may be left out),
     /// opened with the options' auth when it is not open yet
     /// (`manager.socket(nsp)`): a CONNECT goes to the server over the same
-    /// connection.
+    /// connection. With [`ClientOptions::auto_connect`] off, it is opened
+    /// by [`ClientSocket::connect`] instead.
     pub fn of(&self, nsp: &str) -> ClientSocket {
         self.open(nsp, None)
     }
@@ -164,7 +177,7 @@ impl Client {
             } else if !ns.opened && ns.auth.is_none() {
                 ns.auth = inner.default_auth.clone();
             }
-            if !ns.opened || changed {
+            if (inner.auto_connect && !ns.opened) || (ns.opened && changed) {
                 ns.opened = true;
                 ns.refused = None;
                 let auth = ns.auth.clone();

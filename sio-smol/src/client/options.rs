@@ -39,6 +39,7 @@ pub struct ClientOptions {
     pub(crate) root_certs_pem: Vec<Vec<u8>>,
     pub(crate) webpki_roots: bool,
     pub(crate) max_response_bytes: usize,
+    pub(crate) auto_connect: bool,
 }
 
 impl Default for ClientOptions {
@@ -61,6 +62,7 @@ impl Default for ClientOptions {
             root_certs_pem: Vec::new(),
             webpki_roots: true,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            auto_connect: true,
         }
     }
 }
@@ -177,6 +179,15 @@ impl ClientOptions {
     /// reconnects).
     pub fn max_response_bytes(mut self, max: usize) -> Self {
         self.max_response_bytes = max;
+        self
+    }
+
+    /// Whether [`super::Client::connect`] and [`super::Client::of`] open
+    /// their namespace at once (`autoConnect`; default true). With false,
+    /// nothing is sent until [`super::ClientSocket::connect`]: handlers
+    /// registered before it see every event from the first connect on.
+    pub fn auto_connect(mut self, on: bool) -> Self {
+        self.auto_connect = on;
         self
     }
 

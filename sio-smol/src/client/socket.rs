@@ -191,9 +191,10 @@ impl ClientSocket {
         self.with_nsp(|ns| ns.disconnect.push(Arc::new(f)));
     }
 
-    /// Opens the namespace again after [`ClientSocket::disconnect`] or a
-    /// server-side disconnect (`socket.connect()`), with its last auth.
-    /// Does nothing while it is open.
+    /// Opens the namespace (`socket.connect()`): the first time with
+    /// [`super::ClientOptions::auto_connect`] off, or again after
+    /// [`ClientSocket::disconnect`] or a server-side disconnect, with its
+    /// last auth. Does nothing while it is open.
     pub fn connect(&self) {
         self.inner.with_core(|state, now| {
             if state.closed {

@@ -76,6 +76,8 @@ pub(crate) struct Inner {
     pub url_nsp: String,
     /// The CONNECT payload of namespaces opened without their own.
     pub default_auth: Option<bytes::Bytes>,
+    /// `of()` opens the namespace (else `connect()` does).
+    pub auto_connect: bool,
 }
 
 impl Inner {
@@ -85,12 +87,14 @@ impl Inner {
         wake: async_channel::Sender<()>,
         url_nsp: String,
         default_auth: Option<bytes::Bytes>,
+        auto_connect: bool,
     ) -> Inner {
         Inner {
             state: Mutex::new(state),
             wake,
             url_nsp,
             default_auth,
+            auto_connect,
         }
     }
 
