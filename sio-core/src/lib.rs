@@ -41,6 +41,17 @@
 //! | [`Output::WsClose`] | closes the WebSocket with the code after what was queued |
 //! | [`Output::Event`] | hands the event to the application |
 //!
+//! ## The client role
+//!
+//! The same crate holds the client side ([`client`]): [`client::SioClient`]
+//! (the Socket.IO client, as `socket.io-client` 4.8: namespaces over one
+//! connection, acks, binary, reconnection, recovery) on
+//! [`client::EngineClient`] (the Engine.IO client: polling, WebSocket,
+//! upgrade, heartbeat). It is driven the same way through
+//! [`client::ClientProtocol`], with the directions of HTTP turned round:
+//! the core asks for requests to be sent and WebSockets to be opened, the
+//! adapter feeds back what came of them. Its module docs show its run loop.
+//!
 //! ## A complete run loop
 //!
 //! A Socket.IO server that acknowledges every event with its own arguments

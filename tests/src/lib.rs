@@ -13,11 +13,15 @@
 //! ```
 //!
 //! A missing `node` or a failing `npm ci` is a test failure, never a skip.
+//!
+//! For testing Socket.IO clients the other way round, [`peers`] starts reference servers
+//! (Node's `socket.io`, python-socketio) with a fixed behaviour.
 
 pub mod adapter;
 pub mod api_server;
 pub mod browser;
 pub mod feature_server;
+pub mod peers;
 pub mod process;
 pub mod proxy;
 pub mod raw;

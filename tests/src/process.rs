@@ -189,6 +189,21 @@ impl Spawned {
         }
     }
 
+    /// The next line of stdout (`stderr == false`) or stderr, waiting up to
+    /// `timeout`; `None` if none came in time or the stream ended (never
+    /// panics: [`Spawned::wait_line`] is the asserting form).
+    pub fn try_line(&mut self, stderr: bool, timeout: Duration) -> Option<String> {
+        let rx = if stderr { &self.stderr } else { &self.stdout };
+        let line = rx.recv_timeout(timeout).ok()?;
+        self.seen.push(line.clone());
+        Some(line)
+    }
+
+    /// Whether the process has exited (reaping it if so).
+    pub fn exited(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Sends `signal` (e.g. `"TERM"`) to the process.
     ///
     /// # Panics
