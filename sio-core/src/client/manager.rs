@@ -14,7 +14,7 @@ use super::engine::EngineClient;
 use super::event::{
     AckError, AckId, ClientDisconnectReason, ClientEvent, EngineClientEvent, EngineCloseReason,
 };
-use super::namespace::{Buffered, Namespace, Owner};
+use super::namespace::{Buffered, Namespace, Owner, ack_deadline};
 use crate::engine::Message;
 use crate::socket::{
     Args, Decoder, DecoderLimits, Packet, PacketType, encode, event_payload, namespace_name,
@@ -237,7 +237,7 @@ impl SioClient {
             let app = ns.new_emit_id();
             (
                 app,
-                ns.register_ack(timeout.map(|t| now + t), Owner::App(app)),
+                ns.register_ack(ack_deadline(now, timeout), Owner::App(app)),
             )
         });
         let packet = event_packet(nsp, event, &args, ack.map(|(_, wire)| wire));

@@ -7,12 +7,19 @@ use crate::socket::Packet;
 use bytes::Bytes;
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The most unanswered ack requests from the server kept per namespace:
 /// beyond it the oldest is forgotten (answering it then does nothing, as
 /// a second answer does).
 pub(crate) const MAX_SERVER_ACKS: usize = 10_000;
+
+/// The deadline of an ack timeout started at `now`: at least 1 ms
+/// later, as Node's `setTimeout` clamps its delay (a zero timeout with
+/// retries would otherwise be due again as soon as it is sent).
+pub(crate) fn ack_deadline(now: Instant, timeout: Option<Duration>) -> Option<Instant> {
+    timeout.map(|t| now + t.max(Duration::from_millis(1)))
+}
 
 /// A packet waiting in the send buffer.
 #[derive(Debug, Clone)]

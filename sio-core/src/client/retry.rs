@@ -17,7 +17,7 @@
 
 use super::event::{AckError, AckId, ClientEvent};
 use super::manager::{ClientError, EmitOptions, SioClient, event_packet};
-use super::namespace::Owner;
+use super::namespace::{Owner, ack_deadline};
 use crate::socket::Args;
 use std::time::{Duration, Instant};
 
@@ -96,7 +96,7 @@ impl SioClient {
         let (event, args) = (head.event.clone(), head.args.clone());
         let route = self.route(now, index, false);
         let ns = &mut self.nsps[index];
-        let wire = ns.register_ack(timeout.map(|t| now + t), Owner::Queue(seq));
+        let wire = ns.register_ack(ack_deadline(now, timeout), Owner::Queue(seq));
         let packet = event_packet(&ns.name, &event, &args, Some(wire));
         self.dispatch(now, index, route, packet, Some(wire));
     }

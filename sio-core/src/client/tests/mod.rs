@@ -6,4 +6,5 @@ mod engine;
 #[allow(dead_code)] // helpers for the Socket.IO tests too
 mod pair;
 mod reconnect;
+mod retries;
 mod sio;
