@@ -384,8 +384,40 @@ impl SioClient {
         now
     }
 
+    /// Tells the application, after every piece of transport work the
+    /// engine has been asked for so far: what the core sent before an
+    /// event (the send buffer before `Connect`) is carried out before the
+    /// application hears of it.
     pub(crate) fn emit_event(&mut self, ev: ClientEvent) {
+        self.take_transport_work();
         self.outputs.push_back(ClientOutput::Event(ev));
+    }
+
+    /// Moves the engine's queued transport work (requests, frames,
+    /// closes) to the outputs, in its order, leaving its events queued
+    /// for [`SioClient::pump`]. Work and events are separate streams: only
+    /// the order within each matters to the adapter (frames on one
+    /// WebSocket stay in order), and events must not overtake the work
+    /// decided before them.
+    fn take_transport_work(&mut self) {
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        if engine
+            .outputs
+            .iter()
+            .all(|o| matches!(o, ClientOutput::Event(_)))
+        {
+            return;
+        }
+        let mut events = std::collections::VecDeque::new();
+        for out in engine.outputs.drain(..) {
+            match out.transport() {
+                Ok(work) => self.outputs.push_back(work),
+                Err(ev) => events.push_back(ClientOutput::Event(ev)),
+            }
+        }
+        engine.outputs = events;
     }
 
     /// A new engine (the Manager's `open`).
