@@ -94,6 +94,7 @@ mod incoming;
 mod manager;
 mod namespace;
 mod polling;
+mod retry;
 mod url;
 mod websocket;
 
