@@ -85,6 +85,14 @@ fn mux(seen: Seen) -> Mux {
             );
         });
         socket.on("kick-me", |socket, _| socket.disconnect());
+        // Ignores every other try: acks the even ones with their count.
+        let tries = std::rc::Rc::new(std::cell::Cell::new(0u32));
+        socket.on("flaky", move |_, msg| {
+            tries.set(tries.get() + 1);
+            if tries.get() % 2 == 0 {
+                let _ = msg.ack(&tries.get());
+            }
+        });
         socket.on("big", |socket, msg| {
             let n: usize = msg.data().unwrap_or_default();
             let _ = socket.emit("big", &"x".repeat(n));
@@ -692,6 +700,28 @@ fn dropping_the_client_closes_it() {
         socket.emit("x", &1).is_err(),
         "a closed client refuses emits"
     );
+}
+
+/// With retries, an emit whose try is not acknowledged in time is sent
+/// again; the application sees one answer.
+#[test]
+fn retries_send_again_until_acked() {
+    let (server, _) = start(local());
+    let opts = options(ClientTransports::WebSocket)
+        .retries(3)
+        .ack_timeout(Duration::from_millis(300));
+    let client = Client::connect(&server.url(), opts).unwrap();
+    let socket = client.socket();
+    ready(&socket);
+    let started = Instant::now();
+    let tries: u32 = smol::block_on(socket.emit_with_ack("flaky", &())).unwrap();
+    assert_eq!(tries, 2, "the second try was acknowledged");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    let tries: u32 = smol::block_on(socket.emit_with_ack("flaky", &())).unwrap();
+    assert_eq!(tries, 4);
+    assert!(socket.active());
+    client.close();
+    assert!(!socket.active());
 }
 
 /// With no server, the client tries the configured number of times, then

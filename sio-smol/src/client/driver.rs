@@ -329,7 +329,6 @@ impl Driver {
                     }
                     if failure.refused() {
                         ns.refused = Some(failure.clone());
-                        ns.opened = false;
                     }
                     ns.connect_error.clone()
                 };
@@ -341,11 +340,12 @@ impl Driver {
                 tracing::debug!(nsp, reason = reason.as_str(), "client disconnected");
                 let handlers = {
                     let mut state = inner.lock();
-                    let ns = state.nsps.entry(nsp.clone()).or_default();
-                    if !reason.reconnects() {
-                        ns.opened = false;
-                    }
-                    ns.disconnect.clone()
+                    state
+                        .nsps
+                        .entry(nsp.clone())
+                        .or_default()
+                        .disconnect
+                        .clone()
                 };
                 for h in handlers {
                     guarded(|| h(socket(&nsp), reason));

@@ -170,17 +170,22 @@ impl Client {
             if state.closed {
                 return;
             }
+            let active = state.core.is_active(&nsp);
             let ns = state.nsps.entry(nsp.clone()).or_default();
             let changed = auth.is_some();
             if let Some(a) = auth {
                 ns.auth = Some(a);
-            } else if !ns.opened && ns.auth.is_none() {
+            } else if !active && ns.auth.is_none() {
                 ns.auth = inner.default_auth.clone();
             }
-            if (inner.auto_connect && !ns.opened) || (ns.opened && changed) {
-                ns.opened = true;
+            let auth = ns.auth.clone();
+            if active {
+                if changed {
+                    // For the next reconnection.
+                    let _ = state.core.set_auth(&nsp, auth);
+                }
+            } else if inner.auto_connect {
                 ns.refused = None;
-                let auth = ns.auth.clone();
                 state.core.connect(now, &nsp, auth);
             }
         });
@@ -247,7 +252,6 @@ fn close(inner: &Inner) {
         state.core.close(now);
         state.acks.clear();
         for ns in state.nsps.values_mut() {
-            ns.opened = false;
             for w in ns.ready.drain(..) {
                 let _ = w.try_send(Err(ReadyError::Closed));
             }

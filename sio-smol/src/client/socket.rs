@@ -58,6 +58,13 @@ impl ClientSocket {
         self.inner.lock().core.is_connected(&self.nsp)
     }
 
+    /// True while the namespace is open: connected, or waiting for a
+    /// (re)connection (`socket.active`). False once it is left, refused,
+    /// or disconnected by the server.
+    pub fn active(&self) -> bool {
+        self.inner.lock().core.is_active(&self.nsp)
+    }
+
     /// True when the last connect restored the previous session
     /// (`socket.recovered`: connection state recovery, the server's missed
     /// events following as ordinary events).
@@ -200,13 +207,13 @@ impl ClientSocket {
             if state.closed {
                 return;
             }
-            let ns = state.nsps.entry(self.nsp.to_string()).or_default();
-            if !ns.opened {
-                ns.opened = true;
-                ns.refused = None;
-                let auth = ns.auth.clone();
-                state.core.connect(now, &self.nsp, auth);
+            if state.core.is_active(&self.nsp) {
+                return;
             }
+            let ns = state.nsps.entry(self.nsp.to_string()).or_default();
+            ns.refused = None;
+            let auth = ns.auth.clone();
+            state.core.connect(now, &self.nsp, auth);
         });
     }
 
@@ -215,9 +222,6 @@ impl ClientSocket {
     /// no reconnection. The connection closes when no namespace is left.
     pub fn disconnect(&self) {
         self.inner.with_core(|state, now| {
-            if let Some(ns) = state.nsps.get_mut(&*self.nsp) {
-                ns.opened = false;
-            }
             let _ = state.core.disconnect(now, &self.nsp);
         });
     }

@@ -28,9 +28,6 @@ pub(crate) type AckWaiter = async_channel::Sender<Result<Args, sio_core::client:
 /// One namespace's handlers and waiters.
 #[derive(Default)]
 pub(crate) struct NspState {
-    /// Opened by the application and not left (a CONNECT is owed on every
-    /// reconnection).
-    pub opened: bool,
     /// The last connect restored the session (`socket.recovered`).
     pub recovered: bool,
     /// Its CONNECT payload.
