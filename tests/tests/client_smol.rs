@@ -280,11 +280,17 @@ fn events_both_ways(t: ClientTransports) {
     assert_eq!(next(&rx, "onAny").0, "any");
     let (_, json) = next(&rx, "echo-event");
     assert_eq!(&json[..], br#"["x",2,[true]]"#);
-    // Volatile emits go when the transport can take them; one at least.
-    for i in 0..3 {
+    // A volatile emit goes when the transport can take it (on polling,
+    // not while a POST is out): one of a few, a little apart, gets through.
+    let mut echoed = false;
+    for i in 0..50 {
         let _ = socket.volatile().emit("echo-event", &i);
+        if rx.recv_timeout(Duration::from_millis(100)).is_ok() {
+            echoed = true;
+            break;
+        }
     }
-    let (_, _) = next(&rx, "a volatile echo");
+    assert!(echoed, "no volatile emit got through");
     client.close();
 }
 
