@@ -216,6 +216,18 @@ fn namespaces(t: ClientTransports) {
     let b = ack(&main, "whoami", &json!(null));
     assert_eq!(b["nsp"], "/");
     assert_ne!(custom.id(), main.id(), "one id per namespace");
+    // A namespace the server does not have is refused, with no data.
+    let nope = client.of("nope");
+    assert_eq!(nope.nsp(), "/nope");
+    match smol::block_on(nope.ready(WAIT)) {
+        Err(ReadyError::Connect(e)) => {
+            assert!(e.refused(), "{e:?}");
+            assert_eq!(e.message, "Invalid namespace");
+            assert_eq!(e.data, None);
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(!nope.active());
     // Leaving one namespace keeps the other.
     custom.disconnect();
     eventually("/custom left", || !custom.connected());

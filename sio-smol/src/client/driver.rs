@@ -319,10 +319,16 @@ impl Driver {
                     serde_json::from_slice(&d)
                         .unwrap_or_else(|_| String::from_utf8_lossy(&d).into_owned().into())
                 });
-                let failure = ConnectFailure { message, data };
-                tracing::debug!(nsp, "client connect error: {failure}");
                 let handlers = {
                     let mut state = inner.lock();
+                    // The core forgets a namespace the server refused.
+                    let refused = !state.core.is_active(&nsp);
+                    let failure = ConnectFailure {
+                        message,
+                        data,
+                        refused,
+                    };
+                    tracing::debug!(nsp, "client connect error: {failure}");
                     let ns = state.nsps.entry(nsp.clone()).or_default();
                     for w in ns.ready.drain(..) {
                         let _ = w.try_send(Err(ReadyError::Connect(failure.clone())));
@@ -330,8 +336,9 @@ impl Driver {
                     if failure.refused() {
                         ns.refused = Some(failure.clone());
                     }
-                    ns.connect_error.clone()
+                    (ns.connect_error.clone(), failure)
                 };
+                let (handlers, failure) = handlers;
                 for h in handlers {
                     guarded(|| h(socket(&nsp), &failure));
                 }
