@@ -198,7 +198,12 @@ impl SioClient {
     /// Emits an event with raw arguments (a JSON array, with
     /// placeholders for `args.attachments`). Sent now when connected,
     /// else kept in the namespace's send buffer (unless volatile). With
-    /// `options.ack`, returns the id the answer will carry.
+    /// `options.ack`, returns the id the answer will carry. With
+    /// [`ClientConfig::retries`], an emit that is not volatile goes to the
+    /// namespace's retry queue instead (refused with
+    /// [`ClientError::SendBufferFull`] when it holds
+    /// `max_buffered_packets`), and its [`ClientEvent::AckError`] comes
+    /// only once its tries are used up.
     pub fn emit(
         &mut self,
         now: Instant,
