@@ -116,32 +116,30 @@ impl Driver {
         let mut next: Option<ClientInput> = None;
         let mut closed_at: Option<Instant> = None;
         loop {
-            let mut outputs = Vec::new();
+            // One input at a time, its outputs carried out before the next
+            // (an input for an exchange the core just ended is not fed).
             let mut inputs: Vec<ClientInput> = next.take().into_iter().collect();
             while let Ok(input) = self.inputs_rx.try_recv() {
                 inputs.push(input);
             }
-            inputs.retain(|input| self.owns(input));
-            let (closed, deadline) = {
-                let inner = self.inner.clone();
-                let mut state = inner.lock();
-                let core = &mut state.core;
-                for input in inputs {
+            for input in inputs {
+                if self.owns(&input) {
                     tracing::trace!("client input {input:?}");
-                    core.handle(Instant::now(), input);
-                    drain(core, &mut outputs);
+                    let outputs = self.with_core(|core| core.handle(Instant::now(), input));
+                    self.carry_out_all(outputs);
                 }
+            }
+            let outputs = self.with_core(|core| {
                 let now = Instant::now();
                 if core.poll_timeout().is_some_and(|d| d <= now) {
                     core.handle_timeout(now);
                 }
-                drain(core, &mut outputs);
+            });
+            self.carry_out_all(outputs);
+            let (closed, deadline) = {
+                let state = self.inner.lock();
                 (state.closed, state.core.poll_timeout())
             };
-            for out in outputs {
-                tracing::trace!("client output {out:?}");
-                self.carry_out(out);
-            }
             let mut deadline = deadline;
             let now = Instant::now();
             let http = &self.http;
@@ -196,6 +194,25 @@ impl Driver {
             for w in ns.ready.drain(..) {
                 let _ = w.try_send(Err(ReadyError::Closed));
             }
+        }
+    }
+
+    /// Runs `f` on the core, then takes its outputs.
+    fn with_core(&self, f: impl FnOnce(&mut SioClient)) -> Vec<ClientOutput<ClientEvent>> {
+        let mut state = self.inner.lock();
+        f(&mut state.core);
+        let mut outputs = Vec::new();
+        while let Some(o) = state.core.poll_output() {
+            outputs.push(o);
+        }
+        outputs
+    }
+
+    /// Carries out `outputs` in order.
+    fn carry_out_all(&mut self, outputs: Vec<ClientOutput<ClientEvent>>) {
+        for out in outputs {
+            tracing::trace!("client output {out:?}");
+            self.carry_out(out);
         }
     }
 
@@ -430,13 +447,6 @@ impl Driver {
             }
             other => tracing::trace!("client event {other:?}"),
         }
-    }
-}
-
-/// Moves every pending output of `core` to `out`.
-fn drain(core: &mut SioClient, out: &mut Vec<ClientOutput<ClientEvent>>) {
-    while let Some(o) = core.poll_output() {
-        out.push(o);
     }
 }
 
