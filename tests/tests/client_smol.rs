@@ -303,6 +303,21 @@ fn events_both_ways(t: ClientTransports) {
         }
     }
     assert!(echoed, "no volatile emit got through");
+    // once: the next event only; off, off_any: no more calls.
+    let _ = ack(&socket, "echo", &json!(null));
+    while rx.try_recv().is_ok() {}
+    socket.off("echo-event");
+    socket.off_any();
+    let (otx, orx) = mpsc::channel();
+    socket.once("echo-event", move |_, msg| {
+        let _ = otx.send(msg.data::<i32>().unwrap());
+    });
+    socket.emit("echo-event", &1).unwrap();
+    socket.emit("echo-event", &2).unwrap();
+    // The server answers in order: both echoes were handled before this.
+    let _ = ack(&socket, "echo", &json!(null));
+    assert_eq!(orx.try_iter().collect::<Vec<_>>(), [1]);
+    assert!(rx.try_recv().is_err(), "removed listeners are not called");
     client.close();
 }
 

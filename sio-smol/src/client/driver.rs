@@ -382,12 +382,14 @@ impl Driver {
                 ack,
             } => {
                 let handlers = {
-                    let state = inner.lock();
-                    match state.nsps.get(&nsp) {
+                    let mut state = inner.lock();
+                    match state.nsps.get_mut(&nsp) {
                         Some(ns) => {
                             let mut list = ns.any.clone();
-                            if let Some(hs) = ns.events.get(&event) {
-                                list.extend(hs.iter().cloned());
+                            if let Some(hs) = ns.events.get_mut(&event) {
+                                list.extend(hs.iter().map(|(h, _)| h.clone()));
+                                // `once` listeners go with this event.
+                                hs.retain(|(_, once)| !once);
                             }
                             list
                         }

@@ -160,17 +160,38 @@ impl ClientSocket {
     /// `on_any` handlers. Register them right after opening the namespace:
     /// an event that arrives before its handler exists is not kept.
     pub fn on(&self, event: &str, f: impl Fn(ClientSocket, ClientMsg) + Send + Sync + 'static) {
+        self.listen(event, Arc::new(f), false);
+    }
+
+    /// Listens to the next `event` from the server only.
+    pub fn once(&self, event: &str, f: impl Fn(ClientSocket, ClientMsg) + Send + Sync + 'static) {
+        self.listen(event, Arc::new(f), true);
+    }
+
+    /// Removes every listener of `event`.
+    pub fn off(&self, event: &str) {
         self.with_nsp(|ns| {
-            ns.events
-                .entry(event.to_owned())
-                .or_default()
-                .push(Arc::new(f))
+            ns.events.remove(event);
         });
     }
 
     /// Listens to every event from the server (`onAny`).
     pub fn on_any(&self, f: impl Fn(ClientSocket, ClientMsg) + Send + Sync + 'static) {
         self.with_nsp(|ns| ns.any.push(Arc::new(f)));
+    }
+
+    /// Removes every `on_any` listener (`offAny()`).
+    pub fn off_any(&self) {
+        self.with_nsp(|ns| ns.any.clear());
+    }
+
+    fn listen(&self, event: &str, f: super::state::EventHandler, once: bool) {
+        self.with_nsp(|ns| {
+            ns.events
+                .entry(event.to_owned())
+                .or_default()
+                .push((f, once))
+        });
     }
 
     /// Called at every connect of the namespace, reconnections included

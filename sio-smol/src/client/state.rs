@@ -32,7 +32,8 @@ pub(crate) struct NspState {
     pub recovered: bool,
     /// Its CONNECT payload.
     pub auth: Option<bytes::Bytes>,
-    pub events: HashMap<String, Vec<EventHandler>>,
+    /// Listeners by event; `true` for a `once` listener.
+    pub events: HashMap<String, Vec<(EventHandler, bool)>>,
     pub any: Vec<EventHandler>,
     pub connect: Vec<ConnectHandler>,
     pub connect_error: Vec<ConnectErrorHandler>,
