@@ -187,13 +187,20 @@ impl Driver {
                 next = Some(input);
             }
         }
-        // Nobody waits on a closed client any more.
+        // Nobody waits on a closed client any more, and its handlers go:
+        // one that holds a handle would keep the shared state alive.
         let mut state = self.inner.lock();
         state.acks.clear();
+        state.handlers = Default::default();
         for ns in state.nsps.values_mut() {
             for w in ns.ready.drain(..) {
                 let _ = w.try_send(Err(ReadyError::Closed));
             }
+            ns.events.clear();
+            ns.any.clear();
+            ns.connect.clear();
+            ns.connect_error.clear();
+            ns.disconnect.clear();
         }
     }
 

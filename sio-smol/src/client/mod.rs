@@ -67,7 +67,9 @@ use std::sync::Arc;
 /// A Socket.IO client: one connection to a server (the official client's
 /// `Manager`), with its namespaces. Cheap to clone, `Send + Sync`. The
 /// client closes when [`Client::close`] is called or the last `Client`
-/// clone is dropped ([`ClientSocket`]s do not keep it open).
+/// clone is dropped ([`ClientSocket`]s do not keep it open; a handler that
+/// holds a `Client` does, until `close`). Once closed, its handlers are
+/// dropped.
 #[derive(Clone)]
 pub struct Client {
     guard: Arc<Guard>,

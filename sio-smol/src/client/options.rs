@@ -199,6 +199,8 @@ impl ClientOptions {
     /// their namespace at once (`autoConnect`; default true). With false,
     /// nothing is sent until [`super::ClientSocket::connect`]: handlers
     /// registered before it see every event from the first connect on.
+    /// Emits before that `connect` fail (`UnknownNamespace`): the
+    /// namespace is not open yet.
     pub fn auto_connect(mut self, on: bool) -> Self {
         self.auto_connect = on;
         self
