@@ -735,6 +735,52 @@ fn dropping_the_client_closes_it() {
     );
 }
 
+/// The conformance contract (`examples/conformance.rs`) on both adapters,
+/// sio-smol and the tokio example, on every transport: the CONNECT
+/// payload comes back as `auth`, `message` as `message-back` (binary
+/// too), `message-with-ack` is acknowledged with its own arguments.
+fn conformance(adapter: tests::adapter::Adapter) {
+    let server = adapter.conformance();
+    for t in [
+        ClientTransports::Polling,
+        ClientTransports::WebSocket,
+        ClientTransports::Upgrade,
+    ] {
+        let opts = options(t)
+            .auth(json!({ "token": "abc" }))
+            .auto_connect(false);
+        let client = Client::connect(&server.url(), opts).unwrap();
+        let socket = client.socket();
+        let (tx, rx) = mpsc::channel();
+        let tx2 = tx.clone();
+        socket.on("auth", move |_, msg| {
+            let _ = tx.send(msg.data::<Value>().unwrap());
+        });
+        socket.on("message-back", move |_, msg| {
+            let (text, blob): (String, Binary) = msg.args().unwrap();
+            let _ = tx2.send(json!([text, blob.0.to_vec()]));
+        });
+        socket.connect();
+        ready(&socket);
+        assert_eq!(next(&rx, "auth"), json!({ "token": "abc" }), "{t:?}");
+        socket
+            .emit_args("message", &("bin", Binary::from(vec![1u8, 2])))
+            .unwrap();
+        assert_eq!(next(&rx, "message-back"), json!(["bin", [1, 2]]), "{t:?}");
+        let back: Vec<i32> = smol::block_on(
+            socket
+                .timeout(WAIT)
+                .emit_with_ack("message-with-ack", &[7, 8]),
+        )
+        .unwrap();
+        assert_eq!(back, [7, 8], "{t:?}");
+        client.close();
+    }
+    server.stop();
+}
+
+tests::for_each_adapter!(conformance);
+
 /// With retries, an emit whose try is not acknowledged in time is sent
 /// again; the application sees one answer.
 #[test]
