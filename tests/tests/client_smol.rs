@@ -803,6 +803,60 @@ fn retries_send_again_until_acked() {
     assert!(!socket.active());
 }
 
+/// A WebSocket server that stops reading: what the client queues for it
+/// is bounded; past the bound the WebSocket is given up (a transport
+/// error and a reconnection), not an ever-growing queue.
+#[test]
+fn websocket_send_queue_is_bounded() {
+    let listener = std::net::TcpListener::bind(local()).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut ws = tungstenite::accept(stream).expect("a WebSocket handshake");
+        let open = r#"0{"sid":"s1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":100000000}"#;
+        ws.send(tungstenite::Message::text(open)).unwrap();
+        ws.send(tungstenite::Message::text(r#"40{"sid":"n1"}"#))
+            .unwrap();
+        // Never reads again.
+        while !stop2.load(std::sync::atomic::Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        drop(ws);
+    });
+    let opts = options(ClientTransports::WebSocket).reconnection(false);
+    let client = Client::connect(&format!("http://{addr}"), opts).unwrap();
+    let socket = client.socket();
+    let (tx, rx) = mpsc::channel();
+    socket.on_disconnect(move |_, reason| {
+        let _ = tx.send(reason);
+    });
+    ready(&socket);
+    let chunk = "x".repeat(1 << 20);
+    let mut reason = None;
+    for _ in 0..64 {
+        if socket.emit("big", &chunk).is_err() {
+            break;
+        }
+        if let Ok(r) = rx.recv_timeout(Duration::from_millis(20)) {
+            reason = Some(r);
+            break;
+        }
+    }
+    let reason = reason.unwrap_or_else(|| next(&rx, "disconnect"));
+    assert!(
+        matches!(
+            reason,
+            ClientDisconnectReason::TransportError | ClientDisconnectReason::TransportClose
+        ),
+        "{reason:?}"
+    );
+    client.close();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    server.join().unwrap();
+}
+
 /// With no server, the client tries the configured number of times, then
 /// gives up and closes.
 #[test]

@@ -12,11 +12,13 @@ use super::state::Inner;
 use super::ws::{self, WsCmd};
 use sio_core::ConnId;
 use sio_core::client::{ClientEvent, ClientInput, ClientOutput, ClientProtocol, SioClient};
+use sio_core::engine::WsFrame;
 use smol::{LocalExecutor, Task};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// Inputs queued from the IO tasks to the driver before they wait.
@@ -57,6 +59,7 @@ pub(crate) fn start(
             aborting: Vec::new(),
             ws: HashMap::new(),
             closing: Vec::new(),
+            local: VecDeque::new(),
         };
         smol::block_on(ex.run(driver.run()));
     })
@@ -65,6 +68,8 @@ pub(crate) fn start(
 /// A WebSocket's task and its command queue.
 struct WsEntry {
     cmds: async_channel::Sender<WsCmd>,
+    /// Bytes queued and not written yet (bounded).
+    queued: ws::Queued,
     task: Task<()>,
     /// `WsOpened` was fed: a close is a close frame, not a give-up.
     opened: bool,
@@ -103,6 +108,8 @@ struct Driver {
     ws: HashMap<ConnId, WsEntry>,
     /// WebSockets writing their close frame.
     closing: Vec<Task<()>>,
+    /// Inputs the driver itself owes the core (a WebSocket it gave up).
+    local: VecDeque<ClientInput>,
 }
 
 /// What ended a wait.
@@ -124,10 +131,11 @@ impl Driver {
             }
             for input in inputs {
                 if self.owns(&input) {
-                    tracing::trace!("client input {input:?}");
-                    let outputs = self.with_core(|core| core.handle(Instant::now(), input));
-                    self.carry_out_all(outputs);
+                    self.feed(input);
                 }
+            }
+            while let Some(input) = self.local.pop_front() {
+                self.feed(input);
             }
             let outputs = self.with_core(|core| {
                 let now = Instant::now();
@@ -202,6 +210,13 @@ impl Driver {
             ns.connect_error.clear();
             ns.disconnect.clear();
         }
+    }
+
+    /// Feeds `input` to the core and carries out what follows.
+    fn feed(&mut self, input: ClientInput) {
+        tracing::trace!("client input {input:?}");
+        let outputs = self.with_core(|core| core.handle(Instant::now(), input));
+        self.carry_out_all(outputs);
     }
 
     /// Runs `f` on the core, then takes its outputs.
@@ -279,19 +294,24 @@ impl Driver {
                 headers,
             } => {
                 let (cmds, rx) = async_channel::unbounded();
+                let queued = ws::Queued::default();
                 let task = self.ex.spawn(ws::run(
                     self.dialer.clone(),
                     self.max_message,
                     conn,
                     path_and_query,
                     headers,
-                    rx,
+                    ws::WsQueue {
+                        cmds: rx,
+                        queued: queued.clone(),
+                    },
                     self.inputs_tx.clone(),
                 ));
                 self.ws.insert(
                     conn,
                     WsEntry {
                         cmds,
+                        queued,
                         task,
                         opened: false,
                     },
@@ -299,7 +319,20 @@ impl Driver {
             }
             ClientOutput::WsSend { conn, frame } => {
                 if let Some(e) = self.ws.get(&conn) {
-                    let _ = e.cmds.try_send(WsCmd::Send(frame));
+                    let len = match &frame {
+                        WsFrame::Text(b) | WsFrame::Binary(b) => b.len(),
+                    };
+                    let queued = e.queued.fetch_add(len, Ordering::Relaxed) + len;
+                    if queued > ws::MAX_QUEUED_BYTES {
+                        // The server stopped reading: give the WebSocket up.
+                        self.ws.remove(&conn);
+                        self.local.push_back(ClientInput::WsClosed {
+                            conn,
+                            error: "websocket send queue full: the server is not reading".into(),
+                        });
+                    } else {
+                        let _ = e.cmds.try_send(WsCmd::Send(frame));
+                    }
                 }
             }
             ClientOutput::WsClose { conn, code } => {
