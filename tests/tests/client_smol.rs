@@ -925,6 +925,23 @@ fn send_buffer_is_bounded() {
     client.close();
 }
 
+/// `Client::manager` opens no namespace, and no connection: that waits
+/// for the first `of`.
+#[test]
+fn a_manager_connects_at_the_first_of() {
+    let listener = std::net::TcpListener::bind(local()).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/custom", listener.local_addr().unwrap());
+    let client = Client::manager(&url, options(ClientTransports::Polling)).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(listener.accept().is_err(), "no connection before of()");
+    let socket = client.of("/");
+    assert_eq!(socket.nsp(), "/");
+    eventually("a connection after of()", || listener.accept().is_ok());
+    assert_eq!(client.socket().nsp(), "/custom", "the URL's namespace");
+    client.close();
+}
+
 #[test]
 fn bad_urls_are_refused() {
     for url in ["localhost:3000", "ftp://h", "http://h:99999", "http://"] {

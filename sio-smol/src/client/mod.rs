@@ -103,6 +103,17 @@ impl Client {
     /// With [`ClientOptions::auto_connect`] off, nothing is sent until
     /// [`ClientSocket::connect`].
     pub fn connect(url: &str, options: ClientOptions) -> Result<Client, SetupError> {
+        let client = Client::manager(url, options)?;
+        let url_nsp = client.guard.inner.url_nsp.clone();
+        client.open(&url_nsp, None);
+        Ok(client)
+    }
+
+    /// Starts a client for `url` without opening any namespace (the
+    /// official `new Manager(url, options)`): the connection opens with
+    /// the first namespace opened ([`Client::of`]). The URL's path only
+    /// names [`Client::socket`]'s namespace; its query is kept.
+    pub fn manager(url: &str, options: ClientOptions) -> Result<Client, SetupError> {
         let url = url::ServerUrl::parse(url).map_err(SetupError::Url)?;
         let config = options.core_config(&url.query);
         let url_nsp = url.nsp.clone();
@@ -126,16 +137,14 @@ impl Client {
         let inner = Arc::new(Inner::new(
             state,
             wake_tx,
-            url_nsp.clone(),
+            url_nsp,
             default_auth,
             options.auto_connect,
         ));
         driver::start(inner.clone(), wake_rx, dialer, options.max_response_bytes)?;
-        let client = Client {
+        Ok(Client {
             guard: Arc::new(Guard { inner }),
-        };
-        client.open(&url_nsp, None);
-        Ok(client)
+        })
     }
 
     /// The URL's namespace (`/` when the URL has no path): what `io(url)`
