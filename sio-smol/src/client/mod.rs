@@ -38,10 +38,19 @@
 //! or open it only once they are in place
 //! ([`ClientOptions::auto_connect`] off, then [`ClientSocket::connect`]).
 //!
-//! Emits while the namespace is not connected are kept and sent at the
-//! next connect (the official `sendBuffer`), at most
-//! [`ClientOptions::max_buffered_packets`] per namespace: an emit beyond
-//! that fails with [`EmitError::Client`] (`SendBufferFull`).
+//! Every buffer has a bound:
+//! - emits while the namespace is not connected are kept and sent at the
+//!   next connect (the official `sendBuffer`), at most
+//!   [`ClientOptions::max_buffered_packets`] per namespace: an emit beyond
+//!   that fails with [`EmitError::Client`] (`SendBufferFull`);
+//! - a long-poll response body or a WebSocket message from the server is
+//!   at most [`ClientOptions::max_response_bytes`]: a longer one is a
+//!   transport error (then a reconnection);
+//! - what waits to be written on a WebSocket is at most 16 MiB: past that
+//!   the server is not reading, and the WebSocket is given up (a transport
+//!   error);
+//! - at most two HTTP connections are kept alive for polling (a long-poll
+//!   beside a POST).
 
 mod dial;
 mod driver;
