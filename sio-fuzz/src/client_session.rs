@@ -344,9 +344,6 @@ fn drain(client: &mut SioClient, conns: &mut Conns, server_acks: &mut Vec<(&'sta
                     server_acks.push((n, id));
                 }
             }
-            ClientOutput::Event(ClientEvent::Connect { nsp, id, .. }) => {
-                assert_eq!(client.socket_id(&nsp), Some(id.as_str()));
-            }
             ClientOutput::Event(_) => {}
         }
     }
