@@ -1,5 +1,5 @@
-//! Fuzz targets for `sio-core` (and the request parser of `sio-smol`), as
-//! plain functions.
+//! Fuzz targets for `sio-core` (its server and client roles) and the
+//! request parser of `sio-smol`, as plain functions.
 //!
 //! Each function takes arbitrary bytes and must never panic. The cargo-fuzz
 //! crate in `fuzz/` (outside the workspace, built with
@@ -7,6 +7,8 @@
 //! them under libFuzzer; `tests/replay.rs` runs every file of `corpus/` through them
 //! on the stable toolchain, so CI catches regressions without a fuzzing run.
 
+pub mod client_decode;
+pub mod client_session;
 pub mod engine_server;
 pub mod raw_http;
 pub mod socket_server;
@@ -30,6 +32,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("socket_packet", socket_packet),
     ("socket_server", socket_server::run),
     ("raw_http_head", raw_http::run),
+    ("client_decode", client_decode::run),
+    ("client_session", client_session::run),
 ];
 
 /// Engine.IO packet decoding from WebSocket frames; decoded packets must

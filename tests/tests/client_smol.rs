@@ -85,6 +85,14 @@ fn mux(seen: Seen) -> Mux {
             );
         });
         socket.on("kick-me", |socket, _| socket.disconnect());
+        // Ignores every other try: acks the even ones with their count.
+        let tries = std::rc::Rc::new(std::cell::Cell::new(0u32));
+        socket.on("flaky", move |_, msg| {
+            tries.set(tries.get() + 1);
+            if tries.get() & 1 == 0 {
+                let _ = msg.ack(&tries.get());
+            }
+        });
         socket.on("big", |socket, msg| {
             let n: usize = msg.data().unwrap_or_default();
             let _ = socket.emit("big", &"x".repeat(n));
@@ -208,6 +216,18 @@ fn namespaces(t: ClientTransports) {
     let b = ack(&main, "whoami", &json!(null));
     assert_eq!(b["nsp"], "/");
     assert_ne!(custom.id(), main.id(), "one id per namespace");
+    // A namespace the server does not have is refused, with no data.
+    let nope = client.of("nope");
+    assert_eq!(nope.nsp(), "/nope");
+    match smol::block_on(nope.ready(WAIT)) {
+        Err(ReadyError::Connect(e)) => {
+            assert!(e.refused(), "{e:?}");
+            assert_eq!(e.message, "Invalid namespace");
+            assert_eq!(e.data, None);
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(!nope.active());
     // Leaving one namespace keeps the other.
     custom.disconnect();
     eventually("/custom left", || !custom.connected());
@@ -272,11 +292,32 @@ fn events_both_ways(t: ClientTransports) {
     assert_eq!(next(&rx, "onAny").0, "any");
     let (_, json) = next(&rx, "echo-event");
     assert_eq!(&json[..], br#"["x",2,[true]]"#);
-    // Volatile emits go when the transport can take them; one at least.
-    for i in 0..3 {
+    // A volatile emit goes when the transport can take it (on polling,
+    // not while a POST is out): one of a few, a little apart, gets through.
+    let mut echoed = false;
+    for i in 0..50 {
         let _ = socket.volatile().emit("echo-event", &i);
+        if rx.recv_timeout(Duration::from_millis(100)).is_ok() {
+            echoed = true;
+            break;
+        }
     }
-    let (_, _) = next(&rx, "a volatile echo");
+    assert!(echoed, "no volatile emit got through");
+    // once: the next event only; off, off_any: no more calls.
+    let _ = ack(&socket, "echo", &json!(null));
+    while rx.try_recv().is_ok() {}
+    socket.off("echo-event");
+    socket.off_any();
+    let (otx, orx) = mpsc::channel();
+    socket.once("echo-event", move |_, msg| {
+        let _ = otx.send(msg.data::<i32>().unwrap());
+    });
+    socket.emit("echo-event", &1).unwrap();
+    socket.emit("echo-event", &2).unwrap();
+    // The server answers in order: both echoes were handled before this.
+    let _ = ack(&socket, "echo", &json!(null));
+    assert_eq!(orx.try_iter().collect::<Vec<_>>(), [1]);
+    assert!(rx.try_recv().is_err(), "removed listeners are not called");
     client.close();
 }
 
@@ -364,9 +405,22 @@ fn disconnect_reasons(t: ClientTransports) {
         let _ = tx.send(reason.as_str().to_owned());
     });
     ready(&socket);
+    // An ack awaited with no timeout fails when the socket disconnects.
+    let waiting = {
+        let socket = socket.clone();
+        std::thread::spawn(move || {
+            smol::block_on(socket.emit_with_ack::<_, Value>("nobody-answers", &1))
+        })
+    };
+    std::thread::sleep(Duration::from_millis(200));
     // The server disconnects the socket: no reconnection.
     socket.emit("kick-me", &()).unwrap();
     assert_eq!(next(&rx, "disconnect"), "io server disconnect");
+    let err = waiting.join().unwrap().unwrap_err();
+    assert!(
+        matches!(err, sio_smol::client::AckError::Disconnected),
+        "{err:?}"
+    );
     assert!(
         rx.recv_timeout(Duration::from_millis(1500)).is_err(),
         "no reconnection after a server-side disconnect"
@@ -390,7 +444,8 @@ fn disconnect_reasons(t: ClientTransports) {
 fn reconnects_after_a_restart(t: ClientTransports) {
     let (server, _) = start(local());
     let addr = server.addr();
-    let client = Client::connect(&server.url(), options(t)).unwrap();
+    // Handlers first, then the namespace opens: they see every event.
+    let client = Client::connect(&server.url(), options(t).auto_connect(false)).unwrap();
     let socket = client.socket();
     let (tx, rx) = mpsc::channel();
     let (t1, t2, t3, t4) = (tx.clone(), tx.clone(), tx.clone(), tx);
@@ -406,14 +461,16 @@ fn reconnects_after_a_restart(t: ClientTransports) {
     socket.on_disconnect(move |_, reason| {
         let _ = t4.send(format!("disconnect {}", reason.as_str()));
     });
+    assert!(
+        smol::block_on(socket.ready(Duration::from_millis(300))).is_err(),
+        "nothing opens before connect()"
+    );
+    socket.connect();
     ready(&socket);
+    assert_eq!(next(&rx, "connect"), "connect");
     let first = socket.id();
     server.stop().expect("server stops");
-    // Drain the first connect, if its handler was registered in time.
-    let mut got = next(&rx, "disconnect");
-    if got == "connect" {
-        got = next(&rx, "disconnect");
-    }
+    let got = next(&rx, "disconnect");
     assert!(
         got == "disconnect transport close" || got == "disconnect transport error",
         "{got}"
@@ -488,7 +545,7 @@ fn ticking_mux() -> Mux {
 fn recovers_through_cuts(t: ClientTransports) {
     let server = sio_smol::spawn_thread(local(), ticking_mux).expect("server starts");
     let proxy = tests::proxy::CuttingProxy::start(server.addr(), Duration::from_millis(500), 7);
-    let client = Client::connect(&proxy.url(), options(t)).unwrap();
+    let client = Client::connect(&proxy.url(), options(t).auto_connect(false)).unwrap();
     let socket = client.socket();
     let ticks = Arc::new(Mutex::new(Vec::<u64>::new()));
     let connects = Arc::new(Mutex::new(Vec::<bool>::new()));
@@ -500,6 +557,7 @@ fn recovers_through_cuts(t: ClientTransports) {
     });
     let c2 = connects.clone();
     socket.on_connect(move |socket| c2.lock().unwrap().push(socket.recovered()));
+    socket.connect();
     ready(&socket);
     let until = Instant::now() + Duration::from_secs(30);
     while connects.lock().unwrap().len() < 4 {
@@ -519,18 +577,21 @@ fn recovers_through_cuts(t: ClientTransports) {
     });
     client.close();
     let ticks = ticks.lock().unwrap().clone();
-    for pair in ticks.windows(2) {
-        assert_eq!(
-            pair[1],
-            pair[0] + 1,
-            "every tick once and in order: {ticks:?}"
-        );
-    }
     let connects = connects.lock().unwrap().clone();
-    // The first connect may come before its handler was registered.
+    let gaps: Vec<(u64, u64)> = ticks
+        .windows(2)
+        .filter(|p| p[1] != p[0] + 1)
+        .map(|p| (p[0], p[1]))
+        .collect();
     assert!(
-        connects.iter().skip(1).all(|&r| r),
-        "every reconnection recovered: {connects:?}"
+        !connects[0] && connects.iter().skip(1).all(|&r| r),
+        "every reconnection recovered: {connects:?}; gaps {gaps:?}; {} cuts",
+        proxy.cuts()
+    );
+    assert!(
+        gaps.is_empty(),
+        "every tick once and in order: gaps {gaps:?} in {} ticks",
+        ticks.len()
     );
     assert!(socket.recovered());
 }
@@ -674,6 +735,171 @@ fn dropping_the_client_closes_it() {
     );
 }
 
+/// The conformance contract (`examples/conformance.rs`) on both adapters,
+/// sio-smol and the tokio example, on every transport: the CONNECT
+/// payload comes back as `auth`, `message` as `message-back` (binary
+/// too), `message-with-ack` is acknowledged with its own arguments.
+fn conformance(adapter: tests::adapter::Adapter) {
+    let server = adapter.conformance();
+    for t in [
+        ClientTransports::Polling,
+        ClientTransports::WebSocket,
+        ClientTransports::Upgrade,
+    ] {
+        let opts = options(t)
+            .auth(json!({ "token": "abc" }))
+            .auto_connect(false);
+        let client = Client::connect(&server.url(), opts).unwrap();
+        let socket = client.socket();
+        let (tx, rx) = mpsc::channel();
+        let tx2 = tx.clone();
+        socket.on("auth", move |_, msg| {
+            let _ = tx.send(msg.data::<Value>().unwrap());
+        });
+        socket.on("message-back", move |_, msg| {
+            let (text, blob): (String, Binary) = msg.args().unwrap();
+            let _ = tx2.send(json!([text, blob.0.to_vec()]));
+        });
+        socket.connect();
+        ready(&socket);
+        assert_eq!(next(&rx, "auth"), json!({ "token": "abc" }), "{t:?}");
+        socket
+            .emit_args("message", &("bin", Binary::from(vec![1u8, 2])))
+            .unwrap();
+        assert_eq!(next(&rx, "message-back"), json!(["bin", [1, 2]]), "{t:?}");
+        let back: Vec<i32> = smol::block_on(
+            socket
+                .timeout(WAIT)
+                .emit_with_ack("message-with-ack", &[7, 8]),
+        )
+        .unwrap();
+        assert_eq!(back, [7, 8], "{t:?}");
+        client.close();
+    }
+    server.stop();
+}
+
+tests::for_each_adapter!(conformance);
+
+/// With retries, an emit whose try is not acknowledged in time is sent
+/// again; the application sees one answer.
+#[test]
+fn retries_send_again_until_acked() {
+    let (server, _) = start(local());
+    let opts = options(ClientTransports::WebSocket)
+        .retries(3)
+        .ack_timeout(Duration::from_millis(300));
+    let client = Client::connect(&server.url(), opts).unwrap();
+    let socket = client.socket();
+    ready(&socket);
+    let started = Instant::now();
+    let tries: u32 = smol::block_on(socket.emit_with_ack("flaky", &())).unwrap();
+    assert_eq!(tries, 2, "the second try was acknowledged");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    let tries: u32 = smol::block_on(socket.emit_with_ack("flaky", &())).unwrap();
+    assert_eq!(tries, 4);
+    assert!(socket.active());
+    client.close();
+    assert!(!socket.active());
+}
+
+/// A WebSocket server that stops reading: what the client queues for it
+/// is bounded; past the bound the WebSocket is given up (a transport
+/// error and a reconnection), not an ever-growing queue.
+#[test]
+fn websocket_send_queue_is_bounded() {
+    let listener = std::net::TcpListener::bind(local()).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut ws = tungstenite::accept(stream).expect("a WebSocket handshake");
+        let open = r#"0{"sid":"s1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":100000000}"#;
+        ws.send(tungstenite::Message::text(open)).unwrap();
+        ws.send(tungstenite::Message::text(r#"40{"sid":"n1"}"#))
+            .unwrap();
+        // Never reads again.
+        while !stop2.load(std::sync::atomic::Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        drop(ws);
+    });
+    let opts = options(ClientTransports::WebSocket).reconnection(false);
+    let client = Client::connect(&format!("http://{addr}"), opts).unwrap();
+    let socket = client.socket();
+    let (tx, rx) = mpsc::channel();
+    socket.on_disconnect(move |_, reason| {
+        let _ = tx.send(reason);
+    });
+    ready(&socket);
+    let chunk = "x".repeat(1 << 20);
+    let mut reason = None;
+    for _ in 0..64 {
+        if socket.emit("big", &chunk).is_err() {
+            break;
+        }
+        if let Ok(r) = rx.recv_timeout(Duration::from_millis(20)) {
+            reason = Some(r);
+            break;
+        }
+    }
+    let reason = reason.unwrap_or_else(|| next(&rx, "disconnect"));
+    assert!(
+        matches!(
+            reason,
+            ClientDisconnectReason::TransportError | ClientDisconnectReason::TransportClose
+        ),
+        "{reason:?}"
+    );
+    client.close();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    server.join().unwrap();
+}
+
+/// With no server, the client tries the configured number of times, then
+/// gives up and closes.
+#[test]
+fn gives_up_after_the_attempts() {
+    let addr = std::net::TcpListener::bind(local())
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let opts = options(ClientTransports::Polling)
+        .reconnection_attempts(2)
+        .auto_connect(false);
+    let client = Client::connect(&format!("http://{addr}"), opts).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let (t1, t2, t3) = (tx.clone(), tx.clone(), tx);
+    client.on_reconnect_attempt(move |n| {
+        let _ = t1.send(format!("attempt {n}"));
+    });
+    client.on_reconnect_failed(move || {
+        let _ = t2.send("failed".to_owned());
+    });
+    let socket = client.socket();
+    socket.on_connect_error(move |_, e| {
+        assert!(!e.refused());
+        let _ = t3.send("connect_error".to_owned());
+    });
+    socket.connect();
+    let mut events = Vec::new();
+    while events.last().is_none_or(|e| e != "failed") {
+        events.push(next(&rx, "reconnect_failed"));
+    }
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.starts_with("attempt "))
+            .collect::<Vec<_>>(),
+        ["attempt 1", "attempt 2"],
+        "{events:?}"
+    );
+    assert!(events.contains(&"connect_error".to_owned()), "{events:?}");
+    eventually("the client closed", || client.is_closed());
+    assert_eq!(smol::block_on(socket.ready(WAIT)), Err(ReadyError::Closed));
+}
+
 /// An emit beyond the send buffer's bound fails, none is dropped silently.
 #[test]
 fn send_buffer_is_bounded() {
@@ -696,6 +922,23 @@ fn send_buffer_is_bounded() {
         socket.emit("connect", &()).is_err(),
         "reserved event names are refused"
     );
+    client.close();
+}
+
+/// `Client::manager` opens no namespace, and no connection: that waits
+/// for the first `of`.
+#[test]
+fn a_manager_connects_at_the_first_of() {
+    let listener = std::net::TcpListener::bind(local()).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/custom", listener.local_addr().unwrap());
+    let client = Client::manager(&url, options(ClientTransports::Polling)).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(listener.accept().is_err(), "no connection before of()");
+    let socket = client.of("/");
+    assert_eq!(socket.nsp(), "/");
+    eventually("a connection after of()", || listener.accept().is_ok());
+    assert_eq!(client.socket().nsp(), "/custom", "the URL's namespace");
     client.close();
 }
 

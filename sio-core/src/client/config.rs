@@ -68,6 +68,19 @@ pub struct ClientConfig {
     /// The timeout of every emit that asks for an ack, unless the emit
     /// gives its own (`ackTimeout`; default none).
     pub ack_timeout: Option<Duration>,
+    /// At-least-once delivery (the official `retries`, default `None`:
+    /// off; `Some(0)` is off too, as in JavaScript): every emit that is
+    /// not volatile goes to a per-namespace queue and is sent, one at a
+    /// time and in order, with an ack id of its own (the server must
+    /// acknowledge every such event, or the queue stalls). A try that
+    /// fails (its timeout, else `ack_timeout`, runs out, or the connection
+    /// drops) is sent again at once with a new ack id, up to `retries + 1`
+    /// tries; an acknowledged one makes way for the next. After a
+    /// reconnection the head is sent again even if its try is pending.
+    /// The application sees one id per emit ([`super::AckId`]), whichever
+    /// try was acknowledged. The queue is bounded by
+    /// `max_buffered_packets` as the send buffer is.
+    pub retries: Option<u32>,
     /// The most packets kept in a namespace's send buffer while it is not
     /// connected (the official client has no bound). An emit beyond it is
     /// refused with [`super::ClientError::SendBufferFull`]: nothing is
@@ -91,6 +104,7 @@ impl Default for ClientConfig {
             reconnection_delay_max: Duration::from_millis(5000),
             randomization_factor: 0.5,
             ack_timeout: None,
+            retries: None,
             max_buffered_packets: 10_000,
             max_attachments: 10,
         }

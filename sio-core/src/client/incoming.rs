@@ -5,6 +5,7 @@
 
 use super::event::{AckId, ClientDisconnectReason, ClientEvent, EngineCloseReason};
 use super::manager::SioClient;
+use super::namespace::Owner;
 use crate::engine::Message;
 use crate::socket::{Args, Packet, PacketType, event_name};
 use bytes::Bytes;
@@ -56,18 +57,23 @@ impl SioClient {
                 let Some(id) = packet.id else {
                     return;
                 };
-                if self.nsps[index].settle_ack(id) {
-                    let nsp = self.nsps[index].name.clone();
-                    self.emit_event(ClientEvent::Ack {
-                        nsp,
-                        id: AckId(id),
-                        args: Args {
-                            json: packet.data.unwrap_or_else(|| Bytes::from_static(b"[]")),
-                            attachments: packet.attachments,
-                        },
-                    });
+                let args = Args {
+                    json: packet.data.unwrap_or_else(|| Bytes::from_static(b"[]")),
+                    attachments: packet.attachments,
+                };
+                match self.nsps[index].settle_ack(id) {
+                    Some(Owner::App(app)) => {
+                        let nsp = self.nsps[index].name.clone();
+                        self.emit_event(ClientEvent::Ack {
+                            nsp,
+                            id: AckId(app),
+                            args,
+                        });
+                    }
+                    Some(Owner::Queue(seq)) => self.queue_acked(now, index, seq, args),
+                    // An unknown or settled ack id is ignored ("bad ack").
+                    None => {}
                 }
-                // An unknown or settled ack id is ignored ("bad ack").
             }
         }
     }
@@ -108,7 +114,9 @@ impl SioClient {
         for packet in &buffered {
             self.send_packet(now, packet);
         }
-        // 3. Then the application hears of it.
+        // 3. The retry queue's head, even if its try is pending.
+        self.drain_queue(now, index, true);
+        // 4. Then the application hears of it.
         let nsp = self.nsps[index].name.clone();
         self.emit_event(ClientEvent::Connect { nsp, id, recovered });
     }

@@ -14,7 +14,7 @@ use super::engine::EngineClient;
 use super::event::{
     AckError, AckId, ClientDisconnectReason, ClientEvent, EngineClientEvent, EngineCloseReason,
 };
-use super::namespace::{Buffered, Namespace};
+use super::namespace::{Buffered, Namespace, Owner, ack_deadline};
 use crate::engine::Message;
 use crate::socket::{
     Args, Decoder, DecoderLimits, Packet, PacketType, encode, event_payload, namespace_name,
@@ -45,6 +45,17 @@ pub enum ClientError {
     /// The client is closed for good.
     #[error("client is closed")]
     Closed,
+}
+
+/// Where an emit goes now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// On the wire.
+    Send,
+    /// Into the send buffer.
+    Buffer,
+    /// Nowhere (volatile).
+    Discard,
 }
 
 /// How to emit: the official client's one-shot flags.
@@ -187,7 +198,12 @@ impl SioClient {
     /// Emits an event with raw arguments (a JSON array, with
     /// placeholders for `args.attachments`). Sent now when connected,
     /// else kept in the namespace's send buffer (unless volatile). With
-    /// `options.ack`, returns the id the answer will carry.
+    /// `options.ack`, returns the id the answer will carry. With
+    /// [`ClientConfig::retries`], an emit that is not volatile goes to the
+    /// namespace's retry queue instead (refused with
+    /// [`ClientError::SendBufferFull`] when it holds
+    /// `max_buffered_packets`), and its [`ClientEvent::AckError`] comes
+    /// only once its tries are used up.
     pub fn emit(
         &mut self,
         now: Instant,
@@ -211,36 +227,76 @@ impl SioClient {
             .iter()
             .position(|n| n.name == nsp)
             .ok_or_else(|| ClientError::UnknownNamespace(nsp.to_owned()))?;
-        let writable = self.engine.as_ref().is_some_and(EngineClient::is_writable);
-        let ping_expired = self
-            .engine
-            .as_ref()
-            .is_some_and(|e| e.has_ping_expired(now));
-        let ns = &self.nsps[index];
-        let discard = options.volatile && !writable;
-        let send_now = !discard && ns.connected() && !ping_expired;
-        if !discard && !send_now && ns.send_buffer.len() >= self.config.max_buffered_packets {
+        if self.retrying() && !options.volatile {
+            let id = self.enqueue(now, index, event, args, options);
+            self.pump(now);
+            return id;
+        }
+        let route = self.route(now, index, options.volatile);
+        let ns = &mut self.nsps[index];
+        if route == Route::Buffer && ns.send_buffer.len() >= self.config.max_buffered_packets {
             return Err(ClientError::SendBufferFull(nsp.to_owned()));
         }
         let ack = options.ack.then(|| {
             let timeout = options.timeout.or(self.config.ack_timeout);
-            self.nsps[index].register_ack(timeout.map(|t| now + t))
+            let app = ns.new_emit_id();
+            (
+                app,
+                ns.register_ack(ack_deadline(now, timeout), Owner::App(app)),
+            )
         });
-        let packet = event_packet(nsp, event, &args, ack);
-        if send_now {
-            self.send_packet(now, &packet);
-        } else if !discard {
-            self.nsps[index]
-                .send_buffer
-                .push_back(Buffered { packet, ack });
-            if ping_expired && let Some(engine) = self.engine.as_mut() {
-                // The heartbeat's timer came late: close now, as the
-                // official client schedules it.
-                engine.handle_timeout(now);
+        let packet = event_packet(nsp, event, &args, ack.map(|(_, wire)| wire));
+        self.dispatch(now, index, route, packet, ack.map(|(_, wire)| wire));
+        self.pump(now);
+        Ok(ack.map(|(app, _)| AckId(app)))
+    }
+
+    /// Where an emit on namespace `index` goes now: sent when connected
+    /// and the heartbeat's deadline has not passed, dropped when volatile
+    /// and the transport cannot take it, else buffered.
+    pub(crate) fn route(&self, now: Instant, index: usize, volatile: bool) -> Route {
+        let engine = self.engine.as_ref();
+        let writable = engine.is_some_and(EngineClient::is_writable);
+        let ping_expired = engine.is_some_and(|e| e.has_ping_expired(now));
+        if volatile && !writable {
+            Route::Discard
+        } else if self.nsps[index].connected() && !ping_expired {
+            Route::Send
+        } else {
+            Route::Buffer
+        }
+    }
+
+    /// Sends, buffers or drops an event packet as `route` says (`ack`:
+    /// its wire ack id). A packet buffered because the heartbeat's
+    /// deadline passed closes the connection now (the timer came late),
+    /// as the official client schedules it.
+    pub(crate) fn dispatch(
+        &mut self,
+        now: Instant,
+        index: usize,
+        route: Route,
+        packet: Packet,
+        ack: Option<u64>,
+    ) {
+        match route {
+            Route::Send => self.send_packet(now, &packet),
+            Route::Discard => {}
+            Route::Buffer => {
+                let ns = &mut self.nsps[index];
+                // Emits checked the bound; a retry's try beyond it is not
+                // lost: its entry stays at the queue's head, sent again
+                // on the next connection.
+                if ns.send_buffer.len() < self.config.max_buffered_packets {
+                    ns.send_buffer.push_back(Buffered { packet, ack });
+                }
+                if let Some(engine) = self.engine.as_mut()
+                    && engine.has_ping_expired(now)
+                {
+                    engine.handle_timeout(now);
+                }
             }
         }
-        self.pump(now);
-        Ok(ack.map(AckId))
     }
 
     /// Answers the server's ack request `id` (from [`ClientEvent::Event`]).
@@ -291,6 +347,12 @@ impl SioClient {
         self.nsp(nsp).map_or(0, |n| n.send_buffer.len())
     }
 
+    /// Emits waiting in the namespace's retry queue (with
+    /// [`ClientConfig::retries`]), the one whose try is out included.
+    pub fn queued(&self, nsp: &str) -> usize {
+        self.nsp(nsp).map_or(0, |n| n.queue.len())
+    }
+
     /// The current Engine.IO connection, if any (its handshake, its
     /// transport).
     pub fn engine(&self) -> Option<&EngineClient> {
@@ -327,8 +389,40 @@ impl SioClient {
         now
     }
 
+    /// Tells the application, after every piece of transport work the
+    /// engine has been asked for so far: what the core sent before an
+    /// event (the send buffer before `Connect`) is carried out before the
+    /// application hears of it.
     pub(crate) fn emit_event(&mut self, ev: ClientEvent) {
+        self.take_transport_work();
         self.outputs.push_back(ClientOutput::Event(ev));
+    }
+
+    /// Moves the engine's queued transport work (requests, frames,
+    /// closes) to the outputs, in its order, leaving its events queued
+    /// for [`SioClient::pump`]. Work and events are separate streams: only
+    /// the order within each matters to the adapter (frames on one
+    /// WebSocket stay in order), and events must not overtake the work
+    /// decided before them.
+    fn take_transport_work(&mut self) {
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        if engine
+            .outputs
+            .iter()
+            .all(|o| matches!(o, ClientOutput::Event(_)))
+        {
+            return;
+        }
+        let mut events = std::collections::VecDeque::new();
+        for out in engine.outputs.drain(..) {
+            match out.transport() {
+                Ok(work) => self.outputs.push_back(work),
+                Err(ev) => events.push_back(ClientOutput::Event(ev)),
+            }
+        }
+        engine.outputs = events;
     }
 
     /// A new engine (the Manager's `open`).
@@ -460,12 +554,22 @@ impl SioClient {
                     nsp: nsp.clone(),
                     reason: why,
                 });
-                for id in self.nsps[i].clear_sent_acks() {
-                    self.emit_event(ClientEvent::AckError {
-                        nsp: nsp.clone(),
-                        id: AckId(id),
-                        error: AckError::Disconnected,
-                    });
+                for wait in self.nsps[i].clear_sent_acks() {
+                    match wait.owner {
+                        Owner::App(id) => self.emit_event(ClientEvent::AckError {
+                            nsp: nsp.clone(),
+                            id: AckId(id),
+                            error: AckError::Disconnected,
+                        }),
+                        // The official error-first callback of a try with
+                        // a timeout hears of it; a try without one is
+                        // forgotten silently, its entry sent again on the
+                        // next connection.
+                        Owner::Queue(seq) if wait.deadline.is_some() => {
+                            self.queue_failed(now, i, seq, AckError::Disconnected);
+                        }
+                        Owner::Queue(_) => {}
+                    }
                 }
             }
         }
@@ -572,16 +676,24 @@ impl SioClient {
             }
         }
         for i in 0..self.nsps.len() {
+            // The deadlines due now, taken at once: a retry sent with a
+            // zero timeout waits for the next call.
             let expired = self.nsps[i].expire_acks(now);
-            for id in expired {
-                let nsp = self.nsps[i].name.clone();
-                self.emit_event(ClientEvent::AckError {
-                    nsp,
-                    id: AckId(id),
-                    error: AckError::Timeout,
-                });
+            for owner in expired {
+                match owner {
+                    Owner::App(id) => {
+                        let nsp = self.nsps[i].name.clone();
+                        self.emit_event(ClientEvent::AckError {
+                            nsp,
+                            id: AckId(id),
+                            error: AckError::Timeout,
+                        });
+                    }
+                    Owner::Queue(seq) => self.queue_failed(now, i, seq, AckError::Timeout),
+                }
             }
         }
+        self.pump(now);
     }
 }
 
@@ -651,7 +763,7 @@ fn check_event_name(event: &str) -> Result<(), ClientError> {
 }
 
 /// An EVENT (BINARY_EVENT with attachments) packet.
-fn event_packet(nsp: &str, event: &str, args: &Args, id: Option<u64>) -> Packet {
+pub(crate) fn event_packet(nsp: &str, event: &str, args: &Args, id: Option<u64>) -> Packet {
     Packet {
         kind: PacketType::Event,
         nsp: namespace_name(nsp),

@@ -27,7 +27,9 @@
 //! namespace, with its auth (and `pid`/`offset` once the server gave a
 //! `pid`: connection state recovery); emits while not connected kept in a
 //! bounded send buffer and sent, in order, before
-//! [`ClientEvent::Connect`]; acks both ways; reconnection with backo2's
+//! [`ClientEvent::Connect`]; acks both ways; with
+//! [`ClientConfig::retries`], at-least-once emits (a queue per namespace,
+//! one packet in flight, retried with a new ack id); reconnection with backo2's
 //! delays after any loss, except after the application left
 //! ([`SioClient::disconnect`], [`SioClient::close`]) or the server
 //! refused (`44`) or disconnected (`41`) the last namespace.
@@ -94,6 +96,7 @@ mod incoming;
 mod manager;
 mod namespace;
 mod polling;
+mod retry;
 mod url;
 mod websocket;
 

@@ -2,16 +2,24 @@
 //! state, ack ids and timers, send and receive buffers, the server's ack
 //! requests, and what connection state recovery keeps (`pid`, offset).
 
+use super::retry::Queued;
 use crate::socket::Packet;
 use bytes::Bytes;
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The most unanswered ack requests from the server kept per namespace:
 /// beyond it the oldest is forgotten (answering it then does nothing, as
 /// a second answer does).
 pub(crate) const MAX_SERVER_ACKS: usize = 10_000;
+
+/// The deadline of an ack timeout started at `now`: at least 1 ms
+/// later, as Node's `setTimeout` clamps its delay (a zero timeout with
+/// retries would otherwise be due again as soon as it is sent).
+pub(crate) fn ack_deadline(now: Instant, timeout: Option<Duration>) -> Option<Instant> {
+    timeout.map(|t| now + t.max(Duration::from_millis(1)))
+}
 
 /// A packet waiting in the send buffer.
 #[derive(Debug, Clone)]
@@ -19,6 +27,22 @@ pub(crate) struct Buffered {
     pub(crate) packet: Packet,
     /// Its ack id, if it asks for one.
     pub(crate) ack: Option<u64>,
+}
+
+/// Who waits for an ack the client asked for on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Owner {
+    /// The application, with the id its emit returned.
+    App(u64),
+    /// A try of the retry queue's entry with this sequence number.
+    Queue(u64),
+}
+
+/// An ack waited for: its deadline and who gets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Wait {
+    pub(crate) deadline: Option<Instant>,
+    pub(crate) owner: Owner,
 }
 
 /// One namespace.
@@ -29,16 +53,26 @@ pub(crate) struct Namespace {
     pub(crate) auth: Option<Bytes>,
     /// The socket id while connected.
     pub(crate) id: Option<String>,
-    /// The next ack id (never reset, as the official `ids`).
+    /// The next ack id on the wire (never reset, as the official `ids`).
     pub(crate) next_ack: u64,
-    /// Acks waited for, with their deadline.
-    pub(crate) acks: BTreeMap<u64, Option<Instant>>,
+    /// The next id handed to the application for an emit that asks for
+    /// an ack. Without retries every such emit takes one wire id too, so
+    /// the two are equal; with retries an emit may take several wire ids
+    /// (one per try) or none yet (queued).
+    pub(crate) next_emit: u64,
+    /// Acks waited for, by wire id.
+    pub(crate) acks: BTreeMap<u64, Wait>,
     /// The deadlines of `acks`, in order.
     pub(crate) timers: BTreeSet<(Instant, u64)>,
     pub(crate) send_buffer: VecDeque<Buffered>,
     pub(crate) receive_buffer: VecDeque<Packet>,
     /// The server's ack requests not answered yet.
     pub(crate) server_acks: BTreeSet<u64>,
+    /// The retry queue (`retries` on): emits sent one at a time until
+    /// acknowledged, the head first.
+    pub(crate) queue: VecDeque<Queued>,
+    /// The next queue entry's sequence number.
+    pub(crate) next_seq: u64,
     /// The recovery id from the last CONNECT reply.
     pub(crate) pid: Option<String>,
     /// The last offset seen (the last argument of an event, when a string).
@@ -52,11 +86,14 @@ impl Namespace {
             auth,
             id: None,
             next_ack: 0,
+            next_emit: 0,
             acks: BTreeMap::new(),
             timers: BTreeSet::new(),
             send_buffer: VecDeque::new(),
             receive_buffer: VecDeque::new(),
             server_acks: BTreeSet::new(),
+            queue: VecDeque::new(),
+            next_seq: 0,
             pid: None,
             last_offset: None,
         }
@@ -66,49 +103,55 @@ impl Namespace {
         self.id.is_some()
     }
 
-    /// Registers an ack wait; its id.
-    pub(crate) fn register_ack(&mut self, deadline: Option<Instant>) -> u64 {
+    /// A new id for an emit of the application that asks for an ack.
+    pub(crate) fn new_emit_id(&mut self) -> u64 {
+        let id = self.next_emit;
+        self.next_emit += 1;
+        id
+    }
+
+    /// Registers an ack wait on the wire for `owner`; its wire id.
+    pub(crate) fn register_ack(&mut self, deadline: Option<Instant>, owner: Owner) -> u64 {
         let id = self.next_ack;
         self.next_ack += 1;
-        self.acks.insert(id, deadline);
+        self.acks.insert(id, Wait { deadline, owner });
         if let Some(d) = deadline {
             self.timers.insert((d, id));
         }
         id
     }
 
-    /// Forgets ack `id`; true if it was waited for.
-    pub(crate) fn settle_ack(&mut self, id: u64) -> bool {
-        match self.acks.remove(&id) {
-            Some(deadline) => {
-                if let Some(d) = deadline {
-                    self.timers.remove(&(d, id));
-                }
-                true
-            }
-            None => false,
+    /// Forgets wire ack `id`; who waited for it, if anyone did.
+    pub(crate) fn settle_ack(&mut self, id: u64) -> Option<Owner> {
+        let wait = self.acks.remove(&id)?;
+        if let Some(d) = wait.deadline {
+            self.timers.remove(&(d, id));
         }
+        Some(wait.owner)
     }
 
     /// The acks whose deadline is at or before `now`, forgotten, with their
     /// packets taken out of the send buffer.
-    pub(crate) fn expire_acks(&mut self, now: Instant) -> Vec<u64> {
+    pub(crate) fn expire_acks(&mut self, now: Instant) -> Vec<Owner> {
         let mut expired = Vec::new();
         while let Some(&(d, id)) = self.timers.first() {
             if d > now {
                 break;
             }
             self.timers.pop_first();
-            self.acks.remove(&id);
+            if let Some(wait) = self.acks.remove(&id) {
+                expired.push(wait.owner);
+            }
             self.send_buffer.retain(|b| b.ack != Some(id));
-            expired.push(id);
         }
         expired
     }
 
     /// The acks of packets not in the send buffer (sent, or dropped as
     /// volatile), forgotten: the official `_clearAcks` at a disconnection.
-    pub(crate) fn clear_sent_acks(&mut self) -> Vec<u64> {
+    /// Each with whether it had a deadline (the official error-first
+    /// callbacks, which hear of it).
+    pub(crate) fn clear_sent_acks(&mut self) -> Vec<Wait> {
         let buffered: BTreeSet<u64> = self.send_buffer.iter().filter_map(|b| b.ack).collect();
         let gone: Vec<u64> = self
             .acks
@@ -116,16 +159,30 @@ impl Namespace {
             .copied()
             .filter(|id| !buffered.contains(id))
             .collect();
-        for id in &gone {
-            self.settle_ack(*id);
+        let mut waits = Vec::with_capacity(gone.len());
+        for id in gone {
+            if let Some(wait) = self.acks.get(&id).copied() {
+                self.settle_ack(id);
+                waits.push(wait);
+            }
         }
-        gone
+        waits
     }
 
-    /// Every ack waited for, forgotten (the namespace is going away).
+    /// The application's ack ids still waited for (on the wire, or queued
+    /// for retries), in order, all forgotten: the namespace is going away.
     pub(crate) fn clear_all_acks(&mut self) -> Vec<u64> {
         self.timers.clear();
-        std::mem::take(&mut self.acks).into_keys().collect()
+        let mut ids: Vec<u64> = std::mem::take(&mut self.acks)
+            .into_values()
+            .filter_map(|w| match w.owner {
+                Owner::App(id) => Some(id),
+                Owner::Queue(_) => None,
+            })
+            .collect();
+        ids.extend(self.queue.drain(..).filter_map(|q| q.app_id));
+        ids.sort_unstable();
+        ids
     }
 
     /// Notes an ack request from the server.
@@ -279,9 +336,9 @@ mod tests {
     fn acks_expire_in_deadline_order_and_leave_the_buffer() {
         let t = Instant::now();
         let mut ns = Namespace::new("/", None);
-        let a = ns.register_ack(Some(t + std::time::Duration::from_secs(2)));
-        let b = ns.register_ack(Some(t + std::time::Duration::from_secs(1)));
-        let c = ns.register_ack(None);
+        let a = ns.register_ack(Some(t + std::time::Duration::from_secs(2)), Owner::App(0));
+        let b = ns.register_ack(Some(t + std::time::Duration::from_secs(1)), Owner::Queue(7));
+        let c = ns.register_ack(None, Owner::App(2));
         ns.send_buffer.push_back(Buffered {
             packet: Packet::new(crate::socket::PacketType::Event, "/"),
             ack: Some(a),
@@ -289,15 +346,21 @@ mod tests {
         assert_eq!((a, b, c), (0, 1, 2));
         assert_eq!(
             ns.expire_acks(t + std::time::Duration::from_secs(1)),
-            vec![b]
+            vec![Owner::Queue(7)]
         );
         assert_eq!(
             ns.expire_acks(t + std::time::Duration::from_secs(5)),
-            vec![a]
+            vec![Owner::App(0)]
         );
         assert!(ns.send_buffer.is_empty());
-        assert_eq!(ns.clear_sent_acks(), vec![c]);
-        assert!(!ns.settle_ack(c));
+        assert_eq!(
+            ns.clear_sent_acks(),
+            vec![Wait {
+                deadline: None,
+                owner: Owner::App(2)
+            }]
+        );
+        assert_eq!(ns.settle_ack(c), None);
     }
 
     #[test]

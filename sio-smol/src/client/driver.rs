@@ -12,11 +12,13 @@ use super::state::Inner;
 use super::ws::{self, WsCmd};
 use sio_core::ConnId;
 use sio_core::client::{ClientEvent, ClientInput, ClientOutput, ClientProtocol, SioClient};
+use sio_core::engine::WsFrame;
 use smol::{LocalExecutor, Task};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// Inputs queued from the IO tasks to the driver before they wait.
@@ -25,6 +27,10 @@ const INPUT_QUEUE: usize = 1024;
 /// How long a closed client keeps its thread to write its goodbyes (the
 /// close packet, WebSocket close frames).
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// The longest an aborted long-poll outlives the requests sent before
+/// its abort (see [`Aborting`]).
+const ABORT_GRACE: Duration = Duration::from_secs(1);
 
 /// How often a closing client checks whether its last tasks ended.
 const CLOSE_POLL: Duration = Duration::from_millis(20);
@@ -50,8 +56,10 @@ pub(crate) fn start(
             inputs_rx,
             wake,
             http: HashMap::new(),
+            aborting: Vec::new(),
             ws: HashMap::new(),
             closing: Vec::new(),
+            local: VecDeque::new(),
         };
         smol::block_on(ex.run(driver.run()));
     })
@@ -60,9 +68,25 @@ pub(crate) fn start(
 /// A WebSocket's task and its command queue.
 struct WsEntry {
     cmds: async_channel::Sender<WsCmd>,
+    /// Bytes queued and not written yet (bounded).
+    queued: ws::Queued,
     task: Task<()>,
     /// `WsOpened` was fed: a close is a close frame, not a give-up.
     opened: bool,
+}
+
+/// An HTTP request the core aborted, kept until the requests asked for
+/// before the abort are answered: the core closes with a last POST (a
+/// close packet, a DISCONNECT) and then aborts the held long-poll, and a
+/// server that saw the long-poll's connection drop first would close the
+/// session before reading the POST. Its input, if any, is not fed.
+struct Aborting {
+    /// Held only to be dropped (which cancels it).
+    _task: Task<()>,
+    /// The requests in flight at the abort.
+    after: Vec<ConnId>,
+    /// Dropped by then in any case.
+    until: Instant,
 }
 
 /// The driver's own state (on the client's thread only).
@@ -78,10 +102,14 @@ struct Driver {
     wake: async_channel::Receiver<()>,
     /// HTTP requests in flight.
     http: HashMap<ConnId, Task<()>>,
+    /// Aborted requests waiting for the ones before them.
+    aborting: Vec<Aborting>,
     /// WebSockets opening or open.
     ws: HashMap<ConnId, WsEntry>,
     /// WebSockets writing their close frame.
     closing: Vec<Task<()>>,
+    /// Inputs the driver itself owes the core (a WebSocket it gave up).
+    local: VecDeque<ClientInput>,
 }
 
 /// What ended a wait.
@@ -95,36 +123,47 @@ impl Driver {
         let mut next: Option<ClientInput> = None;
         let mut closed_at: Option<Instant> = None;
         loop {
-            let mut outputs = Vec::new();
+            // One input at a time, its outputs carried out before the next
+            // (an input for an exchange the core just ended is not fed).
             let mut inputs: Vec<ClientInput> = next.take().into_iter().collect();
             while let Ok(input) = self.inputs_rx.try_recv() {
                 inputs.push(input);
             }
-            inputs.retain(|input| self.owns(input));
-            let (closed, deadline) = {
-                let inner = self.inner.clone();
-                let mut state = inner.lock();
-                let core = &mut state.core;
-                for input in inputs {
-                    core.handle(Instant::now(), input);
-                    drain(core, &mut outputs);
+            for input in inputs {
+                if self.owns(&input) {
+                    self.feed(input);
                 }
+            }
+            while let Some(input) = self.local.pop_front() {
+                self.feed(input);
+            }
+            let outputs = self.with_core(|core| {
                 let now = Instant::now();
                 if core.poll_timeout().is_some_and(|d| d <= now) {
                     core.handle_timeout(now);
                 }
-                drain(core, &mut outputs);
+            });
+            self.carry_out_all(outputs);
+            let (closed, deadline) = {
+                let state = self.inner.lock();
                 (state.closed, state.core.poll_timeout())
             };
-            for out in outputs {
-                self.carry_out(out);
-            }
             let mut deadline = deadline;
+            let now = Instant::now();
+            let http = &self.http;
+            self.aborting
+                .retain(|a| now < a.until && a.after.iter().any(|c| http.contains_key(c)));
+            if let Some(until) = self.aborting.iter().map(|a| a.until).min() {
+                deadline = Some(deadline.map_or(until, |d| d.min(until)));
+            }
             if closed {
                 let now = Instant::now();
                 let since = *closed_at.get_or_insert(now);
                 self.closing.retain(|t| !t.is_finished());
-                let idle = self.http.is_empty() && self.ws.is_empty() && self.closing.is_empty();
+                let idle = self.http.is_empty()
+                    && self.aborting.is_empty()
+                    && self.ws.is_empty()
+                    && self.closing.is_empty();
                 if idle || now >= since + CLOSE_GRACE {
                     break;
                 }
@@ -156,13 +195,46 @@ impl Driver {
                 next = Some(input);
             }
         }
-        // Nobody waits on a closed client any more.
+        // Nobody waits on a closed client any more, and its handlers go:
+        // one that holds a handle would keep the shared state alive.
         let mut state = self.inner.lock();
         state.acks.clear();
+        state.handlers = Default::default();
         for ns in state.nsps.values_mut() {
             for w in ns.ready.drain(..) {
                 let _ = w.try_send(Err(ReadyError::Closed));
             }
+            ns.events.clear();
+            ns.any.clear();
+            ns.connect.clear();
+            ns.connect_error.clear();
+            ns.disconnect.clear();
+        }
+    }
+
+    /// Feeds `input` to the core and carries out what follows.
+    fn feed(&mut self, input: ClientInput) {
+        tracing::trace!("client input {input:?}");
+        let outputs = self.with_core(|core| core.handle(Instant::now(), input));
+        self.carry_out_all(outputs);
+    }
+
+    /// Runs `f` on the core, then takes its outputs.
+    fn with_core(&self, f: impl FnOnce(&mut SioClient)) -> Vec<ClientOutput<ClientEvent>> {
+        let mut state = self.inner.lock();
+        f(&mut state.core);
+        let mut outputs = Vec::new();
+        while let Some(o) = state.core.poll_output() {
+            outputs.push(o);
+        }
+        outputs
+    }
+
+    /// Carries out `outputs` in order.
+    fn carry_out_all(&mut self, outputs: Vec<ClientOutput<ClientEvent>>) {
+        for out in outputs {
+            tracing::trace!("client output {out:?}");
+            self.carry_out(out);
         }
     }
 
@@ -203,8 +275,18 @@ impl Driver {
                 self.http.insert(conn, task);
             }
             ClientOutput::HttpAbort { conn } => {
-                // Dropping the task drops its connection.
-                self.http.remove(&conn);
+                // Dropping the task drops its connection: once the
+                // requests before it are answered.
+                if let Some(task) = self.http.remove(&conn) {
+                    let after: Vec<ConnId> = self.http.keys().copied().collect();
+                    if !after.is_empty() {
+                        self.aborting.push(Aborting {
+                            _task: task,
+                            after,
+                            until: Instant::now() + ABORT_GRACE,
+                        });
+                    }
+                }
             }
             ClientOutput::WsOpen {
                 conn,
@@ -212,19 +294,24 @@ impl Driver {
                 headers,
             } => {
                 let (cmds, rx) = async_channel::unbounded();
+                let queued = ws::Queued::default();
                 let task = self.ex.spawn(ws::run(
                     self.dialer.clone(),
                     self.max_message,
                     conn,
                     path_and_query,
                     headers,
-                    rx,
+                    ws::WsQueue {
+                        cmds: rx,
+                        queued: queued.clone(),
+                    },
                     self.inputs_tx.clone(),
                 ));
                 self.ws.insert(
                     conn,
                     WsEntry {
                         cmds,
+                        queued,
                         task,
                         opened: false,
                     },
@@ -232,7 +319,20 @@ impl Driver {
             }
             ClientOutput::WsSend { conn, frame } => {
                 if let Some(e) = self.ws.get(&conn) {
-                    let _ = e.cmds.try_send(WsCmd::Send(frame));
+                    let len = match &frame {
+                        WsFrame::Text(b) | WsFrame::Binary(b) => b.len(),
+                    };
+                    let queued = e.queued.fetch_add(len, Ordering::Relaxed) + len;
+                    if queued > ws::MAX_QUEUED_BYTES {
+                        // The server stopped reading: give the WebSocket up.
+                        self.ws.remove(&conn);
+                        self.local.push_back(ClientInput::WsClosed {
+                            conn,
+                            error: "websocket send queue full: the server is not reading".into(),
+                        });
+                    } else {
+                        let _ = e.cmds.try_send(WsCmd::Send(frame));
+                    }
                 }
             }
             ClientOutput::WsClose { conn, code } => {
@@ -276,20 +376,26 @@ impl Driver {
                     serde_json::from_slice(&d)
                         .unwrap_or_else(|_| String::from_utf8_lossy(&d).into_owned().into())
                 });
-                let failure = ConnectFailure { message, data };
-                tracing::debug!(nsp, "client connect error: {failure}");
                 let handlers = {
                     let mut state = inner.lock();
+                    // The core forgets a namespace the server refused.
+                    let refused = !state.core.is_active(&nsp);
+                    let failure = ConnectFailure {
+                        message,
+                        data,
+                        refused,
+                    };
+                    tracing::debug!(nsp, "client connect error: {failure}");
                     let ns = state.nsps.entry(nsp.clone()).or_default();
                     for w in ns.ready.drain(..) {
                         let _ = w.try_send(Err(ReadyError::Connect(failure.clone())));
                     }
                     if failure.refused() {
                         ns.refused = Some(failure.clone());
-                        ns.opened = false;
                     }
-                    ns.connect_error.clone()
+                    (ns.connect_error.clone(), failure)
                 };
+                let (handlers, failure) = handlers;
                 for h in handlers {
                     guarded(|| h(socket(&nsp), &failure));
                 }
@@ -298,11 +404,12 @@ impl Driver {
                 tracing::debug!(nsp, reason = reason.as_str(), "client disconnected");
                 let handlers = {
                     let mut state = inner.lock();
-                    let ns = state.nsps.entry(nsp.clone()).or_default();
-                    if !reason.reconnects() {
-                        ns.opened = false;
-                    }
-                    ns.disconnect.clone()
+                    state
+                        .nsps
+                        .entry(nsp.clone())
+                        .or_default()
+                        .disconnect
+                        .clone()
                 };
                 for h in handlers {
                     guarded(|| h(socket(&nsp), reason));
@@ -315,12 +422,14 @@ impl Driver {
                 ack,
             } => {
                 let handlers = {
-                    let state = inner.lock();
-                    match state.nsps.get(&nsp) {
+                    let mut state = inner.lock();
+                    match state.nsps.get_mut(&nsp) {
                         Some(ns) => {
                             let mut list = ns.any.clone();
-                            if let Some(hs) = ns.events.get(&event) {
-                                list.extend(hs.iter().cloned());
+                            if let Some(hs) = ns.events.get_mut(&event) {
+                                list.extend(hs.iter().map(|(h, _)| h.clone()));
+                                // `once` listeners go with this event.
+                                hs.retain(|(_, once)| !once);
                             }
                             list
                         }
@@ -380,13 +489,6 @@ impl Driver {
             }
             other => tracing::trace!("client event {other:?}"),
         }
-    }
-}
-
-/// Moves every pending output of `core` to `out`.
-fn drain(core: &mut SioClient, out: &mut Vec<ClientOutput<ClientEvent>>) {
-    while let Some(o) = core.poll_output() {
-        out.push(o);
     }
 }
 

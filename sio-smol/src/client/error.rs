@@ -53,18 +53,23 @@ pub enum AckError {
 
 /// A namespace's connection failed (`connect_error`).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ConnectFailure {
     /// The message (`err.message`): the server's, or what failed locally.
     pub message: String,
-    /// The server's `data`, when the server refused the namespace (then
-    /// the client does not retry it).
+    /// The server's `data`, when it refused the namespace with some.
     pub data: Option<serde_json::Value>,
+    /// The server refused the namespace: no retry follows.
+    pub(crate) refused: bool,
 }
 
 impl ConnectFailure {
-    /// True when the server refused the namespace (no retry follows).
+    /// True when the server refused the namespace (`44`): it is no longer
+    /// open and is not retried; [`super::ClientSocket::connect`] tries
+    /// again. False when the connection failed to open (retried when
+    /// reconnection is on).
     pub fn refused(&self) -> bool {
-        self.data.is_some()
+        self.refused
     }
 }
 

@@ -44,22 +44,26 @@ impl HttpPool {
     }
 
     /// Sends `req` on an idle connection or a new one and reads the whole
-    /// response. A kept-alive connection the server closed meanwhile fails
-    /// before the request goes out: the request is then tried once more on
-    /// a new connection.
+    /// response. A kept-alive connection the server closed meanwhile may
+    /// refuse the request before any of it is written: it is then sent on
+    /// a new connection. A request that may have reached the server is
+    /// never sent twice (a long-poll GET takes packets from the session:
+    /// the core reconnects instead, and recovery fills the gap).
     pub async fn send(self: Rc<Self>, req: ClientRequest) -> HttpResult {
-        let reused = self.take_idle();
-        if let Some(sender) = reused {
-            match self.send_on(sender, &req).await {
-                Err(Failure::Stale(_)) => {}
-                Err(Failure::Other(e)) => return Err(e),
+        let request = self.build(&req)?;
+        let request = match self.take_idle() {
+            Some(sender) => match self.send_on(sender, request).await {
+                Err(Failure::NotSent(request)) => *request,
+                Err(Failure::Failed(e)) => return Err(e),
                 Ok(r) => return Ok(r),
-            }
-        }
+            },
+            None => request,
+        };
         let sender = self.connect().await?;
-        match self.send_on(sender, &req).await {
+        match self.send_on(sender, request).await {
             Ok(r) => Ok(r),
-            Err(Failure::Stale(e) | Failure::Other(e)) => Err(e),
+            Err(Failure::NotSent(_)) => Err("HTTP request: the connection closed".into()),
+            Err(Failure::Failed(e)) => Err(e),
         }
     }
 
@@ -94,26 +98,27 @@ impl HttpPool {
         Ok(sender)
     }
 
-    /// Sends `req` on `sender`, reads the response, and keeps the
+    /// Sends `request` on `sender`, reads the response, and keeps the
     /// connection for later when it can be reused.
     async fn send_on(
         &self,
         mut sender: SendRequest<Full<Bytes>>,
-        req: &ClientRequest,
+        request: hyper::Request<Full<Bytes>>,
     ) -> Result<(u16, Bytes), Failure> {
-        let request = self.build(req).map_err(Failure::Other)?;
-        let res = match sender.send_request(request).await {
+        let res = match sender.try_send_request(request).await {
             Ok(res) => res,
-            Err(e) if e.is_canceled() || e.is_incomplete_message() || e.is_closed() => {
-                return Err(Failure::Stale(format!("HTTP request: {e}")));
+            Err(mut e) => {
+                return Err(match e.take_message() {
+                    Some(request) => Failure::NotSent(Box::new(request)),
+                    None => Failure::Failed(format!("HTTP request: {}", e.error())),
+                });
             }
-            Err(e) => return Err(Failure::Other(format!("HTTP request: {e}"))),
         };
         let status = res.status().as_u16();
         let body = Limited::new(res.into_body(), self.max_body)
             .collect()
             .await
-            .map_err(|e| Failure::Other(format!("HTTP response body: {e}")))?
+            .map_err(|e| Failure::Failed(format!("HTTP response body: {e}")))?
             .to_bytes();
         if !sender.is_closed() {
             let mut idle = self.idle.borrow_mut();
@@ -158,9 +163,9 @@ impl HttpPool {
 
 /// Why a request on a connection failed.
 enum Failure {
-    /// The connection was gone before the request was answered: worth
-    /// one more try on a new connection when it was a kept-alive one.
-    Stale(String),
-    /// Anything else.
-    Other(String),
+    /// The connection refused the request before writing any of it: it
+    /// can go on another connection.
+    NotSent(Box<hyper::Request<Full<Bytes>>>),
+    /// Anything else: the request may have reached the server.
+    Failed(String),
 }

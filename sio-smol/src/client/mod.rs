@@ -32,12 +32,25 @@
 //! [`ClientSocket`]) are `Clone + Send + Sync` and their futures need no
 //! particular runtime. Handlers run on the client's thread, one at a
 //! time, in the order events arrived: keep them short, or hand the work
-//! to another thread.
+//! to another thread. A handler must not block on the client's own
+//! futures (`ready`, `emit_with_ack`): the thread that would resolve them
+//! is the one blocked. Register handlers right after opening a namespace,
+//! or open it only once they are in place
+//! ([`ClientOptions::auto_connect`] off, then [`ClientSocket::connect`]).
 //!
-//! Emits while the namespace is not connected are kept and sent at the
-//! next connect (the official `sendBuffer`), at most
-//! [`ClientOptions::max_buffered_packets`] per namespace: an emit beyond
-//! that fails with [`EmitError::Client`] (`SendBufferFull`).
+//! Every buffer has a bound:
+//! - emits while the namespace is not connected are kept and sent at the
+//!   next connect (the official `sendBuffer`), at most
+//!   [`ClientOptions::max_buffered_packets`] per namespace: an emit beyond
+//!   that fails with [`EmitError::Client`] (`SendBufferFull`);
+//! - a long-poll response body or a WebSocket message from the server is
+//!   at most [`ClientOptions::max_response_bytes`]: a longer one is a
+//!   transport error (then a reconnection);
+//! - what waits to be written on a WebSocket is at most 16 MiB: past that
+//!   the server is not reading, and the WebSocket is given up (a transport
+//!   error);
+//! - at most two HTTP connections are kept alive for polling (a long-poll
+//!   beside a POST).
 
 mod dial;
 mod driver;
@@ -63,7 +76,9 @@ use std::sync::Arc;
 /// A Socket.IO client: one connection to a server (the official client's
 /// `Manager`), with its namespaces. Cheap to clone, `Send + Sync`. The
 /// client closes when [`Client::close`] is called or the last `Client`
-/// clone is dropped ([`ClientSocket`]s do not keep it open).
+/// clone is dropped ([`ClientSocket`]s do not keep it open; a handler that
+/// holds a `Client` does, until `close`). Once closed, its handlers are
+/// dropped.
 #[derive(Clone)]
 pub struct Client {
     guard: Arc<Guard>,
@@ -94,6 +109,8 @@ impl Client {
     /// in the background and the URL's namespace (`/` when the URL has no
     /// path) is opened with the options' auth; the URL's query goes with
     /// every Engine.IO request. Does not wait: see [`ClientSocket::ready`].
+    /// With [`ClientOptions::auto_connect`] off, nothing is sent until
+    /// [`ClientSocket::connect`].
     pub fn connect(url: &str, options: ClientOptions) -> Result<Client, SetupError> {
         let client = Client::manager(url, options)?;
         let url_nsp = client.guard.inner.url_nsp.clone();
@@ -103,7 +120,8 @@ impl Client {
 
     /// Starts a client for `url` without opening any namespace (the
     /// official `new Manager(url, options)`): the connection opens with
-    /// the first [`Client::of`]. The URL's path is ignored, its query kept.
+    /// the first namespace opened ([`Client::of`]). The URL's path only
+    /// names [`Client::socket`]'s namespace; its query is kept.
     pub fn manager(url: &str, options: ClientOptions) -> Result<Client, SetupError> {
         let url = url::ServerUrl::parse(url).map_err(SetupError::Url)?;
         let config = options.core_config(&url.query);
@@ -125,7 +143,13 @@ impl Client {
             handlers: ClientHandlers::default(),
         };
         let (wake_tx, wake_rx) = async_channel::bounded(1);
-        let inner = Arc::new(Inner::new(state, wake_tx, url_nsp.clone(), default_auth));
+        let inner = Arc::new(Inner::new(
+            state,
+            wake_tx,
+            url_nsp,
+            default_auth,
+            options.auto_connect,
+        ));
         driver::start(inner.clone(), wake_rx, dialer, options.max_response_bytes)?;
         Ok(Client {
             guard: Arc::new(Guard { inner }),
@@ -142,7 +166,8 @@ impl Client {
     /// The namespace `nsp` (`/admin`; the leading `/` may be left out),
     /// opened with the options' auth when it is not open yet
     /// (`manager.socket(nsp)`): a CONNECT goes to the server over the same
-    /// connection.
+    /// connection. With [`ClientOptions::auto_connect`] off, it is opened
+    /// by [`ClientSocket::connect`] instead.
     pub fn of(&self, nsp: &str) -> ClientSocket {
         self.open(nsp, None)
     }
@@ -165,17 +190,22 @@ impl Client {
             if state.closed {
                 return;
             }
+            let active = state.core.is_active(&nsp);
             let ns = state.nsps.entry(nsp.clone()).or_default();
             let changed = auth.is_some();
             if let Some(a) = auth {
                 ns.auth = Some(a);
-            } else if !ns.opened && ns.auth.is_none() {
+            } else if !active && ns.auth.is_none() {
                 ns.auth = inner.default_auth.clone();
             }
-            if !ns.opened || changed {
-                ns.opened = true;
+            let auth = ns.auth.clone();
+            if active {
+                if changed {
+                    // For the next reconnection.
+                    let _ = state.core.set_auth(&nsp, auth);
+                }
+            } else if inner.auto_connect {
                 ns.refused = None;
-                let auth = ns.auth.clone();
                 state.core.connect(now, &nsp, auth);
             }
         });
@@ -242,7 +272,6 @@ fn close(inner: &Inner) {
         state.core.close(now);
         state.acks.clear();
         for ns in state.nsps.values_mut() {
-            ns.opened = false;
             for w in ns.ready.drain(..) {
                 let _ = w.try_send(Err(ReadyError::Closed));
             }

@@ -35,10 +35,12 @@ pub struct ClientOptions {
     pub(crate) randomization_factor: f64,
     pub(crate) connect_timeout: Duration,
     pub(crate) ack_timeout: Option<Duration>,
+    pub(crate) retries: Option<u32>,
     pub(crate) max_buffered_packets: usize,
     pub(crate) root_certs_pem: Vec<Vec<u8>>,
     pub(crate) webpki_roots: bool,
     pub(crate) max_response_bytes: usize,
+    pub(crate) auto_connect: bool,
 }
 
 impl Default for ClientOptions {
@@ -57,10 +59,12 @@ impl Default for ClientOptions {
             randomization_factor: core.randomization_factor,
             connect_timeout: core.engine.connect_timeout,
             ack_timeout: core.ack_timeout,
+            retries: core.retries,
             max_buffered_packets: core.max_buffered_packets,
             root_certs_pem: Vec::new(),
             webpki_roots: true,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            auto_connect: true,
         }
     }
 }
@@ -145,6 +149,17 @@ impl ClientOptions {
         self
     }
 
+    /// At-least-once delivery (`retries`; default off): every emit that
+    /// is not volatile is queued and sent one at a time, in order, each
+    /// needing the server's ack; a try that times out (the emit's timeout,
+    /// else [`ClientOptions::ack_timeout`]) or is cut by a disconnection is
+    /// sent again, up to `retries + 1` tries. The server must acknowledge
+    /// every event, or the queue stalls; it may see an event twice.
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
     /// The most packets a namespace keeps while it is not connected
     /// (default 10 000; the official client has no bound). An emit beyond
     /// it fails with [`super::EmitError::Client`] (`SendBufferFull`):
@@ -180,6 +195,17 @@ impl ClientOptions {
         self
     }
 
+    /// Whether [`super::Client::connect`] and [`super::Client::of`] open
+    /// their namespace at once (`autoConnect`; default true). With false,
+    /// nothing is sent until [`super::ClientSocket::connect`]: handlers
+    /// registered before it see every event from the first connect on.
+    /// Emits before that `connect` fail (`UnknownNamespace`): the
+    /// namespace is not open yet.
+    pub fn auto_connect(mut self, on: bool) -> Self {
+        self.auto_connect = on;
+        self
+    }
+
     /// The core's configuration; `url_query` (the URL's own query) follows
     /// the configured one.
     pub(crate) fn core_config(&self, url_query: &[(String, String)]) -> ClientConfig {
@@ -203,6 +229,7 @@ impl ClientOptions {
         config.reconnection_delay_max = self.reconnection_delay_max;
         config.randomization_factor = self.randomization_factor;
         config.ack_timeout = self.ack_timeout;
+        config.retries = self.retries;
         config.max_buffered_packets = self.max_buffered_packets;
         config
     }

@@ -58,6 +58,13 @@ impl ClientSocket {
         self.inner.lock().core.is_connected(&self.nsp)
     }
 
+    /// True while the namespace is open: connected, or waiting for a
+    /// (re)connection (`socket.active`). False once it is left, refused,
+    /// or disconnected by the server.
+    pub fn active(&self) -> bool {
+        self.inner.lock().core.is_active(&self.nsp)
+    }
+
     /// True when the last connect restored the previous session
     /// (`socket.recovered`: connection state recovery, the server's missed
     /// events following as ordinary events).
@@ -153,17 +160,38 @@ impl ClientSocket {
     /// `on_any` handlers. Register them right after opening the namespace:
     /// an event that arrives before its handler exists is not kept.
     pub fn on(&self, event: &str, f: impl Fn(ClientSocket, ClientMsg) + Send + Sync + 'static) {
+        self.listen(event, Arc::new(f), false);
+    }
+
+    /// Listens to the next `event` from the server only.
+    pub fn once(&self, event: &str, f: impl Fn(ClientSocket, ClientMsg) + Send + Sync + 'static) {
+        self.listen(event, Arc::new(f), true);
+    }
+
+    /// Removes every listener of `event`.
+    pub fn off(&self, event: &str) {
         self.with_nsp(|ns| {
-            ns.events
-                .entry(event.to_owned())
-                .or_default()
-                .push(Arc::new(f))
+            ns.events.remove(event);
         });
     }
 
     /// Listens to every event from the server (`onAny`).
     pub fn on_any(&self, f: impl Fn(ClientSocket, ClientMsg) + Send + Sync + 'static) {
         self.with_nsp(|ns| ns.any.push(Arc::new(f)));
+    }
+
+    /// Removes every `on_any` listener (`offAny()`).
+    pub fn off_any(&self) {
+        self.with_nsp(|ns| ns.any.clear());
+    }
+
+    fn listen(&self, event: &str, f: super::state::EventHandler, once: bool) {
+        self.with_nsp(|ns| {
+            ns.events
+                .entry(event.to_owned())
+                .or_default()
+                .push((f, once))
+        });
     }
 
     /// Called at every connect of the namespace, reconnections included
@@ -191,21 +219,22 @@ impl ClientSocket {
         self.with_nsp(|ns| ns.disconnect.push(Arc::new(f)));
     }
 
-    /// Opens the namespace again after [`ClientSocket::disconnect`] or a
-    /// server-side disconnect (`socket.connect()`), with its last auth.
-    /// Does nothing while it is open.
+    /// Opens the namespace (`socket.connect()`): the first time with
+    /// [`super::ClientOptions::auto_connect`] off, or again after
+    /// [`ClientSocket::disconnect`] or a server-side disconnect, with its
+    /// last auth. Does nothing while it is open.
     pub fn connect(&self) {
         self.inner.with_core(|state, now| {
             if state.closed {
                 return;
             }
-            let ns = state.nsps.entry(self.nsp.to_string()).or_default();
-            if !ns.opened {
-                ns.opened = true;
-                ns.refused = None;
-                let auth = ns.auth.clone();
-                state.core.connect(now, &self.nsp, auth);
+            if state.core.is_active(&self.nsp) {
+                return;
             }
+            let ns = state.nsps.entry(self.nsp.to_string()).or_default();
+            ns.refused = None;
+            let auth = ns.auth.clone();
+            state.core.connect(now, &self.nsp, auth);
         });
     }
 
@@ -214,9 +243,6 @@ impl ClientSocket {
     /// no reconnection. The connection closes when no namespace is left.
     pub fn disconnect(&self) {
         self.inner.with_core(|state, now| {
-            if let Some(ns) = state.nsps.get_mut(&*self.nsp) {
-                ns.opened = false;
-            }
             let _ = state.core.disconnect(now, &self.nsp);
         });
     }

@@ -28,14 +28,12 @@ pub(crate) type AckWaiter = async_channel::Sender<Result<Args, sio_core::client:
 /// One namespace's handlers and waiters.
 #[derive(Default)]
 pub(crate) struct NspState {
-    /// Opened by the application and not left (a CONNECT is owed on every
-    /// reconnection).
-    pub opened: bool,
     /// The last connect restored the session (`socket.recovered`).
     pub recovered: bool,
     /// Its CONNECT payload.
     pub auth: Option<bytes::Bytes>,
-    pub events: HashMap<String, Vec<EventHandler>>,
+    /// Listeners by event; `true` for a `once` listener.
+    pub events: HashMap<String, Vec<(EventHandler, bool)>>,
     pub any: Vec<EventHandler>,
     pub connect: Vec<ConnectHandler>,
     pub connect_error: Vec<ConnectErrorHandler>,
@@ -76,6 +74,8 @@ pub(crate) struct Inner {
     pub url_nsp: String,
     /// The CONNECT payload of namespaces opened without their own.
     pub default_auth: Option<bytes::Bytes>,
+    /// `of()` opens the namespace (else `connect()` does).
+    pub auto_connect: bool,
 }
 
 impl Inner {
@@ -85,12 +85,14 @@ impl Inner {
         wake: async_channel::Sender<()>,
         url_nsp: String,
         default_auth: Option<bytes::Bytes>,
+        auto_connect: bool,
     ) -> Inner {
         Inner {
             state: Mutex::new(state),
             wake,
             url_nsp,
             default_auth,
+            auto_connect,
         }
     }
 

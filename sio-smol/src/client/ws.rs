@@ -29,6 +29,25 @@ pub(crate) enum WsCmd {
     Close(u16),
 }
 
+/// Bytes of frames the driver queued for a WebSocket and its task did not
+/// write yet: over [`MAX_QUEUED_BYTES`], the server is not reading and the
+/// WebSocket is given up.
+pub(crate) type Queued = std::sync::Arc<std::sync::atomic::AtomicUsize>;
+
+/// The most bytes queued for one WebSocket (16 MiB).
+pub(crate) const MAX_QUEUED_BYTES: usize = 16 * 1024 * 1024;
+
+/// How long a close frame may take to go out.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The driver's end of a WebSocket's queue, as its task sees it.
+pub(crate) struct WsQueue {
+    /// What to write, and when to close.
+    pub cmds: async_channel::Receiver<WsCmd>,
+    /// Bytes queued and not written yet.
+    pub queued: Queued,
+}
+
 /// What woke the task.
 enum Step {
     Cmd(Option<WsCmd>),
@@ -38,7 +57,7 @@ enum Step {
 /// Opens the WebSocket `conn` at `path_and_query` with `headers` (messages
 /// from the server of at most `max_message` bytes), reports
 /// `WsOpened` (or `WsClosed` when it cannot), then runs it until it closes:
-/// frames from `cmds` go out, frames in go to `inputs`. A close the driver
+/// frames from the queue go out, frames in go to `inputs`. A close the driver
 /// asked for is not reported.
 pub(crate) async fn run(
     dialer: Dialer,
@@ -46,9 +65,10 @@ pub(crate) async fn run(
     conn: ConnId,
     path_and_query: String,
     headers: Vec<(String, String)>,
-    cmds: async_channel::Receiver<WsCmd>,
+    queue: WsQueue,
     inputs: async_channel::Sender<ClientInput>,
 ) {
+    let WsQueue { cmds, queued } = queue;
     let closed = |error: String| ClientInput::WsClosed { conn, error };
     let mut ws = match open(&dialer, max_message, &path_and_query, &headers).await {
         Ok(ws) => ws,
@@ -67,6 +87,10 @@ pub(crate) async fn run(
         .await;
         match step {
             Step::Cmd(Some(WsCmd::Send(frame))) => {
+                let len = match &frame {
+                    WsFrame::Text(b) | WsFrame::Binary(b) => b.len(),
+                };
+                queued.fetch_sub(len, std::sync::atomic::Ordering::Relaxed);
                 let msg = match frame {
                     WsFrame::Text(b) => match String::from_utf8(b.to_vec()) {
                         Ok(s) => Message::text(s),
@@ -84,7 +108,13 @@ pub(crate) async fn run(
                     code: CloseCode::from(code),
                     reason: "".into(),
                 };
-                let _ = ws.close(Some(frame)).await;
+                let close = async {
+                    let _ = ws.close(Some(frame)).await;
+                };
+                futures_lite::future::or(close, async {
+                    smol::Timer::after(CLOSE_TIMEOUT).await;
+                })
+                .await;
                 return;
             }
             // The driver is gone (the client ended).

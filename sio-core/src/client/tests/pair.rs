@@ -24,7 +24,10 @@ enum Link {
 }
 
 /// A client and a server, talking in memory.
-pub(crate) struct Pair<C: ClientProtocol, S: Protocol> {
+pub(crate) struct Pair<C: ClientProtocol, S: Protocol>
+where
+    C::Event: std::fmt::Debug,
+{
     pub client: C,
     pub server: S,
     pub t0: Instant,
@@ -45,6 +48,10 @@ pub(crate) struct Pair<C: ClientProtocol, S: Protocol> {
     /// Client frames and server frames, as text (binary as `<bin N>`).
     pub client_frames: Vec<String>,
     pub server_frames: Vec<String>,
+    /// Every client output in order, as text: `GET <path>`, `POST <body>`,
+    /// `WS <frame>` (binary as `<bin N>`), `OPEN`, `ABORT`, `CLOSE`, and
+    /// `EVENT <debug>` for events (which also go to `client_events`).
+    pub client_log: Vec<String>,
     /// While set, nothing the server sends reaches the client (a dead link).
     pub server_silent: bool,
     /// Client HTTP requests aborted.
@@ -55,7 +62,10 @@ pub(crate) struct Pair<C: ClientProtocol, S: Protocol> {
     asked: Vec<(ConnId, usize)>,
 }
 
-impl<C: ClientProtocol, S: Protocol> Pair<C, S> {
+impl<C: ClientProtocol, S: Protocol> Pair<C, S>
+where
+    C::Event: std::fmt::Debug,
+{
     pub fn new(client: C, server: S) -> Self {
         let t0 = Instant::now();
         Pair {
@@ -72,6 +82,7 @@ impl<C: ClientProtocol, S: Protocol> Pair<C, S> {
             ws_opens: Vec::new(),
             client_frames: Vec::new(),
             server_frames: Vec::new(),
+            client_log: Vec::new(),
             server_silent: false,
             aborts: 0,
             pending_bodies: Vec::new(),
@@ -161,6 +172,17 @@ impl<C: ClientProtocol, S: Protocol> Pair<C, S> {
     }
 
     fn on_client_output(&mut self, out: ClientOutput<C::Event>) {
+        self.client_log.push(match &out {
+            ClientOutput::HttpRequest { req, .. } => match req.method {
+                ClientMethod::Get => format!("GET {}", req.path_and_query),
+                ClientMethod::Post => format!("POST {}", String::from_utf8_lossy(&req.body)),
+            },
+            ClientOutput::HttpAbort { .. } => "ABORT".to_owned(),
+            ClientOutput::WsOpen { .. } => "OPEN".to_owned(),
+            ClientOutput::WsSend { frame, .. } => format!("WS {}", frame_text(frame)),
+            ClientOutput::WsClose { .. } => "CLOSE".to_owned(),
+            ClientOutput::Event(ev) => format!("EVENT {ev:?}"),
+        });
         match out {
             ClientOutput::HttpRequest { conn, req } => {
                 self.requests
