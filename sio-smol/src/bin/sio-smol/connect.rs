@@ -224,11 +224,15 @@ fn open(session: &Arc<Session>, nsp: &str) {
         if msg.wants_ack() {
             let id = session.next_ack_wanted.fetch_add(1, Ordering::Relaxed);
             line["ack_wanted"] = json!(id);
-            print(line);
             match session.answer_acks {
-                AnswerAcks::Echo => msg.ack_raw(msg.raw().clone()),
+                AnswerAcks::Echo => {
+                    print(line);
+                    msg.ack_raw(msg.raw().clone());
+                }
                 AnswerAcks::Stdin => {
+                    // Kept before the line goes out: the answer may come at once.
                     lock(&session.waiting).insert(id, msg);
+                    print(line);
                 }
             }
         } else {
