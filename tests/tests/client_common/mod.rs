@@ -4,7 +4,7 @@
 //! transport.
 
 // Each test file uses part of this.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
 use serde_json::Value;
 use sio_core::socket::Args;
@@ -135,7 +135,7 @@ pub fn certificate(tag: &str) -> (String, String, String) {
 
 /// One test per transport for each scenario of `ClientTransports`:
 /// `NAME::polling`, `NAME::websocket`, `NAME::upgrade`.
-#[macro_export]
+
 macro_rules! on_every_transport {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
