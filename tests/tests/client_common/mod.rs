@@ -135,7 +135,6 @@ pub fn certificate(tag: &str) -> (String, String, String) {
 
 /// One test per transport for each scenario of `ClientTransports`:
 /// `NAME::polling`, `NAME::websocket`, `NAME::upgrade`.
-
 macro_rules! on_every_transport {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
