@@ -58,6 +58,10 @@ fn ack_raw(socket: &ClientSocket, args: Args) -> Args {
 fn connect_and_namespaces(adapter: Adapter) {
     on_each_transport(adapter, |url, t| {
         let client = Client::connect(url, options(t).auth(json!({ "user": "u1" }))).unwrap();
+        let (utx, upgraded) = std::sync::mpsc::channel();
+        client.on_upgrade(move || {
+            let _ = utx.send(());
+        });
         let main = client.socket();
         let main_auth = record(&main, "auth");
         let custom = client.of_with_auth("/custom", json!({ "c": 1 }));
@@ -72,6 +76,11 @@ fn connect_and_namespaces(adapter: Adapter) {
             values(&next(&custom_auth, "auth on /custom")),
             [json!({ "c": 1 })]
         );
+        if t == ClientTransports::Upgrade {
+            next(&upgraded, "the upgrade");
+        } else {
+            assert!(upgraded.try_recv().is_err(), "no upgrade on {t:?}");
+        }
         let (m, c) = (main.id().unwrap(), custom.id().unwrap());
         assert_ne!(m, c, "one id per namespace");
         let nope = client.of("/nope");
