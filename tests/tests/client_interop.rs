@@ -494,8 +494,11 @@ fn close_transport<P: PeerKind>(t: ClientTransports) {
     let auth = record(&socket, "auth");
     let echoes = record(&socket, "echo");
     // Emitted while disconnected: kept, and sent at the reconnection.
-    socket.on_disconnect(|s, _| {
-        s.emit("echo", &"while away").unwrap();
+    socket.on_disconnect(|s, reason| {
+        // Not at the end, when the client closes.
+        if reason.reconnects() {
+            s.emit("echo", &"while away").unwrap();
+        }
     });
     ready(&socket);
     let before = id(&socket);
