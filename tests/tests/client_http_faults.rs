@@ -101,7 +101,6 @@ fn serve(stream: TcpStream, n: usize, log: Log, polls: Arc<Mutex<usize>>) {
 }
 
 #[test]
-#[ignore = "client bug: sio-smol/src/client/http.rs HttpPool::send sends a request again on a new connection when its kept-alive one closed after the request went out (Failure::Stale from is_incomplete_message); the official client fails the transport"]
 fn long_poll_cut_after_the_request_is_a_transport_error() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();

@@ -11,20 +11,19 @@
 //!
 //! The interop matrix of our client: scenario runs per server and
 //! transport (P = polling only, WS = WebSocket only, U = polling then the
-//! upgrade); in brackets, how many of them are `#[ignore]`d because they
-//! show a bug of our client (the ignore reasons name it):
+//! upgrade):
 //!
 //! | server | file (tests) | P | WS | U | scenarios |
 //! |---|---|---|---|---|---|
 //! | Node socket.io 4.8.4 | `client_interop.rs` (`node::NAME::{polling,websocket,upgrade}`) | 9 | 9 | 9 | `connect_auth` (ready, id, auth echoed, the server's view, upgrade), `echo` (several args, every JSON type, order), `acks` (ours: none, one, several, many in flight; the server's "ask" -> our `msg.ack` -> "answer"), `binary` (nested, both ways, in acks both ways), `namespaces` (/admin refused without a token with its data and no retry, accepted with it; /dyn-x; all three on one Engine.IO session), `unknown_namespace` (refused, no retry), `rooms` (join, leave, to-room, two clients), `disconnect_me` ("io server disconnect", no reconnection, `connect()` again), `close_transport` (reconnection, recovered with the same id, pid and offset sent; an emit made while away sent at the reconnection) |
-//! | Node socket.io 4.8.4 | `client_interop.rs` (`refusal::node_*`) | | 1 (1) | | a refusal without data ("Invalid namespace") is final: `ready()` fails at once, `refused()`, `connect()` asks again |
-//! | Node socket.io 4.8.4 | `client_node.rs` (`NAME::{polling,websocket,upgrade}`) | 4 (1) | 4 | 4 | `recovers_missed_ticks`, `recovers_through_cuts` (`CuttingProxy`; polling ignored), `tls` (https, wss), `backoff` (delays of attempts 1-5 within the official bounds, then the restarted server) |
+//! | Node socket.io 4.8.4 | `client_interop.rs` (`refusal::node_*`) | | 1 | | a refusal without data ("Invalid namespace") is final: `ready()` fails at once, `refused()`, `connect()` asks again |
+//! | Node socket.io 4.8.4 | `client_node.rs` (`NAME::{polling,websocket,upgrade}`) | 4 | 4 | 4 | `recovers_missed_ticks`, `recovers_through_cuts` (`CuttingProxy`), `tls` (https, wss), `backoff` (delays of attempts 1-5 within the official bounds, then the restarted server) |
 //! | python-socketio 5.18.1 | `client_interop.rs` (`python::NAME::*`) | 9 | 9 | 9 | the same nine as Node; `close_transport`: a new session (no recovery there) |
-//! | python-socketio 5.18.1 | `client_interop.rs` (`refusal::python_*`) | | 1 (1) | | as for Node |
+//! | python-socketio 5.18.1 | `client_interop.rs` (`refusal::python_*`) | | 1 | | as for Node |
 //! | sio-smol conformance (`Adapter::Smol`) | `client_conformance.rs` (`on_smol::NAME`, each on the three transports) | 4 | 4 | 4 | `connect_and_namespaces` (`/` and `/custom` on one connection with their own auth, unknown namespace refused, upgrade), `events`, `acks` (ours; the handlers never ask for one), `binary` (events and acks) |
 //! | tokio adapter (`Adapter::Tokio`) | `client_conformance.rs` (`on_tokio::NAME`) | 4 | 4 | 4 | the same four |
-//! | a scripted Engine.IO server (raw HTTP) | `client_http_faults.rs` | 1 (1) | | | a long-poll whose connection closes after the request was read is a transport error, not sent again |
-//! | total | | 31 (2) | 32 (2) | 30 | 93 runs, 89 pass, 4 ignored |
+//! | a scripted Engine.IO server (raw HTTP) | `client_http_faults.rs` | 1 | | | a long-poll whose connection closes after the request was read is a transport error, not sent again |
+//! | total | | 31 | 32 | 30 | 93 runs |
 //!
 //! With recovery on (Node), socket.io appends the packet's offset to every
 //! event it emits without an ack: listeners get it as the last argument,
@@ -613,13 +612,11 @@ mod refusal {
     use sio_smol::client::ClientTransports;
 
     #[test]
-    #[ignore = "client bug: a CONNECT_ERROR without data is not kept as a refusal (sio-smol/src/client/driver.rs ConnectError arm, error.rs ConnectFailure::refused)"]
     fn node_refusal_without_data_is_final() {
         super::refusal_without_data_is_final::<tests::peers::Node>(ClientTransports::WebSocket);
     }
 
     #[test]
-    #[ignore = "client bug: a CONNECT_ERROR without data is not kept as a refusal (sio-smol/src/client/driver.rs ConnectError arm, error.rs ConnectFailure::refused)"]
     fn python_refusal_without_data_is_final() {
         super::refusal_without_data_is_final::<tests::peers::Python>(ClientTransports::WebSocket);
     }

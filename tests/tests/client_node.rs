@@ -6,10 +6,10 @@
 //! | scenario | P | WS | U |
 //! |---|---|---|---|
 //! | `recovers_missed_ticks`: "ticks" every 20 ms, the server closes the transport; we are away 500 ms, reconnect recovered with the same id, and get every tick exactly once, in order (the missed ones replayed right after the CONNECT reply) | 1 | 1 | 1 |
-//! | `recovers_through_cuts`: `CuttingProxy` between us and the server cuts a connection every 300 ms while ticks flow every 20 ms for 5 s: every tick exactly once, in order; every reconnection recovered (polling `#[ignore]`d: it loses a tick about one run in four, our client's bug shown in `client_http_faults.rs`) | 1 (ignored) | 1 | 1 |
+//! | `recovers_through_cuts`: `CuttingProxy` between us and the server cuts a connection every 300 ms while ticks flow every 20 ms for 5 s: every tick exactly once, in order; every reconnection recovered | 1 | 1 | 1 |
 //! | `tls`: https polling and wss with the test's certificate among our roots (auth, echo, acks, binary); refused without it | 1 | 1 | 1 |
 //! | `backoff`: the server killed, the delays between our reconnection attempts (default options) within the official backoff's bounds (specs/client.md section 6) for attempts 1 to 5; the server restarted on the same port, we reconnect and connect | 1 | 1 | 1 |
-//! | total | 4 (1 ignored) | 4 | 4 |
+//! | total | 4 | 4 | 4 |
 
 #[macro_use]
 mod client_common;
@@ -393,7 +393,6 @@ mod recovers_through_cuts {
     use sio_smol::client::ClientTransports;
 
     #[test]
-    #[ignore = "client bug: sio-smol/src/client/http.rs HttpPool::send retries a request whose connection closed after it was sent (is_incomplete_message): a long-poll response cut in flight is lost for good, a tick missing (flaky, ~1 run in 4)"]
     fn polling() {
         super::recovers_through_cuts(ClientTransports::Polling);
     }
