@@ -165,21 +165,31 @@ pub fn run(data: &[u8]) {
                     let status = status(&mut r);
                     let body = body(&mut r);
                     conns.end(conn.0);
-                    client.handle(now, ClientInput::HttpResponse { conn, status, body });
+                    feed(
+                        &mut client,
+                        &conns,
+                        now,
+                        ClientInput::HttpResponse { conn, status, body },
+                    );
                 }
             }
             2 => {
                 if let Some(conn) = pick(&mut r, &conns.http) {
                     conns.end(conn.0);
                     let error = "reset".to_owned();
-                    client.handle(now, ClientInput::HttpFailed { conn, error });
+                    feed(
+                        &mut client,
+                        &conns,
+                        now,
+                        ClientInput::HttpFailed { conn, error },
+                    );
                 }
             }
             3 => {
                 if let Some(conn) = pick(&mut r, &conns.ws_pending) {
                     conns.ws_pending.remove(&conn.0);
                     conns.ws_open.insert(conn.0);
-                    client.handle(now, ClientInput::WsOpened { conn });
+                    feed(&mut client, &conns, now, ClientInput::WsOpened { conn });
                 }
             }
             4 | 5 => {
@@ -189,14 +199,24 @@ pub fn run(data: &[u8]) {
                         Ok(t) => WsFrame::Text(Bytes::from(t)),
                         Err(e) => WsFrame::Binary(Bytes::from(e.into_bytes())),
                     };
-                    client.handle(now, ClientInput::WsFrame { conn, frame });
+                    feed(
+                        &mut client,
+                        &conns,
+                        now,
+                        ClientInput::WsFrame { conn, frame },
+                    );
                 }
             }
             6 => {
                 if let Some(conn) = pick(&mut r, &conns.ws_open) {
                     let len = r.u8() as usize % 8;
                     let frame = WsFrame::Binary(Bytes::copy_from_slice(r.take(len)));
-                    client.handle(now, ClientInput::WsFrame { conn, frame });
+                    feed(
+                        &mut client,
+                        &conns,
+                        now,
+                        ClientInput::WsFrame { conn, frame },
+                    );
                 }
             }
             7 => {
@@ -204,7 +224,12 @@ pub fn run(data: &[u8]) {
                 if let Some(conn) = pick(&mut r, &all) {
                     conns.end(conn.0);
                     let error = "gone".to_owned();
-                    client.handle(now, ClientInput::WsClosed { conn, error });
+                    feed(
+                        &mut client,
+                        &conns,
+                        now,
+                        ClientInput::WsClosed { conn, error },
+                    );
                 }
             }
             8 => {
@@ -236,7 +261,7 @@ pub fn run(data: &[u8]) {
                             error: "late".to_owned(),
                         },
                     };
-                    client.handle(now, input);
+                    feed(&mut client, &conns, now, input);
                 }
             }
             11 => {
@@ -301,6 +326,21 @@ pub fn run(data: &[u8]) {
         "WebSockets left open after close"
     );
     assert_eq!(client.poll_timeout(), None, "timers left after close");
+}
+
+/// Feeds an input; its connection is always one the core asked for (the
+/// adapter's side of the contract).
+fn feed(client: &mut SioClient, conns: &Conns, now: Instant, input: ClientInput) {
+    let conn = match &input {
+        ClientInput::HttpResponse { conn, .. }
+        | ClientInput::HttpFailed { conn, .. }
+        | ClientInput::WsOpened { conn }
+        | ClientInput::WsFrame { conn, .. }
+        | ClientInput::WsClosed { conn, .. } => *conn,
+        _ => unreachable!("the harness feeds these inputs only"),
+    };
+    assert!(conns.seen.contains(&conn.0), "{conn:?} was never asked for");
+    client.handle(now, input);
 }
 
 /// Drains the outputs, checking each against what the harness knows.

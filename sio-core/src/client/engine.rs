@@ -467,7 +467,7 @@ fn parse_handshake(data: &[u8]) -> Result<Handshake, String> {
     fn default_timeout() -> u64 {
         20_000
     }
-    let open: Open = serde_json::from_slice(data).map_err(|e| format!("bad handshake: {e}"))?;
+    let open: Open = from_json_object(data).map_err(|e| format!("bad handshake: {e}"))?;
     Ok(Handshake {
         sid: open.sid,
         upgrades: open.upgrades,
@@ -475,4 +475,17 @@ fn parse_handshake(data: &[u8]) -> Result<Handshake, String> {
         ping_timeout: Duration::from_millis(open.ping_timeout),
         max_payload: usize::try_from(open.max_payload).unwrap_or(usize::MAX),
     })
+}
+
+/// A JSON object's text read into `T`. serde's derived structs also take
+/// a JSON array (the fields in order): `0["E1"]` would open a session
+/// `E1`, where the official client reads `data.sid` of an array as
+/// `undefined`. Anything but an object is refused here.
+pub(crate) fn from_json_object<T: serde::de::DeserializeOwned>(
+    data: &[u8],
+) -> Result<T, serde_json::Error> {
+    if data.trim_ascii_start().first() != Some(&b'{') {
+        return Err(serde::de::Error::custom("not a JSON object"));
+    }
+    serde_json::from_slice(data)
 }

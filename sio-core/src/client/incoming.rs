@@ -3,6 +3,7 @@
 //! the official Socket's `onpacket`: CONNECT replies, CONNECT_ERROR,
 //! DISCONNECT, events (buffered until connected) and acks.
 
+use super::engine::from_json_object;
 use super::event::{AckId, ClientDisconnectReason, ClientEvent, EngineCloseReason};
 use super::manager::SioClient;
 use super::namespace::Owner;
@@ -87,7 +88,7 @@ impl SioClient {
         }
         let reply = data
             .as_deref()
-            .and_then(|d| serde_json::from_slice::<Reply>(d).ok());
+            .and_then(|d| from_json_object::<Reply>(d).ok());
         let Some(Reply { sid: Some(id), pid }) = reply else {
             let nsp = self.nsps[index].name.clone();
             return self.emit_event(ClientEvent::ConnectError {
@@ -165,7 +166,7 @@ fn connect_error(data: Option<&[u8]>) -> (String, Option<Bytes>) {
     if let Ok(message) = serde_json::from_slice::<String>(data) {
         return (message, None);
     }
-    match serde_json::from_slice::<Refusal>(data) {
+    match from_json_object::<Refusal>(data) {
         Ok(r) => (
             r.message.unwrap_or_default(),
             r.data.map(|d| Bytes::copy_from_slice(d.get().as_bytes())),
@@ -180,6 +181,13 @@ mod tests {
 
     #[test]
     fn connect_error_payloads() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Reply {
+            #[allow(dead_code)]
+            sid: Option<String>,
+        }
+        assert!(from_json_object::<Reply>(br#"["S1"]"#).is_err());
+        assert!(from_json_object::<Reply>(br#" {"sid":"S1"}"#).is_ok());
         assert_eq!(
             connect_error(Some(br#"{"message":"nope","data":{"code":4}}"#)),
             ("nope".into(), Some(Bytes::from_static(br#"{"code":4}"#)))
@@ -193,5 +201,56 @@ mod tests {
             ("old style".into(), None)
         );
         assert_eq!(connect_error(None), (String::new(), None));
+        // An array is no refusal object: no message, no data (the
+        // official `new Error(packet.data.message)` of an array).
+        assert_eq!(
+            connect_error(Some(br#"["x",{"y":1}]"#)),
+            (String::new(), None)
+        );
+    }
+
+    /// serde's derived structs read a JSON array positionally (the
+    /// `client_decode` fuzz target found it in the handshake): a CONNECT
+    /// reply that is an array must not connect with its first element as
+    /// the id. The decoder refuses it already (a parse error); the reply's
+    /// reader refuses it too.
+    #[test]
+    fn a_connect_reply_that_is_not_an_object_never_connects() {
+        use crate::client::{
+            ClientConfig, ClientInput, ClientOutput, ClientProtocol, ClientTransports,
+        };
+        use crate::engine::WsFrame;
+        for reply in [&br#"40["S1"]"#[..], br#"40["S1","P1"]"#, br#"40 ["S1"]"#] {
+            let mut config = ClientConfig::default();
+            config.engine.transports = ClientTransports::WebSocket;
+            let mut c = SioClient::new(config, 1);
+            let now = Instant::now();
+            c.connect(now, "/", None);
+            let conn = std::iter::from_fn(|| c.poll_output())
+                .find_map(|o| match o {
+                    ClientOutput::WsOpen { conn, .. } => Some(conn),
+                    _ => None,
+                })
+                .unwrap();
+            c.handle(now, ClientInput::WsOpened { conn });
+            for text in [&br#"0{"sid":"E1","upgrades":[]}"#[..], reply] {
+                let frame = WsFrame::Text(Bytes::copy_from_slice(text));
+                c.handle(now, ClientInput::WsFrame { conn, frame });
+            }
+            let events: Vec<ClientEvent> = std::iter::from_fn(|| c.poll_output())
+                .filter_map(|o| match o {
+                    ClientOutput::Event(e) => Some(e),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(events[0], ClientEvent::Open);
+            assert!(
+                !events
+                    .iter()
+                    .any(|e| matches!(e, ClientEvent::Connect { .. })),
+                "{events:?}"
+            );
+            assert!(!c.is_connected("/"));
+        }
     }
 }

@@ -147,3 +147,156 @@ impl SioClient {
         self.drain_queue(now, index, false);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::client::{
+        AckError, AckId, ClientConfig, ClientEvent, ClientInput, ClientOutput, ClientProtocol,
+        ClientTransports, EmitOptions, SioClient,
+    };
+    use crate::engine::WsFrame;
+    use crate::socket::Args;
+    use bytes::Bytes;
+    use std::time::{Duration, Instant};
+
+    /// A WebSocket-only client with `retries` 1 and a 100 ms ack timeout,
+    /// connected to `/` by a scripted server; its WebSocket.
+    fn connected() -> (SioClient, Instant, crate::ConnId) {
+        let mut config = ClientConfig::default();
+        config.engine.transports = ClientTransports::WebSocket;
+        config.retries = Some(1);
+        config.ack_timeout = Some(Duration::from_millis(100));
+        let mut c = SioClient::new(config, 1);
+        let now = Instant::now();
+        c.connect(now, "/", None);
+        let conn = std::iter::from_fn(|| c.poll_output())
+            .find_map(|o| match o {
+                ClientOutput::WsOpen { conn, .. } => Some(conn),
+                _ => None,
+            })
+            .unwrap();
+        c.handle(now, ClientInput::WsOpened { conn });
+        server(
+            &mut c,
+            now,
+            conn,
+            r#"0{"sid":"E1","upgrades":[],"pingInterval":60000}"#,
+        );
+        server(&mut c, now, conn, r#"40{"sid":"S1"}"#);
+        while c.poll_output().is_some() {}
+        (c, now, conn)
+    }
+
+    fn server(c: &mut SioClient, now: Instant, conn: crate::ConnId, text: &str) {
+        let frame = WsFrame::Text(Bytes::copy_from_slice(text.as_bytes()));
+        c.handle(now, ClientInput::WsFrame { conn, frame });
+    }
+
+    /// The frames the client wrote, and its events.
+    fn outputs(c: &mut SioClient) -> (Vec<String>, Vec<ClientEvent>) {
+        let (mut frames, mut events) = (Vec::new(), Vec::new());
+        while let Some(out) = c.poll_output() {
+            match out {
+                ClientOutput::WsSend {
+                    frame: WsFrame::Text(t),
+                    ..
+                } => frames.push(String::from_utf8_lossy(&t).into_owned()),
+                ClientOutput::Event(e) => events.push(e),
+                _ => {}
+            }
+        }
+        (frames, events)
+    }
+
+    #[test]
+    fn each_try_on_the_wire_has_its_own_ack_id() {
+        let (mut c, t0, conn) = connected();
+        let ask = EmitOptions {
+            ack: true,
+            ..EmitOptions::default()
+        };
+        let id = c
+            .emit(t0, "/", "a", Args::from_json("[1]"), ask)
+            .unwrap()
+            .unwrap();
+        assert_eq!(outputs(&mut c).0, vec![r#"420["a",1]"#]);
+        c.handle_timeout(t0 + Duration::from_millis(100));
+        assert_eq!(outputs(&mut c), (vec![r#"421["a",1]"#.to_owned()], vec![]));
+        // The first try's ack is late: its id was forgotten at its timeout.
+        server(&mut c, t0, conn, r#"430["late"]"#);
+        assert_eq!(outputs(&mut c), (vec![], vec![]));
+        server(&mut c, t0, conn, r#"431["ok"]"#);
+        assert_eq!(
+            outputs(&mut c).1,
+            vec![ClientEvent::Ack {
+                nsp: "/".into(),
+                id,
+                args: Args::from_json(r#"["ok"]"#)
+            }]
+        );
+        // A second ack of the same try is a "bad ack".
+        server(&mut c, t0, conn, r#"431["again"]"#);
+        assert_eq!(outputs(&mut c), (vec![], vec![]));
+    }
+
+    #[test]
+    fn an_ack_for_an_older_try_of_the_head_still_completes_it() {
+        // With a try buffered when the heartbeat's deadline had passed, a
+        // reconnection sends it from the send buffer and the head again
+        // (the official client does both): the first ack completes the
+        // entry, the second is ignored.
+        let (mut c, t0, conn) = connected();
+        let late = t0 + Duration::from_secs(100);
+        let ask = EmitOptions {
+            ack: true,
+            timeout: Some(Duration::from_secs(1000)),
+            ..EmitOptions::default()
+        };
+        let id = c
+            .emit(late, "/", "a", Args::from_json("[]"), ask)
+            .unwrap()
+            .unwrap();
+        assert_eq!(id, AckId(0));
+        let (frames, events) = outputs(&mut c);
+        assert!(frames.is_empty(), "{frames:?}");
+        assert!(events.contains(&ClientEvent::Close {
+            reason: crate::client::EngineCloseReason::PingTimeout
+        }));
+        assert_eq!((c.buffered("/"), c.queued("/")), (1, 1));
+        // The reconnection: a new engine on a new WebSocket.
+        let reconnect = c.poll_timeout().unwrap();
+        c.handle_timeout(reconnect);
+        let conn2 = std::iter::from_fn(|| c.poll_output())
+            .find_map(|o| match o {
+                ClientOutput::WsOpen { conn, .. } => Some(conn),
+                _ => None,
+            })
+            .unwrap();
+        assert_ne!(conn, conn2);
+        c.handle(reconnect, ClientInput::WsOpened { conn: conn2 });
+        server(&mut c, reconnect, conn2, r#"0{"sid":"E2","upgrades":[]}"#);
+        server(&mut c, reconnect, conn2, r#"40{"sid":"S2"}"#);
+        let (frames, _) = outputs(&mut c);
+        assert_eq!(frames, vec!["40", r#"420["a"]"#, r#"421["a"]"#]);
+        server(&mut c, reconnect, conn2, r#"431[2]"#);
+        server(&mut c, reconnect, conn2, r#"430[1]"#);
+        assert_eq!(
+            outputs(&mut c).1,
+            vec![ClientEvent::Ack {
+                nsp: "/".into(),
+                id,
+                args: Args::from_json("[2]")
+            }]
+        );
+        assert_eq!(c.queued("/"), 0);
+        // Nothing is left to time out.
+        c.handle_timeout(reconnect + Duration::from_secs(2000));
+        assert!(!outputs(&mut c).1.iter().any(|e| matches!(
+            e,
+            ClientEvent::AckError {
+                error: AckError::Timeout,
+                ..
+            }
+        )));
+    }
+}

@@ -284,7 +284,17 @@ fn http_errors_and_garbage_close_the_connection() {
         ClientOutput::Event(EngineClientEvent::Close(EngineCloseReason::TransportError(e))) if e == "xhr poll error: refused"
     )));
     // A handshake that is not one.
-    for body in [&b"4hello"[..], b"0{\"nosid\":1}", b"0[", b"\xff"] {
+    // Found by the `client_decode` fuzz target: a JSON array was read as
+    // the handshake's fields in order (`0["]d"]` opened session `]d`).
+    for body in [
+        &b"4hello"[..],
+        b"0{\"nosid\":1}",
+        b"0[",
+        b"\xff",
+        b"0[\"]d\"]",
+        b"0[\"E1\",[],25000,20000,1000]",
+        b"0\"E1\"",
+    ] {
         let mut c = EngineClient::new(client_config(ClientTransports::Polling));
         c.open(now);
         let get = take_request(&mut c);
