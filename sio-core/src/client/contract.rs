@@ -98,7 +98,12 @@ pub enum ClientOutput<E> {
         req: ClientRequest,
     },
     /// Forget an HTTP request still in flight (the engine closed while a
-    /// long-poll was held): drop its connection; no input is owed for it.
+    /// long-poll was held): drop its connection once every request asked
+    /// for before this output has its response (or failed), and feed no
+    /// input for it. Not at once: on a graceful close the last POST (the
+    /// close packet, DISCONNECTs) comes just before the abort of the held
+    /// GET, and a server that sees the GET's connection drop first closes
+    /// the session without reading that POST.
     HttpAbort {
         /// The request.
         conn: ConnId,

@@ -218,14 +218,19 @@ impl EngineClient {
                         self.state = State::Closed;
                     }
                     Transport::Polling | Transport::Gone => {
-                        if let Some(conn) = self.get.take() {
-                            self.outputs.push_back(ClientOutput::HttpAbort { conn });
-                        }
+                        // The last POST (the close packet) is asked for
+                        // before the held GET's abort: an abort never
+                        // overtakes earlier requests (see HttpAbort).
                         if self.post.is_some() {
+                            // The GET is aborted after the last POST, once
+                            // the POST in flight is answered.
                             self.state = State::Closing;
                         } else {
                             self.post_final();
                             self.state = State::Closed;
+                            if let Some(conn) = self.get.take() {
+                                self.outputs.push_back(ClientOutput::HttpAbort { conn });
+                            }
                         }
                     }
                 }

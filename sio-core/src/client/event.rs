@@ -161,15 +161,20 @@ pub enum ClientEvent {
         recovered: bool,
     },
     /// A namespace could not connect (`connect_error`): the server refused
-    /// it (`data` set: no retry), or the connection failed to open (the
-    /// client retries when reconnection is on).
+    /// it (`refused`: the namespace is closed, no retry), or the
+    /// connection failed to open (the client retries when reconnection is
+    /// on).
     ConnectError {
         /// The namespace.
         nsp: String,
         /// The message (`err.message`).
         message: String,
-        /// The server's `data`, as JSON text, when it refused.
+        /// The server's `data`, as JSON text, when it refused with some.
         data: Option<Bytes>,
+        /// The server refused the namespace (a CONNECT_ERROR packet, with
+        /// or without data): it is closed until the application opens it
+        /// again.
+        refused: bool,
     },
     /// A namespace disconnected.
     Disconnect {

@@ -40,7 +40,12 @@ impl SioClient {
                 let (message, data) = connect_error(packet.data.as_deref());
                 let nsp = self.nsps[index].name.clone();
                 self.destroy(now, index, None);
-                self.emit_event(ClientEvent::ConnectError { nsp, message, data });
+                self.emit_event(ClientEvent::ConnectError {
+                    nsp,
+                    message,
+                    data,
+                    refused: true,
+                });
             }
             PacketType::Disconnect => {
                 self.destroy(now, index, Some(ClientDisconnectReason::IoServerDisconnect));
@@ -95,6 +100,7 @@ impl SioClient {
                 nsp,
                 message: V2_SERVER.to_owned(),
                 data: None,
+                refused: false,
             });
         };
         let ns = &mut self.nsps[index];

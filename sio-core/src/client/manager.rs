@@ -528,6 +528,7 @@ impl SioClient {
                 nsp,
                 message: message.clone(),
                 data: None,
+                refused: false,
             });
         }
         if self.reconnecting {

@@ -139,6 +139,9 @@ impl EngineClient {
             self.post_final();
             self.state = State::Closed;
             self.transport = Transport::Gone;
+            if let Some(conn) = self.get.take() {
+                self.outputs.push_back(ClientOutput::HttpAbort { conn });
+            }
             return;
         }
         if self.state != State::Open || self.transport != Transport::Polling {

@@ -371,15 +371,18 @@ impl Driver {
                     guarded(|| h(socket(&nsp)));
                 }
             }
-            ClientEvent::ConnectError { nsp, message, data } => {
+            ClientEvent::ConnectError {
+                nsp,
+                message,
+                data,
+                refused,
+            } => {
                 let data = data.map(|d| {
                     serde_json::from_slice(&d)
                         .unwrap_or_else(|_| String::from_utf8_lossy(&d).into_owned().into())
                 });
                 let handlers = {
                     let mut state = inner.lock();
-                    // The core forgets a namespace the server refused.
-                    let refused = !state.core.is_active(&nsp);
                     let failure = ConnectFailure {
                         message,
                         data,

@@ -58,6 +58,7 @@ fn reconnection_delays_follow_the_formula() {
                 nsp: "/".into(),
                 message: "timeout".into(),
                 data: None,
+                refused: false,
             },
             ClientEvent::ReconnectError("timeout".into()),
         ]
@@ -104,6 +105,7 @@ fn the_first_connection_retries_then_gives_up() {
         nsp: "/".into(),
         message: "timeout".into(),
         data: None,
+        refused: false,
     };
     assert_eq!(
         events,

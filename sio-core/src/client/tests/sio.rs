@@ -631,6 +631,7 @@ fn a_refused_connect_is_not_retried() {
             nsp: "/".into(),
             message: "nope".into(),
             data: Some(Bytes::from_static(br#"{"code":4}"#)),
+            refused: true,
         }));
         assert!(
             !events
