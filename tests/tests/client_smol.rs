@@ -4,6 +4,9 @@
 //! binary both ways, disconnect reasons, reconnection after a restart,
 //! recovery through a proxy that cuts connections, and TLS.
 
+#[macro_use]
+mod client_common;
+
 use serde_json::{Value, json};
 use sio_core::engine::EngineConfig;
 use sio_core::socket::{RecoveryConfig, ServerConfig};
@@ -965,30 +968,6 @@ fn handles_are_send_and_sync() {
     check::<ClientSocket>();
     check::<sio_smol::client::ClientMsg>();
     let _ = ClientDisconnectReason::IoServerDisconnect;
-}
-
-/// One test per transport for each scenario.
-macro_rules! on_every_transport {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use sio_smol::client::ClientTransports;
-
-            #[test]
-            fn polling() {
-                super::$name(ClientTransports::Polling);
-            }
-
-            #[test]
-            fn websocket() {
-                super::$name(ClientTransports::WebSocket);
-            }
-
-            #[test]
-            fn upgrade() {
-                super::$name(ClientTransports::Upgrade);
-            }
-        }
-    )*};
 }
 
 on_every_transport!(

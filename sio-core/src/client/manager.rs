@@ -16,9 +16,7 @@ use super::event::{
 };
 use super::namespace::{Buffered, Namespace, Owner, ack_deadline};
 use crate::engine::Message;
-use crate::socket::{
-    Args, Decoder, DecoderLimits, Packet, PacketType, encode, event_payload, namespace_name,
-};
+use crate::socket::{Args, Decoder, DecoderLimits, Packet, PacketType, encode, namespace_name};
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -749,27 +747,10 @@ fn disconnect_reason(reason: &EngineCloseReason) -> ClientDisconnectReason {
 
 /// Refuses the names the protocol reserves.
 fn check_event_name(event: &str) -> Result<(), ClientError> {
-    const RESERVED: &[&str] = &[
-        "connect",
-        "connect_error",
-        "disconnect",
-        "disconnecting",
-        "newListener",
-        "removeListener",
-    ];
-    if RESERVED.contains(&event) {
+    if crate::socket::is_reserved_event(event) {
         return Err(ClientError::ReservedEvent(event.to_owned()));
     }
     Ok(())
 }
 
-/// An EVENT (BINARY_EVENT with attachments) packet.
-pub(crate) fn event_packet(nsp: &str, event: &str, args: &Args, id: Option<u64>) -> Packet {
-    Packet {
-        kind: PacketType::Event,
-        nsp: namespace_name(nsp),
-        id,
-        data: Some(event_payload(event, &args.json)),
-        attachments: args.attachments.clone(),
-    }
-}
+pub(crate) use crate::socket::event_packet;

@@ -60,6 +60,7 @@ pub use namespace::{BroadcastOp, NamespaceMatcher};
 pub use packet::{
     MAIN_NAMESPACE, MAX_ACK_ID, Packet, PacketType, encode, encode_into, namespace_name,
 };
+pub(crate) use packet::{event_packet, is_reserved_event};
 pub use parser::{JsonParser, PacketDecoder, Parser};
 pub use recovery::{MemoryStore, RecoveryConfig, RecoveryStore, StoredSession};
 pub use server::{SioError, SioServer};

@@ -226,6 +226,35 @@ fn decimal_len(mut n: u64) -> usize {
     digits
 }
 
+/// The event names the protocol reserves (`connect`, `disconnect`, ...):
+/// neither side may emit them.
+pub(crate) fn is_reserved_event(event: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "connect",
+        "connect_error",
+        "disconnect",
+        "disconnecting",
+        "newListener",
+        "removeListener",
+    ];
+    RESERVED.contains(&event)
+}
+
+/// An EVENT (or BINARY_EVENT) packet for `event` with `args`.
+pub(crate) fn event_packet(nsp: &str, event: &str, args: &super::Args, id: Option<u64>) -> Packet {
+    Packet {
+        kind: if args.is_binary() {
+            PacketType::BinaryEvent
+        } else {
+            PacketType::Event
+        },
+        nsp: namespace_name(nsp),
+        id,
+        data: Some(super::args::event_payload(event, &args.json)),
+        attachments: args.attachments.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

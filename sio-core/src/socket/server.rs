@@ -873,31 +873,10 @@ impl SioServer {
 
 /// Refuses the names the protocol reserves for itself.
 pub(crate) fn check_event_name(event: &str) -> Result<(), SioError> {
-    const RESERVED: &[&str] = &[
-        "connect",
-        "connect_error",
-        "disconnect",
-        "disconnecting",
-        "newListener",
-        "removeListener",
-    ];
-    if RESERVED.contains(&event) {
+    if super::packet::is_reserved_event(event) {
         return Err(SioError::ReservedEvent(event.to_owned()));
     }
     Ok(())
 }
 
-/// An EVENT (or BINARY_EVENT) packet for `event` with `args`.
-pub(crate) fn event_packet(nsp: &str, event: &str, args: &Args, id: Option<u64>) -> Packet {
-    Packet {
-        kind: if args.is_binary() {
-            PacketType::BinaryEvent
-        } else {
-            PacketType::Event
-        },
-        nsp: namespace_name(nsp),
-        id,
-        data: Some(super::args::event_payload(event, &args.json)),
-        attachments: args.attachments.clone(),
-    }
-}
+pub(crate) use super::packet::event_packet;

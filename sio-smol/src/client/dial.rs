@@ -4,11 +4,8 @@
 
 use std::io;
 use std::net::{TcpStream, ToSocketAddrs};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use futures_lite::io::{AsyncRead, AsyncWrite};
 use futures_rustls::TlsConnector;
 use futures_rustls::rustls;
 use rustls::pki_types::pem::PemObject;
@@ -16,19 +13,10 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use smol::Async;
 
 use super::url::ServerUrl;
-use crate::net::io::PollReadable;
-
-/// A TLS client stream over TCP.
-type TlsStream = futures_rustls::client::TlsStream<Async<TcpStream>>;
+use crate::net::stream::{ClientTlsStream, NetStream};
 
 /// A connection to the server: plain TCP, or TLS over TCP.
-#[derive(Debug)]
-pub(crate) enum ClientStream {
-    /// Plain TCP.
-    Plain(Async<TcpStream>),
-    /// TLS over TCP (boxed: rustls' state is large).
-    Tls(Box<TlsStream>),
-}
+pub(crate) type ClientStream = NetStream<ClientTlsStream>;
 
 /// Where and how to connect: the server's address and the TLS settings.
 #[derive(Clone)]
@@ -122,54 +110,4 @@ fn tls_connector(default_roots: bool, extra_pem: &[Vec<u8>]) -> Result<TlsConnec
         .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsConnector::from(Arc::new(config)))
-}
-
-impl PollReadable for ClientStream {
-    fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self {
-            ClientStream::Plain(s) => s.poll_readable(cx),
-            // rustls may hold decrypted bytes: always read.
-            ClientStream::Tls(_) => Poll::Ready(Ok(())),
-        }
-    }
-}
-
-impl AsyncRead for ClientStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            ClientStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            ClientStream::Tls(s) => Pin::new(&mut **s).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for ClientStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            ClientStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            ClientStream::Tls(s) => Pin::new(&mut **s).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            ClientStream::Plain(s) => Pin::new(s).poll_flush(cx),
-            ClientStream::Tls(s) => Pin::new(&mut **s).poll_flush(cx),
-        }
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            ClientStream::Plain(s) => Pin::new(s).poll_close(cx),
-            ClientStream::Tls(s) => Pin::new(&mut **s).poll_close(cx),
-        }
-    }
 }

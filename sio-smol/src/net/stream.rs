@@ -1,10 +1,11 @@
-//! [`NetStream`]: an accepted connection's byte stream, plain TCP or TLS
-//! over TCP, as one type for every layer above (hyper, the hyper-less
-//! request loop, WebSockets).
+//! [`NetStream`]: a connection's byte stream, plain TCP or TLS over TCP,
+//! as one type for every layer above (hyper, the hyper-less request loop,
+//! WebSockets): the server's accepted connections, and (with the client
+//! side's TLS stream, [`ClientTlsStream`]) the client's connections.
 //!
-//! An enum rather than a type parameter: the router hands connections to
-//! mounted endpoints through trait objects, and one concrete type keeps
-//! those non-generic. A plain connection pays one predictable branch per
+//! An enum rather than a type parameter for the transport: the router
+//! hands connections to mounted endpoints through trait objects, and one
+//! concrete type keeps those non-generic. A plain connection pays one predictable branch per
 //! read or write and no allocation; the TLS state (rustls' buffers, about
 //! 1 KiB and more) is boxed so that plain connections do not carry its
 //! size.
@@ -22,16 +23,20 @@ use super::io::PollReadable;
 /// A TLS server stream over TCP.
 pub type TlsStream = futures_rustls::server::TlsStream<Async<TcpStream>>;
 
-/// An accepted connection: plain TCP, or TLS over TCP.
+/// A TLS client stream over TCP.
+pub type ClientTlsStream = futures_rustls::client::TlsStream<Async<TcpStream>>;
+
+/// A connection: plain TCP, or TLS over TCP (`T`: the server's TLS stream
+/// by default, [`ClientTlsStream`] for the client's connections).
 #[derive(Debug)]
-pub enum NetStream {
+pub enum NetStream<T = TlsStream> {
     /// Plain TCP.
     Plain(Async<TcpStream>),
     /// TLS over TCP (boxed: rustls' state is large).
-    Tls(Box<TlsStream>),
+    Tls(Box<T>),
 }
 
-impl From<Async<TcpStream>> for NetStream {
+impl<T> From<Async<TcpStream>> for NetStream<T> {
     fn from(s: Async<TcpStream>) -> Self {
         NetStream::Plain(s)
     }
@@ -43,7 +48,7 @@ impl From<TlsStream> for NetStream {
     }
 }
 
-impl PollReadable for NetStream {
+impl<T> PollReadable for NetStream<T> {
     fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self {
             NetStream::Plain(s) => s.poll_readable(cx),
@@ -55,7 +60,7 @@ impl PollReadable for NetStream {
     }
 }
 
-impl AsyncRead for NetStream {
+impl<T: AsyncRead + Unpin> AsyncRead for NetStream<T> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -68,7 +73,7 @@ impl AsyncRead for NetStream {
     }
 }
 
-impl AsyncWrite for NetStream {
+impl<T: AsyncWrite + Unpin> AsyncWrite for NetStream<T> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

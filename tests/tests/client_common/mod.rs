@@ -1,4 +1,4 @@
-//! What the client interop tests share (`client_interop.rs`,
+//! What the client tests share (`client_smol.rs`, `client_interop.rs`,
 //! `client_node.rs`, `client_conformance.rs`): options, waits, event
 //! recorders, the recovery offset, certificates, and one test per
 //! transport.
