@@ -37,6 +37,11 @@ pub(crate) type Queued = std::sync::Arc<std::sync::atomic::AtomicUsize>;
 /// The most bytes queued for one WebSocket (16 MiB).
 pub(crate) const MAX_QUEUED_BYTES: usize = 16 * 1024 * 1024;
 
+/// tungstenite's read buffer (see [`open`]).
+const READ_BUFFER: usize = 4 * 1024;
+/// Bytes tungstenite buffers before writing; flushes write everything.
+const WRITE_BUFFER: usize = 4 * 1024;
+
 /// How long a close frame may take to go out.
 const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -174,7 +179,12 @@ async fn open(
         request.headers_mut().append(name, value);
     }
     let stream = dialer.dial().await.map_err(|e| format!("connect: {e}"))?;
+    // Small buffers, as the server's (crate::net::ws): tungstenite's
+    // default read buffer (128 KiB) is zero-filled on every read, which
+    // cost more than the rest of an ack's work.
     let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
         .max_message_size(Some(max_message))
         .max_frame_size(Some(max_message));
     let (ws, _response) =
