@@ -57,7 +57,9 @@ mod driver;
 mod error;
 mod http;
 mod msg;
+mod oneshot;
 mod options;
+mod runtime;
 mod socket;
 mod state;
 mod url;
@@ -66,6 +68,7 @@ mod ws;
 pub use error::{AckError, ConnectFailure, EmitError, ReadyError, SetupError};
 pub use msg::ClientMsg;
 pub use options::{ClientOptions, DEFAULT_MAX_RESPONSE_BYTES};
+pub use runtime::{ClientTask, block_on, on_runtime_thread, spawn, spawn_local};
 pub use sio_core::client::{ClientDisconnectReason, ClientTransports};
 pub use socket::{ClientSocket, Emitter};
 
@@ -139,18 +142,15 @@ impl Client {
             core: SioClient::new(config, u64::from_le_bytes(seed)),
             closed: false,
             nsps: Default::default(),
-            acks: Default::default(),
             handlers: ClientHandlers::default(),
         };
-        let (wake_tx, wake_rx) = async_channel::bounded(1);
         let inner = Arc::new(Inner::new(
             state,
-            wake_tx,
             url_nsp,
             default_auth,
             options.auto_connect,
         ));
-        driver::start(inner.clone(), wake_rx, dialer, options.max_response_bytes)?;
+        driver::start(inner.clone(), dialer, options.max_response_bytes)?;
         Ok(Client {
             guard: Arc::new(Guard { inner }),
         })
@@ -270,8 +270,8 @@ fn close(inner: &Inner) {
         }
         state.closed = true;
         state.core.close(now);
-        state.acks.clear();
         for ns in state.nsps.values_mut() {
+            ns.acks.clear();
             for w in ns.ready.drain(..) {
                 let _ = w.try_send(Err(ReadyError::Closed));
             }

@@ -4,6 +4,7 @@
 
 use super::error::{AckError, ConnectFailure, EmitError, ReadyError};
 use super::msg::ClientMsg;
+use super::oneshot;
 use super::state::{Inner, NspState};
 use crate::io::{args_from_array, args_from_value, first_arg};
 use serde::Serialize;
@@ -275,15 +276,19 @@ impl ClientSocket {
         event: &str,
         args: Args,
         options: EmitOptions,
-    ) -> Result<Option<async_channel::Receiver<AckOutcome>>, EmitError> {
+    ) -> Result<Option<oneshot::Receiver<AckOutcome>>, EmitError> {
         self.inner.with_core(|state, now| {
             if state.closed {
                 return Err(EmitError::Client(ClientError::Closed));
             }
             let id = state.core.emit(now, &self.nsp, event, args, options)?;
             Ok(id.map(|id| {
-                let (tx, rx) = async_channel::bounded(1);
-                state.acks.insert((self.nsp.to_string(), id), tx);
+                let (tx, rx) = oneshot::channel();
+                let ns = match state.nsps.get_mut(&*self.nsp) {
+                    Some(ns) => ns,
+                    None => state.nsps.entry(self.nsp.to_string()).or_default(),
+                };
+                ns.acks.insert(id, tx);
                 rx
             }))
         })
@@ -366,11 +371,11 @@ impl Emitter {
             // The core gives an id to every emit that asks for an ack.
             return Err(AckError::Disconnected);
         };
-        match rx.recv().await {
-            Ok(Ok(args)) => Ok(args),
-            Ok(Err(sio_core::client::AckError::Timeout)) => Err(AckError::Timeout),
+        match rx.await {
+            Some(Ok(args)) => Ok(args),
+            Some(Err(sio_core::client::AckError::Timeout)) => Err(AckError::Timeout),
             // Disconnected, or the client closed (the waiter dropped).
-            Ok(Err(_)) | Err(_) => Err(AckError::Disconnected),
+            Some(Err(_)) | None => Err(AckError::Disconnected),
         }
     }
 }
