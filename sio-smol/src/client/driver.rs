@@ -20,7 +20,7 @@ use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 /// Inputs queued from the IO tasks to the driver before they wait.
 const INPUT_QUEUE: usize = 1024;
 
-/// How long a closed client keeps its thread to write its goodbyes (the
+/// How long a closed client keeps its driver to write its goodbyes (the
 /// close packet, WebSocket close frames).
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
@@ -42,22 +42,31 @@ const CLOSE_POLL: Duration = Duration::from_millis(20);
 /// Starts the client's driver on the client runtime's thread.
 pub(crate) fn start(inner: Arc<Inner>, dialer: Dialer, max_body: usize) -> std::io::Result<()> {
     runtime::run_on(Box::new(move |ex| {
-        let driver = Driver {
-            inner,
-            pool: Rc::new(HttpPool::new(dialer.clone(), ex.clone(), max_body)),
-            ex: ex.clone(),
-            dialer,
-            max_message: max_body,
-            inputs: Inputs::default(),
-            http: HashMap::new(),
-            aborting: Vec::new(),
-            ws: HashMap::new(),
-            closing: Vec::new(),
-            local: VecDeque::new(),
-            outs: Vec::new(),
-        };
+        let driver = Rc::new_cyclic(|me| {
+            RefCell::new(Driver {
+                me: me.clone(),
+                inner,
+                pool: Rc::new(HttpPool::new(dialer.clone(), ex.clone(), max_body)),
+                ex: ex.clone(),
+                dialer,
+                max_message: max_body,
+                inputs: Inputs::default(),
+                http: HashMap::new(),
+                aborting: Vec::new(),
+                ws: HashMap::new(),
+                closing: Vec::new(),
+                local: VecDeque::new(),
+                outs: Vec::new(),
+                closed_at: None,
+                armed: None,
+            })
+        });
         ex.spawn(async move {
-            if AssertUnwindSafe(driver.run()).catch_unwind().await.is_err() {
+            if AssertUnwindSafe(Driver::run(driver))
+                .catch_unwind()
+                .await
+                .is_err()
+            {
                 tracing::error!("a client's driver panicked");
             }
         })
@@ -77,6 +86,8 @@ struct InputsInner {
     driver: RefCell<Option<Waker>>,
     /// Senders waiting for room.
     senders: RefCell<Vec<Waker>>,
+    /// The driver has work beside the queue (see [`deliver`]).
+    kicked: Cell<bool>,
     /// The driver ended: nothing is taken any more.
     closed: Cell<bool>,
 }
@@ -119,9 +130,10 @@ impl Inputs {
         input
     }
 
-    /// True when an input is queued; else the driver's waker is kept.
+    /// True when an input is queued (or the driver was kicked); else the
+    /// driver's waker is kept.
     fn poll_ready(&self, cx: &Context<'_>) -> bool {
-        if !self.0.queue.borrow().is_empty() {
+        if self.0.kicked.replace(false) || !self.0.queue.borrow().is_empty() {
             return true;
         }
         let mut driver = self.0.driver.borrow_mut();
@@ -129,6 +141,14 @@ impl Inputs {
             *driver = Some(cx.waker().clone());
         }
         false
+    }
+
+    /// Wakes the driver for a turn of its loop.
+    fn kick(&self) {
+        self.0.kicked.set(true);
+        if let Some(w) = self.0.driver.borrow_mut().take() {
+            w.wake();
+        }
     }
 
     /// The driver ended: senders fail from now on.
@@ -163,8 +183,11 @@ struct Aborting {
     until: Instant,
 }
 
-/// The driver's own state (on the client's thread only).
-struct Driver {
+/// The driver's own state (on the runtime thread only), shared with the
+/// WebSocket tasks, which feed it the frames they read (see [`deliver`]).
+pub(crate) struct Driver {
+    /// Itself, for the tasks it starts.
+    me: Weak<RefCell<Driver>>,
     inner: Arc<Inner>,
     ex: Rc<LocalExecutor<'static>>,
     dialer: Dialer,
@@ -185,15 +208,97 @@ struct Driver {
     local: VecDeque<ClientInput>,
     /// The core's outputs being carried out (kept for its capacity).
     outs: Vec<ClientOutput<ClientEvent>>,
+    /// When the client was closed.
+    closed_at: Option<Instant>,
+    /// The armed timer's deadline.
+    armed: Option<Instant>,
+}
+
+/// What the driver loop does after a turn.
+enum Turn {
+    /// Wait for an input, a wake or the timer; re-arm the timer first
+    /// when given.
+    Wait(Option<Instant>),
+    /// Done: the client is closed and its goodbyes written.
+    Done,
+}
+
+/// How a WebSocket task reaches its driver.
+pub(crate) struct ToDriver {
+    /// The queue, for what must wait its turn.
+    pub inputs: Inputs,
+    /// The driver, to feed frames at once (see [`deliver`]).
+    pub driver: Weak<RefCell<Driver>>,
+}
+
+/// Hands `input` (a frame a WebSocket task read) to its driver: fed to the
+/// core at once, its outputs carried out, when nothing is queued before it
+/// (so that order holds); else queued. The driver's loop is woken only
+/// when it has more to do (inputs it owes, a closed client, a deadline
+/// earlier than its timer's).
+pub(crate) async fn deliver(
+    driver: &Weak<RefCell<Driver>>,
+    inputs: &Inputs,
+    input: ClientInput,
+) -> Result<(), ()> {
+    if inputs.0.queue.borrow().is_empty()
+        && !inputs.0.closed.get()
+        && let Some(driver) = driver.upgrade()
+        && let Ok(mut d) = driver.try_borrow_mut()
+    {
+        if d.owns(&input) {
+            d.feed(input);
+        }
+        let busy = !d.local.is_empty() || {
+            let state = d.inner.lock();
+            state.closed
+                || state
+                    .core
+                    .poll_timeout()
+                    .is_some_and(|t| d.armed.is_none_or(|a| t < a))
+        };
+        if busy {
+            inputs.kick();
+        }
+        return Ok(());
+    }
+    inputs.send(input).await
 }
 
 impl Driver {
-    async fn run(mut self) {
-        let mut closed_at: Option<Instant> = None;
+    async fn run(this: Rc<RefCell<Driver>>) {
+        let (inputs, inner) = {
+            let d = this.borrow();
+            (d.inputs.clone(), d.inner.clone())
+        };
         // One timer, re-armed only when the core's deadline comes before
         // the armed one (a later one is re-armed when it fires).
         let mut timer = smol::Timer::never();
-        let mut armed: Option<Instant> = None;
+        loop {
+            let turn = this.borrow_mut().turn();
+            match turn {
+                Turn::Done => break,
+                Turn::Wait(Some(d)) => timer.set_at(d),
+                Turn::Wait(None) => {}
+            }
+            std::future::poll_fn(|cx| {
+                if inputs.poll_ready(cx) || inner.wake.poll_take(cx) {
+                    return Poll::Ready(());
+                }
+                if Pin::new(&mut timer).poll(cx).is_ready() {
+                    this.borrow_mut().armed = None;
+                    return Poll::Ready(());
+                }
+                Poll::Pending
+            })
+            .await;
+        }
+        this.borrow_mut().finish();
+    }
+
+    /// One turn of the driver loop: feeds the queued inputs and the time,
+    /// carries out the outputs; says when to wake next.
+    fn turn(&mut self) -> Turn {
         loop {
             // One input at a time, its outputs carried out before the next
             // (an input for an exchange the core just ended is not fed).
@@ -207,7 +312,7 @@ impl Driver {
             }
             let now = Instant::now();
             let (closed, deadline) = {
-                let Driver { inner, outs, .. } = &mut self;
+                let Driver { inner, outs, .. } = &mut *self;
                 let mut state = inner.lock();
                 if state.core.poll_timeout().is_some_and(|d| d <= now) {
                     state.core.handle_timeout(now);
@@ -232,37 +337,29 @@ impl Driver {
                 }
             }
             if closed {
-                let since = *closed_at.get_or_insert(now);
+                let since = *self.closed_at.get_or_insert(now);
                 self.closing.retain(|t| !t.is_finished());
                 let idle = self.http.is_empty()
                     && self.aborting.is_empty()
                     && self.ws.is_empty()
                     && self.closing.is_empty();
                 if idle || now >= since + CLOSE_GRACE {
-                    break;
+                    return Turn::Done;
                 }
                 deadline = Some(deadline.map_or(now + CLOSE_POLL, |d| d.min(now + CLOSE_POLL)));
             }
-            if let Some(d) = deadline
-                && armed.is_none_or(|a| d < a)
-            {
-                timer.set_at(d);
-                armed = Some(d);
-            }
-            let inputs = &self.inputs;
-            let wake = &self.inner.wake;
-            std::future::poll_fn(|cx| {
-                if inputs.poll_ready(cx) || wake.poll_take(cx) {
-                    return Poll::Ready(());
+            return match deadline {
+                Some(d) if self.armed.is_none_or(|a| d < a) => {
+                    self.armed = Some(d);
+                    Turn::Wait(Some(d))
                 }
-                if armed.is_some() && Pin::new(&mut timer).poll(cx).is_ready() {
-                    armed = None;
-                    return Poll::Ready(());
-                }
-                Poll::Pending
-            })
-            .await;
+                _ => Turn::Wait(None),
+            };
         }
+    }
+
+    /// The client ended: fails its waiters, drops its handlers.
+    fn finish(&mut self) {
         self.inputs.close();
         // Nobody waits on a closed client any more, and its handlers go:
         // one that holds a handle would keep the shared state alive.
@@ -370,7 +467,10 @@ impl Driver {
                     path_and_query,
                     headers,
                     queue,
-                    self.inputs.clone(),
+                    ToDriver {
+                        inputs: self.inputs.clone(),
+                        driver: self.me.clone(),
+                    },
                 ));
                 self.ws.insert(
                     conn,

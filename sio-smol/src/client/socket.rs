@@ -16,7 +16,8 @@ use std::time::Duration;
 
 /// A namespace of a [`super::Client`]: emit to the server, listen to its
 /// events, wait until connected. Cheap to clone, `Send + Sync`: usable
-/// from any thread or runtime. Handlers run on the client's thread.
+/// from any thread or runtime (cheapest on the client runtime's thread:
+/// see the [module docs](super)). Handlers run on the runtime thread.
 #[derive(Clone)]
 pub struct ClientSocket {
     pub(crate) inner: Arc<Inner>,
@@ -157,7 +158,7 @@ impl ClientSocket {
     }
 
     /// Listens to `event` from the server. Handlers of one event run in
-    /// the order they were added, on the client's thread, after the
+    /// the order they were added, on the client runtime's thread, after the
     /// `on_any` handlers. Register them right after opening the namespace:
     /// an event that arrives before its handler exists is not kept.
     pub fn on(&self, event: &str, f: impl Fn(ClientSocket, ClientMsg) + Send + Sync + 'static) {

@@ -1,4 +1,4 @@
-//! What the client's handles share with its thread: the core behind a
+//! What the client's handles share with its driver: the core behind a
 //! mutex, the handlers, the waiters, and the means to wake the driver.
 
 use super::error::{ConnectFailure, ReadyError};

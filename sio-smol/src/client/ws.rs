@@ -210,8 +210,9 @@ pub(crate) async fn run(
     path_and_query: String,
     headers: Vec<(String, String)>,
     cmds: WsQueue,
-    inputs: super::driver::Inputs,
+    to: super::driver::ToDriver,
 ) {
+    let super::driver::ToDriver { inputs, driver } = to;
     let closed = |error: String| ClientInput::WsClosed { conn, error };
     let mut ws = match open(&dialer, max_message, &path_and_query, &headers).await {
         Ok(ws) => ws,
@@ -280,8 +281,8 @@ pub(crate) async fn run(
             Step::Cmd(None) => return,
             Step::Read(Some(Ok(Message::Text(t)))) => {
                 let frame = WsFrame::Text(Bytes::from(t));
-                if inputs
-                    .send(ClientInput::WsFrame { conn, frame })
+                let input = ClientInput::WsFrame { conn, frame };
+                if super::driver::deliver(&driver, &inputs, input)
                     .await
                     .is_err()
                 {
@@ -290,8 +291,8 @@ pub(crate) async fn run(
             }
             Step::Read(Some(Ok(Message::Binary(b)))) => {
                 let frame = WsFrame::Binary(b);
-                if inputs
-                    .send(ClientInput::WsFrame { conn, frame })
+                let input = ClientInput::WsFrame { conn, frame };
+                if super::driver::deliver(&driver, &inputs, input)
                     .await
                     .is_err()
                 {
