@@ -161,6 +161,14 @@ impl AsyncRead for Gated {
                 this.read_blocked = true;
                 Poll::Pending
             }
+            // A read that did not fill the buffer most likely emptied the
+            // socket: the next one waits for readiness instead of trying
+            // a `recv` that would end in `EAGAIN` (bytes that came in
+            // meanwhile make the socket ready at once).
+            Poll::Ready(Ok(n)) if n > 0 && n < buf.len() && this.inner.is_plain() => {
+                this.read_blocked = true;
+                Poll::Ready(Ok(n))
+            }
             r => r,
         }
     }
