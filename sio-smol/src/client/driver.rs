@@ -9,7 +9,7 @@ use super::http::HttpPool;
 use super::msg::ClientMsg;
 use super::runtime;
 use super::socket::ClientSocket;
-use super::state::Inner;
+use super::state::{FastHash, Inner};
 use super::ws;
 use futures_lite::FutureExt;
 use sio_core::ConnId;
@@ -51,9 +51,9 @@ pub(crate) fn start(inner: Arc<Inner>, dialer: Dialer, max_body: usize) -> std::
                 dialer,
                 max_message: max_body,
                 inputs: Inputs::default(),
-                http: HashMap::new(),
+                http: HashMap::default(),
                 aborting: Vec::new(),
-                ws: HashMap::new(),
+                ws: HashMap::default(),
                 closing: Vec::new(),
                 local: VecDeque::new(),
                 outs: Vec::new(),
@@ -197,11 +197,11 @@ pub(crate) struct Driver {
     /// What the IO tasks report.
     inputs: Inputs,
     /// HTTP requests in flight.
-    http: HashMap<ConnId, Task<()>>,
+    http: HashMap<ConnId, Task<()>, FastHash>,
     /// Aborted requests waiting for the ones before them.
     aborting: Vec<Aborting>,
     /// WebSockets opening or open.
-    ws: HashMap<ConnId, WsEntry>,
+    ws: HashMap<ConnId, WsEntry, FastHash>,
     /// WebSockets writing their close frame.
     closing: Vec<Task<()>>,
     /// Inputs the driver itself owes the core (a WebSocket it gave up).
