@@ -14,7 +14,7 @@ use super::ws;
 use futures_lite::FutureExt;
 use sio_core::ConnId;
 use sio_core::client::{ClientEvent, ClientInput, ClientOutput, ClientProtocol};
-use smol::{LocalExecutor, Task};
+use smol::Task;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -46,8 +46,8 @@ pub(crate) fn start(inner: Arc<Inner>, dialer: Dialer, max_body: usize) -> std::
             RefCell::new(Driver {
                 me: me.clone(),
                 inner,
-                pool: Rc::new(HttpPool::new(dialer.clone(), ex.clone(), max_body)),
-                ex: ex.clone(),
+                pool: Rc::new(HttpPool::new(dialer.clone(), *ex, max_body)),
+                ex: *ex,
                 dialer,
                 max_message: max_body,
                 inputs: Inputs::default(),
@@ -189,7 +189,7 @@ pub(crate) struct Driver {
     /// Itself, for the tasks it starts.
     me: Weak<RefCell<Driver>>,
     inner: Arc<Inner>,
-    ex: Rc<LocalExecutor<'static>>,
+    ex: runtime::Local,
     dialer: Dialer,
     /// The largest WebSocket message accepted from the server.
     max_message: usize,

@@ -28,8 +28,9 @@
 //! # Threads
 //!
 //! Every [`Client`] of the process runs on one thread, the client
-//! runtime (started with the first client, named `sio-client`): a smol
-//! executor, which also drives the reactor, running each client's driver
+//! runtime (started with the first client, named `sio-client`): an
+//! executor of its own under smol's `block_on` (which drives the
+//! reactor), running each client's driver
 //! (feeding the sans-IO core [`sio_core::client::SioClient`] its inputs
 //! and the time, one timer, carrying out its outputs) and its
 //! connections (HTTP/1.1 long-polling with hyper, WebSocket with

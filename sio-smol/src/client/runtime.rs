@@ -3,71 +3,174 @@
 //! every client: their drivers, their connections, and the application
 //! futures handed to it with [`spawn`] or [`block_on`].
 //!
-//! Work reaches the thread as `Send` closures through a channel; on the
-//! thread itself they run at once (no hop).
+//! Work reaches the thread as `Send` closures through a shared queue; on
+//! the thread itself they run at once (no hop). The executor is a local
+//! queue of `async_task` runnables: a task woken on the runtime thread is
+//! queued without atomics or locks; one woken elsewhere goes through the
+//! shared queue and wakes the thread.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::rc::Rc;
-use std::sync::OnceLock;
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll, Waker};
 
+use async_task::Runnable;
+use atomic_waker::AtomicWaker;
 use futures_lite::{FutureExt, StreamExt};
-use smol::LocalExecutor;
 
-/// Work for the runtime thread: given its executor, it spawns tasks.
-pub(crate) type Job = Box<dyn FnOnce(&Rc<LocalExecutor<'static>>) + Send>;
+/// Work for the runtime thread: given the means to spawn there, it
+/// spawns tasks.
+pub(crate) type Job = Box<dyn FnOnce(&Local) + Send>;
 
-/// The runtime thread's queue, or why it could not start.
-static RUNTIME: OnceLock<Result<async_channel::Sender<Job>, std::io::ErrorKind>> = OnceLock::new();
-
-thread_local! {
-    /// The executor, on the runtime thread only.
-    static LOCAL: RefCell<Option<Rc<LocalExecutor<'static>>>> = const { RefCell::new(None) };
+/// Spawns tasks on the runtime thread (only there).
+#[derive(Clone, Copy)]
+pub(crate) struct Local {
+    _not_send: std::marker::PhantomData<*const ()>,
 }
 
-/// The executor when called on the runtime thread.
-fn local() -> Option<Rc<LocalExecutor<'static>>> {
-    LOCAL.with(|l| l.borrow().clone())
+impl Local {
+    /// Spawns `fut` on the runtime thread's executor.
+    pub fn spawn<F>(&self, fut: F) -> smol::Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let (runnable, task) = async_task::spawn_local(fut, schedule);
+        runnable.schedule();
+        task
+    }
+}
+
+/// What other threads hand the runtime thread: jobs, and tasks woken there.
+struct Remote {
+    queue: Mutex<Vec<Remotely>>,
+    /// The runtime thread's waker.
+    waker: AtomicWaker,
+}
+
+enum Remotely {
+    Job(Job),
+    Run(Runnable),
+}
+
+/// The runtime thread's queue for other threads, or why it could not start.
+static RUNTIME: OnceLock<Result<Arc<Remote>, std::io::ErrorKind>> = OnceLock::new();
+
+thread_local! {
+    /// True on the runtime thread.
+    static ON_RUNTIME: Cell<bool> = const { Cell::new(false) };
+    /// Tasks ready to run, woken on the runtime thread (no atomics).
+    static READY: RefCell<VecDeque<Runnable>> = const { RefCell::new(VecDeque::new()) };
+    /// The runtime loop's waker, while it waits.
+    static LOOP_WAKER: RefCell<Option<Waker>> = const { RefCell::new(None) };
+}
+
+/// Schedules a woken task: in the local queue on the runtime thread, else
+/// through the shared queue (waking the runtime thread).
+fn schedule(runnable: Runnable) {
+    if ON_RUNTIME.with(Cell::get) {
+        let was_empty = READY.with(|r| {
+            let mut r = r.borrow_mut();
+            let was_empty = r.is_empty();
+            r.push_back(runnable);
+            was_empty
+        });
+        if was_empty && let Some(w) = LOOP_WAKER.with(|w| w.borrow_mut().take()) {
+            w.wake();
+        }
+    } else if let Some(Ok(remote)) = RUNTIME.get() {
+        remote
+            .queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Remotely::Run(runnable));
+        remote.waker.wake();
+    }
+}
+
+/// The runtime thread's loop: runs ready tasks and the jobs handed over,
+/// then lets smol's `block_on` drive the reactor until something is woken.
+fn run_loop(remote: &Remote) -> std::future::PollFn<impl FnMut(&mut Context<'_>) -> Poll<()>> {
+    let local = Local {
+        _not_send: std::marker::PhantomData,
+    };
+    let mut taken: Vec<Remotely> = Vec::new();
+    std::future::poll_fn(move |cx| {
+        remote.waker.register(cx.waker());
+        LOOP_WAKER.with(|w| {
+            let mut w = w.borrow_mut();
+            if !w.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                *w = Some(cx.waker().clone());
+            }
+        });
+        {
+            let mut queue = remote.queue.lock().unwrap_or_else(|e| e.into_inner());
+            std::mem::swap(&mut *queue, &mut taken);
+        }
+        for r in taken.drain(..) {
+            match r {
+                Remotely::Job(job) => job(&local),
+                Remotely::Run(runnable) => READY.with(|q| q.borrow_mut().push_back(runnable)),
+            }
+        }
+        // A batch, then a look at the reactor (smol's block_on polls it
+        // without blocking when this future woke itself).
+        for _ in 0..256 {
+            let Some(runnable) = READY.with(|q| q.borrow_mut().pop_front()) else {
+                return Poll::Pending;
+            };
+            runnable.run();
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
 }
 
 /// True on the client runtime's thread (where handlers and the futures
 /// given to [`spawn`] run).
 pub fn on_runtime_thread() -> bool {
-    LOCAL.with(|l| l.borrow().is_some())
+    ON_RUNTIME.with(Cell::get)
 }
 
 /// Runs `job` on the runtime thread: at once when called there, else
 /// through its queue (starting the thread the first time).
 pub(crate) fn run_on(job: Job) -> std::io::Result<()> {
-    if let Some(ex) = local() {
-        job(&ex);
+    if on_runtime_thread() {
+        job(&Local {
+            _not_send: std::marker::PhantomData,
+        });
         return Ok(());
     }
-    let queue = RUNTIME.get_or_init(|| {
-        let (tx, rx) = async_channel::unbounded::<Job>();
+    let remote = RUNTIME.get_or_init(|| {
+        let remote = Arc::new(Remote {
+            queue: Mutex::new(Vec::new()),
+            waker: AtomicWaker::new(),
+        });
+        let shared = remote.clone();
         std::thread::Builder::new()
             .name("sio-client".into())
             .spawn(move || {
-                let ex = Rc::new(LocalExecutor::new());
-                LOCAL.with(|l| *l.borrow_mut() = Some(ex.clone()));
+                ON_RUNTIME.with(|r| r.set(true));
                 // smol's block_on: this thread also drives the reactor
                 // while it has nothing else to do.
-                smol::block_on(ex.run(async {
-                    while let Ok(job) = rx.recv().await {
-                        job(&ex);
-                    }
-                }));
+                smol::block_on(run_loop(&shared));
             })
-            .map(|_| tx)
+            .map(|_| remote)
             .map_err(|e| e.kind())
     });
-    match queue {
-        Ok(tx) => tx
-            .try_send(job)
-            .map_err(|_| std::io::Error::other("the client runtime thread ended")),
+    match remote {
+        Ok(remote) => {
+            remote
+                .queue
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Remotely::Job(job));
+            remote.waker.wake();
+            Ok(())
+        }
         Err(kind) => Err(std::io::Error::new(
             *kind,
             "the client runtime thread could not start",
@@ -163,6 +266,12 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let ex = local().expect("sio_smol::client::spawn_local called off the client runtime thread");
-    ex.spawn(fut)
+    assert!(
+        on_runtime_thread(),
+        "sio_smol::client::spawn_local called off the client runtime thread"
+    );
+    Local {
+        _not_send: std::marker::PhantomData,
+    }
+    .spawn(fut)
 }
