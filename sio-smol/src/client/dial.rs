@@ -124,13 +124,6 @@ fn tls_connector(default_roots: bool, extra_pem: &[Vec<u8>]) -> Result<TlsConnec
     Ok(TlsConnector::from(Arc::new(config)))
 }
 
-impl ClientStream {
-    /// Plain TCP (no TLS buffering in between).
-    pub fn is_plain(&self) -> bool {
-        matches!(self, ClientStream::Plain(_))
-    }
-}
-
 impl PollReadable for ClientStream {
     fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self {

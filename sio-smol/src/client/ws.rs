@@ -165,7 +165,9 @@ impl AsyncRead for Gated {
             // socket: the next one waits for readiness instead of trying
             // a `recv` that would end in `EAGAIN` (bytes that came in
             // meanwhile make the socket ready at once).
-            Poll::Ready(Ok(n)) if n > 0 && n < buf.len() && this.inner.is_plain() => {
+            Poll::Ready(Ok(n))
+                if n > 0 && n < buf.len() && matches!(this.inner, ClientStream::Plain(_)) =>
+            {
                 this.read_blocked = true;
                 Poll::Ready(Ok(n))
             }
