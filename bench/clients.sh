@@ -32,7 +32,8 @@ ECHO_ARGS=${ECHO_ARGS:-"--clients 50 --secs 10 --size 64"}
 
 echo "building the bench server, the load generator and our client (profile $PROFILE)..." >&2
 cargo build --quiet --manifest-path "$ROOT/Cargo.toml" --profile "$PROFILE" \
-    -p sio-loadgen -p sio-bench-client --example bench_server >&2
+    -p sio-loadgen -p sio-bench-client -p examples \
+    --bin sio-loadgen --bin sio-bench-client --example bench_server >&2
 SERVER=$TARGET/$PROFILE_DIR/examples/bench_server
 for c in $CLIENTS; do
     case $c in
@@ -78,7 +79,8 @@ for round in $(seq 1 "$ROUNDS"); do
         sleep 0.3
         # shellcheck disable=SC2046,SC2086 # the command and options are meant to be split
         line=$(timeout 120 taskset -c "$LOADGEN_CPU" $(client_cmd "$c") $ECHO_ARGS || true)
-        echo "$c ${line:-{\"fatal\":\"no output\"}}" | tee -a "$out"
+        [ -n "$line" ] || line='{"fatal":"no output"}'
+        echo "$c $line" | tee -a "$out"
         stop_server
     done
 done

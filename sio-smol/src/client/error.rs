@@ -13,7 +13,7 @@ pub enum SetupError {
     /// The TLS settings could not be made (e.g. a root PEM holds no certificate).
     #[error("TLS: {0}")]
     Tls(String),
-    /// The client's thread could not be started.
+    /// The client runtime's thread could not be started.
     #[error("starting the client thread: {0}")]
     Thread(#[from] std::io::Error),
 }

@@ -24,7 +24,7 @@ const MAX_IDLE: usize = 2;
 pub(crate) struct HttpPool {
     dialer: Dialer,
     idle: RefCell<Vec<SendRequest<Full<Bytes>>>>,
-    ex: Rc<smol::LocalExecutor<'static>>,
+    ex: super::runtime::Local,
     max_body: usize,
 }
 
@@ -34,7 +34,7 @@ pub(crate) type HttpResult = Result<(u16, Bytes), String>;
 impl HttpPool {
     /// A pool dialing with `dialer`, running connections on `ex`, reading
     /// bodies of at most `max_body` bytes.
-    pub fn new(dialer: Dialer, ex: Rc<smol::LocalExecutor<'static>>, max_body: usize) -> HttpPool {
+    pub fn new(dialer: Dialer, ex: super::runtime::Local, max_body: usize) -> HttpPool {
         HttpPool {
             dialer,
             idle: RefCell::new(Vec::new()),

@@ -25,18 +25,62 @@
 //! client.close();
 //! ```
 //!
-//! Each [`Client`] runs on a thread of its own: a smol executor driving
-//! the sans-IO core ([`sio_core::client::SioClient`]), its timer, and the
+//! # Threads
+//!
+//! Every [`Client`] of the process runs on one thread, the client
+//! runtime (started with the first client, named `sio-client`): an
+//! executor of its own under smol's `block_on` (which drives the
+//! reactor), running each client's driver
+//! (feeding the sans-IO core [`sio_core::client::SioClient`] its inputs
+//! and the time, one timer, carrying out its outputs) and its
 //! connections (HTTP/1.1 long-polling with hyper, WebSocket with
-//! async-tungstenite, TLS with rustls). The handles ([`Client`],
-//! [`ClientSocket`]) are `Clone + Send + Sync` and their futures need no
-//! particular runtime. Handlers run on the client's thread, one at a
+//! async-tungstenite, TLS with rustls). Handlers run there too, one at a
 //! time, in the order events arrived: keep them short, or hand the work
-//! to another thread. A handler must not block on the client's own
-//! futures (`ready`, `emit_with_ack`): the thread that would resolve them
-//! is the one blocked. Register handlers right after opening a namespace,
-//! or open it only once they are in place
+//! to another thread. A handler must not block (on anything, and above
+//! all on a client's futures: `ready`, `emit_with_ack`): it would stall
+//! every client of the process, and the thread that would resolve the
+//! future is the one blocked. Register handlers right after opening a
+//! namespace, or open it only once they are in place
 //! ([`ClientOptions::auto_connect`] off, then [`ClientSocket::connect`]).
+//!
+//! The handles ([`Client`], [`ClientSocket`]) are `Clone + Send + Sync`
+//! and their futures need no particular runtime: usable from any thread.
+//! What a call costs depends on where it is made:
+//!
+//! | call | on the runtime thread | on another thread |
+//! | --- | --- | --- |
+//! | `emit`, `emit_with_ack` (sending) | a lock, the core, a flag: the driver runs next on this thread | the same, plus waking the runtime thread (a syscall when it sleeps) |
+//! | awaiting an ack or `ready` | resolved on this thread | resolved there, then this thread is woken (a syscall, a context switch) |
+//! | handlers | run there | — |
+//!
+//! So an application that sends many messages runs its client code on
+//! the runtime thread: [`block_on`] (from `main`: runs a future there and
+//! waits for its output), [`spawn`] (from anywhere: a future made there,
+//! not necessarily `Send`), [`spawn_local`] (from the runtime thread: a
+//! handler or such a future). The load generator of the client bench
+//! (`bench/clients/ours`) runs this way.
+//!
+//! ```no_run
+//! use sio_smol::client::{Client, ClientOptions};
+//! use std::time::Duration;
+//!
+//! let answers = sio_smol::client::block_on(|| async {
+//!     let client = Client::connect("http://127.0.0.1:3000", ClientOptions::default())
+//!         .expect("a valid URL");
+//!     let socket = client.socket();
+//!     socket.ready(Duration::from_secs(5)).await.expect("connected");
+//!     let mut answers = Vec::new();
+//!     for i in 0..1000 {
+//!         // No thread is crossed: the emit, the driver, the WebSocket
+//!         // and this future all run on the runtime thread.
+//!         let answer: String = socket.emit_with_ack("ping", &i).await.expect("acked");
+//!         answers.push(answer);
+//!     }
+//!     client.close();
+//!     answers
+//! });
+//! println!("{} answers", answers.len());
+//! ```
 //!
 //! Every buffer has a bound:
 //! - emits while the namespace is not connected are kept and sent at the
@@ -57,7 +101,9 @@ mod driver;
 mod error;
 mod http;
 mod msg;
+mod oneshot;
 mod options;
+mod runtime;
 mod socket;
 mod state;
 mod url;
@@ -66,6 +112,7 @@ mod ws;
 pub use error::{AckError, ConnectFailure, EmitError, ReadyError, SetupError};
 pub use msg::ClientMsg;
 pub use options::{ClientOptions, DEFAULT_MAX_RESPONSE_BYTES};
+pub use runtime::{ClientTask, block_on, on_runtime_thread, spawn, spawn_local};
 pub use sio_core::client::{ClientDisconnectReason, ClientTransports};
 pub use socket::{ClientSocket, Emitter};
 
@@ -139,18 +186,15 @@ impl Client {
             core: SioClient::new(config, u64::from_le_bytes(seed)),
             closed: false,
             nsps: Default::default(),
-            acks: Default::default(),
             handlers: ClientHandlers::default(),
         };
-        let (wake_tx, wake_rx) = async_channel::bounded(1);
         let inner = Arc::new(Inner::new(
             state,
-            wake_tx,
             url_nsp,
             default_auth,
             options.auto_connect,
         ));
-        driver::start(inner.clone(), wake_rx, dialer, options.max_response_bytes)?;
+        driver::start(inner.clone(), dialer, options.max_response_bytes)?;
         Ok(Client {
             guard: Arc::new(Guard { inner }),
         })
@@ -248,8 +292,8 @@ impl Client {
     }
 
     /// Leaves every namespace and closes the connection for good; the
-    /// client's thread ends once its goodbyes are written (at most a
-    /// couple of seconds). Awaited acks fail with
+    /// client's driver ends once its goodbyes are written (at most a
+    /// couple of seconds; the runtime thread stays for other clients). Awaited acks fail with
     /// [`AckError::Disconnected`] and `ready` with [`ReadyError::Closed`].
     pub fn close(&self) {
         close(&self.guard.inner);
@@ -270,8 +314,8 @@ fn close(inner: &Inner) {
         }
         state.closed = true;
         state.core.close(now);
-        state.acks.clear();
         for ns in state.nsps.values_mut() {
+            ns.acks.clear();
             for w in ns.ready.drain(..) {
                 let _ = w.try_send(Err(ReadyError::Closed));
             }

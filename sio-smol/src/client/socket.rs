@@ -4,6 +4,7 @@
 
 use super::error::{AckError, ConnectFailure, EmitError, ReadyError};
 use super::msg::ClientMsg;
+use super::oneshot;
 use super::state::{Inner, NspState};
 use crate::io::{args_from_array, args_from_value, first_arg};
 use serde::Serialize;
@@ -15,7 +16,8 @@ use std::time::Duration;
 
 /// A namespace of a [`super::Client`]: emit to the server, listen to its
 /// events, wait until connected. Cheap to clone, `Send + Sync`: usable
-/// from any thread or runtime. Handlers run on the client's thread.
+/// from any thread or runtime (cheapest on the client runtime's thread:
+/// see the [module docs](super)). Handlers run on the runtime thread.
 #[derive(Clone)]
 pub struct ClientSocket {
     pub(crate) inner: Arc<Inner>,
@@ -156,7 +158,7 @@ impl ClientSocket {
     }
 
     /// Listens to `event` from the server. Handlers of one event run in
-    /// the order they were added, on the client's thread, after the
+    /// the order they were added, on the client runtime's thread, after the
     /// `on_any` handlers. Register them right after opening the namespace:
     /// an event that arrives before its handler exists is not kept.
     pub fn on(&self, event: &str, f: impl Fn(ClientSocket, ClientMsg) + Send + Sync + 'static) {
@@ -275,15 +277,19 @@ impl ClientSocket {
         event: &str,
         args: Args,
         options: EmitOptions,
-    ) -> Result<Option<async_channel::Receiver<AckOutcome>>, EmitError> {
+    ) -> Result<Option<oneshot::Receiver<AckOutcome>>, EmitError> {
         self.inner.with_core(|state, now| {
             if state.closed {
                 return Err(EmitError::Client(ClientError::Closed));
             }
             let id = state.core.emit(now, &self.nsp, event, args, options)?;
             Ok(id.map(|id| {
-                let (tx, rx) = async_channel::bounded(1);
-                state.acks.insert((self.nsp.to_string(), id), tx);
+                let (tx, rx) = oneshot::channel();
+                let ns = match state.nsps.get_mut(&*self.nsp) {
+                    Some(ns) => ns,
+                    None => state.nsps.entry(self.nsp.to_string()).or_default(),
+                };
+                ns.acks.insert(id, tx);
                 rx
             }))
         })
@@ -366,11 +372,11 @@ impl Emitter {
             // The core gives an id to every emit that asks for an ack.
             return Err(AckError::Disconnected);
         };
-        match rx.recv().await {
-            Ok(Ok(args)) => Ok(args),
-            Ok(Err(sio_core::client::AckError::Timeout)) => Err(AckError::Timeout),
+        match rx.await {
+            Some(Ok(args)) => Ok(args),
+            Some(Err(sio_core::client::AckError::Timeout)) => Err(AckError::Timeout),
             // Disconnected, or the client closed (the waiter dropped).
-            Ok(Err(_)) | Err(_) => Err(AckError::Disconnected),
+            Some(Err(_)) | None => Err(AckError::Disconnected),
         }
     }
 }

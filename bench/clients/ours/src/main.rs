@@ -2,7 +2,10 @@
 //! (one `Client` each: one Engine.IO connection, WebSocket only), each in
 //! a closed loop: `emit_with_ack("echo", payload)`, check the ack, repeat.
 //! Prints one JSON line with the acks and this process's CPU per ack over
-//! the measured window (all threads, from /proc/self/stat).
+//! the measured window (all threads, from /proc/self/stat). The loops run
+//! on the client runtime's thread (`client::block_on`, `spawn_local`), as
+//! an application that sends many messages should: no thread is crossed
+//! per message.
 //!
 //! `sio-bench-client --addr 127.0.0.1:3300 [--clients 50] [--secs 10] [--size 64] [--warmup-secs 1]`
 
@@ -70,7 +73,25 @@ struct Counts {
     stop: Cell<bool>,
 }
 
+/// The final counts, sent back from the runtime thread.
+#[derive(Default)]
+struct Plain {
+    acks: u64,
+    mismatches: u64,
+    errors: u64,
+    first_error: Option<String>,
+}
+
 impl Counts {
+    fn into_plain(self) -> Plain {
+        Plain {
+            acks: self.acks.get(),
+            mismatches: self.mismatches.get(),
+            errors: self.errors.get(),
+            first_error: self.first_error.into_inner(),
+        }
+    }
+
     fn error(&self, e: String) {
         self.errors.set(self.errors.get() + 1);
         self.first_error.borrow_mut().get_or_insert(e);
@@ -118,24 +139,27 @@ async fn run(n: usize, o: Rc<Opts>, c: Rc<Counts>) {
 
 fn main() {
     let o = match opts() {
-        Ok(o) => Rc::new(o),
+        Ok(o) => o,
         Err(e) => {
             eprintln!("sio-bench-client: {e}");
             std::process::exit(2);
         }
     };
-    let c = Rc::new(Counts::default());
-    let ex = smol::LocalExecutor::new();
-    let tasks: Vec<_> = (0..o.clients)
-        .map(|n| ex.spawn(run(n, o.clone(), c.clone())))
-        .collect();
-    let (cpu, secs) = smol::block_on(ex.run(async {
+    // Everything runs on the client runtime's thread (the one running
+    // every Client's IO): an emit and its ack cross no thread.
+    let clients = o.clients;
+    let (c, cpu, secs) = sio_smol::client::block_on(move || async move {
+        let o = Rc::new(o);
+        let c = Rc::new(Counts::default());
+        let tasks: Vec<_> = (0..o.clients)
+            .map(|n| sio_smol::client::spawn_local(run(n, o.clone(), c.clone())))
+            .collect();
         smol::Timer::after(Duration::from_secs_f64(o.warmup_secs)).await;
         c.measuring.set(true);
         let (cpu0, t0) = (cpu_time(), Instant::now());
         smol::Timer::after(Duration::from_secs_f64(o.secs)).await;
         c.measuring.set(false);
-        let measured = (cpu_time() - cpu0, t0.elapsed().as_secs_f64());
+        let (cpu, secs) = (cpu_time() - cpu0, t0.elapsed().as_secs_f64());
         c.stop.set(true);
         for task in tasks {
             let _ = futures_lite::future::or(task, async {
@@ -143,19 +167,22 @@ fn main() {
             })
             .await;
         }
-        measured
-    }));
-    let acks = c.acks.get();
+        let c = Rc::into_inner(c)
+            .map(Counts::into_plain)
+            .unwrap_or_default();
+        (c, cpu, secs)
+    });
+    let acks = c.acks;
     let cpu_us = cpu.as_secs_f64() * 1e6;
     let round2 = |x: f64| (x * 100.0).round() / 100.0;
     println!(
         "{}",
         json!({
-            "client": "ours", "clients": o.clients, "secs": round2(secs), "acks": acks,
+            "client": "ours", "clients": clients, "secs": round2(secs), "acks": acks,
             "acks_per_s": (acks as f64 / secs).round(), "cpu": round2(cpu_us / 1e6 / secs),
             "us_per_ack": round2(cpu_us / acks.max(1) as f64),
-            "mismatches": c.mismatches.get(), "errors": c.errors.get(),
-            "first_error": *c.first_error.borrow(),
+            "mismatches": c.mismatches, "errors": c.errors,
+            "first_error": c.first_error,
         })
     );
 }
