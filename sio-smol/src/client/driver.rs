@@ -602,26 +602,8 @@ impl Driver {
                     guarded(|| h(socket(&nsp), msg.clone()));
                 }
             }
-            ClientEvent::Ack { nsp, id, args } => {
-                let w = inner
-                    .lock()
-                    .nsps
-                    .get_mut(&nsp)
-                    .and_then(|ns| ns.acks.remove(&id));
-                if let Some(w) = w {
-                    w.send(Ok(args));
-                }
-            }
-            ClientEvent::AckError { nsp, id, error } => {
-                let w = inner
-                    .lock()
-                    .nsps
-                    .get_mut(&nsp)
-                    .and_then(|ns| ns.acks.remove(&id));
-                if let Some(w) = w {
-                    w.send(Err(error));
-                }
-            }
+            ClientEvent::Ack { nsp, id, args } => settle_ack(inner, &nsp, id, Ok(args)),
+            ClientEvent::AckError { nsp, id, error } => settle_ack(inner, &nsp, id, Err(error)),
             ClientEvent::ReconnectAttempt(n) => {
                 tracing::debug!(n, "client reconnect attempt");
                 let handlers = inner.lock().handlers.reconnect_attempt.clone();
@@ -667,5 +649,22 @@ impl Driver {
 fn guarded(f: impl FnOnce()) {
     if catch_unwind(AssertUnwindSafe(f)).is_err() {
         tracing::error!("a client handler panicked");
+    }
+}
+
+/// Hands an emit's ack (or why none will come) to whoever awaits it.
+fn settle_ack(
+    inner: &Inner,
+    nsp: &str,
+    id: sio_core::client::AckId,
+    outcome: Result<sio_core::socket::Args, sio_core::client::AckError>,
+) {
+    let waiter = inner
+        .lock()
+        .nsps
+        .get_mut(nsp)
+        .and_then(|ns| ns.acks.remove(&id));
+    if let Some(waiter) = waiter {
+        waiter.send(outcome);
     }
 }
