@@ -222,26 +222,13 @@ mod tests {
     /// reader refuses it too.
     #[test]
     fn a_connect_reply_that_is_not_an_object_never_connects() {
-        use crate::client::{
-            ClientConfig, ClientInput, ClientOutput, ClientProtocol, ClientTransports,
-        };
-        use crate::engine::WsFrame;
+        use crate::client::{ClientConfig, ClientOutput, ClientProtocol, ClientTransports};
         for reply in [&br#"40["S1"]"#[..], br#"40["S1","P1"]"#, br#"40 ["S1"]"#] {
             let mut config = ClientConfig::default();
             config.engine.transports = ClientTransports::WebSocket;
-            let mut c = SioClient::new(config, 1);
-            let now = Instant::now();
-            c.connect(now, "/", None);
-            let conn = std::iter::from_fn(|| c.poll_output())
-                .find_map(|o| match o {
-                    ClientOutput::WsOpen { conn, .. } => Some(conn),
-                    _ => None,
-                })
-                .unwrap();
-            c.handle(now, ClientInput::WsOpened { conn });
+            let (mut c, now, conn) = crate::client::tests::ws_opened(config);
             for text in [&br#"0{"sid":"E1","upgrades":[]}"#[..], reply] {
-                let frame = WsFrame::Text(Bytes::copy_from_slice(text));
-                c.handle(now, ClientInput::WsFrame { conn, frame });
+                crate::client::tests::server_text(&mut c, now, conn, text);
             }
             let events: Vec<ClientEvent> = std::iter::from_fn(|| c.poll_output())
                 .filter_map(|o| match o {

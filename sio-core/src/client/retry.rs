@@ -156,7 +156,6 @@ mod tests {
     };
     use crate::engine::WsFrame;
     use crate::socket::Args;
-    use bytes::Bytes;
     use std::time::{Duration, Instant};
 
     /// A WebSocket-only client with `retries` 1 and a 100 ms ack timeout,
@@ -166,16 +165,7 @@ mod tests {
         config.engine.transports = ClientTransports::WebSocket;
         config.retries = Some(1);
         config.ack_timeout = Some(Duration::from_millis(100));
-        let mut c = SioClient::new(config, 1);
-        let now = Instant::now();
-        c.connect(now, "/", None);
-        let conn = std::iter::from_fn(|| c.poll_output())
-            .find_map(|o| match o {
-                ClientOutput::WsOpen { conn, .. } => Some(conn),
-                _ => None,
-            })
-            .unwrap();
-        c.handle(now, ClientInput::WsOpened { conn });
+        let (mut c, now, conn) = crate::client::tests::ws_opened(config);
         server(
             &mut c,
             now,
@@ -188,8 +178,7 @@ mod tests {
     }
 
     fn server(c: &mut SioClient, now: Instant, conn: crate::ConnId, text: &str) {
-        let frame = WsFrame::Text(Bytes::copy_from_slice(text.as_bytes()));
-        c.handle(now, ClientInput::WsFrame { conn, frame });
+        crate::client::tests::server_text(c, now, conn, text.as_bytes());
     }
 
     /// The frames the client wrote, and its events.

@@ -227,27 +227,12 @@ fn a_new_session_when_the_server_forgot() {
 /// A WebSocket-only client past its handshake and `/` connected, driven
 /// by hand: (client, its WebSocket).
 fn scripted() -> (SioClient, std::time::Instant, crate::ConnId) {
-    let mut c = SioClient::new(client_config(ClientTransports::WebSocket), 1);
-    let now = std::time::Instant::now();
-    c.connect(now, "/", None);
-    let conn = std::iter::from_fn(|| c.poll_output())
-        .find_map(|o| match o {
-            ClientOutput::WsOpen { conn, .. } => Some(conn),
-            _ => None,
-        })
-        .unwrap();
-    c.handle(now, ClientInput::WsOpened { conn });
+    let (mut c, now, conn) = super::ws_opened(client_config(ClientTransports::WebSocket));
     for f in [
         &br#"0{"sid":"E1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000}"#[..],
         br#"40{"sid":"S1"}"#,
     ] {
-        c.handle(
-            now,
-            ClientInput::WsFrame {
-                conn,
-                frame: WsFrame::Text(Bytes::copy_from_slice(f)),
-            },
-        );
+        super::server_text(&mut c, now, conn, f);
     }
     let outs: Vec<_> = std::iter::from_fn(|| c.poll_output()).collect();
     assert!(
