@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use sio_core::engine::{CorsConfig, EngineConfig};
 use sio_core::socket::{Args, ServerConfig};
 use sio_smol::Mux;
-use sio_smol::io::{ConnectError, Socket, SocketIo};
+use sio_smol::io::{ConnectError, Namespace, Socket, SocketIo};
 use std::time::Duration;
 
 /// The server's options: pings every 300 ms (so heartbeats run during every
@@ -36,14 +36,7 @@ pub fn mux() -> Mux {
         socket.on("echo", |_, msg| msg.ack_raw(msg.raw().clone()));
     });
     let admin = io.of("/admin");
-    admin.use_middleware(|req| async move {
-        let auth: Value = req.auth().unwrap_or(Value::Null);
-        if auth["token"] == "secret" {
-            Ok(())
-        } else {
-            Err(ConnectError::new("unauthorized").with_data(json!({ "reason": "bad token" })))
-        }
-    });
+    require_token(&admin);
     admin.on_connection(|socket| {
         let _ = socket.emit("hello", "/admin");
     });
@@ -179,6 +172,20 @@ fn ask_me(io: &SocketIo, socket: &Socket, msg: sio_smol::io::Msg) {
             Err(_) => {
                 let _ = msg.ack(&json!({ "error": "timeout" }));
             }
+        }
+    });
+}
+
+/// Connect middleware that lets in only a CONNECT whose auth has
+/// `"token":"secret"`, refusing the others with `unauthorized` and the
+/// data `{"reason":"bad token"}` (the tests' `/admin`).
+pub fn require_token(nsp: &Namespace) {
+    nsp.use_middleware(|req| async move {
+        let auth: Value = req.auth().unwrap_or(Value::Null);
+        if auth["token"] == "secret" {
+            Ok(())
+        } else {
+            Err(ConnectError::new("unauthorized").with_data(json!({ "reason": "bad token" })))
         }
     });
 }

@@ -3,7 +3,7 @@
 //! server (tests/js/sio-server.mjs), on polling, WebSocket and upgrade.
 
 use serde_json::{Value, json};
-use sio_smol::io::{ConnectError, SocketIo};
+use sio_smol::io::SocketIo;
 use sio_smol::{Mux, RunningServer};
 use std::io::Write;
 use std::process::{ChildStdin, Command};
@@ -107,14 +107,7 @@ fn our_mux() -> Mux {
         socket.on("disconnect-me", |socket, _| socket.disconnect());
     });
     let admin = io.of("/admin");
-    admin.use_middleware(|req| async move {
-        let auth: Value = req.auth().unwrap_or(Value::Null);
-        if auth["token"] == "secret" {
-            Ok(())
-        } else {
-            Err(ConnectError::new("unauthorized").with_data(json!({"reason": "bad token"})))
-        }
-    });
+    tests::feature_server::require_token(&admin);
     admin.on_connection(|_| {});
     Mux::new().mount(&io)
 }

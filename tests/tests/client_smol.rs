@@ -13,7 +13,7 @@ use sio_core::socket::{RecoveryConfig, ServerConfig};
 use sio_smol::client::{
     Client, ClientDisconnectReason, ClientOptions, ClientSocket, ClientTransports, ReadyError,
 };
-use sio_smol::io::{Binary, ConnectError, SocketIo, args_as, args_from_array};
+use sio_smol::io::{Binary, SocketIo, args_as, args_from_array};
 use sio_smol::tls::TlsConfig;
 use sio_smol::{Mux, RunningServer};
 use std::net::SocketAddr;
@@ -114,14 +114,7 @@ fn mux(seen: Seen) -> Mux {
         socket.on("echo", |_, msg| msg.ack_raw(msg.raw().clone()));
     });
     let admin = io.of("/admin");
-    admin.use_middleware(|req| async move {
-        let auth: Value = req.auth().unwrap_or(Value::Null);
-        if auth["token"] == "secret" {
-            Ok(())
-        } else {
-            Err(ConnectError::new("unauthorized").with_data(json!({ "reason": "bad token" })))
-        }
-    });
+    tests::feature_server::require_token(&admin);
     admin.on_connection(|socket| {
         socket.on("whoami", |socket, msg| {
             let _ = msg.ack(&json!({ "nsp": socket.nsp(), "auth": socket.auth::<Value>().ok() }));
