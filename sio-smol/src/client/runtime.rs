@@ -1,7 +1,8 @@
 //! The client runtime: one thread per process, started with the first
-//! [`super::Client`], running a smol `LocalExecutor` (and the reactor) for
-//! every client: their drivers, their connections, and the application
-//! futures handed to it with [`spawn`] or [`block_on`].
+//! [`super::Client`], running an executor of its own (smol's `block_on`
+//! drives the reactor) for every client: their drivers, their
+//! connections, and the application futures handed to it with [`spawn`]
+//! or [`block_on`].
 //!
 //! Work reaches the thread as `Send` closures through a shared queue; on
 //! the thread itself they run at once (no hop). The executor is a local
