@@ -94,6 +94,7 @@
 
 pub mod base64;
 pub mod client;
+pub mod cluster;
 mod contract;
 pub mod engine;
 pub mod fast_hash;
