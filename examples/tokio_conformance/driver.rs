@@ -152,6 +152,11 @@ impl<P: Protocol + 'static> Driver<P> {
                         queue.close(code);
                     }
                 }
+                // This adapter serves one process: its cores are never
+                // configured as cluster members, so no bus work comes.
+                Output::Bus(command) => {
+                    eprintln!("tokio adapter: no cluster bus for {command:?}");
+                }
                 Output::Event(event) => (self.on_event)(&mut core, event),
             }
         }

@@ -3,6 +3,7 @@
 //! [`Protocol`] trait every role implements, so one run loop drives the
 //! bare Engine.IO server and the Socket.IO server alike.
 
+use crate::bus::{BusCommand, BusInput};
 use crate::engine::WsFrame;
 use crate::http::{HttpRequest, HttpResponse};
 use bytes::Bytes;
@@ -82,6 +83,9 @@ pub enum Input {
         /// The exchange or WebSocket.
         conn: ConnId,
     },
+    /// The cluster's message bus reported something (only for a server
+    /// configured as a cluster member; see [`crate::bus`]).
+    Bus(BusInput),
 }
 
 /// Something for the adapter to do, or (`Event`) for the application to
@@ -164,6 +168,10 @@ pub enum Output<E> {
         /// Close code (1000 normal, 1002 protocol error, 1009 too big, ...).
         code: u16,
     },
+    /// Work for the cluster's message bus (only from a server configured
+    /// as a cluster member: an adapter without a bus never sees it; see
+    /// [`crate::bus`]).
+    Bus(BusCommand),
     /// Something the application wants to know.
     Event(E),
 }
@@ -192,6 +200,7 @@ impl<E> Output<E> {
             Output::WsSend { conn, frame } => Output::WsSend { conn, frame },
             Output::WsSendMany { conns, frame } => Output::WsSendMany { conns, frame },
             Output::WsClose { conn, code } => Output::WsClose { conn, code },
+            Output::Bus(command) => Output::Bus(command),
             Output::Event(ev) => return Err(ev),
         })
     }

@@ -93,6 +93,7 @@
 //! ```
 
 pub mod base64;
+pub mod bus;
 pub mod client;
 pub mod cluster;
 mod contract;

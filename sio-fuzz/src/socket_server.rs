@@ -66,6 +66,7 @@ pub fn run(data: &[u8]) {
             max_log_packets: MAX_LOG,
             max_log_bytes: MAX_LOG_BYTES,
         }),
+        cluster: None,
     };
     let mut server = SioServer::new(config, [2; 32]);
     server.add_namespace("/a");
@@ -141,7 +142,7 @@ pub fn run(data: &[u8]) {
                     let _ = server.broadcast("/", &op, "b", &Args::from_json("[\"x\"]"));
                 } else {
                     let t = Duration::from_millis(u64::from(r.u8()));
-                    let _ = server.broadcast_with_ack("/", &op, "b", &Args::empty(), t);
+                    let _ = server.broadcast_with_ack(now, "/", &op, "b", &Args::empty(), t);
                 }
             }
             9 => {

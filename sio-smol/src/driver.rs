@@ -51,7 +51,12 @@ pub(crate) struct Driver<C: Core> {
     frames: FrameConverter,
     /// WebSocket tasks running (a shutdown waits for them).
     open_websockets: Rc<Cell<usize>>,
+    /// Where the core's cluster work goes (a cluster member only).
+    bus: RefCell<Option<BusSink>>,
 }
+
+/// Carries out the core's cluster work ([`Output::Bus`]).
+pub(crate) type BusSink = Box<dyn Fn(sio_core::bus::BusCommand)>;
 
 impl<C: Core> Driver<C> {
     /// A driver for `engine`.
@@ -69,7 +74,13 @@ impl<C: Core> Driver<C> {
             early_tasks: RefCell::new(Vec::new()),
             frames: FrameConverter::default(),
             open_websockets: Rc::default(),
+            bus: RefCell::new(None),
         })
+    }
+
+    /// Sets where the core's cluster work goes.
+    pub(crate) fn set_bus(&self, sink: BusSink) {
+        *self.bus.borrow_mut() = Some(sink);
     }
 
     /// Sets the application's event handler.
@@ -209,6 +220,14 @@ impl<C: Core> Driver<C> {
             Output::WsClose { conn, code } => {
                 if let Some(Sink::Ws(ws)) = self.sinks.borrow_mut().remove(&conn) {
                     ws.close(code);
+                }
+            }
+            Output::Bus(command) => {
+                let bus = self.bus.borrow();
+                match bus.as_ref() {
+                    Some(bus) => bus(command),
+                    // A cluster member's core without a bus: a setup bug.
+                    None => tracing::error!(?command, "cluster output without a bus"),
                 }
             }
             // Taken by `drive` before it gets here.

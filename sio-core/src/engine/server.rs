@@ -181,6 +181,8 @@ impl Engine {
                     self.on_conn_closed(conn);
                 }
             }
+            // The bare engine is no cluster member: nothing to do.
+            Input::Bus(_) => {}
         }
     }
 

@@ -15,6 +15,8 @@ pub(crate) enum AckOwner {
     Single(Instant),
     /// A broadcast collecting answers.
     Broadcast(u64),
+    /// Another cluster member's broadcast: the answer goes back to it.
+    Remote(u64),
 }
 
 /// A broadcast whose answers are being collected.
@@ -23,6 +25,21 @@ pub(crate) struct BroadcastAcks {
     /// Recipients that have not answered yet.
     pub waiting: usize,
     pub replies: Vec<(SocketId, Args)>,
+    /// What the other cluster members report, when it went to them too.
+    pub remote: Option<RemoteAcks>,
+}
+
+/// The other members' side of an acked broadcast.
+#[derive(Debug, Default)]
+pub(crate) struct RemoteAcks {
+    /// The cluster request collecting them.
+    pub seq: u64,
+    /// Client counts received (one per other member).
+    pub counts: usize,
+    /// Clients the counts add up to.
+    pub clients: u64,
+    /// Their answers.
+    pub replies: Vec<Args>,
 }
 
 impl SioServer {
@@ -60,15 +77,18 @@ impl SioServer {
     /// Broadcasts EVENT `event` in `nsp` to the recipients `op` selects and
     /// collects their acks until `timeout`: later one
     /// [`SocketEvent::BroadcastAck`] with the returned id. Recipients with
-    /// `max_pending_acks` outstanding are skipped.
+    /// `max_pending_acks` outstanding are skipped. In a cluster, the other
+    /// members' recipients count too (unless `op` is local).
     pub fn broadcast_with_ack(
         &mut self,
+        now: Instant,
         nsp: &str,
         op: &BroadcastOp,
         event: &str,
         args: &Args,
         timeout: Duration,
     ) -> Result<BroadcastAckId, SioError> {
+        self.tick(now);
         let recipients = self.recipients(nsp, op, event)?;
         let bid = self.next_broadcast;
         self.next_broadcast += 1;
@@ -90,25 +110,66 @@ impl SioServer {
             waiting += 1;
         }
         let id = BroadcastAckId(bid);
-        if waiting == 0 {
-            self.events.push_back(SocketEvent::BroadcastAck {
-                id,
+        let remote = self.publish_acked_broadcast(nsp, op, event, args, timeout, bid);
+        self.broadcast_acks.insert(
+            bid,
+            BroadcastAcks {
+                waiting,
                 replies: Vec::new(),
-                timed_out: false,
-            });
-        } else {
-            self.broadcast_acks.insert(
-                bid,
-                BroadcastAcks {
-                    waiting,
-                    replies: Vec::new(),
-                },
-            );
-            let deadline = self.deadline(timeout);
-            self.timers
-                .push(Reverse((deadline, Timer::BroadcastAck(bid))));
-        }
+                remote,
+            },
+        );
+        let deadline = self.deadline(timeout);
+        self.timers
+            .push(Reverse((deadline, Timer::BroadcastAck(bid))));
+        self.check_broadcast(bid);
         Ok(id)
+    }
+
+    /// Reports broadcast `bid` if every answer it waits for came: its
+    /// recipients here, every other member's count, and as many remote
+    /// answers as the counts add up to.
+    pub(crate) fn check_broadcast(&mut self, bid: u64) {
+        let Some(b) = self.broadcast_acks.get(&bid) else {
+            return;
+        };
+        if b.waiting > 0 {
+            return;
+        }
+        if let Some(r) = &b.remote {
+            let expected = self
+                .member
+                .as_deref()
+                .and_then(|m| m.requests.get(&r.seq))
+                .and_then(|p| p.expected);
+            let counted = expected.is_some_and(|e| r.counts >= e);
+            if !counted || (r.replies.len() as u64) < r.clients {
+                return;
+            }
+        }
+        self.end_broadcast(bid, false);
+    }
+
+    /// Reports broadcast `bid` with what came, and forgets it.
+    fn end_broadcast(&mut self, bid: u64, timed_out: bool) {
+        let Some(b) = self.broadcast_acks.remove(&bid) else {
+            return;
+        };
+        let remote = match b.remote {
+            Some(r) => {
+                if let Some(m) = self.member.as_deref_mut() {
+                    m.finish(r.seq);
+                }
+                r.replies
+            }
+            None => Vec::new(),
+        };
+        self.events.push_back(SocketEvent::BroadcastAck {
+            id: BroadcastAckId(bid),
+            replies: b.replies,
+            remote,
+            timed_out,
+        });
     }
 
     /// A client's ACK packet.
@@ -130,15 +191,9 @@ impl SioServer {
                 };
                 b.replies.push((socket, args));
                 b.waiting -= 1;
-                if b.waiting == 0 {
-                    let b = self.broadcast_acks.remove(&bid).expect("present");
-                    self.events.push_back(SocketEvent::BroadcastAck {
-                        id: BroadcastAckId(bid),
-                        replies: b.replies,
-                        timed_out: false,
-                    });
-                }
+                self.check_broadcast(bid);
             }
+            Some(AckOwner::Remote(key)) => self.on_remote_ack(key, &args),
             None => {} // unknown or already timed out: ignore
         }
     }
@@ -157,12 +212,6 @@ impl SioServer {
 
     /// A broadcast's ack deadline passed: report what came in.
     pub(crate) fn broadcast_ack_timeout(&mut self, bid: u64) {
-        if let Some(b) = self.broadcast_acks.remove(&bid) {
-            self.events.push_back(SocketEvent::BroadcastAck {
-                id: BroadcastAckId(bid),
-                replies: b.replies,
-                timed_out: true,
-            });
-        }
+        self.end_broadcast(bid, true);
     }
 }

@@ -34,6 +34,7 @@ impl SioServer {
             self.engine
                 .send_frame_to_many(sessions.iter().copied(), frame);
         }
+        self.publish_broadcast(nsp, op, event, args);
         Ok(recipients.len())
     }
 

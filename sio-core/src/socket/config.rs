@@ -23,6 +23,30 @@ pub struct ServerConfig {
     pub max_pending_acks: usize,
     /// Connection state recovery, off by default (see [`RecoveryConfig`]).
     pub recovery: Option<RecoveryConfig>,
+    /// Membership of a cluster of servers joined by a message bus, off by
+    /// default (see [`ClusterConfig`]).
+    pub cluster: Option<ClusterConfig>,
+}
+
+/// Options of a cluster member, as Node's `@socket.io/redis-adapter`
+/// (its wire protocol, so Node servers and this one form one cluster).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterConfig {
+    /// The channels' prefix (Node's `key`, default `socket.io`); the same
+    /// on every member.
+    pub key: String,
+    /// How long a cluster-wide request waits for the other members'
+    /// answers (Node's `requestsTimeout`, default 5 s).
+    pub requests_timeout: Duration,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            key: "socket.io".to_owned(),
+            requests_timeout: Duration::from_secs(5),
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -35,6 +59,7 @@ impl Default for ServerConfig {
             }),
             max_pending_acks: 1024,
             recovery: None,
+            cluster: None,
         }
     }
 }
@@ -46,6 +71,7 @@ impl fmt::Debug for ServerConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("max_pending_acks", &self.max_pending_acks)
             .field("recovery", &self.recovery)
+            .field("cluster", &self.cluster)
             .finish_non_exhaustive()
     }
 }

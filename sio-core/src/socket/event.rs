@@ -11,6 +11,52 @@ pub type SocketId = Sid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BroadcastAckId(pub u64);
 
+/// An application's cluster-wide request ([`super::SioServer::fetch_sockets`],
+/// [`super::SioServer::server_side_emit_with_ack`]); its answer event
+/// carries the same id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClusterRequestId(pub u64);
+
+/// A server-side event from another cluster member that waits for an
+/// answer ([`super::SioServer::server_side_ack`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ServerSideAckId(pub u64);
+
+/// A socket found by [`super::SioServer::fetch_sockets`], on this server or
+/// on another cluster member (Node's `RemoteSocket`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocketInfo {
+    /// The socket id.
+    pub id: String,
+    /// Its rooms (its own id among them).
+    pub rooms: Vec<String>,
+    /// Its data as JSON (Node's `socket.data`; `{}` when none was set).
+    pub data: Bytes,
+    /// Its handshake as JSON: headers, time, address, xdomain, secure,
+    /// issued, url, query, auth (the object Node's `RemoteSocket` has).
+    pub handshake: Bytes,
+    /// It is connected to this server.
+    pub local: bool,
+}
+
+/// Why a cluster-wide request ended without every member's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClusterError {
+    /// The cluster's `requests_timeout` passed first (Node's "timeout
+    /// reached while waiting for ... response").
+    #[error("timeout reached: only {received} responses received out of {expected}")]
+    Timeout {
+        /// Members that answered.
+        received: usize,
+        /// Members that were expected to.
+        expected: usize,
+    },
+    /// The bus could not count the members (it is down).
+    #[error("the cluster bus is unavailable")]
+    BusUnavailable,
+}
+
 /// Event or ack arguments: a JSON array as raw text (binary values as
 /// `{"_placeholder":true,"num":N}`) and the binary attachments it refers to.
 ///
@@ -180,13 +226,56 @@ pub enum SocketEvent {
     },
     /// A broadcast with acks is complete: every recipient answered, or the
     /// deadline passed (`timed_out`), with the answers received so far.
+    /// In a cluster, recipients on every member count.
     BroadcastAck {
         /// The broadcast.
         id: BroadcastAckId,
-        /// Answers, by socket.
+        /// Answers of this server's sockets, by socket.
         replies: Vec<(SocketId, Args)>,
+        /// Answers of other members' sockets (each the first argument of
+        /// the client's ack, as the cluster protocol carries it).
+        remote: Vec<Args>,
         /// The deadline passed before every recipient answered.
         timed_out: bool,
+    },
+    /// The answer to [`super::SioServer::fetch_sockets`]: the sockets of
+    /// every member, this one's first. With `error`, some members did not
+    /// answer: `sockets` has what came.
+    FetchedSockets {
+        /// The request.
+        id: ClusterRequestId,
+        /// The sockets found.
+        sockets: Vec<SocketInfo>,
+        /// Why some members are missing, if they are.
+        error: Option<ClusterError>,
+    },
+    /// Another cluster member's `serverSideEmit` (never this server's own).
+    ServerSideEvent {
+        /// The namespace.
+        nsp: String,
+        /// Event name.
+        event: String,
+        /// Arguments after the name.
+        args: Args,
+        /// Set when the sender waits for an answer
+        /// ([`super::SioServer::server_side_ack`]).
+        ack: Option<ServerSideAckId>,
+    },
+    /// The answers to [`super::SioServer::server_side_emit_with_ack`]: one
+    /// per other member (the first argument of its answer). With `error`,
+    /// some did not answer in time.
+    ServerSideAcks {
+        /// The request.
+        id: ClusterRequestId,
+        /// The answers.
+        replies: Vec<Args>,
+        /// Why some are missing, if they are.
+        error: Option<ClusterError>,
+    },
+    /// A cluster message could not be understood (dropped; for logs).
+    ClusterFault {
+        /// What was wrong.
+        what: String,
     },
     /// A session kept at a disconnection can no longer be recovered (the
     /// window passed, or the store's bound pushed it out): data the

@@ -39,6 +39,7 @@ mod decoder;
 mod error;
 mod event;
 mod json_check;
+mod member;
 mod namespace;
 mod packet;
 mod parser;
@@ -52,10 +53,13 @@ mod tests;
 
 pub use args::{ack_payload, event_name, event_payload};
 pub use binary::{is_placeholder, placeholder};
-pub use config::ServerConfig;
+pub use config::{ClusterConfig, ServerConfig};
 pub use decoder::{Decoder, DecoderLimits};
 pub use error::DecodeError;
-pub use event::{Args, BroadcastAckId, DisconnectReason, SocketEvent, SocketId};
+pub use event::{
+    Args, BroadcastAckId, ClusterError, ClusterRequestId, DisconnectReason, ServerSideAckId,
+    SocketEvent, SocketId, SocketInfo,
+};
 pub use namespace::{BroadcastOp, NamespaceMatcher};
 pub use packet::{
     MAIN_NAMESPACE, MAX_ACK_ID, Packet, PacketType, encode, encode_into, namespace_name,

@@ -39,6 +39,28 @@ impl Namespace {
             || self.rooms.get(room).is_some_and(|m| m.contains(&socket))
     }
 
+    /// Whether some socket is in `room` (its own id's room included).
+    pub fn has_room(&self, room: &str) -> bool {
+        self.rooms.contains_key(room)
+            || self
+                .own_room_of(room)
+                .is_some_and(|s| !self.left_own_room.contains(&s))
+    }
+
+    /// Every room name with a member, the sockets' own rooms included
+    /// (what Node's `allRooms` reports), sorted.
+    pub fn room_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.rooms.keys().cloned().collect();
+        names.extend(
+            self.sockets
+                .iter()
+                .filter(|s| !self.left_own_room.contains(s))
+                .map(|s| s.as_str().to_owned()),
+        );
+        names.sort_unstable();
+        names
+    }
+
     /// Adds the members of `room` to `out`.
     pub fn members_into(&self, room: &str, out: &mut FastSet<SocketId>) {
         if let Some(own) = self.own_room_of(room) {
@@ -112,6 +134,9 @@ pub struct BroadcastOp {
     /// Skip recipients that cannot take a packet right now (a polling client
     /// between requests) instead of queueing for them.
     pub volatile: bool,
+    /// This server's sockets only: in a cluster, other members are not
+    /// told (Node's `local` flag).
+    pub local: bool,
 }
 
 impl BroadcastOp {

@@ -72,6 +72,8 @@ pub(crate) struct SocketState {
     /// logged, never broadcast).
     pub pid: Option<Sid>,
     pub next_ack: u64,
+    /// What a cluster fetch reports as its data (JSON; `{}` when unset).
+    pub data: Option<Bytes>,
 }
 
 /// Timers, checked lazily against the state when due.
@@ -82,6 +84,10 @@ pub(crate) enum Timer {
     BroadcastAck(u64),
     /// Recovery clean-up: sessions and log entries older than the window.
     Recovery,
+    /// A cluster request's `requests_timeout`.
+    ClusterRequest(u64),
+    /// The end of another member's acked broadcast.
+    RemoteAck(u64),
 }
 
 /// The Socket.IO v5 server: a pure state machine wrapping an [`Engine`].
@@ -112,6 +118,10 @@ pub struct SioServer {
     pub(crate) now: Option<Instant>,
     /// Reused by [`SioServer::send_packet`] for the frames of one packet.
     frames: Vec<WsFrame>,
+    /// The cluster protocol's state, when the server is a cluster member.
+    pub(crate) member: Option<Box<super::member::Member>>,
+    /// The next [`super::ClusterRequestId`].
+    pub(crate) next_cluster_request: u64,
 }
 
 impl std::fmt::Debug for SioServer {
@@ -133,6 +143,10 @@ impl SioServer {
         let mut config = config;
         let engine_config = std::mem::take(&mut config.engine);
         let store_bound = config.recovery.as_ref().map_or(0, |r| r.max_sessions);
+        let member = config
+            .cluster
+            .as_ref()
+            .map(|c| Box::new(super::member::Member::new(c, ids.seed())));
         let mut server = SioServer {
             engine: Engine::new(engine_config, engine_seed),
             config,
@@ -151,6 +165,8 @@ impl SioServer {
             live_pids: FastMap::default(),
             next_broadcast: 0,
             now: None,
+            member,
+            next_cluster_request: 0,
         };
         server.add_namespace("/");
         server
@@ -173,6 +189,9 @@ impl SioServer {
         if !self.namespaces.contains_key(name) {
             self.namespaces
                 .insert(name.to_owned(), Namespace::default());
+            if let Some(m) = self.member.as_deref_mut() {
+                m.add_namespace(name);
+            }
         }
     }
 
@@ -220,7 +239,8 @@ impl SioServer {
         names
     }
 
-    fn tick(&mut self, now: Instant) -> Instant {
+    /// Takes the time in (it never goes back); returns the time to use.
+    pub(crate) fn tick(&mut self, now: Instant) -> Instant {
         let now = self.now.map_or(now, |prev| prev.max(now));
         self.now = Some(now);
         now
@@ -229,7 +249,10 @@ impl SioServer {
     /// Processes one transport input.
     pub fn handle(&mut self, now: Instant, input: Input) {
         let now = self.tick(now);
-        self.engine.handle(now, input);
+        match input {
+            Input::Bus(bus) => self.on_bus(bus),
+            input => self.engine.handle(now, input),
+        }
     }
 
     /// Runs the timers due at `now`.
@@ -251,6 +274,8 @@ impl SioServer {
                 Timer::Ack(socket, id) => self.ack_timeout(socket, id, at),
                 Timer::BroadcastAck(id) => self.broadcast_ack_timeout(id),
                 Timer::Recovery => self.expire_recovery(now),
+                Timer::ClusterRequest(seq) => self.cluster_request_timeout(seq),
+                Timer::RemoteAck(key) => self.remote_ack_timeout(key),
             }
         }
     }
@@ -269,6 +294,9 @@ impl SioServer {
         loop {
             if let Some(ev) = self.events.pop_front() {
                 return Some(Output::Event(ev));
+            }
+            if let Some(command) = self.member.as_deref_mut().and_then(|m| m.out.pop_front()) {
+                return Some(Output::Bus(command));
             }
             match self.engine.poll_output()?.transport() {
                 Ok(io) => return Some(io),
@@ -420,6 +448,9 @@ impl SioServer {
                             ..Namespace::default()
                         },
                     );
+                    if let Some(m) = self.member.as_deref_mut() {
+                        m.add_namespace(&nsp);
+                    }
                 }
                 None => {
                     let err = Packet {
@@ -511,6 +542,7 @@ impl SioServer {
                 acks: FastMap::default(),
                 next_ack: 0,
                 pid,
+                data: None,
             },
         );
         // `{"sid":"…"}` or `{"sid":"…","pid":"…"}`, without the formatter:

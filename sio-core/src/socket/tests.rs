@@ -20,6 +20,7 @@ mod binary;
 mod broadcast;
 mod broadcast_acks;
 mod clock;
+mod cluster;
 mod connect;
 mod disconnect;
 mod errors;
@@ -105,8 +106,14 @@ impl TestServer {
     /// A server whose fake clock starts at `t0` (any instant: the core
     /// reads no clock of its own).
     fn starting_at(config: ServerConfig, t0: Instant) -> TestServer {
+        TestServer::seeded(config, t0, SEED)
+    }
+
+    /// Same as [`TestServer::starting_at`] with another seed (servers of
+    /// one cluster need their own ids).
+    fn seeded(config: ServerConfig, t0: Instant, seed: [u8; 32]) -> TestServer {
         TestServer {
-            io: SioServer::new(config, SEED),
+            io: SioServer::new(config, seed),
             t0,
             now: t0,
             next_conn: 1,

@@ -96,6 +96,7 @@ impl Shared {
                 id,
                 replies,
                 timed_out,
+                ..
             } => {
                 if let Some(tx) = self.broadcasts.borrow_mut().remove(&id) {
                     tx.send(BroadcastReplies { replies, timed_out });

@@ -135,7 +135,9 @@ impl Operator {
         for nsp in self.namespaces() {
             let mut rx = None;
             let id = self.shared.driver.with_engine_then(
-                |c| c.broadcast_with_ack(&nsp, op, event, &args, timeout),
+                |c| {
+                    c.broadcast_with_ack(std::time::Instant::now(), &nsp, op, event, &args, timeout)
+                },
                 |r| {
                     if let Ok(id) = r {
                         rx = Some(self.shared.wait_broadcast(*id));

@@ -321,6 +321,7 @@ where
                 }
             }
             Output::Event(ev) => self.server_events.push(ev),
+            Output::Bus(_) => unreachable!("no cluster in these tests"),
         }
     }
 

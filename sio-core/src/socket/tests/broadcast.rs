@@ -263,7 +263,7 @@ fn volatile_skips_a_polling_client_without_a_held_get() {
 
     // broadcast_with_ack honours volatile as well.
     let id =
-        t.io.broadcast_with_ack("/", &volatile, "q", &Args::empty(), secs(1))
+        t.io.broadcast_with_ack(t.now, "/", &volatile, "q", &Args::empty(), secs(1))
             .unwrap();
     assert_eq!(t.drain().texts(ws.conn), vec![r#"420["q"]"#]);
     t.text(ws, "430[]");
@@ -271,6 +271,7 @@ fn volatile_skips_a_polling_client_without_a_held_get() {
         t.drain().events(),
         vec![SocketEvent::BroadcastAck {
             id,
+            remote: Vec::new(),
             replies: vec![(s_ws, Args::empty())],
             timed_out: false,
         }]

@@ -8,7 +8,7 @@ fn every_recipient_answers() {
     let (a, sa) = t.client("/");
     let (b, sb) = t.client("/");
     let id =
-        t.io.broadcast_with_ack("/", &BroadcastOp::all(), "q", &args("[1]"), secs(2))
+        t.io.broadcast_with_ack(t.now, "/", &BroadcastOp::all(), "q", &args("[1]"), secs(2))
             .unwrap();
     let out = t.drain();
     assert_eq!(out.texts(a.conn), vec![r#"420["q",1]"#]);
@@ -22,6 +22,7 @@ fn every_recipient_answers() {
         t.drain().events(),
         vec![SocketEvent::BroadcastAck {
             id,
+            remote: Vec::new(),
             replies: vec![
                 (sb, args(r#"["from b"]"#)),
                 (sa, args(r#"["from a",{"x":1}]"#)),
@@ -44,7 +45,7 @@ fn a_silent_recipient_times_the_broadcast_out() {
     t.io.join(sc, "r").unwrap();
     let op = BroadcastOp::all().to("r");
     let id =
-        t.io.broadcast_with_ack("/", &op, "q", &Args::empty(), secs(2))
+        t.io.broadcast_with_ack(t.now, "/", &op, "q", &Args::empty(), secs(2))
             .unwrap();
     let out = t.drain();
     assert_eq!(out.texts(a.conn), vec![r#"420["q"]"#]);
@@ -60,6 +61,7 @@ fn a_silent_recipient_times_the_broadcast_out() {
         t.drain().events(),
         vec![SocketEvent::BroadcastAck {
             id,
+            remote: Vec::new(),
             replies: vec![(sa, args("[1]"))],
             timed_out: true,
         }]
@@ -77,10 +79,10 @@ fn no_recipient_completes_at_once() {
     let (ws, _) = t.client("/");
     let op = BroadcastOp::all().to("nobody");
     let first =
-        t.io.broadcast_with_ack("/", &op, "q", &Args::empty(), secs(2))
+        t.io.broadcast_with_ack(t.now, "/", &op, "q", &Args::empty(), secs(2))
             .unwrap();
     let second =
-        t.io.broadcast_with_ack("/", &op, "q", &Args::empty(), secs(2))
+        t.io.broadcast_with_ack(t.now, "/", &op, "q", &Args::empty(), secs(2))
             .unwrap();
     assert_eq!((first, second), (BroadcastAckId(0), BroadcastAckId(1)));
     let out = t.drain();
@@ -89,11 +91,13 @@ fn no_recipient_completes_at_once() {
         vec![
             SocketEvent::BroadcastAck {
                 id: first,
+                remote: Vec::new(),
                 replies: vec![],
                 timed_out: false,
             },
             SocketEvent::BroadcastAck {
                 id: second,
+                remote: Vec::new(),
                 replies: vec![],
                 timed_out: false,
             },
@@ -112,11 +116,25 @@ fn broadcast_ack_ids_share_the_socket_counter() {
     let a = t.connect(ws, "/a");
     assert_eq!(t.io.emit_with_ack(s, "one", &Args::empty(), secs(2)), Ok(0));
     let id =
-        t.io.broadcast_with_ack("/a", &BroadcastOp::all(), "q", &Args::empty(), secs(2))
-            .unwrap();
+        t.io.broadcast_with_ack(
+            t.now,
+            "/a",
+            &BroadcastOp::all(),
+            "q",
+            &Args::empty(),
+            secs(2),
+        )
+        .unwrap();
     let id2 =
-        t.io.broadcast_with_ack("/", &BroadcastOp::all(), "q", &args("[true]"), secs(2))
-            .unwrap();
+        t.io.broadcast_with_ack(
+            t.now,
+            "/",
+            &BroadcastOp::all(),
+            "q",
+            &args("[true]"),
+            secs(2),
+        )
+        .unwrap();
     assert_eq!(
         t.drain().texts(ws.conn),
         vec![r#"420["one"]"#, r#"42/a,0["q"]"#, r#"421["q",true]"#]
@@ -130,11 +148,13 @@ fn broadcast_ack_ids_share_the_socket_counter() {
         vec![
             SocketEvent::BroadcastAck {
                 id: id2,
+                remote: Vec::new(),
                 replies: vec![(s, Args::empty())],
                 timed_out: false,
             },
             SocketEvent::BroadcastAck {
                 id,
+                remote: Vec::new(),
                 replies: vec![(a, Args::empty())],
                 timed_out: false,
             },
@@ -159,8 +179,15 @@ fn recipients_at_the_pending_ack_limit_are_skipped() {
         .unwrap();
     let _ = t.drain();
     let id =
-        t.io.broadcast_with_ack("/", &BroadcastOp::all(), "q", &Args::empty(), secs(2))
-            .unwrap();
+        t.io.broadcast_with_ack(
+            t.now,
+            "/",
+            &BroadcastOp::all(),
+            "q",
+            &Args::empty(),
+            secs(2),
+        )
+        .unwrap();
     let out = t.drain();
     assert!(out.frames(busy.conn).is_empty());
     assert_eq!(out.texts(free.conn), vec![r#"420["q"]"#]);
@@ -169,6 +196,7 @@ fn recipients_at_the_pending_ack_limit_are_skipped() {
         t.drain().events(),
         vec![SocketEvent::BroadcastAck {
             id,
+            remote: Vec::new(),
             replies: vec![(sf, Args::empty())],
             timed_out: false,
         }]
@@ -180,8 +208,15 @@ fn binary_answers_are_collected() {
     let mut t = TestServer::new();
     let (ws, s) = t.client("/");
     let id =
-        t.io.broadcast_with_ack("/", &BroadcastOp::all(), "q", &Args::empty(), secs(2))
-            .unwrap();
+        t.io.broadcast_with_ack(
+            t.now,
+            "/",
+            &BroadcastOp::all(),
+            "q",
+            &Args::empty(),
+            secs(2),
+        )
+        .unwrap();
     let _ = t.drain();
     t.text(ws, &format!("461-0[{}]", ph(0)));
     t.binary(ws, b"bin");
@@ -189,6 +224,7 @@ fn binary_answers_are_collected() {
         t.drain().events(),
         vec![SocketEvent::BroadcastAck {
             id,
+            remote: Vec::new(),
             replies: vec![(
                 s,
                 bin_args(&format!("[{}]", ph(0)), &[&Bytes::from_static(b"bin")])

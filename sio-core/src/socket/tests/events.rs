@@ -229,7 +229,7 @@ fn reserved_event_names_are_refused() {
             Err(SioError::ReservedEvent(name.into()))
         );
         assert_eq!(
-            t.io.broadcast_with_ack("/", &all, name, &Args::empty(), secs(1)),
+            t.io.broadcast_with_ack(t.now, "/", &all, name, &Args::empty(), secs(1)),
             Err(SioError::ReservedEvent(name.into()))
         );
     }
@@ -270,7 +270,14 @@ fn unknown_sockets_are_caller_errors() {
         Err(SioError::UnknownNamespace("/nope".into()))
     );
     assert_eq!(
-        t.io.broadcast_with_ack("/nope", &BroadcastOp::all(), "x", &Args::empty(), secs(1)),
+        t.io.broadcast_with_ack(
+            t.now,
+            "/nope",
+            &BroadcastOp::all(),
+            "x",
+            &Args::empty(),
+            secs(1)
+        ),
         Err(SioError::UnknownNamespace("/nope".into()))
     );
     assert!(t.io.select("/nope", &BroadcastOp::all()).is_empty());

@@ -1,0 +1,396 @@
+//! What other cluster members send: broadcasts for this server's sockets,
+//! requests to apply or answer, and answers to this server's requests.
+//! Nothing a member sends can make the core panic or disturb a session:
+//! what cannot be decoded is dropped with a [`SocketEvent::ClusterFault`].
+
+use super::outgoing::op_of;
+use super::{PendingKind, RemoteAck};
+use crate::bus::BusInput;
+use crate::cluster::{
+    Request, RequestMsg, Response, decode_broadcast, decode_request, decode_response,
+    encode_response,
+};
+use crate::socket::acks::AckOwner;
+use crate::socket::event::{Args, ServerSideAckId, SocketEvent, SocketInfo};
+use crate::socket::server::{SioServer, Timer};
+use bytes::Bytes;
+use std::cmp::Reverse;
+use std::time::Duration;
+
+/// Which of a namespace's channels a message came on.
+enum Arrival {
+    Broadcast { nsp: String, room: Bytes },
+    Request(String),
+    Response,
+}
+
+impl SioServer {
+    /// Takes one report of the bus.
+    pub(crate) fn on_bus(&mut self, input: BusInput) {
+        match input {
+            BusInput::Message { channel, payload } => self.on_bus_message(&channel, payload),
+            BusInput::Count { query, count } => self.on_member_count(query.0, count),
+        }
+    }
+
+    fn arrival(&self, channel: &Bytes) -> Option<Arrival> {
+        let member = self.member.as_deref()?;
+        for (nsp, ch) in &member.channels {
+            if let Some(room) = ch.broadcast_room(channel) {
+                return Some(Arrival::Broadcast {
+                    nsp: nsp.clone(),
+                    room: channel.slice_ref(room),
+                });
+            }
+            let c = &channel[..];
+            if c == ch.request().as_bytes() {
+                return Some(Arrival::Request(nsp.clone()));
+            }
+            if c == ch.response().as_bytes() || c == ch.own_response().as_bytes() {
+                return Some(Arrival::Response);
+            }
+        }
+        None
+    }
+
+    fn on_bus_message(&mut self, channel: &Bytes, payload: Bytes) {
+        match self.arrival(channel) {
+            Some(Arrival::Broadcast { nsp, room }) => {
+                self.on_remote_broadcast(&nsp, &room, &payload)
+            }
+            Some(Arrival::Request(nsp)) => self.on_remote_request(&nsp, &payload),
+            Some(Arrival::Response) => self.on_remote_response(&payload),
+            None => {} // another namespace's, or another prefix's
+        }
+    }
+
+    fn cluster_fault(&mut self, what: String) {
+        self.events.push_back(SocketEvent::ClusterFault { what });
+    }
+
+    /// A broadcast published by a member (this one's own come back too).
+    fn on_remote_broadcast(&mut self, nsp: &str, room: &[u8], payload: &[u8]) {
+        if !room.is_empty() {
+            // Dropped before decoding when no local socket is in the room.
+            let known = std::str::from_utf8(room)
+                .ok()
+                .zip(self.namespaces.get(nsp))
+                .is_some_and(|(room, ns)| ns.has_room(room));
+            if !known {
+                return;
+            }
+        }
+        let msg = match decode_broadcast(payload) {
+            Ok(m) => m,
+            Err(e) => return self.cluster_fault(format!("undecodable broadcast on {nsp}: {e}")),
+        };
+        if self.cluster_uid() == Some(msg.uid.as_str()) || msg.nsp != nsp {
+            return;
+        }
+        let op = op_of(&msg.opts);
+        if let Err(e) = self.broadcast(nsp, &op, &msg.event, &msg.args) {
+            self.cluster_fault(format!("broadcast from {} refused: {e}", msg.uid));
+        }
+    }
+
+    /// A request of a member (this one's own are recognised by uid and
+    /// ignored: it applied them itself).
+    fn on_remote_request(&mut self, nsp: &str, payload: &[u8]) {
+        let RequestMsg { uid, request } = match decode_request(payload) {
+            Ok(m) => m,
+            Err(e) => return self.cluster_fault(format!("undecodable request on {nsp}: {e}")),
+        };
+        if uid.is_some() && uid.as_deref() == self.cluster_uid() {
+            return;
+        }
+        let Some(member) = self.member.as_deref() else {
+            return;
+        };
+        let ch = &member.channels[nsp];
+        // Answers go to the requester's own channel (every 8.x member
+        // listens there), or the shared one for a requester without uid.
+        let reply_to = match &uid {
+            Some(uid) => ch.response_to(uid),
+            None => ch.response().to_owned(),
+        };
+        let shared = ch.response().to_owned();
+        match request {
+            Request::Sockets { request_id, rooms } => {
+                let mut op = crate::socket::namespace::BroadcastOp::all();
+                op.rooms = rooms;
+                op.local = true;
+                let sockets = self
+                    .select(nsp, &op)
+                    .iter()
+                    .map(|s| s.as_str().to_owned())
+                    .collect();
+                self.reply(
+                    reply_to,
+                    &Response::SocketIds {
+                        request_id,
+                        sockets,
+                    },
+                );
+            }
+            Request::AllRooms { request_id } => {
+                let rooms = self
+                    .namespaces
+                    .get(nsp)
+                    .map(|ns| ns.room_names())
+                    .unwrap_or_default();
+                self.reply(reply_to, &Response::Rooms { request_id, rooms });
+            }
+            Request::Join { opts, rooms } => {
+                let _ = self.sockets_join(nsp, &op_of(&opts), &rooms);
+            }
+            Request::Leave { opts, rooms } => {
+                let _ = self.sockets_leave(nsp, &op_of(&opts), &rooms);
+            }
+            Request::Disconnect { opts, close } => {
+                let _ = self.disconnect_sockets(nsp, &op_of(&opts), close);
+            }
+            Request::LegacySocket {
+                kind,
+                request_id,
+                sid,
+                room,
+            } => {
+                let socket = crate::sid::Sid::parse(&sid)
+                    .filter(|s| self.sockets.get(s).is_some_and(|st| st.nsp == nsp));
+                if let Some(socket) = socket {
+                    let _ = match kind {
+                        2 => self.join(socket, &room),
+                        3 => self.leave(socket, &room),
+                        _ => self.disconnect(socket, false),
+                    };
+                    self.reply(reply_to, &Response::Other { request_id });
+                }
+            }
+            Request::Fetch { request_id, opts } => {
+                let sockets = self
+                    .local_infos(nsp, &op_of(&opts))
+                    .into_iter()
+                    .map(|s: SocketInfo| crate::cluster::RemoteSocket {
+                        id: s.id,
+                        handshake: s.handshake,
+                        rooms: s.rooms,
+                        data: s.data,
+                    })
+                    .collect();
+                self.reply(
+                    reply_to,
+                    &Response::Fetch {
+                        request_id,
+                        sockets,
+                    },
+                );
+            }
+            Request::ServerSideEmit {
+                request_id,
+                event,
+                args,
+            } => {
+                let ack = request_id.map(|request_id| {
+                    let member = self.member.as_deref_mut().expect("checked above");
+                    let key = member.next_remote;
+                    member.next_remote += 1;
+                    member.server_side_acks.insert(
+                        key,
+                        RemoteAck {
+                            channel: shared,
+                            request_id,
+                        },
+                    );
+                    ServerSideAckId(key)
+                });
+                self.events.push_back(SocketEvent::ServerSideEvent {
+                    nsp: nsp.to_owned(),
+                    event,
+                    args,
+                    ack,
+                });
+            }
+            Request::Broadcast {
+                request_id,
+                event,
+                args,
+                opts,
+            } => {
+                let timeout = opts
+                    .timeout
+                    .map(Duration::from_millis)
+                    .unwrap_or(member.requests_timeout);
+                self.remote_broadcast_with_ack(
+                    nsp, &opts, &event, &args, request_id, reply_to, timeout,
+                );
+            }
+        }
+    }
+
+    /// Publishes an answer.
+    fn reply(&mut self, channel: String, response: &Response) {
+        if let Some(member) = self.member.as_deref_mut() {
+            member.publish(channel, encode_response(response));
+        }
+    }
+
+    /// Another member's acked broadcast: sent to the sockets selected
+    /// here, their count answered at once (0 too), each client's ack
+    /// forwarded as it comes, until `timeout`.
+    #[allow(clippy::too_many_arguments)]
+    fn remote_broadcast_with_ack(
+        &mut self,
+        nsp: &str,
+        opts: &crate::cluster::Opts,
+        event: &str,
+        args: &Args,
+        request_id: String,
+        reply_to: String,
+        timeout: Duration,
+    ) {
+        let op = op_of(opts);
+        let recipients = self.recipients(nsp, &op, event).unwrap_or_default();
+        let member = self.member.as_deref_mut().expect("a cluster member");
+        let key = member.next_remote;
+        member.next_remote += 1;
+        let limit = self.config.max_pending_acks;
+        let mut count = 0u64;
+        let mut sends = Vec::new();
+        for socket in recipients {
+            let Some(state) = self.sockets.get_mut(&socket) else {
+                continue;
+            };
+            if state.acks.len() >= limit {
+                continue;
+            }
+            let id = state.next_ack;
+            state.next_ack += 1;
+            state.acks.insert(id, AckOwner::Remote(key));
+            sends.push((state.engine, id));
+            count += 1;
+        }
+        for (sid, id) in sends {
+            let packet = crate::socket::packet::event_packet(nsp, event, args, Some(id));
+            self.send_packet(sid, &packet);
+        }
+        self.reply(
+            reply_to.clone(),
+            &Response::ClientCount {
+                request_id: request_id.clone(),
+                count,
+            },
+        );
+        if count > 0 {
+            let member = self.member.as_deref_mut().expect("a cluster member");
+            member.remote_acks.insert(
+                key,
+                RemoteAck {
+                    channel: reply_to,
+                    request_id,
+                },
+            );
+            let at = self.deadline(timeout);
+            self.timers.push(Reverse((at, Timer::RemoteAck(key))));
+        }
+    }
+
+    /// A client answered another member's acked broadcast: forward it.
+    pub(crate) fn on_remote_ack(&mut self, key: u64, args: &Args) {
+        let Some(member) = self.member.as_deref() else {
+            return;
+        };
+        let Some(r) = member.remote_acks.get(&key).cloned() else {
+            return; // timed out already
+        };
+        let response = Response::BroadcastAck {
+            request_id: r.request_id,
+            data: super::first_arg(args),
+        };
+        self.reply(r.channel, &response);
+    }
+
+    /// Another member's acked broadcast ended: later acks are dropped.
+    pub(crate) fn remote_ack_timeout(&mut self, key: u64) {
+        if let Some(member) = self.member.as_deref_mut() {
+            member.remote_acks.remove(&key);
+        }
+    }
+
+    /// An answer to some member's request: collected if it is this one's.
+    fn on_remote_response(&mut self, payload: &[u8]) {
+        let response = match decode_response(payload) {
+            Ok(r) => r,
+            Err(e) => return self.cluster_fault(format!("undecodable response: {e}")),
+        };
+        let request_id = match &response {
+            Response::Fetch { request_id, .. }
+            | Response::SocketIds { request_id, .. }
+            | Response::Rooms { request_id, .. }
+            | Response::ServerSideEmit { request_id, .. }
+            | Response::ClientCount { request_id, .. }
+            | Response::BroadcastAck { request_id, .. }
+            | Response::Other { request_id } => request_id,
+        };
+        let Some(member) = self.member.as_deref_mut() else {
+            return;
+        };
+        // Others' requests' answers (on the shared channel) are not ours.
+        let Some(&seq) = member.wire_ids.get(request_id) else {
+            return;
+        };
+        let Some(p) = member.requests.get_mut(&seq) else {
+            return;
+        };
+        let complete_check = match (&mut p.kind, response) {
+            (PendingKind::Fetch { sockets, .. }, Response::Fetch { sockets: found, .. }) => {
+                p.received += 1;
+                sockets.extend(found.into_iter().map(|s| SocketInfo {
+                    id: s.id,
+                    rooms: s.rooms,
+                    data: s.data,
+                    handshake: s.handshake,
+                    local: false,
+                }));
+                true
+            }
+            (PendingKind::ServerSide { replies, .. }, Response::ServerSideEmit { data, .. }) => {
+                p.received += 1;
+                replies.push(data);
+                true
+            }
+            (PendingKind::Broadcast { bid }, Response::ClientCount { count, .. }) => {
+                let bid = *bid;
+                if let Some(r) = self
+                    .broadcast_acks
+                    .get_mut(&bid)
+                    .and_then(|b| b.remote.as_mut())
+                {
+                    r.counts += 1;
+                    r.clients += count;
+                }
+                true
+            }
+            (PendingKind::Broadcast { bid }, Response::BroadcastAck { data, .. }) => {
+                let bid = *bid;
+                if let Some(r) = self
+                    .broadcast_acks
+                    .get_mut(&bid)
+                    .and_then(|b| b.remote.as_mut())
+                {
+                    r.replies.push(data);
+                }
+                true
+            }
+            // Counted, but it completes nothing (Node's rule): if it was
+            // the last answer expected, the request times out.
+            (PendingKind::Fetch { .. } | PendingKind::ServerSide { .. }, _) => {
+                p.received += 1;
+                false
+            }
+            (PendingKind::Broadcast { .. }, _) => false,
+        };
+        if complete_check {
+            self.check_request(seq);
+        }
+    }
+}

@@ -1,0 +1,455 @@
+//! What the application asks of the cluster: broadcasts published for the
+//! other members, room changes and disconnections applied everywhere,
+//! sockets fetched from every member, server-side events, and the
+//! bookkeeping of requests waiting for answers.
+
+use super::{Member, PendingKind, RemoteAck, token};
+use crate::cluster::{Opts, Request, Response, encode_broadcast, encode_request, encode_response};
+use crate::socket::event::{
+    Args, ClusterError, ClusterRequestId, ServerSideAckId, SocketEvent, SocketId, SocketInfo,
+};
+use crate::socket::namespace::BroadcastOp;
+use crate::socket::server::{SioError, SioServer, Timer, check_event_name};
+use bytes::Bytes;
+use std::cmp::Reverse;
+use std::time::Instant;
+
+/// The wire `opts` of a selection.
+pub(crate) fn opts_of(op: &BroadcastOp) -> Opts {
+    let mut except = op.except.clone();
+    except.extend(op.except_socket.map(|s| s.as_str().to_owned()));
+    Opts {
+        rooms: op.rooms.clone(),
+        except,
+        volatile: op.volatile,
+        timeout: None,
+    }
+}
+
+/// The selection of wire `opts` (this server's sockets only).
+pub(crate) fn op_of(opts: &Opts) -> BroadcastOp {
+    BroadcastOp {
+        rooms: opts.rooms.clone(),
+        except: opts.except.clone(),
+        except_socket: None,
+        volatile: opts.volatile,
+        local: true,
+    }
+}
+
+impl SioServer {
+    /// This server's id on the cluster bus (`None` when it is no cluster
+    /// member).
+    pub fn cluster_uid(&self) -> Option<&str> {
+        self.member.as_deref().map(|m| m.uid.as_str())
+    }
+
+    /// The member state, when `op` should reach the other members.
+    fn member_for(&mut self, op: &BroadcastOp) -> Option<&mut Member> {
+        if op.local {
+            return None;
+        }
+        self.member.as_deref_mut()
+    }
+
+    /// A fresh wire request id.
+    fn request_id(&mut self) -> String {
+        token(&self.ids.seed()[..6])
+    }
+
+    /// Publishes a broadcast for the other members (after the local one).
+    pub(crate) fn publish_broadcast(
+        &mut self,
+        nsp: &str,
+        op: &BroadcastOp,
+        event: &str,
+        args: &Args,
+    ) {
+        let Some(member) = self.member_for(op) else {
+            return;
+        };
+        let Some(ch) = member.channels.get(nsp) else {
+            return;
+        };
+        let opts = opts_of(op);
+        let channel = ch.broadcast(&opts.rooms);
+        let payload = encode_broadcast(&member.uid, nsp, event, args, &opts);
+        member.publish(channel, payload);
+    }
+
+    /// Publishes an acked broadcast for the other members (Node's type-7
+    /// request, with the timeout in its flags) and asks for the member
+    /// count, in parallel as Node does; `None` when it stays local.
+    pub(crate) fn publish_acked_broadcast(
+        &mut self,
+        nsp: &str,
+        op: &BroadcastOp,
+        event: &str,
+        args: &Args,
+        timeout: std::time::Duration,
+        bid: u64,
+    ) -> Option<crate::socket::acks::RemoteAcks> {
+        let request_id = self.request_id();
+        let member = self.member_for(op)?;
+        let ch = member.channels.get(nsp)?;
+        let channel = ch.request().to_owned();
+        let mut opts = opts_of(op);
+        opts.timeout = Some(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
+        let request = Request::Broadcast {
+            request_id: request_id.clone(),
+            event: event.to_owned(),
+            args: args.clone(),
+            opts,
+        };
+        let payload = encode_request(&member.uid, nsp, &request);
+        member.publish(channel.clone(), payload);
+        let seq = member.start_request(channel, request_id, None, PendingKind::Broadcast { bid });
+        Some(crate::socket::acks::RemoteAcks {
+            seq,
+            ..Default::default()
+        })
+    }
+
+    /// Publishes a request that needs no answer (room changes, disconnections).
+    fn publish_request(&mut self, nsp: &str, op: &BroadcastOp, request: Request) {
+        let Some(member) = self.member_for(op) else {
+            return;
+        };
+        let Some(ch) = member.channels.get(nsp) else {
+            return;
+        };
+        let channel = ch.request().to_owned();
+        let payload = encode_request(&member.uid, nsp, &request);
+        member.publish(channel, payload);
+    }
+
+    fn check_namespace(&self, nsp: &str) -> Result<(), SioError> {
+        if self.namespaces.contains_key(nsp) {
+            Ok(())
+        } else {
+            Err(SioError::UnknownNamespace(nsp.to_owned()))
+        }
+    }
+
+    /// Makes the sockets `op` selects in `nsp` join `rooms`, on every
+    /// cluster member unless `op` is local (Node's `socketsJoin`).
+    pub fn sockets_join(
+        &mut self,
+        nsp: &str,
+        op: &BroadcastOp,
+        rooms: &[String],
+    ) -> Result<(), SioError> {
+        self.check_namespace(nsp)?;
+        for socket in self.select(nsp, op) {
+            for room in rooms {
+                let _ = self.join(socket, room);
+            }
+        }
+        let opts = opts_of(op);
+        let rooms = rooms.to_vec();
+        self.publish_request(nsp, op, Request::Join { opts, rooms });
+        Ok(())
+    }
+
+    /// Makes the sockets `op` selects in `nsp` leave `rooms`, on every
+    /// cluster member unless `op` is local (Node's `socketsLeave`).
+    pub fn sockets_leave(
+        &mut self,
+        nsp: &str,
+        op: &BroadcastOp,
+        rooms: &[String],
+    ) -> Result<(), SioError> {
+        self.check_namespace(nsp)?;
+        for socket in self.select(nsp, op) {
+            for room in rooms {
+                let _ = self.leave(socket, room);
+            }
+        }
+        let opts = opts_of(op);
+        let rooms = rooms.to_vec();
+        self.publish_request(nsp, op, Request::Leave { opts, rooms });
+        Ok(())
+    }
+
+    /// Disconnects the sockets `op` selects in `nsp` (with `close`, their
+    /// whole connections), on every cluster member unless `op` is local
+    /// (Node's `disconnectSockets`).
+    pub fn disconnect_sockets(
+        &mut self,
+        nsp: &str,
+        op: &BroadcastOp,
+        close: bool,
+    ) -> Result<(), SioError> {
+        self.check_namespace(nsp)?;
+        for socket in self.select(nsp, op) {
+            let _ = self.disconnect(socket, close);
+        }
+        let opts = opts_of(op);
+        self.publish_request(nsp, op, Request::Disconnect { opts, close });
+        Ok(())
+    }
+
+    /// The sockets of `nsp` that `op` selects, as this server reports
+    /// them to a fetch.
+    pub(crate) fn local_infos(&self, nsp: &str, op: &BroadcastOp) -> Vec<SocketInfo> {
+        let mut ids = self.select(nsp, op);
+        ids.sort_unstable();
+        ids.into_iter()
+            .filter_map(|id| self.socket_info_of(id))
+            .collect()
+    }
+
+    /// One connected socket as a fetch reports it.
+    fn socket_info_of(&self, id: SocketId) -> Option<SocketInfo> {
+        let state = self.sockets.get(&id)?;
+        let handshake = self
+            .engine
+            .session(state.engine)
+            .map(|s| crate::cluster::handshake_json(s.handshake, &state.auth))
+            .unwrap_or_else(|| Bytes::from_static(b"{}"));
+        Some(SocketInfo {
+            id: id.as_str().to_owned(),
+            rooms: state.rooms.clone(),
+            data: state
+                .data
+                .clone()
+                .unwrap_or_else(|| Bytes::from_static(b"{}")),
+            handshake,
+            local: true,
+        })
+    }
+
+    /// Sets the data other members see for `socket` in a fetch (Node's
+    /// `socket.data`), as JSON. The default is `{}`.
+    pub fn set_socket_data(&mut self, socket: SocketId, json: Bytes) -> Result<(), SioError> {
+        let state = self
+            .sockets
+            .get_mut(&socket)
+            .ok_or(SioError::UnknownSocket(socket))?;
+        state.data = Some(json);
+        Ok(())
+    }
+
+    /// Finds the sockets `op` selects in `nsp` on every cluster member
+    /// (only here when `op` is local or there is no cluster): a later
+    /// [`SocketEvent::FetchedSockets`] with the returned id, possibly in
+    /// this very drain.
+    pub fn fetch_sockets(
+        &mut self,
+        now: Instant,
+        nsp: &str,
+        op: &BroadcastOp,
+    ) -> Result<ClusterRequestId, SioError> {
+        self.tick(now);
+        self.check_namespace(nsp)?;
+        let sockets = self.local_infos(nsp, op);
+        let request_id = self.request_id();
+        let seq_id = self.next_cluster_id();
+        let Some(member) = self.member_for(op) else {
+            self.events.push_back(SocketEvent::FetchedSockets {
+                id: seq_id,
+                sockets,
+                error: None,
+            });
+            return Ok(seq_id);
+        };
+        let ch = &member.channels[nsp];
+        let count_channel = ch.request().to_owned();
+        let publish = (
+            count_channel.clone(),
+            encode_request(
+                &member.uid,
+                nsp,
+                &Request::Fetch {
+                    request_id: request_id.clone(),
+                    opts: opts_of(op),
+                },
+            ),
+        );
+        let kind = PendingKind::Fetch {
+            id: seq_id,
+            sockets,
+        };
+        let seq = member.start_request(count_channel, request_id, Some(publish), kind);
+        self.start_request_timer(seq);
+        Ok(seq_id)
+    }
+
+    /// Emits `event` to the other cluster members' server-side listeners
+    /// of `nsp` (never this server's own, as Node's `serverSideEmit`). A
+    /// no-op without a cluster.
+    pub fn server_side_emit(
+        &mut self,
+        nsp: &str,
+        event: &str,
+        args: &Args,
+    ) -> Result<(), SioError> {
+        self.check_namespace(nsp)?;
+        check_event_name(event)?;
+        let request = Request::ServerSideEmit {
+            request_id: None,
+            event: event.to_owned(),
+            args: args.clone(),
+        };
+        self.publish_request(nsp, &BroadcastOp::all(), request);
+        Ok(())
+    }
+
+    /// [`SioServer::server_side_emit`] waiting for one answer per other
+    /// member until `requests_timeout`: a later
+    /// [`SocketEvent::ServerSideAcks`] with the returned id (at once,
+    /// empty, without a cluster or other members).
+    pub fn server_side_emit_with_ack(
+        &mut self,
+        now: Instant,
+        nsp: &str,
+        event: &str,
+        args: &Args,
+    ) -> Result<ClusterRequestId, SioError> {
+        self.tick(now);
+        self.check_namespace(nsp)?;
+        check_event_name(event)?;
+        let request_id = self.request_id();
+        let seq_id = self.next_cluster_id();
+        let Some(member) = self.member.as_deref_mut() else {
+            self.events.push_back(SocketEvent::ServerSideAcks {
+                id: seq_id,
+                replies: Vec::new(),
+                error: None,
+            });
+            return Ok(seq_id);
+        };
+        let ch = &member.channels[nsp];
+        let count_channel = ch.request().to_owned();
+        let request = Request::ServerSideEmit {
+            request_id: Some(request_id.clone()),
+            event: event.to_owned(),
+            args: args.clone(),
+        };
+        let publish = (
+            count_channel.clone(),
+            encode_request(&member.uid, nsp, &request),
+        );
+        let kind = PendingKind::ServerSide {
+            id: seq_id,
+            replies: Vec::new(),
+        };
+        let seq = member.start_request(count_channel, request_id, Some(publish), kind);
+        self.start_request_timer(seq);
+        Ok(seq_id)
+    }
+
+    /// Answers another member's server-side event
+    /// ([`SocketEvent::ServerSideEvent`] with `ack`): the first of `args`
+    /// goes back, as Node's callback sends its first argument. Once only.
+    pub fn server_side_ack(&mut self, ack: ServerSideAckId, args: &Args) -> Result<(), SioError> {
+        let Some(member) = self.member.as_deref_mut() else {
+            return Ok(());
+        };
+        let Some(RemoteAck {
+            channel,
+            request_id,
+        }) = member.server_side_acks.remove(&ack.0)
+        else {
+            return Ok(());
+        };
+        let payload = encode_response(&Response::ServerSideEmit {
+            request_id,
+            data: super::first_arg(args),
+        });
+        member.publish(channel, payload);
+        Ok(())
+    }
+
+    fn next_cluster_id(&mut self) -> ClusterRequestId {
+        let id = ClusterRequestId(self.next_cluster_request);
+        self.next_cluster_request += 1;
+        id
+    }
+
+    fn start_request_timer(&mut self, seq: u64) {
+        let Some(member) = self.member.as_deref() else {
+            return;
+        };
+        let at = self.deadline(member.requests_timeout);
+        self.timers.push(Reverse((at, Timer::ClusterRequest(seq))));
+    }
+
+    /// The bus counted the members a request waits on.
+    pub(crate) fn on_member_count(&mut self, query: u64, count: Option<usize>) {
+        let Some(member) = self.member.as_deref_mut() else {
+            return;
+        };
+        let Some(seq) = member.queries.remove(&query) else {
+            return;
+        };
+        let Some(p) = member.requests.get_mut(&seq) else {
+            return;
+        };
+        let Some(count) = count else {
+            self.fail_request(seq, ClusterError::BusUnavailable);
+            return;
+        };
+        // This member is one of the subscribers; the others answer.
+        let others = count.saturating_sub(1);
+        p.expected = Some(others);
+        if others > 0 {
+            if let Some((channel, payload)) = p.publish.take() {
+                member.publish(channel, payload);
+            }
+        }
+        self.check_request(seq);
+    }
+
+    /// Completes request `seq` if every expected answer came.
+    pub(crate) fn check_request(&mut self, seq: u64) {
+        let Some(member) = self.member.as_deref_mut() else {
+            return;
+        };
+        let Some(p) = member.requests.get(&seq) else {
+            return;
+        };
+        if let PendingKind::Broadcast { bid } = p.kind {
+            self.check_broadcast(bid);
+            return;
+        }
+        if p.expected.is_some_and(|e| p.received >= e) {
+            self.end_request(seq, None);
+        }
+    }
+
+    /// Ends request `seq` with what it has, and `error`.
+    fn end_request(&mut self, seq: u64, error: Option<ClusterError>) {
+        let Some(member) = self.member.as_deref_mut() else {
+            return;
+        };
+        let Some(p) = member.finish(seq) else {
+            return;
+        };
+        match p.kind {
+            PendingKind::Fetch { id, sockets } => self
+                .events
+                .push_back(SocketEvent::FetchedSockets { id, sockets, error }),
+            PendingKind::ServerSide { id, replies } => self
+                .events
+                .push_back(SocketEvent::ServerSideAcks { id, replies, error }),
+            PendingKind::Broadcast { bid } => self.broadcast_ack_timeout(bid),
+        }
+    }
+
+    fn fail_request(&mut self, seq: u64, error: ClusterError) {
+        self.end_request(seq, Some(error));
+    }
+
+    /// A request's `requests_timeout` passed.
+    pub(crate) fn cluster_request_timeout(&mut self, seq: u64) {
+        let Some(p) = self.member.as_deref().and_then(|m| m.requests.get(&seq)) else {
+            return;
+        };
+        let error = ClusterError::Timeout {
+            received: p.received,
+            expected: p.expected.unwrap_or(0),
+        };
+        self.fail_request(seq, error);
+    }
+}
