@@ -116,6 +116,8 @@
 //! raw `engine.io-client`.
 
 pub mod client;
+#[doc(hidden)]
+pub mod cluster;
 mod driver;
 mod endpoint;
 mod engine_api;

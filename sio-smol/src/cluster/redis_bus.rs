@@ -1,0 +1,397 @@
+//! The Redis Pub/Sub link of a cluster member: one publisher connection
+//! and one subscriber connection to one Redis, kept up in the background.
+//! Bytes only: what the channels and payloads mean is the core's business.
+//!
+//! ```no_run
+//! # use sio_smol::cluster::redis_bus::{BusEvent, BusOptions, RedisBus};
+//! # smol::block_on(async {
+//! let (bus, events) = RedisBus::start("redis://127.0.0.1:6379", BusOptions::default()).unwrap();
+//! bus.subscribe(vec!["socket.io-request#/#".into()], vec!["socket.io#/#*".into()]);
+//! bus.publish("socket.io#/#".into(), bytes::Bytes::from_static(b"\x93\xa6Xy12Ab"));
+//! while let Ok(event) = events.recv().await {
+//!     match event {
+//!         BusEvent::Message { channel, payload } => { /* to the core */ }
+//!         _ => { /* Up, Down */ }
+//!     }
+//! }
+//! # });
+//! ```
+//!
+//! # The protocol
+//!
+//! A minimal RESP2 client of its own (`resp.rs`) over `smol::net`, not the
+//! `redis` crate: the crate (1.x with `smol-comp`) copies a payload twice
+//! per `PUBLISH` (into a `Cmd`, then into the packed command), decodes
+//! every incoming message into a `Value` tree (an allocation per element)
+//! and hands it over through a tokio channel, and needs an in-flight entry
+//! and a oneshot per command. Here a `PUBLISH` is copied once, into the
+//! write buffer, and pipelined (a batch of queued messages is one write);
+//! an incoming message is parsed in place and costs two allocations, its
+//! channel name (reused while it repeats) and its payload.
+//!
+//! # Where it runs
+//!
+//! [`RedisBus::start`] spawns one task with `smol::spawn`, on smol's
+//! global executor (its own thread, `SMOL_THREADS`), not on the caller's
+//! `LocalExecutor`: the task owns both connections, the pipeline of
+//! replies and the reconnect loop. The caller's side is lock-free: a
+//! [`RedisBus::publish`] is an atomic counter and a push into an unbounded
+//! `async_channel` (a block allocated per 31 messages), read by the task in
+//! call order; incoming messages come back through a bounded
+//! `async_channel` ([`BusOptions::event_queue`]).
+//!
+//! # While Redis is away
+//!
+//! - **Lost**: every message published by anyone while this member is not
+//!   subscribed, as with Node's adapter: Pub/Sub keeps nothing. This
+//!   member's own [`RedisBus::publish`] calls are dropped while the link
+//!   is down (counted in [`BusStats::dropped`], one `warn` line per outage,
+//!   not per message), and so is what was written to a connection that
+//!   then broke before Redis read it (counted as published). Publishes
+//!   made during a connect attempt wait for its outcome (bounded by the
+//!   queue): sent if it succeeds, dropped if it fails.
+//! - **Kept**: the subscription set. Channels and patterns are only ever
+//!   added; after every reconnect the whole set is subscribed again before
+//!   [`BusEvent::Up`] is sent.
+//! - [`RedisBus::count_subscribers`] answers `None` (no guess, no cache).
+//!
+//! # Bounds and policies
+//!
+//! - Publish queue ([`BusOptions::publish_queue`], default 65 536 messages
+//!   waiting for the task): beyond it a message is dropped and counted;
+//!   `publish` never blocks.
+//! - Event queue ([`BusOptions::event_queue`], default 1 024 events): when
+//!   the application does not keep up, the task stops reading the
+//!   subscriber connection (Redis then buffers, up to its
+//!   `client-output-buffer-limit pubsub`, and disconnects us beyond it)
+//!   while publishes and counts go on.
+//! - Replies and messages are limited by Redis's own 512 MB bulk limit.
+//! - Reconnects: the first connect at once; after a failure or a break,
+//!   100 ms, doubling after each failed attempt up to 5 s
+//!   ([`BusOptions::backoff_min`], [`BusOptions::backoff_max`]), back to
+//!   the minimum once the link is up; a connect attempt gives up
+//!   after [`BusOptions::connect_timeout`]. Both connections are torn down
+//!   and remade together when either breaks, so [`BusEvent::Down`] means
+//!   that publishing is down too.
+//!
+//! A Redis that hangs without closing its connections (e.g. `SIGSTOP`) is
+//! noticed only by TCP; `count_subscribers` gives up after
+//! [`BusOptions::request_timeout`] meanwhile.
+
+use super::redis_link::{Link, LinkState, Stop, open};
+use super::redis_url::{self, Target};
+use bytes::Bytes;
+use futures_lite::future;
+use smol::Timer;
+use smol::net::TcpStream;
+use std::future::Future;
+use std::io;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Options of the Redis link.
+#[derive(Clone, Debug)]
+pub struct BusOptions {
+    /// First reconnect delay (100 ms); doubled after each failed attempt.
+    pub backoff_min: Duration,
+    /// Longest reconnect delay (5 s).
+    pub backoff_max: Duration,
+    /// Most publishes waiting for the connection (65 536); more are dropped.
+    pub publish_queue: usize,
+    /// Most events waiting for the application (1 024); then the
+    /// subscriber connection is not read until there is room.
+    pub event_queue: usize,
+    /// Longest TCP connect plus `AUTH` (5 s).
+    pub connect_timeout: Duration,
+    /// Longest wait for a `PUBSUB NUMSUB` answer (5 s).
+    pub request_timeout: Duration,
+}
+
+impl Default for BusOptions {
+    fn default() -> Self {
+        BusOptions {
+            backoff_min: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(5),
+            publish_queue: 65_536,
+            event_queue: 1_024,
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What the link reports, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BusEvent {
+    /// A message on `channel` (for a pattern subscription, the concrete channel).
+    Message {
+        /// The channel it was published on.
+        channel: Bytes,
+        /// The published bytes.
+        payload: Bytes,
+    },
+    /// (Re)connected and (re)subscribed: every channel and pattern added
+    /// so far is confirmed by Redis.
+    Up,
+    /// The link broke; reconnecting.
+    Down,
+}
+
+/// A bad [`RedisBus::start`] argument.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BusError {
+    /// The URL is not `redis://[[user]:password@]host[:port][/db]`.
+    #[error("bad Redis URL {url:?}: {reason}")]
+    BadUrl {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+}
+
+/// Counters for logs and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BusStats {
+    /// Messages written to the publisher connection.
+    pub published: u64,
+    /// Messages dropped: link down, queue full, or bus closed.
+    pub dropped: u64,
+    /// Messages received on the subscriber connection.
+    pub received: u64,
+    /// Times the link came back up after a break.
+    pub reconnects: u64,
+}
+
+/// One publisher connection and one subscriber connection to one Redis.
+/// Cheap to clone; every clone drives the same link, which stops when
+/// [`RedisBus::close`] is called or the last clone is dropped.
+#[derive(Clone)]
+pub struct RedisBus {
+    shared: Arc<Shared>,
+    cmds: async_channel::Sender<Cmd>,
+}
+
+/// What the handles and the task share.
+pub(super) struct Shared {
+    /// Every channel and pattern subscribed so far, in order of addition.
+    pub(super) subs: Mutex<SubSet>,
+    /// Publishes in the command queue.
+    pub(super) queued: AtomicUsize,
+    publish_queue: usize,
+    request_timeout: Duration,
+    pub(super) published: AtomicU64,
+    pub(super) dropped: AtomicU64,
+    pub(super) received: AtomicU64,
+    pub(super) reconnects: AtomicU64,
+}
+
+#[derive(Default)]
+pub(super) struct SubSet {
+    pub(super) channels: Vec<String>,
+    pub(super) patterns: Vec<String>,
+}
+
+/// A request from a handle to the task.
+pub(super) enum Cmd {
+    Publish(String, Bytes),
+    NumSub(String, async_channel::Sender<Option<usize>>),
+    /// The subscription set grew.
+    Subscribe,
+}
+
+impl RedisBus {
+    /// Connects (returns at once; connects in the background and keeps
+    /// reconnecting with backoff). `events` receives what arrives.
+    pub fn start(
+        url: &str,
+        options: BusOptions,
+    ) -> Result<(RedisBus, async_channel::Receiver<BusEvent>), BusError> {
+        let target = redis_url::parse(url).map_err(|reason| BusError::BadUrl {
+            url: url.to_owned(),
+            reason,
+        })?;
+        let shared = Arc::new(Shared {
+            subs: Mutex::default(),
+            queued: AtomicUsize::new(0),
+            publish_queue: options.publish_queue,
+            request_timeout: options.request_timeout,
+            published: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            received: AtomicU64::new(0),
+            reconnects: AtomicU64::new(0),
+        });
+        let (cmds, cmd_rx) = async_channel::unbounded();
+        let (ev_tx, events) = async_channel::bounded(options.event_queue.max(1));
+        let task = Task {
+            target,
+            options,
+            shared: shared.clone(),
+            cmds: cmd_rx,
+            events: ev_tx,
+        };
+        smol::spawn(task.run()).detach();
+        Ok((RedisBus { shared, cmds }, events))
+    }
+
+    /// Adds channels and patterns to the subscription set: applied now if
+    /// connected, and again after every reconnect (the whole set).
+    /// Duplicates are ignored.
+    pub fn subscribe(&self, channels: Vec<String>, patterns: Vec<String>) {
+        {
+            let mut set = self.shared.subs.lock().unwrap_or_else(|e| e.into_inner());
+            for c in channels {
+                if !set.channels.contains(&c) {
+                    set.channels.push(c);
+                }
+            }
+            for p in patterns {
+                if !set.patterns.contains(&p) {
+                    set.patterns.push(p);
+                }
+            }
+        }
+        // Closed: nothing to apply it to.
+        let _ = self.cmds.try_send(Cmd::Subscribe);
+    }
+
+    /// Queues a PUBLISH; messages are published in call order on one
+    /// connection. While Redis is unreachable they are dropped (counted; a
+    /// warn log line per outage, not per message) — the same loss as
+    /// Node's adapter, nothing more. Beyond [`BusOptions::publish_queue`]
+    /// queued messages, dropped and counted too. Never blocks.
+    pub fn publish(&self, channel: String, payload: Bytes) {
+        let s = &self.shared;
+        if s.queued.fetch_add(1, Relaxed) >= s.publish_queue {
+            s.queued.fetch_sub(1, Relaxed);
+            s.dropped.fetch_add(1, Relaxed);
+            return;
+        }
+        if self.cmds.try_send(Cmd::Publish(channel, payload)).is_err() {
+            // Closed (an unbounded channel is never full).
+            s.queued.fetch_sub(1, Relaxed);
+            s.dropped.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// `PUBSUB NUMSUB channel` → `Some(count)`; `None` when Redis cannot
+    /// answer (down, error, no answer within
+    /// [`BusOptions::request_timeout`]).
+    pub fn count_subscribers(
+        &self,
+        channel: String,
+    ) -> impl Future<Output = Option<usize>> + use<> {
+        let (tx, rx) = async_channel::bounded(1);
+        let sent = self.cmds.try_send(Cmd::NumSub(channel, tx)).is_ok();
+        let timeout = self.shared.request_timeout;
+        async move {
+            if !sent {
+                return None;
+            }
+            let answer = async { rx.recv().await.ok().flatten() };
+            let give_up = async {
+                Timer::after(timeout).await;
+                None
+            };
+            future::or(answer, give_up).await
+        }
+    }
+
+    /// Counters for logs and tests: published, dropped, received, reconnects.
+    pub fn stats(&self) -> BusStats {
+        let s = &self.shared;
+        BusStats {
+            published: s.published.load(Relaxed),
+            dropped: s.dropped.load(Relaxed),
+            received: s.received.load(Relaxed),
+            reconnects: s.reconnects.load(Relaxed),
+        }
+    }
+
+    /// Stops both connections (unsubscribes by closing). Publishes queued
+    /// before it are still written if the link is up; later ones are
+    /// dropped. The event receiver then ends.
+    pub fn close(&self) {
+        self.cmds.close();
+    }
+}
+
+/// The background task: connect, serve, back off, again.
+pub(super) struct Task {
+    target: Target,
+    options: BusOptions,
+    pub(super) shared: Arc<Shared>,
+    pub(super) cmds: async_channel::Receiver<Cmd>,
+    pub(super) events: async_channel::Sender<BusEvent>,
+}
+
+impl Task {
+    async fn run(self) {
+        let addr = format!("{}:{}", self.target.host, self.target.port);
+        let mut delay = self.options.backoff_min;
+        let mut state = LinkState::default();
+        loop {
+            let attempt = future::or(self.connect_both(), async {
+                Timer::after(self.options.connect_timeout).await;
+                Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))
+            });
+            let err = match attempt.await {
+                Ok((pubc, subc)) => {
+                    let mut link = Link::new(pubc, subc);
+                    match link.serve(&self, &mut state).await {
+                        Stop::Closed => return,
+                        Stop::Broken(e) => e,
+                    }
+                }
+                Err(e) => e,
+            };
+            if std::mem::take(&mut state.up) {
+                delay = self.options.backoff_min;
+                // The application may have gone; nothing to tell then.
+                let _ = self.events.send(BusEvent::Down).await;
+            }
+            if state.outage.is_none() {
+                tracing::warn!(redis = %addr, error = %err, "Redis link down; publishes are dropped until it is back");
+                state.outage = Some(self.shared.dropped.load(Relaxed));
+            } else {
+                tracing::debug!(redis = %addr, error = %err, "Redis reconnect failed");
+            }
+            if self.back_off(delay).await.is_err() {
+                return;
+            }
+            delay = (delay * 2).min(self.options.backoff_max);
+        }
+    }
+
+    /// Opens the publisher then the subscriber connection.
+    async fn connect_both(&self) -> io::Result<(TcpStream, TcpStream)> {
+        let p = open(&self.target).await?;
+        let s = open(&self.target).await?;
+        Ok((p, s))
+    }
+
+    /// Waits `delay` while dropping what the handles send; `Err` when the
+    /// bus is closed.
+    async fn back_off(&self, delay: Duration) -> Result<(), ()> {
+        let mut timer = Timer::after(delay);
+        loop {
+            let next = future::or(async { Some(self.cmds.recv().await) }, async {
+                (&mut timer).await;
+                None
+            });
+            match next.await {
+                None => return Ok(()),
+                Some(Err(_)) => return Err(()),
+                // Dropping the sender answers `None`.
+                Some(Ok(Cmd::NumSub(..))) | Some(Ok(Cmd::Subscribe)) => {}
+                Some(Ok(Cmd::Publish(..))) => {
+                    self.shared.queued.fetch_sub(1, Relaxed);
+                    self.shared.dropped.fetch_add(1, Relaxed);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! `redis://[[user]:password@]host[:port][/db]`: where the bus connects and
+//! how it authenticates.
+
+/// Where to connect, parsed from a `redis://` URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Target {
+    /// Host name or IP address (IPv6 without its brackets).
+    pub(crate) host: String,
+    /// TCP port (6379 when the URL has none).
+    pub(crate) port: u16,
+    /// `AUTH [user] password` after connecting, when the URL has a password.
+    pub(crate) auth: Option<(Option<String>, String)>,
+}
+
+/// Parses a `redis://` URL. The database number is accepted and ignored:
+/// Pub/Sub channels are global to a Redis server, whatever the database.
+/// Percent-escapes in the user and password are decoded. `rediss://`
+/// (TLS) and `unix://` are not supported.
+pub(crate) fn parse(url: &str) -> Result<Target, &'static str> {
+    let rest = url
+        .strip_prefix("redis://")
+        .ok_or("expected redis://host[:port] (rediss:// and unix:// are not supported)")?;
+    let (authority, path) = match rest.find(['/', '?', '#']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if let Some(db) = path.strip_prefix('/') {
+        let db = db.split(['?', '#']).next().unwrap_or_default();
+        if !db.is_empty() && db.parse::<u32>().is_err() {
+            return Err("the path must be a database number");
+        }
+    }
+    let (userinfo, hostport) = match authority.rfind('@') {
+        Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
+        None => (None, authority),
+    };
+    let auth = match userinfo {
+        None => None,
+        Some(info) => {
+            let (user, pass) = match info.split_once(':') {
+                Some((u, p)) => (u, p),
+                None => ("", info),
+            };
+            let pass = unescape(pass)?;
+            if pass.is_empty() {
+                None
+            } else {
+                let user = Some(unescape(user)?).filter(|u| !u.is_empty());
+                Some((user, pass))
+            }
+        }
+    };
+    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+        let (host, after) = v6.split_once(']').ok_or("unclosed [ in the host")?;
+        (host, after.strip_prefix(':'))
+    } else {
+        match hostport.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        }
+    };
+    if host.is_empty() {
+        return Err("no host");
+    }
+    let port = match port {
+        None => 6379,
+        Some(p) => p.parse::<u16>().map_err(|_| "bad port")?,
+    };
+    Ok(Target {
+        host: host.to_owned(),
+        port,
+        auth,
+    })
+}
+
+/// Decodes `%XX` escapes.
+fn unescape(s: &str) -> Result<String, &'static str> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'%' {
+            let hex = [bytes.next(), bytes.next()];
+            let [Some(h), Some(l)] = hex else {
+                return Err("bad %-escape");
+            };
+            let v = std::str::from_utf8(&[h, l])
+                .ok()
+                .and_then(|s| u8::from_str_radix(s, 16).ok())
+                .ok_or("bad %-escape")?;
+            out.push(v);
+        } else {
+            out.push(b);
+        }
+    }
+    String::from_utf8(out).map_err(|_| "a %-escape is not UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_port_and_defaults() {
+        let t = parse("redis://127.0.0.1:7000").unwrap();
+        assert_eq!((t.host.as_str(), t.port, t.auth), ("127.0.0.1", 7000, None));
+        let t = parse("redis://cache/3").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("cache", 6379));
+        let t = parse("redis://[::1]:6380/").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("::1", 6380));
+    }
+
+    #[test]
+    fn passwords() {
+        let t = parse("redis://:s%40cret@h").unwrap();
+        assert_eq!(t.auth, Some((None, "s@cret".to_owned())));
+        let t = parse("redis://bob:pw@h:1").unwrap();
+        assert_eq!(t.auth, Some((Some("bob".to_owned()), "pw".to_owned())));
+    }
+
+    #[test]
+    fn bad_urls() {
+        for url in [
+            "rediss://h",
+            "http://h",
+            "redis://",
+            "redis://h:x",
+            "redis://h:70000",
+            "redis://h/x",
+            "redis://[::1",
+            "redis://:%zz@h",
+        ] {
+            assert!(parse(url).is_err(), "{url}");
+        }
+    }
+}
