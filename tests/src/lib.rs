@@ -26,6 +26,7 @@ pub mod peers;
 pub mod process;
 pub mod proxy;
 pub mod raw;
+pub mod redis;
 
 use std::fs;
 use std::io::{ErrorKind, Read};
