@@ -16,6 +16,7 @@
 //   {"event":"server-side","nsp","ev","args"}      a serverSideEmit from another member
 //   {"event":"disconnect","nsp","id","reason"}
 //   {"event":"redis","client":"pub"|"sub","state":"ready"|"reconnecting"|"end"}
+//   {"event":"unhandled-rejection","error"}        logged instead of ending the process
 //   {"reply":<id>, "ok":true|false, ...}           the answer to a command
 // Behaviour, the same on both namespaces:
 //   - on connection: socket.data = auth.data ?? {}; joins every room in auth.rooms ?? [];
@@ -52,22 +53,16 @@ import { fromWire, print, serveCommands, splitAck } from "./lib/json-lines.mjs";
 const NAMESPACES = ["/", "/chat"];
 
 function parseArgs(argv) {
-  const opts = { url: null, key: "socket.io", requestsTimeout: 5000 };
-  for (let i = 0; i < argv.length; i++) {
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) usage(`${argv[i - 1]} needs a value`);
-      return v;
-    };
-    switch (argv[i]) {
-      case "--key": opts.key = value(); break;
-      case "--requests-timeout": opts.requestsTimeout = Number(value()); break;
-      default:
-        if (argv[i].startsWith("--") || opts.url) usage(`unexpected argument ${argv[i]}`);
-        opts.url = argv[i];
-    }
+  const [url, ...flags] = argv;
+  if (!url || url.startsWith("--")) usage("the Redis URL comes first");
+  const opts = { url, key: "socket.io", requestsTimeout: 5000 };
+  for (let i = 0; i < flags.length; i += 2) {
+    const [flag, value] = [flags[i], flags[i + 1]];
+    if (value === undefined) usage(`${flag} needs a value`);
+    if (flag === "--key") opts.key = value;
+    else if (flag === "--requests-timeout") opts.requestsTimeout = Number(value);
+    else usage(`unknown argument ${flag}`);
   }
-  if (!opts.url) usage("the Redis URL is required");
   return opts;
 }
 
@@ -89,6 +84,13 @@ function redisClient(url, name) {
   client.on("end", () => print({ event: "redis", client: name, state: "end" }));
   return client;
 }
+
+// The adapter never awaits or catches its PUBLISH promises: one rejected (a command in flight
+// when the Redis connection breaks) would end the process as an unhandled rejection.
+process.on("unhandledRejection", (e) => {
+  console.error(`unhandled rejection: ${e?.stack ?? e}`);
+  print({ event: "unhandled-rejection", error: e?.message ?? String(e) });
+});
 
 const opts = parseArgs(process.argv.slice(2));
 const pub = redisClient(opts.url, "pub");

@@ -87,7 +87,9 @@ impl JsonLines {
         let deadline = Instant::now() + REPLY_TIMEOUT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let Some(line) = self.process.try_line(false, left.min(Duration::from_millis(100)))
+            let Some(line) = self
+                .process
+                .try_line(false, left.min(Duration::from_millis(100)))
             else {
                 if left.is_zero() || self.process.exited() {
                     self.fail(&format!("no reply to {cmd} within {REPLY_TIMEOUT:?}"));
@@ -140,14 +142,27 @@ impl JsonLines {
         what: &str,
         check: impl Fn(&[Value]) -> Option<T>,
     ) -> T {
+        match self.try_wait_until(timeout, check) {
+            Some(found) => found,
+            None => self.fail(&format!("{what} within {timeout:?}")),
+        }
+    }
+
+    /// [`JsonLines::wait_until`] that returns `None` instead of panicking
+    /// when `check` does not succeed in time (or the process ended).
+    pub fn try_wait_until<T>(
+        &mut self,
+        timeout: Duration,
+        check: impl Fn(&[Value]) -> Option<T>,
+    ) -> Option<T> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(found) = check(&self.events) {
-                return found;
+                return Some(found);
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() || self.process.exited() {
-                self.fail(&format!("{what} within {timeout:?}"));
+                return None;
             }
             self.pull(left.min(Duration::from_millis(100)));
         }
@@ -201,7 +216,10 @@ impl JsonLines {
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.process.try_line(false, left.min(Duration::from_millis(100))) {
+            match self
+                .process
+                .try_line(false, left.min(Duration::from_millis(100)))
+            {
                 Some(line) => {
                     if let Some(rest) = line.strip_prefix(prefix) {
                         return rest.to_owned();
@@ -313,7 +331,14 @@ impl ClusterClients {
     /// # Panics
     ///
     /// If it does not connect.
-    pub fn connect(&mut self, name: &str, url: &str, nsp: &str, transport: &str, auth: Value) -> String {
+    pub fn connect(
+        &mut self,
+        name: &str,
+        url: &str,
+        nsp: &str,
+        transport: &str,
+        auth: Value,
+    ) -> String {
         let reply = self.command_ok(json!({
             "op": "connect", "name": name, "url": url, "nsp": nsp,
             "transports": [transport], "auth": auth,
@@ -357,7 +382,13 @@ impl ClusterClients {
     /// # Panics
     ///
     /// If it has not in time.
-    pub fn wait_received(&mut self, name: &str, ev: &str, count: usize, timeout: Duration) -> Vec<Value> {
+    pub fn wait_received(
+        &mut self,
+        name: &str,
+        ev: &str,
+        count: usize,
+        timeout: Duration,
+    ) -> Vec<Value> {
         let what = format!("{name} did not receive {ev:?} {count} time(s)");
         self.wait_until(timeout, &what, |events| {
             let got: Vec<Value> = events
