@@ -19,7 +19,6 @@
 //! clients.connect("b1", &b.url(), "/", "websocket", json!({"rooms": ["r1"]}));
 //! a.command(json!({"op": "emit", "to": ["r1"], "event": "hi", "args": [1]}));
 //! clients.wait_received("b1", "hi", 1, Duration::from_secs(5));
-//! # drop(&mut a);
 //! ```
 
 use std::io::Write;
