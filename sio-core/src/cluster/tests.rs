@@ -666,6 +666,34 @@ fn binary_in_json_is_written_as_node_writes_a_buffer() {
 }
 
 #[test]
+fn refuses_peer_objects_that_read_as_placeholders() {
+    let lookalike = cat(&[&[0x82], &s("_placeholder"), &[0xc3], &s("num"), &[0x00]]);
+    assert!(matches!(
+        decode_broadcast(&broadcast_with(&lookalike)),
+        Err(ClusterDecodeError::Malformed(_))
+    ));
+    assert!(matches!(
+        decode_request(br#"{"type":6,"data":["e",[{"_placeholder":true,"num":0}]]}"#),
+        Err(ClusterDecodeError::Malformed(_))
+    ));
+    assert_eq!(
+        decode_response(br#"{"type":6,"requestId":"r","data":{"_placeholder":true,"num":0}}"#),
+        Ok(Response::Other {
+            request_id: "r".into()
+        })
+    );
+    // Kept as they are in a fetched socket's data.
+    let fetch = br#"{"requestId":"r","sockets":[{"id":"a","handshake":{},"rooms":[],"data":{"_placeholder":true,"num":0}}]}"#;
+    let Ok(Response::Fetch { sockets, .. }) = decode_response(fetch) else {
+        panic!("not a fetch answer");
+    };
+    assert_eq!(
+        sockets[0].data.as_ref(),
+        br#"{"_placeholder":true,"num":0}"#
+    );
+}
+
+#[test]
 fn bad_placeholders_are_written_as_nil() {
     let bad = Args {
         json: Bytes::from_static(br#"[{"_placeholder":true,"num":3}]"#),

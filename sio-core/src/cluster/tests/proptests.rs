@@ -36,7 +36,7 @@ fn val(binary: bool) -> impl Strategy<Value = Val> {
 }
 
 fn args(binary: bool, max: usize) -> impl Strategy<Value = Args> {
-    proptest::collection::vec(val(binary), 0..=max).prop_map(|v| args_from(&v))
+    proptest::collection::vec(val(binary), 0..=max).prop_map(|v| args_from(&v).unwrap())
 }
 
 fn rooms() -> impl Strategy<Value = Vec<String>> {
