@@ -99,9 +99,9 @@ pub(crate) fn integral(f: f64) -> Option<Num> {
         return None;
     }
     // 2^63 and 2^64 are exact in f64; the casts below are in range.
-    if f >= 0.0 && f < 18_446_744_073_709_551_616.0 {
+    if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
         Some(Num::U(f as u64))
-    } else if f < 0.0 && f >= -9_223_372_036_854_775_808.0 {
+    } else if (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
         Some(Num::I(f as i64))
     } else {
         None
