@@ -1,4 +1,4 @@
-//! Fuzz targets for `sio-core` (its server and client roles) and the
+//! Fuzz targets for `sio-core` (its server and client roles, its cluster codec) and the
 //! request parser of `sio-smol`, as plain functions.
 //!
 //! Each function takes arbitrary bytes and must never panic. The cargo-fuzz
@@ -9,6 +9,7 @@
 
 pub mod client_decode;
 pub mod client_session;
+pub mod cluster_decode;
 pub mod engine_server;
 pub mod raw_http;
 pub mod socket_server;
@@ -34,6 +35,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("raw_http_head", raw_http::run),
     ("client_decode", client_decode::run),
     ("client_session", client_session::run),
+    ("cluster_decode", cluster_decode::run),
 ];
 
 /// Engine.IO packet decoding from WebSocket frames; decoded packets must

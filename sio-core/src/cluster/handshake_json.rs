@@ -9,7 +9,7 @@ use crate::handshake::Handshake;
 use crate::http::{percent_decode, push_decimal, query_pairs};
 
 /// `(name, values)` pairs in order of first appearance.
-fn group<'a>(pairs: impl Iterator<Item = (String, String)>) -> Vec<(String, Vec<String>)> {
+fn group(pairs: impl Iterator<Item = (String, String)>) -> Vec<(String, Vec<String>)> {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
     for (k, v) in pairs {
         match out.iter_mut().find(|(n, _)| *n == k) {

@@ -195,11 +195,12 @@ pub fn encode_response(response: &Response) -> Bytes {
     Bytes::from(out)
 }
 
-/// `[v]`, or `[]` when absent.
-fn one_arg(v: Option<&Val>) -> Args {
+/// `[v]`, or `[]` when absent; `None` when `v` holds an object that reads
+/// as a binary placeholder.
+fn one_arg(v: Option<&Val>) -> Option<Args> {
     match v {
-        Some(v) => args_from(std::slice::from_ref(v)),
-        None => Args::empty(),
+        Some(v) => args_from(std::slice::from_ref(v)).ok(),
+        None => Some(Args::empty()),
     }
 }
 
@@ -216,17 +217,18 @@ fn remote_socket(v: &Val) -> Option<RemoteSocket> {
 
 /// First byte `{` → JSON, else msgpack. A body without a string
 /// `requestId` is an error (nothing to count it for); a body of an
-/// unexpected shape with one is [`Response::Other`].
+/// unexpected shape with one is [`Response::Other`] (so is an answer whose
+/// data holds an object that reads as a binary placeholder).
 pub fn decode_response(bytes: &[u8]) -> Result<Response, ClusterDecodeError> {
     let v = decode_body(bytes)?;
     let request_id = string(&v, "requestId")?;
     let other = |request_id| Ok(Response::Other { request_id });
     match v.get("type").and_then(Val::as_u64) {
         Some(6) => {
-            return Ok(Response::ServerSideEmit {
-                request_id,
-                data: one_arg(v.get("data")),
-            });
+            return match one_arg(v.get("data")) {
+                Some(data) => Ok(Response::ServerSideEmit { request_id, data }),
+                None => other(request_id),
+            };
         }
         Some(8) => {
             return match v.get("clientCount").and_then(Val::as_u64) {
@@ -235,10 +237,10 @@ pub fn decode_response(bytes: &[u8]) -> Result<Response, ClusterDecodeError> {
             };
         }
         Some(9) => {
-            return Ok(Response::BroadcastAck {
-                request_id,
-                data: one_arg(v.get("packet")),
-            });
+            return match one_arg(v.get("packet")) {
+                Some(data) => Ok(Response::BroadcastAck { request_id, data }),
+                None => other(request_id),
+            };
         }
         _ => {}
     }

@@ -99,9 +99,9 @@ pub(crate) fn integral(f: f64) -> Option<Num> {
         return None;
     }
     // 2^63 and 2^64 are exact in f64; the casts below are in range.
-    if f >= 0.0 && f < 18_446_744_073_709_551_616.0 {
+    if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
         Some(Num::U(f as u64))
-    } else if f < 0.0 && f >= -9_223_372_036_854_775_808.0 {
+    } else if (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
         Some(Num::I(f as i64))
     } else {
         None
@@ -174,6 +174,8 @@ pub(crate) enum BinJson<'a> {
     /// placeholder objects stand for these attachments (null when out of
     /// range).
     Buffers(&'a [Bytes]),
+    /// Binary as Node's JSON of a `Buffer`; objects as they are.
+    Raw,
 }
 
 /// Appends `s` as a JSON string.
@@ -224,7 +226,7 @@ pub(crate) fn write_json(v: &Val, out: &mut Vec<u8>, bin: &mut BinJson<'_>) {
                 out.push(b'}');
                 atts.push(b.clone());
             }
-            BinJson::Buffers(_) => json_buffer(out, b),
+            BinJson::Buffers(_) | BinJson::Raw => json_buffer(out, b),
         },
         Val::Arr(items) => {
             out.push(b'[');
@@ -260,9 +262,28 @@ pub(crate) fn write_json(v: &Val, out: &mut Vec<u8>, bin: &mut BinJson<'_>) {
     }
 }
 
+/// True when `v` holds an object that reads as a Socket.IO placeholder.
+fn has_placeholder(v: &Val) -> bool {
+    match v {
+        Val::Arr(items) => items.iter().any(has_placeholder),
+        Val::Map(entries) => {
+            v.placeholder().is_some() || entries.iter().any(|(_, v)| has_placeholder(v))
+        }
+        _ => false,
+    }
+}
+
 /// Socket.IO arguments from decoded values: binary becomes placeholders
 /// and attachments, in order of appearance.
-pub(crate) fn args_from(items: &[Val]) -> Args {
+///
+/// A peer's object that reads as a placeholder (`{"_placeholder":true,
+/// "num":N}`) is refused: in [`Args`] it would stand for an attachment.
+pub(crate) fn args_from(items: &[Val]) -> Result<Args, ClusterDecodeError> {
+    if items.iter().any(has_placeholder) {
+        return Err(ClusterDecodeError::Malformed(
+            "an object reads as a binary placeholder",
+        ));
+    }
     let mut json = Vec::with_capacity(64);
     let mut attachments = Vec::new();
     let mut sink = BinJson::Placeholders(&mut attachments);
@@ -274,10 +295,10 @@ pub(crate) fn args_from(items: &[Val]) -> Args {
         write_json(item, &mut json, &mut sink);
     }
     json.push(b']');
-    Args {
+    Ok(Args {
         json: Bytes::from(json),
         attachments,
-    }
+    })
 }
 
 /// The values of `args` (a JSON array). Arguments that are not a JSON
@@ -293,7 +314,7 @@ pub(crate) fn args_values(args: &Args) -> Vec<Val> {
 /// and data); binary as Node's `JSON.stringify` writes a `Buffer`.
 pub(crate) fn raw_json(v: &Val) -> Bytes {
     let mut out = Vec::new();
-    write_json(v, &mut out, &mut BinJson::Buffers(&[]));
+    write_json(v, &mut out, &mut BinJson::Raw);
     Bytes::from(out)
 }
 
@@ -303,7 +324,7 @@ pub(crate) fn event_and_args(data: Option<&Val>) -> Result<(String, Args), Clust
         return Err(ClusterDecodeError::Malformed("data is not an array"));
     };
     match items.split_first() {
-        Some((Val::Str(event), rest)) => Ok((event.clone(), args_from(rest))),
+        Some((Val::Str(event), rest)) => Ok((event.clone(), args_from(rest)?)),
         _ => Err(ClusterDecodeError::Malformed(
             "data does not start with an event name",
         )),
