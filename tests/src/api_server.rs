@@ -124,7 +124,13 @@ fn operators(io: &SocketIo, socket: &Socket) {
     let io2 = io.clone();
     socket.on("fetch", move |_, msg| {
         let room: String = msg.data().unwrap_or_default();
-        let _ = msg.ack(&sorted_ids(&io2.to(room).fetch_sockets()));
+        let op = io2.to(room);
+        io2.spawn(async move {
+            let found = op.fetch_sockets().await.unwrap_or_default();
+            let mut ids: Vec<&str> = found.iter().map(|s| s.id()).collect();
+            ids.sort_unstable();
+            let _ = msg.ack(&ids);
+        });
     });
     let io3 = io.clone();
     socket.on("sockets-join", move |_, msg| {
@@ -144,17 +150,11 @@ fn operators(io: &SocketIo, socket: &Socket) {
     socket.on("disconnect-room", move |_, msg| {
         let room: String = msg.data().unwrap_or_default();
         let _ = msg.ack(&true);
-        io5.to(room).disconnect_sockets();
+        io5.to(room).disconnect_sockets(false);
     });
 }
 
 /// The ids of `sockets`, sorted.
-fn sorted_ids(sockets: &[Socket]) -> Vec<String> {
-    let mut ids: Vec<String> = sockets.iter().map(|s| s.id().to_string()).collect();
-    ids.sort();
-    ids
-}
-
 /// `/^\/dyn-\d+$/`: `hello` (the child's name) on connection; the room
 /// events;
 /// `nsp-emit` (event, data) broadcasts in the socket's own child,

@@ -1,5 +1,5 @@
 //! Node peers for the Redis cluster tests: a controllable cluster member
-//! ([`NodeClusterServer`], `tests/js/cluster-node.mjs`: `socket.io` with
+//! ([`ClusterMember`], `tests/js/cluster-node.mjs`: `socket.io` with
 //! `@socket.io/redis-adapter`) and a set of named `socket.io-client` clients
 //! ([`ClusterClients`], `tests/js/cluster-clients.mjs`). Both are driven the
 //! same way ([`JsonLines`]): one JSON command a line on stdin, answered by a
@@ -10,11 +10,11 @@
 //! ```no_run
 //! use std::time::Duration;
 //! use serde_json::json;
-//! use tests::cluster::{ClusterClients, NodeClusterServer};
+//! use tests::cluster::{ClusterClients, ClusterMember};
 //!
 //! # let redis_url = "redis://127.0.0.1:6379";
-//! let mut a = NodeClusterServer::start(redis_url);
-//! let mut b = NodeClusterServer::start(redis_url);
+//! let mut a = ClusterMember::start(redis_url);
+//! let mut b = ClusterMember::start(redis_url);
 //! let mut clients = ClusterClients::start();
 //! clients.connect("b1", &b.url(), "/", "websocket", json!({"rooms": ["r1"]}));
 //! a.command(json!({"op": "emit", "to": ["r1"], "event": "hi", "args": [1]}));
@@ -56,7 +56,13 @@ impl JsonLines {
         crate::ensure_npm();
         let mut cmd = Command::new("node");
         cmd.arg(script).args(args).current_dir(crate::js_dir());
-        let what = format!("node {script} {}", args.join(" "));
+        JsonLines::spawn(cmd, &format!("node {script} {}", args.join(" ")))
+    }
+
+    /// Starts `cmd` (any program speaking the same JSON lines) with a pipe
+    /// to its stdin.
+    pub fn spawn(cmd: Command, what: &str) -> JsonLines {
+        let what = what.to_owned();
         let (process, stdin) = Spawned::start_with_stdin(cmd, &what);
         JsonLines {
             process,
@@ -246,41 +252,95 @@ impl JsonLines {
     }
 }
 
-/// A Node `socket.io` 4.8.4 server in a Redis cluster
-/// (`@socket.io/redis-adapter` 8.3.0, classic Pub/Sub adapter), with
-/// namespaces `/` and `/chat`, on an ephemeral port of 127.0.0.1. Commands
-/// and events are described at the top of `tests/js/cluster-node.mjs`;
-/// [`JsonLines`]' methods are reachable through `Deref`.
-pub struct NodeClusterServer {
+/// A member of a Redis cluster of Socket.IO servers, with namespaces `/`
+/// and `/chat`, on an ephemeral port of 127.0.0.1: Node's `socket.io`
+/// 4.8.4 with `@socket.io/redis-adapter` 8.3.0 (classic Pub/Sub adapter;
+/// [`ClusterMember::start`]) or ours on `SocketIo::with_redis`
+/// ([`ClusterMember::start_rust`]). Commands and events are described at
+/// the top of `tests/js/cluster-node.mjs`; [`JsonLines`]' methods are
+/// reachable through `Deref`.
+pub struct ClusterMember {
     lines: JsonLines,
     port: u16,
+    kind: MemberKind,
 }
 
-impl NodeClusterServer {
+/// Which implementation a [`ClusterMember`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberKind {
+    /// Node's `socket.io` with `@socket.io/redis-adapter` (`cluster-node.mjs`).
+    Node,
+    /// Ours, on `SocketIo::with_redis` (`tests/src/bin/cluster_member.rs`).
+    Rust,
+}
+
+impl MemberKind {
+    /// `"node"` or `"rust"`: what its server-side answers carry as `from`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MemberKind::Node => "node",
+            MemberKind::Rust => "rust",
+        }
+    }
+}
+
+impl ClusterMember {
     /// Starts a member on `redis_url` with the adapter's defaults.
     ///
     /// # Panics
     ///
     /// If it does not print `listening <port>` within 30 s.
-    pub fn start(redis_url: &str) -> NodeClusterServer {
-        NodeClusterServer::start_with(redis_url, &[])
+    pub fn start(redis_url: &str) -> ClusterMember {
+        ClusterMember::start_with(redis_url, &[])
     }
 
     /// Starts a member with options: `--key K`, `--requests-timeout MS`.
     ///
     /// # Panics
     ///
-    /// As [`NodeClusterServer::start`].
-    pub fn start_with(redis_url: &str, args: &[&str]) -> NodeClusterServer {
+    /// As [`ClusterMember::start`].
+    pub fn start_with(redis_url: &str, args: &[&str]) -> ClusterMember {
         let mut all = vec![redis_url];
         all.extend_from_slice(args);
-        let mut lines = JsonLines::start("cluster-node.mjs", &all);
+        ClusterMember::listening(JsonLines::start("cluster-node.mjs", &all), MemberKind::Node)
+    }
+
+    /// Starts OUR member (`tests/src/bin/cluster_member.rs`: the same
+    /// protocol on `SocketIo::with_redis`) on `redis_url`, with the same
+    /// options as [`ClusterMember::start_with`].
+    ///
+    /// # Panics
+    ///
+    /// As [`ClusterMember::start`], or if it cannot be built.
+    pub fn start_rust(redis_url: &str, args: &[&str]) -> ClusterMember {
+        let mut cmd = Command::new(crate::process::cluster_member_bin());
+        cmd.arg(redis_url).args(args);
+        let what = format!("cluster_member {redis_url} {}", args.join(" "));
+        ClusterMember::listening(JsonLines::spawn(cmd, &what), MemberKind::Rust)
+    }
+
+    /// Starts a member of `kind` (see [`ClusterMember::start_with`] and
+    /// [`ClusterMember::start_rust`]).
+    pub fn start_kind(kind: MemberKind, redis_url: &str, args: &[&str]) -> ClusterMember {
+        match kind {
+            MemberKind::Node => ClusterMember::start_with(redis_url, args),
+            MemberKind::Rust => ClusterMember::start_rust(redis_url, args),
+        }
+    }
+
+    /// Which implementation it runs.
+    pub fn kind(&self) -> MemberKind {
+        self.kind
+    }
+
+    /// Waits for the `listening <port>` line of a member just started.
+    fn listening(mut lines: JsonLines, kind: MemberKind) -> ClusterMember {
         let port = lines.wait_prefixed("listening ", START_TIMEOUT);
         let port = port
             .trim()
             .parse()
             .unwrap_or_else(|e| lines.fail(&format!("bad port {port:?}: {e}")));
-        NodeClusterServer { lines, port }
+        ClusterMember { lines, port, kind }
     }
 
     /// The port it listens on.
@@ -294,14 +354,14 @@ impl NodeClusterServer {
     }
 }
 
-impl Deref for NodeClusterServer {
+impl Deref for ClusterMember {
     type Target = JsonLines;
     fn deref(&self) -> &JsonLines {
         &self.lines
     }
 }
 
-impl DerefMut for NodeClusterServer {
+impl DerefMut for ClusterMember {
     fn deref_mut(&mut self) -> &mut JsonLines {
         &mut self.lines
     }

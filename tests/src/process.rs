@@ -28,6 +28,24 @@ pub fn sio_smol_bin() -> PathBuf {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The tests' own cluster member (`tests/src/bin/cluster_member.rs`),
+/// built like [`sio_smol_bin`].
+///
+/// # Panics
+///
+/// If cargo fails or names no such executable.
+pub fn cluster_member_bin() -> PathBuf {
+    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BIN.get_or_init(|| {
+        cargo_build(
+            &["-p", "tests", "--bin", "cluster_member"],
+            "cluster_member",
+        )
+    })
+    .clone()
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// The `tokio_conformance` example (the second adapter), built like
 /// [`sio_smol_bin`]: an example's dependencies (tokio, ...) are the
 /// examples crate's dev-dependencies, which no library here links.

@@ -272,6 +272,25 @@ pub enum SocketEvent {
         /// Why some are missing, if they are.
         error: Option<ClusterError>,
     },
+    /// The answer to [`super::SioServer::server_count`]: the members of the
+    /// cluster (this one included), `None` when the bus could not count.
+    ServerCount {
+        /// The request.
+        id: ClusterRequestId,
+        /// The number of members.
+        count: Option<usize>,
+    },
+    /// The answer to [`super::SioServer::all_rooms`]: every room of every
+    /// member (sockets' own rooms included), sorted. With `error`, some
+    /// members did not answer: `rooms` has what came.
+    AllRooms {
+        /// The request.
+        id: ClusterRequestId,
+        /// The room names.
+        rooms: Vec<String>,
+        /// Why some members are missing, if they are.
+        error: Option<ClusterError>,
+    },
     /// A cluster message could not be understood (dropped; for logs).
     ClusterFault {
         /// What was wrong.

@@ -6,7 +6,7 @@
 use super::AckError;
 use super::handlers::Matched;
 use super::state::{
-    AckWaiter, BroadcastReplies, ConnectRequest, Msg, Shared, Socket, SocketHandlers,
+    AckWaiter, BroadcastReplies, ClusterAnswer, ConnectRequest, Msg, Shared, Socket, SocketHandlers,
 };
 use bytes::Bytes;
 use sio_core::socket::{SocketEvent, SocketId};
@@ -95,13 +95,59 @@ impl Shared {
             SocketEvent::BroadcastAck {
                 id,
                 replies,
+                remote,
                 timed_out,
-                ..
             } => {
                 if let Some(tx) = self.broadcasts.borrow_mut().remove(&id) {
-                    tx.send(BroadcastReplies { replies, timed_out });
+                    tx.send(BroadcastReplies {
+                        replies,
+                        remote,
+                        timed_out,
+                    });
                 }
             }
+            SocketEvent::FetchedSockets { id, sockets, error } => {
+                if let Some(tx) = self.cluster_waiters.borrow_mut().remove(&id) {
+                    tx.send(ClusterAnswer {
+                        sockets,
+                        error,
+                        ..ClusterAnswer::default()
+                    });
+                }
+            }
+            SocketEvent::ServerSideAcks { id, replies, error } => {
+                if let Some(tx) = self.cluster_waiters.borrow_mut().remove(&id) {
+                    tx.send(ClusterAnswer {
+                        replies,
+                        error,
+                        ..ClusterAnswer::default()
+                    });
+                }
+            }
+            SocketEvent::ServerCount { id, count } => {
+                if let Some(tx) = self.cluster_waiters.borrow_mut().remove(&id) {
+                    tx.send(ClusterAnswer {
+                        count,
+                        ..ClusterAnswer::default()
+                    });
+                }
+            }
+            SocketEvent::AllRooms { id, rooms, error } => {
+                if let Some(tx) = self.cluster_waiters.borrow_mut().remove(&id) {
+                    tx.send(ClusterAnswer {
+                        rooms,
+                        error,
+                        ..ClusterAnswer::default()
+                    });
+                }
+            }
+            SocketEvent::ServerSideEvent {
+                nsp,
+                event,
+                args,
+                ack,
+            } => self.dispatch_server_side(&nsp, event, args, ack),
+            SocketEvent::ClusterFault { what } => tracing::warn!("cluster: {what}"),
             SocketEvent::Flushed { id, delivered } => {
                 if let Some(tx) = self.flushes.borrow_mut().remove(&id) {
                     tx.send(delivered);

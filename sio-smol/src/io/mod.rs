@@ -8,20 +8,24 @@
 
 mod binary;
 mod client_files;
+mod cluster;
 mod dispatch;
 mod handlers;
 mod msg;
 mod namespace;
 mod oneshot;
 mod operator;
+mod remote;
 mod serving;
 mod shared;
 mod socket;
 mod state;
 
 pub use binary::{ArgsError, Binary, args_as, args_from_array, args_from_value, first_arg};
+pub use cluster::RedisOptions;
 pub use namespace::Namespace;
 pub use operator::Operator;
+pub use remote::{ClusterReplies, RemoteSocket, ServerSideMsg};
 pub use socket::{SocketAck, VolatileSocket};
 pub use state::{BroadcastReplies, ConnectError, ConnectRequest, Msg, Socket};
 

@@ -1,11 +1,13 @@
 //! [`Namespace`] handles: connection handlers, connect middleware, and
 //! namespace-wide operations.
 
-use super::binary::ArgsError;
+use super::binary::{ArgsError, args_from_value};
 use super::operator::Operator;
+use super::remote::{ClusterReplies, RemoteSocket, ServerSideMsg};
 use super::state::{ConnectError, ConnectRequest, Middleware, NsHandlers, NsKey, Shared, Socket};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sio_core::socket::{Args, ClusterError};
 use std::future::Future;
 use std::rc::Rc;
 
@@ -132,8 +134,149 @@ impl Namespace {
         self.operator().except(room)
     }
 
-    /// The connected sockets.
+    /// The sockets connected to this server.
     pub fn sockets(&self) -> Vec<Socket> {
-        self.operator().fetch_sockets()
+        self.operator().local_sockets()
+    }
+
+    /// The sockets of every cluster member (Node's `fetchSockets`; see
+    /// [`Operator::fetch_sockets`]).
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, ClusterError> {
+        self.operator().fetch_sockets().await
+    }
+
+    /// Emits `event` with one argument to the server-side listeners of the
+    /// other cluster members ([`Namespace::on_server_side`]), never this
+    /// server's own (Node's `serverSideEmit`). Without a cluster, nobody.
+    pub fn server_side_emit<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<(), ArgsError> {
+        self.server_side_emit_raw(event, &args_from_value(data)?);
+        Ok(())
+    }
+
+    /// [`Namespace::server_side_emit`] with raw arguments.
+    pub fn server_side_emit_raw(&self, event: &str, args: &Args) {
+        for nsp in self.children() {
+            let _ = self
+                .shared
+                .driver
+                .with_engine(|c| c.server_side_emit(&nsp, event, args));
+        }
+    }
+
+    /// [`Namespace::server_side_emit`] waiting for every other member's
+    /// answer, until the cluster's `requests_timeout` (Node's
+    /// `serverSideEmitWithAck`).
+    pub async fn server_side_emit_with_ack<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<ClusterReplies, ArgsError> {
+        Ok(self
+            .server_side_emit_raw_with_ack(event, &args_from_value(data)?)
+            .await)
+    }
+
+    /// [`Namespace::server_side_emit_with_ack`] with raw arguments.
+    pub async fn server_side_emit_raw_with_ack(&self, event: &str, args: &Args) -> ClusterReplies {
+        let mut all = ClusterReplies {
+            replies: Vec::new(),
+            error: None,
+        };
+        for nsp in self.children() {
+            let mut rx = None;
+            let id = self.shared.driver.with_engine_then(
+                |c| c.server_side_emit_with_ack(std::time::Instant::now(), &nsp, event, args),
+                |r| {
+                    if let Ok(id) = r {
+                        rx = Some(self.shared.wait_cluster(*id));
+                    }
+                },
+            );
+            let (Ok(_), Some(rx)) = (id, rx) else {
+                continue;
+            };
+            let answer = rx.await.unwrap_or_default();
+            all.replies.extend(answer.replies);
+            all.error = all.error.or(answer.error);
+        }
+        all
+    }
+
+    /// The number of servers in the cluster, this one included (Node's
+    /// `adapter.serverCount()`; 1 without a cluster). `None` when Redis
+    /// cannot be asked. For a dynamic namespace, its first child's count.
+    pub async fn server_count(&self) -> Option<usize> {
+        let nsp = self.children().into_iter().next()?;
+        let answer = self
+            .cluster_call(|c| c.server_count(std::time::Instant::now(), &nsp))
+            .await?;
+        answer.count
+    }
+
+    /// Every room of this namespace on every cluster member, sockets' own
+    /// rooms included, sorted (Node's `adapter.allRooms()`).
+    pub async fn all_rooms(&self) -> Result<Vec<String>, ClusterError> {
+        let mut all = std::collections::BTreeSet::new();
+        for nsp in self.children() {
+            let answer = self
+                .cluster_call(|c| c.all_rooms(std::time::Instant::now(), &nsp))
+                .await
+                .ok_or(ClusterError::BusUnavailable)?;
+            if let Some(e) = answer.error {
+                return Err(e);
+            }
+            all.extend(answer.rooms);
+        }
+        Ok(all.into_iter().collect())
+    }
+
+    /// Starts a cluster request on the core and waits for its answer
+    /// (`None` when the core refused it).
+    async fn cluster_call(
+        &self,
+        f: impl FnOnce(
+            &mut sio_core::socket::SioServer,
+        )
+            -> Result<sio_core::socket::ClusterRequestId, sio_core::socket::SioError>,
+    ) -> Option<super::state::ClusterAnswer> {
+        let mut rx = None;
+        let _ = self.shared.driver.with_engine_then(f, |r| {
+            if let Ok(id) = r {
+                rx = Some(self.shared.wait_cluster(*id));
+            }
+        });
+        rx?.await
+    }
+
+    /// Calls `f` with every server-side event `event` another cluster
+    /// member emits in this namespace (Node's `nsp.on(event, ...)` for
+    /// `serverSideEmit`); answer with [`ServerSideMsg::ack`]. Several
+    /// listeners run in the order they were added. For a dynamic
+    /// namespace, the namespaces it has created and will create.
+    pub fn on_server_side(&self, event: &str, f: impl Fn(&ServerSideMsg) + 'static) {
+        self.add_server_side(Some(event.into()), Rc::new(f));
+    }
+
+    /// Calls `f` with every server-side event of any name (in the order of
+    /// all listeners added).
+    pub fn on_server_side_any(&self, f: impl Fn(&ServerSideMsg) + 'static) {
+        self.add_server_side(None, Rc::new(f));
+    }
+
+    fn add_server_side(&self, event: Option<Box<str>>, f: super::state::ServerSideHandler) {
+        let key = match &self.key {
+            NsKey::Static(name) => name.clone(),
+            NsKey::Dynamic(i) => format!("dynamic#{i}"),
+        };
+        self.shared
+            .server_side
+            .borrow_mut()
+            .entry(key)
+            .or_default()
+            .push((event, f));
     }
 }

@@ -1,12 +1,13 @@
 //! Broadcast operators: `io.to("room").except("other").emit(..)`, as in Node.
 
 use super::binary::{ArgsError, args_from_value};
+use super::remote::RemoteSocket;
 use super::state::{BroadcastReplies, Shared, Socket};
 use super::{AckError, DEFAULT_ACK_TIMEOUT};
 use serde::Serialize;
-use sio_core::socket::{Args, BroadcastOp, SocketId};
+use sio_core::socket::{Args, BroadcastOp, ClusterError, SocketId};
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Who a broadcast goes to, built step by step.
 #[derive(Clone)]
@@ -82,8 +83,10 @@ impl Operator {
         self
     }
 
-    /// This server only (there is no cluster adapter yet: a no-op).
-    pub fn local(self) -> Operator {
+    /// This server's sockets only: in a cluster, the other members are
+    /// not told (Node's `local` flag).
+    pub fn local(mut self) -> Operator {
+        self.op.local = true;
         self
     }
 
@@ -129,15 +132,22 @@ impl Operator {
         data: &T,
     ) -> Result<BroadcastReplies, AckError> {
         let args = args_from_value(data).map_err(|e| AckError::Args(e.to_string()))?;
+        self.emit_raw_with_ack(event, &args).await
+    }
+
+    /// [`Operator::emit_with_ack`] with raw arguments.
+    pub async fn emit_raw_with_ack(
+        &self,
+        event: &str,
+        args: &Args,
+    ) -> Result<BroadcastReplies, AckError> {
         let timeout = self.timeout.unwrap_or(DEFAULT_ACK_TIMEOUT);
         let op = &self.op;
         let mut waiting = Vec::new();
         for nsp in self.namespaces() {
             let mut rx = None;
             let id = self.shared.driver.with_engine_then(
-                |c| {
-                    c.broadcast_with_ack(std::time::Instant::now(), &nsp, op, event, &args, timeout)
-                },
+                |c| c.broadcast_with_ack(Instant::now(), &nsp, op, event, args, timeout),
                 |r| {
                     if let Ok(id) = r {
                         rx = Some(self.shared.wait_broadcast(*id));
@@ -152,18 +162,20 @@ impl Operator {
         // One namespace but for a dynamic parent: the answers of all.
         let mut all = BroadcastReplies {
             replies: Vec::new(),
+            remote: Vec::new(),
             timed_out: false,
         };
         for rx in waiting {
             let r = rx.await.ok_or(AckError::Disconnected)?;
             all.replies.extend(r.replies);
+            all.remote.extend(r.remote);
             all.timed_out |= r.timed_out;
         }
         Ok(all)
     }
 
-    /// The sockets this operator selects.
-    pub fn fetch_sockets(&self) -> Vec<Socket> {
+    /// This server's sockets this operator selects, as handles.
+    pub(crate) fn local_sockets(&self) -> Vec<Socket> {
         let ids: Vec<SocketId> = {
             let core = self.shared.driver.engine();
             self.namespaces()
@@ -176,24 +188,72 @@ impl Operator {
             .collect()
     }
 
-    /// Makes the selected sockets join `room`.
+    /// The sockets this operator selects on every cluster member (here
+    /// only when [`Operator::local`], or without a cluster), as Node's
+    /// `fetchSockets`: each with its id, rooms, data and handshake. Fails
+    /// when a member does not answer within the cluster's
+    /// `requests_timeout`, or Redis is unreachable.
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, ClusterError> {
+        let mut all = Vec::new();
+        for nsp in self.namespaces() {
+            let op = &self.op;
+            let mut rx = None;
+            let id = self.shared.driver.with_engine_then(
+                |c| c.fetch_sockets(Instant::now(), &nsp, op),
+                |r| {
+                    if let Ok(id) = r {
+                        rx = Some(self.shared.wait_cluster(*id));
+                    }
+                },
+            );
+            let (Ok(_), Some(rx)) = (id, rx) else {
+                continue; // an unknown namespace: nobody there
+            };
+            let answer = rx.await.ok_or(ClusterError::BusUnavailable)?;
+            if let Some(e) = answer.error {
+                return Err(e);
+            }
+            all.extend(answer.sockets.into_iter().map(|info| RemoteSocket {
+                shared: self.shared.clone(),
+                nsp: nsp.clone(),
+                info,
+            }));
+        }
+        Ok(all)
+    }
+
+    /// Makes the selected sockets join `room`, on every cluster member
+    /// (Node's `socketsJoin`).
     pub fn sockets_join(&self, room: &str) {
-        for s in self.fetch_sockets() {
-            s.join(room);
+        let rooms = [room.to_owned()];
+        for nsp in self.namespaces() {
+            let _ = self
+                .shared
+                .driver
+                .with_engine(|c| c.sockets_join(&nsp, &self.op, &rooms));
         }
     }
 
-    /// Makes the selected sockets leave `room`.
+    /// Makes the selected sockets leave `room`, on every cluster member
+    /// (Node's `socketsLeave`).
     pub fn sockets_leave(&self, room: &str) {
-        for s in self.fetch_sockets() {
-            s.leave(room);
+        let rooms = [room.to_owned()];
+        for nsp in self.namespaces() {
+            let _ = self
+                .shared
+                .driver
+                .with_engine(|c| c.sockets_leave(&nsp, &self.op, &rooms));
         }
     }
 
-    /// Disconnects the selected sockets.
-    pub fn disconnect_sockets(&self) {
-        for s in self.fetch_sockets() {
-            s.disconnect();
+    /// Disconnects the selected sockets, on every cluster member; with
+    /// `close`, their whole connections (Node's `disconnectSockets(close)`).
+    pub fn disconnect_sockets(&self, close: bool) {
+        for nsp in self.namespaces() {
+            let _ = self
+                .shared
+                .driver
+                .with_engine(|c| c.disconnect_sockets(&nsp, &self.op, close));
         }
     }
 }

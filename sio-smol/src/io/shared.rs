@@ -5,10 +5,10 @@
 
 use super::AckError;
 use super::oneshot;
-use super::state::{BroadcastReplies, NsHandlers, NsKey, Shared, Socket};
+use super::state::{BroadcastReplies, ClusterAnswer, NsHandlers, NsKey, Shared, Socket};
 use crate::driver::Driver;
 use sio_core::FlushId;
-use sio_core::socket::{Args, BroadcastAckId, SioServer, SocketId};
+use sio_core::socket::{Args, BroadcastAckId, ClusterRequestId, SioServer, SocketId};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -24,6 +24,9 @@ impl Shared {
             flushes: RefCell::default(),
             client_files: RefCell::default(),
             stash: RefCell::default(),
+            cluster_waiters: RefCell::default(),
+            server_side: RefCell::default(),
+            link_handlers: RefCell::default(),
         });
         // The driver outlives no handle: a weak link avoids a cycle.
         let weak = Rc::downgrade(&shared);
@@ -100,6 +103,12 @@ impl Shared {
     pub(crate) fn wait_broadcast(&self, id: BroadcastAckId) -> oneshot::Receiver<BroadcastReplies> {
         let (tx, rx) = oneshot::channel();
         self.broadcasts.borrow_mut().insert(id, tx);
+        rx
+    }
+
+    pub(crate) fn wait_cluster(&self, id: ClusterRequestId) -> oneshot::Receiver<ClusterAnswer> {
+        let (tx, rx) = oneshot::channel();
+        self.cluster_waiters.borrow_mut().insert(id, tx);
         rx
     }
 

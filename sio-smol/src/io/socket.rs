@@ -142,6 +142,20 @@ impl Socket {
         *self.handlers.data.borrow_mut() = Some(Box::new(data));
     }
 
+    /// Sets the data that [`super::Operator::fetch_sockets`] reports for
+    /// this socket, here and on every cluster member (Node's
+    /// `socket.data`), as JSON. Apart from the data of
+    /// [`Socket::set_data`], which stays on this server and can be of any
+    /// type.
+    pub fn set_shared_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), ArgsError> {
+        let json = serde_json::to_vec(data).map_err(ArgsError::from)?;
+        let _ = self
+            .shared
+            .driver
+            .with_engine(|c| c.set_socket_data(self.id, Bytes::from(json)));
+        Ok(())
+    }
+
     /// Runs `f` on the per-socket data, if there is some of type `T`.
     pub fn with_data<T: 'static, R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
         let mut data = self.handlers.data.borrow_mut();

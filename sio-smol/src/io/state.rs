@@ -11,7 +11,9 @@ use crate::driver::Driver;
 use bytes::Bytes;
 use sio_core::FlushId;
 use sio_core::fast_hash::FastMap;
-use sio_core::socket::{Args, BroadcastAckId, DisconnectReason, SioServer, SocketId};
+use sio_core::socket::{
+    Args, BroadcastAckId, ClusterRequestId, DisconnectReason, SioServer, SocketId,
+};
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -34,7 +36,28 @@ pub(crate) struct Shared {
     pub(crate) client_files: RefCell<Option<Rc<ClientFiles>>>,
     /// Per-socket data of kept sessions, until recovered or expired.
     pub(crate) stash: RefCell<FastMap<SocketId, Box<dyn Any>>>,
+    /// Cluster requests waiting for their answers.
+    pub(crate) cluster_waiters: RefCell<FastMap<ClusterRequestId, oneshot::Sender<ClusterAnswer>>>,
+    /// Listeners of the cluster link's state (up or down).
+    pub(crate) link_handlers: RefCell<Vec<Rc<dyn Fn(bool)>>>,
+    /// Server-side listeners by namespace: (event, or `None` for every
+    /// event; listener).
+    pub(crate) server_side: RefCell<HashMap<String, Vec<(Option<Box<str>>, ServerSideHandler)>>>,
 }
+
+/// The answer to a cluster request: sockets found, or server-side
+/// answers, and why some are missing.
+#[derive(Debug, Default)]
+pub(crate) struct ClusterAnswer {
+    pub sockets: Vec<sio_core::socket::SocketInfo>,
+    pub replies: Vec<Args>,
+    pub rooms: Vec<String>,
+    pub count: Option<usize>,
+    pub error: Option<sio_core::socket::ClusterError>,
+}
+
+/// A listener of server-side events from other cluster members.
+pub(crate) type ServerSideHandler = Rc<dyn Fn(&super::remote::ServerSideMsg)>;
 
 /// One client's connection to one namespace.
 #[derive(Clone)]
@@ -93,8 +116,12 @@ pub struct ConnectError {
 /// The answers to a broadcast with acks.
 #[derive(Debug, Clone)]
 pub struct BroadcastReplies {
-    /// Answers by socket (each the ack's raw arguments).
+    /// Answers of this server's sockets, by socket (each the ack's raw
+    /// arguments).
     pub replies: Vec<(SocketId, Args)>,
+    /// Answers of other cluster members' sockets (each the first argument
+    /// of the ack, as the cluster protocol carries it).
+    pub remote: Vec<Args>,
     /// The deadline passed before every recipient answered.
     pub timed_out: bool,
 }

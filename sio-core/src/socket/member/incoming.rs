@@ -358,6 +358,11 @@ impl SioServer {
                 replies.push(data);
                 true
             }
+            (PendingKind::Rooms { rooms, .. }, Response::Rooms { rooms: found, .. }) => {
+                p.received += 1;
+                rooms.extend(found);
+                true
+            }
             (PendingKind::Broadcast { bid }, Response::ClientCount { count, .. }) => {
                 let bid = *bid;
                 if let Some(r) = self
@@ -383,11 +388,16 @@ impl SioServer {
             }
             // Counted, but it completes nothing (Node's rule): if it was
             // the last answer expected, the request times out.
-            (PendingKind::Fetch { .. } | PendingKind::ServerSide { .. }, _) => {
+            (
+                PendingKind::Fetch { .. }
+                | PendingKind::ServerSide { .. }
+                | PendingKind::Rooms { .. },
+                _,
+            ) => {
                 p.received += 1;
                 false
             }
-            (PendingKind::Broadcast { .. }, _) => false,
+            (PendingKind::Broadcast { .. } | PendingKind::Count { .. }, _) => false,
         };
         if complete_check {
             self.check_request(seq);

@@ -84,6 +84,13 @@ pub(crate) enum PendingKind {
     },
     /// An acked broadcast: its state is in the server's broadcast acks.
     Broadcast { bid: u64 },
+    /// The member count alone.
+    Count { id: ClusterRequestId },
+    /// Every member's rooms.
+    Rooms {
+        id: ClusterRequestId,
+        rooms: std::collections::BTreeSet<String>,
+    },
 }
 
 impl Member {

@@ -275,6 +275,56 @@ impl SioServer {
         Ok(seq_id)
     }
 
+    /// Counts the members of the cluster in `nsp` (this one included;
+    /// Node's `adapter.serverCount()`): a later [`SocketEvent::ServerCount`]
+    /// with the returned id (1 at once without a cluster).
+    pub fn server_count(&mut self, now: Instant, nsp: &str) -> Result<ClusterRequestId, SioError> {
+        self.tick(now);
+        self.check_namespace(nsp)?;
+        let seq_id = self.next_cluster_id();
+        let request_id = self.request_id();
+        let Some(member) = self.member.as_deref_mut() else {
+            self.events.push_back(SocketEvent::ServerCount {
+                id: seq_id,
+                count: Some(1),
+            });
+            return Ok(seq_id);
+        };
+        let channel = member.channels[nsp].request().to_owned();
+        let seq =
+            member.start_request(channel, request_id, None, PendingKind::Count { id: seq_id });
+        self.start_request_timer(seq);
+        Ok(seq_id)
+    }
+
+    /// Every room of `nsp` on every member (Node's `adapter.allRooms()`):
+    /// a later [`SocketEvent::AllRooms`] with the returned id.
+    pub fn all_rooms(&mut self, now: Instant, nsp: &str) -> Result<ClusterRequestId, SioError> {
+        self.tick(now);
+        self.check_namespace(nsp)?;
+        let rooms: std::collections::BTreeSet<String> =
+            self.namespaces[nsp].room_names().into_iter().collect();
+        let seq_id = self.next_cluster_id();
+        let request_id = self.request_id();
+        let Some(member) = self.member.as_deref_mut() else {
+            self.events.push_back(SocketEvent::AllRooms {
+                id: seq_id,
+                rooms: rooms.into_iter().collect(),
+                error: None,
+            });
+            return Ok(seq_id);
+        };
+        let channel = member.channels[nsp].request().to_owned();
+        let request = Request::AllRooms {
+            request_id: request_id.clone(),
+        };
+        let publish = (channel.clone(), encode_request(&member.uid, nsp, &request));
+        let kind = PendingKind::Rooms { id: seq_id, rooms };
+        let seq = member.start_request(channel, request_id, Some(publish), kind);
+        self.start_request_timer(seq);
+        Ok(seq_id)
+    }
+
     /// Emits `event` to the other cluster members' server-side listeners
     /// of `nsp` (never this server's own, as Node's `serverSideEmit`). A
     /// no-op without a cluster.
@@ -386,6 +436,12 @@ impl SioServer {
         let Some(p) = member.requests.get_mut(&seq) else {
             return;
         };
+        if let PendingKind::Count { id } = p.kind {
+            member.finish(seq);
+            self.events
+                .push_back(SocketEvent::ServerCount { id, count });
+            return;
+        }
         let Some(count) = count else {
             self.fail_request(seq, ClusterError::BusUnavailable);
             return;
@@ -434,6 +490,14 @@ impl SioServer {
                 .events
                 .push_back(SocketEvent::ServerSideAcks { id, replies, error }),
             PendingKind::Broadcast { bid } => self.broadcast_ack_timeout(bid),
+            PendingKind::Count { id } => self
+                .events
+                .push_back(SocketEvent::ServerCount { id, count: None }),
+            PendingKind::Rooms { id, rooms } => self.events.push_back(SocketEvent::AllRooms {
+                id,
+                rooms: rooms.into_iter().collect(),
+                error,
+            }),
         }
     }
 
