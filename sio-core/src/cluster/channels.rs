@@ -1,7 +1,7 @@
 //! The Redis channel names of one namespace.
 
 /// Channel names of one namespace for prefix `key` (Node's option `key`,
-/// default "socket.io").
+/// default `"socket.io"`).
 #[derive(Debug, Clone)]
 pub struct Channels {
     /// `K#nsp#`: the base broadcast channel, and the prefix of room ones.
@@ -41,33 +41,33 @@ impl Channels {
         }
     }
 
-    /// "K#nsp#*" (PSUBSCRIBE)
+    /// `K#nsp#*` (PSUBSCRIBE)
     pub fn pattern(&self) -> &str {
         &self.pattern
     }
 
-    /// "K-request#nsp#"
+    /// `K-request#nsp#`
     pub fn request(&self) -> &str {
         &self.request
     }
 
-    /// "K-response#nsp#"
+    /// `K-response#nsp#`
     pub fn response(&self) -> &str {
         &self.response
     }
 
-    /// "K-response#nsp#<own uid>#"
+    /// `K-response#nsp#<own uid>#`
     pub fn own_response(&self) -> &str {
         &self.own_response
     }
 
-    /// "K-response#nsp#<uid>#" for a requester
+    /// `K-response#nsp#<uid>#` for a requester
     pub fn response_to(&self, uid: &str) -> String {
         format!("{}{uid}#", self.response)
     }
 
     /// The channel a broadcast with these target rooms goes to:
-    /// "K#nsp#<room>#" for exactly one room, else "K#nsp#".
+    /// `K#nsp#<room>#` for exactly one room, else `K#nsp#`.
     pub fn broadcast(&self, rooms: &[String]) -> String {
         match rooms {
             [room] => format!("{}{room}#", self.base),
@@ -75,10 +75,10 @@ impl Channels {
         }
     }
 
-    /// For a message that arrived on `channel`: None if it is not a
-    /// broadcast channel of this namespace; Some(b"") for the base channel;
+    /// For a message that arrived on `channel`: `None` if it is not a
+    /// broadcast channel of this namespace; `Some(b"")` for the base channel;
     /// Some(room bytes) for a room channel (strip the known prefix
-    /// "K#nsp#" and the final '#'; a room may contain '#').
+    /// `K#nsp#` and the final '#'; a room may contain '#').
     ///
     /// As in Node, a channel of another namespace whose name extends this
     /// one's with `#` (`/` and `/#x`) cannot be told apart from a room

@@ -12,7 +12,7 @@ use super::value::{
 };
 use crate::socket::Args;
 
-/// A request on "K-request#nsp#".
+/// A request on `K-request#nsp#`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestMsg {
     /// The requester; None from the redis emitter (it sends no uid).

@@ -11,7 +11,7 @@ use super::value::{
 };
 use crate::socket::Args;
 
-/// A response on "K-response#nsp#" or "K-response#nsp#<uid>#".
+/// A response on `K-response#nsp#` or `K-response#nsp#<uid>#`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Response {
