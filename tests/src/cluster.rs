@@ -460,6 +460,52 @@ impl ClusterClients {
     }
 }
 
+impl ClusterClients {
+    /// Waits until every client of `names` received `ev` with exactly
+    /// `args` (e.g. a numbered fence).
+    ///
+    /// # Panics
+    ///
+    /// If one has not within `timeout`.
+    pub fn wait_all_received<'a>(
+        &mut self,
+        names: impl IntoIterator<Item = &'a str>,
+        ev: &str,
+        args: &Value,
+        timeout: Duration,
+    ) {
+        for name in names {
+            let what = format!("{name} did not get {ev} {args}");
+            self.wait_until(timeout, &what, |events| {
+                events
+                    .iter()
+                    .any(|e| is_recv(e, name, Some(ev)) && e["args"] == *args)
+                    .then_some(())
+            });
+        }
+    }
+
+    /// The clients that received `ev` so far.
+    ///
+    /// # Panics
+    ///
+    /// If a client received it more than once.
+    pub fn recipients(&mut self, ev: &str) -> std::collections::BTreeSet<String> {
+        let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+        for e in self.events() {
+            if e["event"] == "recv" && e["ev"] == ev {
+                let name = e["name"].as_str().unwrap_or_default().to_owned();
+                *counts.entry(name).or_default() += 1;
+            }
+        }
+        assert!(
+            counts.values().all(|&c| c == 1),
+            "{ev:?} delivered more than once: {counts:?}"
+        );
+        counts.into_keys().collect()
+    }
+}
+
 /// Whether `e` is a `recv` event of client `name` (of event `ev`, if given).
 fn is_recv(e: &Value, name: &str, ev: Option<&str>) -> bool {
     e["event"] == "recv" && e["name"] == name && ev.is_none_or(|ev| e["ev"] == ev)

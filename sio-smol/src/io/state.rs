@@ -39,10 +39,10 @@ pub(crate) struct Shared {
     /// Cluster requests waiting for their answers.
     pub(crate) cluster_waiters: RefCell<FastMap<ClusterRequestId, oneshot::Sender<ClusterAnswer>>>,
     /// Listeners of the cluster link's state (up or down).
-    pub(crate) link_handlers: RefCell<Vec<Rc<dyn Fn(bool)>>>,
+    pub(crate) link_handlers: RefCell<Vec<LinkHandler>>,
     /// Server-side listeners by namespace: (event, or `None` for every
     /// event; listener).
-    pub(crate) server_side: RefCell<HashMap<String, Vec<(Option<Box<str>>, ServerSideHandler)>>>,
+    pub(crate) server_side: RefCell<HashMap<String, Vec<ServerSideListener>>>,
 }
 
 /// The answer to a cluster request: sockets found, or server-side
@@ -58,6 +58,12 @@ pub(crate) struct ClusterAnswer {
 
 /// A listener of server-side events from other cluster members.
 pub(crate) type ServerSideHandler = Rc<dyn Fn(&super::remote::ServerSideMsg)>;
+
+/// A server-side listener and its event (`None`: every event).
+pub(crate) type ServerSideListener = (Option<Box<str>>, ServerSideHandler);
+
+/// A listener of the cluster link's state.
+pub(crate) type LinkHandler = Rc<dyn Fn(bool)>;
 
 /// One client's connection to one namespace.
 #[derive(Clone)]

@@ -108,37 +108,14 @@ impl Cluster {
                 json!({"op": "emit", "nsp": nsp, "event": "fence", "args": [n]}),
             );
         }
-        for name in self.live.clone() {
-            let what = format!("{name} did not get fence {n}");
-            self.clients.wait_until(WAIT, &what, |events| {
-                events
-                    .iter()
-                    .any(|e| {
-                        e["event"] == "recv"
-                            && e["name"] == name
-                            && e["ev"] == "fence"
-                            && e["args"] == json!([n])
-                    })
-                    .then_some(())
-            });
-        }
+        let live = self.live.clone();
+        self.clients
+            .wait_all_received(live.iter().copied(), "fence", &json!([n]), WAIT);
     }
 
     /// The clients that received `ev` so far (each at most once: asserted).
     fn got(&mut self, ev: &str) -> BTreeSet<String> {
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for e in self.clients.events() {
-            if e["event"] == "recv" && e["ev"] == ev {
-                *counts
-                    .entry(e["name"].as_str().unwrap().to_owned())
-                    .or_default() += 1;
-            }
-        }
-        assert!(
-            counts.values().all(|&c| c == 1),
-            "{ev:?} delivered more than once: {counts:?}"
-        );
-        counts.into_keys().collect()
+        self.clients.recipients(ev)
     }
 
     /// Runs `cmd` (a broadcast of event `cmd["event"]`) on member `from`,
