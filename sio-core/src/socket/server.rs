@@ -73,7 +73,9 @@ pub(crate) struct SocketState {
     pub pid: Option<Sid>,
     pub next_ack: u64,
     /// What a cluster fetch reports as its data (JSON; `{}` when unset).
-    pub data: Option<Bytes>,
+    /// Boxed: most sockets never set it, and a socket's size is a large
+    /// part of an idle connection's memory.
+    pub data: Option<Box<Bytes>>,
 }
 
 /// Timers, checked lazily against the state when due.

@@ -212,7 +212,8 @@ impl SioServer {
             rooms: state.rooms.clone(),
             data: state
                 .data
-                .clone()
+                .as_deref()
+                .cloned()
                 .unwrap_or_else(|| Bytes::from_static(b"{}")),
             handshake,
             local: true,
@@ -226,7 +227,7 @@ impl SioServer {
             .sockets
             .get_mut(&socket)
             .ok_or(SioError::UnknownSocket(socket))?;
-        state.data = Some(json);
+        state.data = Some(Box::new(json));
         Ok(())
     }
 
