@@ -7,7 +7,8 @@ use super::server::{SioError, SioServer, check_event_name, event_packet};
 impl SioServer {
     /// Emits `event` with `args` to the sockets of `nsp` that `op` selects.
     /// The packet is encoded once; every recipient gets the same bytes.
-    /// Returns the number of recipients.
+    /// Returns the number of this server's recipients; in a cluster (unless
+    /// `op` is local) the broadcast is published for the other members too.
     pub fn broadcast(
         &mut self,
         nsp: &str,

@@ -130,6 +130,28 @@ impl SocketIo {
         self.of("/").sockets()
     }
 
+    /// The sockets of `/` on every cluster member (see
+    /// [`Namespace::fetch_sockets`]).
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, sio_core::socket::ClusterError> {
+        self.of("/").fetch_sockets().await
+    }
+
+    /// Emits to the other cluster members' server-side listeners of `/`
+    /// (see [`Namespace::server_side_emit`]).
+    pub fn server_side_emit<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<(), ArgsError> {
+        self.of("/").server_side_emit(event, data)
+    }
+
+    /// Listens to the other cluster members' server-side events in `/`
+    /// (see [`Namespace::on_server_side`]).
+    pub fn on_server_side(&self, event: &str, f: impl Fn(&ServerSideMsg) + 'static) {
+        self.of("/").on_server_side(event, f);
+    }
+
     /// Spawns a task on the server's executor (after the server started).
     pub fn spawn(&self, fut: impl std::future::Future<Output = ()> + 'static) {
         self.shared.driver.spawn(fut);

@@ -119,7 +119,8 @@ impl Namespace {
     }
 
     /// Broadcasts `event` with one argument to every socket of the
-    /// namespace; returns the number of recipients.
+    /// namespace (every cluster member's); returns the number of this
+    /// server's recipients.
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<usize, ArgsError> {
         self.operator().emit(event, data)
     }

@@ -96,13 +96,14 @@ impl Operator {
         self
     }
 
-    /// Emits `event` with one argument; returns the number of recipients.
+    /// Emits `event` with one argument; returns the number of this
+    /// server's recipients (in a cluster, other members deliver too).
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<usize, ArgsError> {
         let args = args_from_value(data)?;
         Ok(self.emit_raw(event, &args))
     }
 
-    /// Emits raw arguments; returns the number of recipients.
+    /// Emits raw arguments; returns the number of this server's recipients.
     pub fn emit_raw(&self, event: &str, args: &Args) -> usize {
         match &self.nsps {
             // The common case, without a list of names.
