@@ -125,15 +125,7 @@ impl JsonObj {
         crate::http::push_decimal(self.key(k), v);
     }
     fn strs(&mut self, k: &str, items: &[String]) {
-        let out = self.key(k);
-        out.push(b'[');
-        for (i, s) in items.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            json_str(out, s);
-        }
-        out.push(b']');
+        json_strs(self.key(k), items);
     }
     /// `{"rooms":[..],"except":[..]}`: Node sends no flags with types 2–5.
     fn opts(&mut self, k: &str, opts: &Opts) {
@@ -343,4 +335,16 @@ pub fn decode_request(bytes: &[u8]) -> Result<RequestMsg, ClusterDecodeError> {
         other => return Err(ClusterDecodeError::UnknownType(other)),
     };
     Ok(RequestMsg { uid, request })
+}
+
+/// Writes `items` as a JSON array of strings.
+pub(crate) fn json_strs(out: &mut Vec<u8>, items: &[String]) {
+    out.push(b'[');
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json_str(out, s);
+    }
+    out.push(b']');
 }

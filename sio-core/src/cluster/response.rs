@@ -5,7 +5,7 @@ use bytes::Bytes;
 
 use super::error::ClusterDecodeError;
 use super::msgpack::{put_map, put_str, put_uint, write_value};
-use super::request::decode_body;
+use super::request::{decode_body, json_strs};
 use super::value::{
     BinJson, Val, args_from, args_values, json_str, raw_json, rooms, string, write_json,
 };
@@ -82,17 +82,6 @@ pub struct RemoteSocket {
     pub rooms: Vec<String>,
     /// `socket.data`, as JSON.
     pub data: Bytes,
-}
-
-fn json_strs(out: &mut Vec<u8>, items: &[String]) {
-    out.push(b'[');
-    for (i, s) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        json_str(out, s);
-    }
-    out.push(b']');
 }
 
 /// Appends raw JSON text, `null` when empty.

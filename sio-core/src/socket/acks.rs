@@ -92,23 +92,7 @@ impl SioServer {
         let recipients = self.recipients(nsp, op, event)?;
         let bid = self.next_broadcast;
         self.next_broadcast += 1;
-        let limit = self.config.max_pending_acks;
-        let mut waiting = 0;
-        for socket in recipients {
-            let Some(state) = self.sockets.get_mut(&socket) else {
-                continue;
-            };
-            if state.acks.len() >= limit {
-                continue;
-            }
-            let id = state.next_ack;
-            state.next_ack += 1;
-            state.acks.insert(id, AckOwner::Broadcast(bid));
-            let packet = event_packet(nsp, event, args, Some(id));
-            let sid = state.engine;
-            self.send_packet(sid, &packet);
-            waiting += 1;
-        }
+        let waiting = self.send_with_acks(nsp, recipients, event, args, AckOwner::Broadcast(bid));
         let id = BroadcastAckId(bid);
         let remote = self.publish_acked_broadcast(nsp, op, event, args, timeout, bid);
         self.broadcast_acks.insert(
@@ -124,6 +108,37 @@ impl SioServer {
             .push(Reverse((deadline, Timer::BroadcastAck(bid))));
         self.check_broadcast(bid);
         Ok(id)
+    }
+
+    /// Sends EVENT `event` to each of `recipients` with an ack id of its
+    /// own, owned by `owner`; skips sockets with `max_pending_acks`
+    /// outstanding. Returns how many were sent.
+    pub(crate) fn send_with_acks(
+        &mut self,
+        nsp: &str,
+        recipients: Vec<SocketId>,
+        event: &str,
+        args: &Args,
+        owner: AckOwner,
+    ) -> usize {
+        let limit = self.config.max_pending_acks;
+        let mut sent = 0;
+        for socket in recipients {
+            let Some(state) = self.sockets.get_mut(&socket) else {
+                continue;
+            };
+            if state.acks.len() >= limit {
+                continue;
+            }
+            let id = state.next_ack;
+            state.next_ack += 1;
+            state.acks.insert(id, owner);
+            let packet = event_packet(nsp, event, args, Some(id));
+            let sid = state.engine;
+            self.send_packet(sid, &packet);
+            sent += 1;
+        }
+        sent
     }
 
     /// Reports broadcast `bid` if every answer it waits for came: its

@@ -253,26 +253,7 @@ impl SioServer {
         let member = self.member.as_deref_mut().expect("a cluster member");
         let key = member.next_remote;
         member.next_remote += 1;
-        let limit = self.config.max_pending_acks;
-        let mut count = 0u64;
-        let mut sends = Vec::new();
-        for socket in recipients {
-            let Some(state) = self.sockets.get_mut(&socket) else {
-                continue;
-            };
-            if state.acks.len() >= limit {
-                continue;
-            }
-            let id = state.next_ack;
-            state.next_ack += 1;
-            state.acks.insert(id, AckOwner::Remote(key));
-            sends.push((state.engine, id));
-            count += 1;
-        }
-        for (sid, id) in sends {
-            let packet = crate::socket::packet::event_packet(nsp, event, args, Some(id));
-            self.send_packet(sid, &packet);
-        }
+        let count = self.send_with_acks(nsp, recipients, event, args, AckOwner::Remote(key)) as u64;
         self.reply(
             reply_to.clone(),
             &Response::ClientCount {

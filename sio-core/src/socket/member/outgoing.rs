@@ -139,16 +139,7 @@ impl SioServer {
         op: &BroadcastOp,
         rooms: &[String],
     ) -> Result<(), SioError> {
-        self.check_namespace(nsp)?;
-        for socket in self.select(nsp, op) {
-            for room in rooms {
-                let _ = self.join(socket, room);
-            }
-        }
-        let opts = opts_of(op);
-        let rooms = rooms.to_vec();
-        self.publish_request(nsp, op, Request::Join { opts, rooms });
-        Ok(())
+        self.change_rooms(nsp, op, rooms, true)
     }
 
     /// Makes the sockets `op` selects in `nsp` leave `rooms`, on every
@@ -159,15 +150,33 @@ impl SioServer {
         op: &BroadcastOp,
         rooms: &[String],
     ) -> Result<(), SioError> {
+        self.change_rooms(nsp, op, rooms, false)
+    }
+
+    fn change_rooms(
+        &mut self,
+        nsp: &str,
+        op: &BroadcastOp,
+        rooms: &[String],
+        join: bool,
+    ) -> Result<(), SioError> {
         self.check_namespace(nsp)?;
         for socket in self.select(nsp, op) {
             for room in rooms {
-                let _ = self.leave(socket, room);
+                let _ = if join {
+                    self.join(socket, room)
+                } else {
+                    self.leave(socket, room)
+                };
             }
         }
-        let opts = opts_of(op);
-        let rooms = rooms.to_vec();
-        self.publish_request(nsp, op, Request::Leave { opts, rooms });
+        let (opts, rooms) = (opts_of(op), rooms.to_vec());
+        let request = if join {
+            Request::Join { opts, rooms }
+        } else {
+            Request::Leave { opts, rooms }
+        };
+        self.publish_request(nsp, op, request);
         Ok(())
     }
 
