@@ -13,7 +13,10 @@
 # Knobs: PORT (3300), SERVER_CPU (0), LOADGEN_CPU (1), SCENARIOS
 # ("echo fanout conns polling"), ECHO_ARGS, FANOUT_ARGS, CONNS_ARGS,
 # POLLING_ARGS (the load generator's options per scenario), READY_TIMEOUT
-# (seconds to wait for the port, 120), PROFILE, LOADGEN (see common.sh).
+# (seconds to wait for the port, 120), READY_CHECK (a bash command that
+# must also succeed before the load starts, tried every 0.1 s once the
+# port is open: cluster.sh waits for the Redis subscriptions), PROFILE,
+# LOADGEN (see common.sh).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -85,6 +88,16 @@ start_server() {
         sleep 0.1
         tenths=$((tenths + 1))
     done
+    if [ -n "${READY_CHECK:-}" ]; then
+        until bash -c "$READY_CHECK" >/dev/null 2>&1; do
+            if [ $tenths -ge $((READY_TIMEOUT * 10)) ]; then
+                echo "$name: READY_CHECK still failing after ${READY_TIMEOUT}s: $READY_CHECK" >&2
+                exit 1
+            fi
+            sleep 0.1
+            tenths=$((tenths + 1))
+        done
+    fi
     sleep 0.3 # let it finish starting up (allocations, JIT warm-up of the accept path)
 }
 
