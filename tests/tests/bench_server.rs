@@ -40,7 +40,9 @@ fn bench_servers_broadcast_across_a_redis_cluster() {
             .expect("a Redis URL");
     smol::block_on(async {
         for _ in 0..200 {
-            let n = bus.count_subscribers("socket.io-request#/#".to_owned()).await;
+            let n = bus
+                .count_subscribers("socket.io-request#/#".to_owned())
+                .await;
             if n == Some(2) {
                 return;
             }
@@ -58,7 +60,11 @@ fn bench_servers_broadcast_across_a_redis_cluster() {
     let words: Vec<String> = args.split_whitespace().map(String::from).collect();
     let opts = sio_loadgen::Opts::parse("fanout", &words).expect("options");
     let s = sio_loadgen::run("fanout", &opts).expect("fanout runs");
-    assert_eq!((s["errors"].as_u64(), s["lost"].as_u64()), (Some(0), Some(0)), "{s}");
+    assert_eq!(
+        (s["errors"].as_u64(), s["lost"].as_u64()),
+        (Some(0), Some(0)),
+        "{s}"
+    );
     assert_eq!(s["deliveries"].as_u64(), Some(600), "{s}");
     sending.stop().expect("server stops cleanly");
     receiving.stop().expect("server stops cleanly");

@@ -22,7 +22,13 @@ pub struct Opts {
 fn known(scenario: &str) -> &'static [&'static str] {
     match scenario {
         "echo" | "polling" => &["clients", "secs", "size", "warmup-secs"],
-        "fanout" => &["clients", "msgs", "warmup-msgs", "sender-addr", "sender-pid"],
+        "fanout" => &[
+            "clients",
+            "msgs",
+            "warmup-msgs",
+            "sender-addr",
+            "sender-pid",
+        ],
         "conns" => &["clients", "hold", "inflight"],
         _ => &[],
     }
