@@ -69,18 +69,6 @@ REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 redis_pid=""
 sender_pid=""
 
-# Stops a process we started (TERM, KILL after 5 s).
-stop_pid() {
-    local pid=$1 tenths=0
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null && [ $tenths -lt 50 ]; do
-        sleep 0.1
-        tenths=$((tenths + 1))
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 cleanup() {
     stop_pid "$sender_pid"
     stop_pid "$redis_pid"
@@ -89,21 +77,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'cleanup; trap - EXIT; exit 130' INT TERM
 
-# Waits until `redis-cli "$@"` succeeds, or gives up after READY_TIMEOUT.
-redis_wait() {
-    local tenths=0
-    until redis-cli -p "$REDIS_PORT" "$@" >/dev/null 2>&1; do
-        [ $tenths -lt $((READY_TIMEOUT * 10)) ] ||
-            { echo "redis on port $REDIS_PORT: no answer to $*" >&2; exit 1; }
-        sleep 0.1
-        tenths=$((tenths + 1))
-    done
-}
-
 taskset -c "$PEER_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$redis_dir" \
     --save "" --appendonly no >"$redis_dir/redis.log" 2>&1 &
 redis_pid=$!
-redis_wait ping
+wait_for "redis on port $REDIS_PORT" "redis-cli -p $REDIS_PORT ping"
 
 # How many members subscribe to `/`'s request channel (every member does,
 # after its broadcast pattern, on the same connection: Redis applies them
@@ -129,14 +106,8 @@ cluster_run() {
     # shellcheck disable=SC2086 # the command is meant to be split
     PORT=$SENDER_PORT REDIS_URL=$REDIS_URL taskset -c "$PEER_CPU" $cmd >"$log" 2>&1 &
     sender_pid=$!
-    local tenths=0
-    until (exec 3<>"/dev/tcp/127.0.0.1/$SENDER_PORT") 2>/dev/null; do
-        kill -0 "$sender_pid" 2>/dev/null ||
-            { echo "${impl}: the sending node exited; see $log" >&2; exit 1; }
-        sleep 0.1
-        tenths=$((tenths + 1))
-        [ $tenths -lt $((READY_TIMEOUT * 10)) ] || { echo "${impl}: sending node not up" >&2; exit 1; }
-    done
+    wait_for "${impl}: the sending node (see $log)" \
+        "kill -0 $sender_pid && (exec 3<>/dev/tcp/127.0.0.1/$SENDER_PORT)"
     # shellcheck disable=SC2086 # the command is meant to be split
     REDIS_URL=$REDIS_URL READY_CHECK=$members_check SCENARIOS=fanout \
         FANOUT_ARGS="$FANOUT_ARGS --sender-addr 127.0.0.1:$SENDER_PORT --sender-pid $sender_pid" \

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from table import ROWS, cell, median, read_runs, render  # noqa: E402
+from table import ROWS, cell, load, median, render  # noqa: E402
 
 EXTRA_ROWS = [("sender_cpu", ""), ("sender_us_per_op", "")]
 
@@ -28,12 +28,10 @@ def ratio_pairs(servers):
 
 
 def main():
-    servers, runs, warnings = read_runs(sys.stdin)
-    for w in warnings:
-        print(w)
-    if not servers:
-        print("no results")
+    loaded = load(sys.stdin)
+    if loaded is None:
         return 1
+    servers, runs = loaded
     pairs = ratio_pairs(servers)
     rows = [["metric", "better"] + servers + [f"{s}/{r}" for s, r in pairs]]
     for metric, better in ROWS["fanout"] + EXTRA_ROWS:
@@ -45,9 +43,6 @@ def main():
             a, b = values[s], values[r]
             row.append(f"{a / b:.2f}x" if better and a is not None and b else "")
         rows.append(row)
-    rounds = max(len(v) for v in runs.values())
-    if rounds > 1:
-        print(f"(medians of {rounds} rounds)")
     print(render(rows))
     print("\nsrv_us_per_op per round:")
     for s in servers:

@@ -53,15 +53,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 
 pid=""
 stop_server() {
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    local tenths=0
-    while kill -0 "$pid" 2>/dev/null && [ $tenths -lt 50 ]; do
-        sleep 0.1
-        tenths=$((tenths + 1))
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    stop_pid "$pid"
     pid=""
 }
 trap stop_server EXIT
@@ -88,16 +80,7 @@ start_server() {
         sleep 0.1
         tenths=$((tenths + 1))
     done
-    if [ -n "${READY_CHECK:-}" ]; then
-        until bash -c "$READY_CHECK" >/dev/null 2>&1; do
-            if [ $tenths -ge $((READY_TIMEOUT * 10)) ]; then
-                echo "$name: READY_CHECK still failing after ${READY_TIMEOUT}s: $READY_CHECK" >&2
-                exit 1
-            fi
-            sleep 0.1
-            tenths=$((tenths + 1))
-        done
-    fi
+    [ -z "${READY_CHECK:-}" ] || wait_for "$name: READY_CHECK" "$READY_CHECK"
     sleep 0.3 # let it finish starting up (allocations, JIT warm-up of the accept path)
 }
 

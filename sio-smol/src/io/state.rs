@@ -39,11 +39,18 @@ pub(crate) struct Shared {
     /// Cluster requests waiting for their answers.
     pub(crate) cluster_waiters: RefCell<FastMap<ClusterRequestId, oneshot::Sender<ClusterAnswer>>>,
     /// Listeners of the cluster link's state (up or down).
-    pub(crate) link_handlers: RefCell<Vec<Rc<dyn Fn(bool)>>>,
+    pub(crate) link_handlers: RefCell<Vec<LinkHandler>>,
     /// Server-side listeners by namespace: (event, or `None` for every
     /// event; listener).
-    pub(crate) server_side: RefCell<HashMap<String, Vec<(Option<Box<str>>, ServerSideHandler)>>>,
+    pub(crate) server_side: RefCell<HashMap<String, Vec<ServerSideListener>>>,
 }
+
+/// A listener of the cluster link's state: called with `true` when it
+/// comes up, `false` when it breaks.
+pub(crate) type LinkHandler = Rc<dyn Fn(bool)>;
+
+/// A server-side listener: its event (`None` for every event) and handler.
+pub(crate) type ServerSideListener = (Option<Box<str>>, ServerSideHandler);
 
 /// The answer to a cluster request: sockets found, or server-side
 /// answers, and why some are missing.
