@@ -13,6 +13,12 @@
 # dump (user space; its shutdown left out) divided by the operations: acks (echo, polling), deliveries (fanout),
 # connections (conns). Start-up is included, and is small against the load.
 # Output files go to bench/results/callgrind-<time>/.
+#
+# Scenario `cluster` (not in the default list: SCENARIOS=cluster) is fanout
+# across a Redis cluster (bench/cluster.sh): a private redis-server, a
+# sending node (the same binary, outside valgrind) on port $PORT+1, and the
+# server under callgrind as the receiving node (both with REDIS_URL);
+# counted per delivery on the receiving node.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -30,7 +36,7 @@ load_args() {
     case $1 in
         echo) echo "--clients 4 --secs 8 --warmup-secs 0" ;;
         polling) echo "--clients 4 --secs 8 --warmup-secs 0" ;;
-        fanout) echo "--clients 200 --msgs 300 --warmup-msgs 0" ;;
+        fanout | cluster) echo "--clients 200 --msgs 300 --warmup-msgs 0" ;;
         conns) echo "--clients 1000 --hold 2" ;;
     esac
 }
@@ -40,10 +46,29 @@ ops_of() {
     python3 -c '
 import json, sys
 s = json.loads(sys.stdin.read())
-key = {"echo": "acks", "polling": "acks", "fanout": "deliveries", "conns": "connected"}[sys.argv[1]]
+key = {"echo": "acks", "polling": "acks", "fanout": "deliveries", "cluster": "deliveries",
+       "conns": "connected"}[sys.argv[1]]
 errors = s.get("errors", 0) or s.get("failed", 0) or s.get("lost", 0)
 print(s[key], errors)' "$1"
 }
+
+# For `cluster`: a private Redis, and the sending node of each run.
+redis_dir="" redis_pid="" sender_pid=""
+cleanup() {
+    for p in $sender_pid $redis_pid; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    [ -z "$redis_dir" ] || rm -rf "$redis_dir"
+}
+trap cleanup EXIT
+if [[ " $SCENARIOS " == *" cluster "* ]]; then
+    redis_dir=$(mktemp -d)
+    redis_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" --save "" \
+        --appendonly no >"$redis_dir/redis.log" 2>&1 &
+    redis_pid=$!
+    until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.1; done
+fi
+# Both members subscribed to `/` (see cluster.sh).
+members() { redis-cli -p "$redis_port" PUBSUB NUMSUB 'socket.io-request#/#' | tail -n 1; }
 
 printf "%-12s %-8s %14s %10s %12s\n" server scenario instructions ops per_op
 for spec in "$@"; do
@@ -51,19 +76,37 @@ for spec in "$@"; do
     bin=${spec#*=}
     for scenario in $SCENARIOS; do
         file="$OUT/$name.$scenario"
+        extra=()
+        if [ "$scenario" = cluster ]; then
+            export REDIS_URL=redis://127.0.0.1:$redis_port
+            PORT=$((PORT + 1)) "$bin" >"$file.sender.log" 2>&1 &
+            sender_pid=$!
+            extra=(--sender-addr "127.0.0.1:$((PORT + 1))")
+        else
+            unset REDIS_URL
+        fi
         PORT=$PORT valgrind --tool=callgrind --callgrind-out-file="$file.out" "$bin" >"$file.log" 2>&1 &
         vpid=$!
         for _ in $(seq 1 300); do
             (echo >"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
             sleep 0.1
         done
+        if [ "$scenario" = cluster ]; then
+            for _ in $(seq 1 300); do [ "$(members)" = 2 ] && break; sleep 0.1; done
+        fi
         # shellcheck disable=SC2046 # the arguments are meant to split
-        "$LOADGEN" "$scenario" --addr "127.0.0.1:$PORT" $(load_args "$scenario") >"$file.json" 2>"$file.err" || true
+        "$LOADGEN" "${scenario/cluster/fanout}" --addr "127.0.0.1:$PORT" $(load_args "$scenario") \
+            "${extra[@]}" >"$file.json" 2>"$file.err" || true
         # Counted up to here: a dump now, so that what the server does to
         # stop (a graceful shutdown closes every session) is left out.
         callgrind_control --dump "$vpid" >/dev/null 2>&1
         kill -TERM "$vpid" 2>/dev/null || true
         wait "$vpid" || true
+        if [ -n "$sender_pid" ]; then
+            kill -TERM "$sender_pid" 2>/dev/null || true
+            wait "$sender_pid" || true
+            sender_pid=""
+        fi
         dump=$(ls "$file".out.* 2>/dev/null | head -n 1)
         ir=$(awk '/^(summary|totals):/ {print $2; exit}' "${dump:-$file.out}")
         read -r ops errors < <(tail -n 1 "$file.json" | ops_of "$scenario")

@@ -41,3 +41,30 @@ build_workspace_tools() {
     cargo build --quiet --manifest-path "$ROOT/Cargo.toml" --profile "$PROFILE" \
         -p sio-loadgen -p sio-floor >&2
 }
+
+# Stops the process $1 (TERM, then KILL after 5 s) and reaps it.
+stop_pid() {
+    local pid=$1 tenths=0
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && [ $tenths -lt 50 ]; do
+        sleep 0.1
+        tenths=$((tenths + 1))
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# Runs the bash command $2 every 0.1 s until it succeeds; after
+# ${READY_TIMEOUT:-120} s says "$1: still failing: <command>" and exits.
+wait_for() {
+    local tenths=0
+    until bash -c "$2" >/dev/null 2>&1; do
+        if [ $tenths -ge $((${READY_TIMEOUT:-120} * 10)) ]; then
+            echo "$1: still failing after ${READY_TIMEOUT:-120}s: $2" >&2
+            exit 1
+        fi
+        sleep 0.1
+        tenths=$((tenths + 1))
+    done
+}

@@ -13,7 +13,10 @@
 # Knobs: PORT (3300), SERVER_CPU (0), LOADGEN_CPU (1), SCENARIOS
 # ("echo fanout conns polling"), ECHO_ARGS, FANOUT_ARGS, CONNS_ARGS,
 # POLLING_ARGS (the load generator's options per scenario), READY_TIMEOUT
-# (seconds to wait for the port, 120), PROFILE, LOADGEN (see common.sh).
+# (seconds to wait for the port, 120), READY_CHECK (a bash command that
+# must also succeed before the load starts, tried every 0.1 s once the
+# port is open: cluster.sh waits for the Redis subscriptions), PROFILE,
+# LOADGEN (see common.sh).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -50,15 +53,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 
 pid=""
 stop_server() {
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    local tenths=0
-    while kill -0 "$pid" 2>/dev/null && [ $tenths -lt 50 ]; do
-        sleep 0.1
-        tenths=$((tenths + 1))
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    stop_pid "$pid"
     pid=""
 }
 trap stop_server EXIT
@@ -85,6 +80,7 @@ start_server() {
         sleep 0.1
         tenths=$((tenths + 1))
     done
+    [ -z "${READY_CHECK:-}" ] || wait_for "$name: READY_CHECK" "$READY_CHECK"
     sleep 0.3 # let it finish starting up (allocations, JIT warm-up of the accept path)
 }
 

@@ -109,17 +109,26 @@ def render(rows):
     return "\n".join(out)
 
 
-def main():
-    servers, runs, warnings = read_runs(sys.stdin)
+def load(lines):
+    """Reads the runs and prints their warnings and round count; (servers, runs),
+    or None (after saying so) without results."""
+    servers, runs, warnings = read_runs(lines)
     for w in warnings:
         print(w)
     if not servers:
         print("no results")
-        return 1
+        return None
     rounds = max(len(v) for v in runs.values())
     if rounds > 1:
         print(f"(medians of {rounds} rounds)")
-    print(render(table(servers, runs)))
+    return servers, runs
+
+
+def main():
+    loaded = load(sys.stdin)
+    if loaded is None:
+        return 1
+    print(render(table(*loaded)))
     return 0
 
 

@@ -6,6 +6,12 @@
 //! the raw-argument API (`ack_raw`, `emit_raw`: arguments passed on as
 //! they came, never parsed) and one operator shared by every socket.
 //!
+//! With `REDIS_URL` set (`redis://127.0.0.1:6379`) the server is a member
+//! of the Redis cluster there ([`SocketIo::with_redis`], default options,
+//! wire-compatible with Node's `@socket.io/redis-adapter`): the same
+//! handlers, and `broadcast` then reaches every socket of `/` on every
+//! member (`bench/cluster.sh` measures that).
+//!
 //! Run: `cargo run --release --example bench_server`; the bench builds it
 //! with `--profile perf` (fat LTO, see `Cargo.toml`).
 
@@ -13,17 +19,35 @@ use std::rc::Rc;
 
 use sio_core::socket::ServerConfig;
 use sio_smol::Mux;
-use sio_smol::io::SocketIo;
+use sio_smol::io::{RedisOptions, SocketIo};
 
 fn main() -> std::io::Result<()> {
     let port = examples::port_from_env(3000);
+    let mux = match std::env::var("REDIS_URL") {
+        Ok(url) => {
+            eprintln!("bench_server: cluster member through Redis at {url}");
+            cluster_mux(&url).map_err(std::io::Error::other)?
+        }
+        Err(_) => mux(),
+    };
     eprintln!("bench_server: Socket.IO on http://127.0.0.1:{port}/socket.io/");
-    smol::block_on(mux().serve_graceful(([127, 0, 0, 1], port).into()))
+    smol::block_on(mux.serve_graceful(([127, 0, 0, 1], port).into()))
 }
 
 /// The bench server: `echo` and `broadcast` on `/`, at `/socket.io/`.
 pub fn mux() -> Mux {
-    let io = SocketIo::new(ServerConfig::default());
+    handlers(SocketIo::new(ServerConfig::default()))
+}
+
+/// The bench server as a member of the Redis cluster at `url`: `broadcast`
+/// reaches every socket of `/` on every member.
+pub fn cluster_mux(url: &str) -> Result<Mux, sio_smol::cluster::redis_bus::BusError> {
+    let io = SocketIo::with_redis(ServerConfig::default(), url, RedisOptions::default())?;
+    Ok(handlers(io))
+}
+
+/// Adds the bench's two handlers to `io` and mounts it.
+fn handlers(io: SocketIo) -> Mux {
     // Shared by every socket's handler: one Rc each rather than a copy of
     // the operator per socket.
     let everyone = Rc::new(io.of("/").operator());

@@ -4,6 +4,11 @@
 //! connected has message k, or after [`MSG_TIMEOUT`] (the missing ones are
 //! `lost`; three timeouts in a row end the run). The latency is from the
 //! send to the *last* receiver; `deliveries_per_s` is C × msgs / time.
+//!
+//! With `--sender-addr` the sender connects to another server than the
+//! receivers: a broadcast across a cluster, the receivers' server (the
+//! `--server-pid` measured) getting each message from its peer rather than
+//! from a client. The sender still gets its own copy from its server.
 
 use crate::metrics::{CpuMeter, latency_summary, merge, micros};
 use crate::ws::{SioWs, connect_all};
@@ -113,7 +118,14 @@ pub async fn run(ex: &Executor, opts: &Opts) -> Result<Value> {
         let error = error.unwrap_or_default();
         return Err(format!("{failed} of {clients} receivers failed to connect: {error}").into());
     }
-    let mut sender = SioWs::connect(opts.addr, &opts.host).await?;
+    let mut sender = match opts.addr_opt("sender-addr")? {
+        Some((addr, host)) => SioWs::connect(addr, &host).await?,
+        None => SioWs::connect(opts.addr, &opts.host).await?,
+    };
+    let sender_pid: Option<u32> = match opts.num("sender-pid", 0)? {
+        0 => None,
+        pid => Some(pid),
+    };
     let board = Rc::new(Board {
         base: Instant::now(),
         alive: Cell::new(u32::try_from(clients).map_err(|_| "too many clients")?),
@@ -137,7 +149,7 @@ pub async fn run(ex: &Executor, opts: &Opts) -> Result<Value> {
         }
         if k == warmup {
             started = Instant::now();
-            meter = Some(CpuMeter::start(opts.server_pid));
+            meter = Some(CpuMeter::start_with_sender(opts.server_pid, sender_pid));
         }
         let t = board.now_us();
         sent_us.push(t);

@@ -36,13 +36,17 @@ usage: sio-loadgen <scenario> [--addr HOST:PORT] [--server-pid PID] [options]
 
 scenarios and their options (defaults shown):
   echo    --clients 50 --secs 10 --size 64 --warmup-secs 1
-  fanout  --clients 1000 --msgs 200 --warmup-msgs 5
+  fanout  --clients 1000 --msgs 200 --warmup-msgs 5 [--sender-addr HOST:PORT]
+          [--sender-pid PID]
   conns   --clients 5000 --hold 10 --inflight 100
   polling --clients 20 --secs 10 --size 64 --warmup-secs 1
 
 --addr defaults to 127.0.0.1:3000. With --server-pid the summary also has
 the server's CPU use (and, for conns, its RSS), read from /proc. Prints one
-JSON line.";
+JSON line. fanout's --sender-addr connects the sender to another server than
+the receivers (a broadcast across a cluster: --server-pid is then the
+receiving server); --sender-pid reports that server's CPU use apart
+(sender_cpu, sender_us_per_op) and leaves it out of other_cpu.";
 
 /// The scenarios, by name.
 pub const SCENARIOS: [&str; 4] = ["echo", "fanout", "conns", "polling"];

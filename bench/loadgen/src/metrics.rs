@@ -97,6 +97,7 @@ pub struct CpuMeter {
     own: f64,
     others: f64,
     server: Option<(u32, f64)>,
+    sender: Option<(u32, f64)>,
 }
 
 /// CPU seconds used during a window of `wall` seconds.
@@ -104,6 +105,7 @@ pub struct CpuUse {
     wall: f64,
     own: f64,
     server: Option<f64>,
+    sender: Option<f64>,
     others: f64,
 }
 
@@ -111,14 +113,24 @@ impl CpuMeter {
     /// Starts a window: reads this process's, the server's (if known) and
     /// everyone else's CPU time.
     pub fn start(server_pid: Option<u32>) -> CpuMeter {
+        CpuMeter::start_with_sender(server_pid, None)
+    }
+
+    /// [`CpuMeter::start`], also reading a second server's CPU time apart
+    /// (`fanout`'s sending server in a cluster): `sender_cpu` and
+    /// `sender_us_per_op`, and left out of `other_cpu`.
+    pub fn start_with_sender(server_pid: Option<u32>, sender_pid: Option<u32>) -> CpuMeter {
         let skip: Vec<u32> = std::iter::once(std::process::id())
             .chain(server_pid)
+            .chain(sender_pid)
             .collect();
+        let reading = |pid: Option<u32>| pid.and_then(|pid| Some((pid, process_cpu_secs(pid)?)));
         CpuMeter {
             started: Instant::now(),
             own: own_cpu_secs(),
             others: others_cpu_secs(&skip),
-            server: server_pid.and_then(|pid| Some((pid, process_cpu_secs(pid)?))),
+            server: reading(server_pid),
+            sender: reading(sender_pid),
             skip,
         }
     }
@@ -130,6 +142,9 @@ impl CpuMeter {
             own: own_cpu_secs() - self.own,
             server: self
                 .server
+                .and_then(|(pid, before)| Some(process_cpu_secs(pid)? - before)),
+            sender: self
+                .sender
                 .and_then(|(pid, before)| Some(process_cpu_secs(pid)? - before)),
             others: (others_cpu_secs(&self.skip) - self.others).max(0.0),
         }
@@ -148,13 +163,20 @@ impl CpuUse {
     pub fn json(&self, ops: u64) -> Value {
         let share = |secs: f64| cents(secs / self.wall.max(1e-9));
         let per_op = |secs: f64| (ops > 0).then(|| cents(secs * 1e6 / ops as f64));
-        json!({
+        let mut out = json!({
             "lg_cpu": share(self.own),
             "srv_cpu": self.server.map(share),
             "other_cpu": share(self.others),
             "lg_us_per_op": per_op(self.own),
             "srv_us_per_op": self.server.and_then(per_op),
-        })
+        });
+        if let Some(sender) = self.sender {
+            merge(
+                &mut out,
+                json!({"sender_cpu": share(sender), "sender_us_per_op": per_op(sender)}),
+            );
+        }
+        out
     }
 }
 
@@ -194,5 +216,8 @@ mod tests {
         let v = meter.finish().json(0);
         assert!(v["lg_cpu"].is_number() && v["srv_cpu"].is_number());
         assert!(v["lg_us_per_op"].is_null());
+        assert!(v.get("sender_cpu").is_none());
+        let v = CpuMeter::start_with_sender(None, Some(me)).finish().json(1);
+        assert!(v["sender_cpu"].is_number() && v["sender_us_per_op"].is_number());
     }
 }

@@ -22,7 +22,13 @@ pub struct Opts {
 fn known(scenario: &str) -> &'static [&'static str] {
     match scenario {
         "echo" | "polling" => &["clients", "secs", "size", "warmup-secs"],
-        "fanout" => &["clients", "msgs", "warmup-msgs"],
+        "fanout" => &[
+            "clients",
+            "msgs",
+            "warmup-msgs",
+            "sender-addr",
+            "sender-pid",
+        ],
         "conns" => &["clients", "hold", "inflight"],
         _ => &[],
     }
@@ -50,11 +56,7 @@ impl Opts {
         let host = values
             .remove("addr")
             .unwrap_or_else(|| "127.0.0.1:3000".into());
-        let addr = host
-            .to_socket_addrs()
-            .map_err(|e| format!("bad --addr {host}: {e}"))?
-            .next()
-            .ok_or_else(|| format!("--addr {host} resolves to no address"))?;
+        let addr = resolve("addr", &host)?;
         let server_pid = match values.remove("server-pid") {
             Some(p) => Some(p.parse().map_err(|_| format!("bad --server-pid {p}"))?),
             None => None,
@@ -65,6 +67,15 @@ impl Opts {
             server_pid,
             values,
         })
+    }
+
+    /// An address option (`HOST:PORT`), resolved, with the text as given
+    /// (for `Host` headers); `None` when it was not given.
+    pub fn addr_opt(&self, name: &str) -> Result<Option<(SocketAddr, String)>> {
+        match self.values.get(name) {
+            None => Ok(None),
+            Some(host) => Ok(Some((resolve(name, host)?, host.clone()))),
+        }
     }
 
     /// A numeric option, or `default` when it was not given.
@@ -83,6 +94,16 @@ impl Opts {
         Duration::try_from_secs_f64(secs)
             .map_err(|_| format!("bad value for --{name}: {secs}").into())
     }
+}
+
+/// The first address `host` (`HOST:PORT`, option `--name`) resolves to.
+fn resolve(name: &str, host: &str) -> Result<SocketAddr> {
+    let addr = host
+        .to_socket_addrs()
+        .map_err(|e| format!("bad --{name} {host}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("--{name} {host} resolves to no address"))?;
+    Ok(addr)
 }
 
 #[cfg(test)]
@@ -106,6 +127,22 @@ mod tests {
         assert_eq!(o.num("clients", 50usize).unwrap(), 7);
         assert_eq!(o.num("size", 64usize).unwrap(), 64);
         assert_eq!(o.secs("secs", 10.0).unwrap(), Duration::from_millis(500));
+    }
+
+    #[test]
+    fn parses_sender_address() {
+        let o = Opts::parse(
+            "fanout",
+            &words("--addr 127.0.0.1:3300 --sender-addr 127.0.0.1:3301 --sender-pid 9"),
+        )
+        .unwrap();
+        let (addr, host) = o.addr_opt("sender-addr").unwrap().unwrap();
+        assert_eq!((addr.port(), host.as_str()), (3301, "127.0.0.1:3301"));
+        assert_eq!(o.num::<u32>("sender-pid", 0).unwrap(), 9);
+        assert!(o.addr_opt("nothing").unwrap().is_none());
+        assert!(Opts::parse("echo", &words("--sender-addr 127.0.0.1:1")).is_err());
+        let o = Opts::parse("fanout", &words("--sender-addr nowhere")).unwrap();
+        assert!(o.addr_opt("sender-addr").is_err());
     }
 
     #[test]

@@ -45,6 +45,13 @@ pub(crate) struct Shared {
     pub(crate) server_side: RefCell<HashMap<String, Vec<ServerSideListener>>>,
 }
 
+/// A listener of the cluster link's state: called with `true` when it
+/// comes up, `false` when it breaks.
+pub(crate) type LinkHandler = Rc<dyn Fn(bool)>;
+
+/// A server-side listener: its event (`None` for every event) and handler.
+pub(crate) type ServerSideListener = (Option<Box<str>>, ServerSideHandler);
+
 /// The answer to a cluster request: sockets found, or server-side
 /// answers, and why some are missing.
 #[derive(Debug, Default)]
