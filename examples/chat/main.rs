@@ -5,6 +5,8 @@
 //! Shows broadcasting to everyone but the sender, join and leave
 //! announcements, and a `Mux` serving a Socket.IO server beside static
 //! files and a route of its own (`GET /online`: how many are connected).
+//! `examples/cluster_chat.rs` runs the same chat on several servers joined
+//! by Redis.
 //! Ctrl-C or SIGTERM stops it gracefully.
 //!
 //! Run: `cargo run --release --example chat`, then open
@@ -31,7 +33,17 @@ fn main() -> std::io::Result<()> {
 ///
 /// `Err` if the client bundle is missing and `npm ci` cannot install it.
 pub fn mux() -> std::io::Result<Mux> {
-    let io = SocketIo::new(ServerConfig::default());
+    mux_on(SocketIo::new(ServerConfig::default()))
+}
+
+/// The chat on `io` (a server of its own, or a cluster member: the
+/// `cluster_chat` example), as [`mux`] describes it.
+///
+/// `GET /online` counts the users of every cluster member (`fetch_sockets`;
+/// without a cluster, this server's).
+///
+/// `Err` if the client bundle is missing and `npm ci` cannot install it.
+pub fn mux_on(io: SocketIo) -> std::io::Result<Mux> {
     io.serve_client(client_bundle()?);
     io.on_connection(|socket| {
         // `emit` fails only for a value that cannot be serialized, which
@@ -60,8 +72,18 @@ pub fn mux() -> std::io::Result<Mux> {
     Ok(Mux::new()
         .mount(&io)
         .route("/online", move |_req| {
-            let n = online.sockets().len();
-            async move { Response::json(&json!({ "online": n })) }
+            let io = online.clone();
+            async move {
+                match io.fetch_sockets().await {
+                    Ok(users) => Response::json(&json!({ "online": users.len() })),
+                    // A cluster member that does not answer, or Redis away:
+                    // this server's users, said to be a part.
+                    Err(e) => Response::json(&json!({
+                        "online": io.sockets().len(),
+                        "partial": e.to_string(),
+                    })),
+                }
+            }
         })
         .static_dir(dir().join("public")))
 }

@@ -31,6 +31,9 @@ pub mod chat_client;
 #[path = "../client.rs"]
 pub mod client;
 #[allow(dead_code)] // `main`: the binary's entry point, unused here.
+#[path = "../cluster_chat.rs"]
+pub mod cluster_chat;
+#[allow(dead_code)] // `main`: the binary's entry point, unused here.
 #[path = "../conformance.rs"]
 pub mod conformance;
 #[allow(dead_code)] // `main`: the binary's entry point, unused here.

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Browser test of the chat example (examples/chat/public) with Chromium via playwright-core.
 //
-// Usage: node chat-browser.mjs <base-url> <screenshot-path>
+// Usage: node chat-browser.mjs <base-url> <screenshot-path> [<base-url-B>]
+//
+// With <base-url-B>, page B is opened there: two servers of one cluster
+// (examples/cluster_chat.rs), each relaying to the other's pages; /online of either must count
+// both pages. Without it, both pages are on <base-url>.
 //
 // The server at <base-url> serves the chat page at "/", the socket.io-client bundle at
 // /socket.io/socket.io.js and the chat server: on connection it broadcasts
@@ -112,17 +116,19 @@ async function checkLastVisible(chat, text, when) {
 const countLines = (chat, kind, text) => chat.page.$$eval(`#messages li.${kind}`,
   (lis, t) => lis.filter((li) => li.textContent === t).length, text);
 
-async function run(base, screenshot) {
+async function run(base, screenshot, baseB) {
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   const problems = [];
   try {
     const a = await openChat(browser, base, "page A", problems);
-    const b = await openChat(browser, base, "page B", problems);
+    const b = await openChat(browser, baseB, "page B", problems);
     check(a.id !== b.id, "both pages got the same socket id");
     await waitLine(a, "system", `${shortId(b.id)} joined`);
-    // The server's own HTTP route beside Socket.IO.
-    const online = await (await fetch(`${base}/online`)).json();
-    check(online.online === 2, `/online answered ${JSON.stringify(online)} with two pages open`);
+    // The server's own HTTP route beside Socket.IO (both servers': the whole cluster's count).
+    for (const server of new Set([base, baseB])) {
+      const online = await (await fetch(`${server}/online`)).json();
+      check(online.online === 2, `${server}/online answered ${JSON.stringify(online)} with two pages open`);
+    }
 
     const tag = `${Date.now().toString(36)}-${process.pid}`;
     const fromA = `hello from A ${tag} ✓ <b>not bold</b> & "quotes"`;
@@ -173,7 +179,7 @@ async function run(base, screenshot) {
     await waitLine(a, "system", `${shortId(b.id)} left`);
     check(problems.length === 0, `browser problems:\n  ${problems.join("\n  ")}`);
     return {
-      a: a.id, b: b.id, message: fromA, reply: fromB, flood: FLOOD, screenshot: path,
+      a: a.id, b: b.id, servers: [base, baseB], message: fromA, reply: fromB, flood: FLOOD, screenshot: path,
       websockets: { a: a.websockets.length, b: b.websockets.length },
       browser: browser.version(),
     };
@@ -183,13 +189,14 @@ async function run(base, screenshot) {
 }
 
 async function main() {
-  const [base, screenshot] = process.argv.slice(2);
-  if (!/^https?:\/\/[^/]+$/.test(base ?? "") || !screenshot) {
-    console.error("usage: node chat-browser.mjs <http://host:port> <screenshot-path>");
+  const [base, screenshot, baseB = base] = process.argv.slice(2);
+  const isBase = (url) => /^https?:\/\/[^/]+$/.test(url ?? "");
+  if (!isBase(base) || !screenshot || !isBase(baseB)) {
+    console.error("usage: node chat-browser.mjs <http://host:port> <screenshot-path> [<http://host:port of page B>]");
     process.exit(2);
   }
   try {
-    const details = await withTimeout(run(base, screenshot), TIMEOUT_MS, "chat-browser");
+    const details = await withTimeout(run(base, screenshot, baseB), TIMEOUT_MS, "chat-browser");
     console.log(`ok chat-browser ${JSON.stringify(details)}`);
     process.exit(0);
   } catch (err) {

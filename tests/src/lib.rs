@@ -21,6 +21,7 @@ pub mod adapter;
 pub mod api_server;
 pub mod browser;
 pub mod cluster;
+pub mod cluster_check;
 pub mod feature_server;
 pub mod peers;
 pub mod process;

@@ -335,7 +335,8 @@ pub struct SioSmolBin {
 }
 
 impl SioSmolBin {
-    /// Starts the binary with `--host 127.0.0.1 --port 0` and `args`, and
+    /// Starts the binary with `args` and then `--host 127.0.0.1 --port 0`
+    /// (so `args` may start with the subcommand: `["serve", ...]`), and
     /// waits until it logs the address it listens on.
     ///
     /// # Panics
@@ -343,8 +344,8 @@ impl SioSmolBin {
     /// If it does not start listening within 20 s.
     pub fn start(args: &[&str]) -> SioSmolBin {
         let mut cmd = Command::new(sio_smol_bin());
-        cmd.args(["--host", "127.0.0.1", "--port", "0"])
-            .args(args)
+        cmd.args(args)
+            .args(["--host", "127.0.0.1", "--port", "0"])
             .env("RUST_LOG", "info");
         let mut process = Spawned::start(cmd, &format!("sio-smol {}", args.join(" ")));
         let line = process.wait_line(true, Duration::from_secs(20), |l| {

@@ -4,11 +4,7 @@
 //! [`tests::cluster::ClusterMember`]s of the given kinds on one private
 //! redis-server, with `socket.io-client` clients on both (WebSocket and
 //! polling, on `/` and `/chat`). Every check names exactly who got a message
-//! and who did not: after the message under test, the same member
-//! broadcasts a numbered "fence" to everyone and the check waits until every
-//! connected client got it. Redis delivers one publisher's messages to one
-//! subscriber in order, and a server writes to one socket in order, so a
-//! client that got the fence without the message will never get it.
+//! and who did not, with fences ([`tests::cluster_check::Fence`]).
 
 #![allow(dead_code)] // each test file uses a part
 
@@ -17,6 +13,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tests::cluster::{ClusterClients, ClusterMember, MemberKind};
+use tests::cluster_check::{
+    Fence, acks_from, fetch_ids, ids_of, names, sorted, wait_fetch, wait_server_count,
+};
 use tests::redis::RedisServer;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -53,9 +52,8 @@ struct Cluster {
     nodes: Vec<ClusterMember>,
     clients: ClusterClients,
     sids: BTreeMap<&'static str, String>,
-    /// The clients still connected (a fence waits for these).
-    live: BTreeSet<&'static str>,
-    fences: u64,
+    /// The fences, and the clients still connected they wait for.
+    fence: Fence,
 }
 
 impl Cluster {
@@ -78,8 +76,7 @@ impl Cluster {
             nodes,
             clients,
             sids,
-            live: CLIENTS.iter().map(|c| c.0).collect(),
-            fences: 0,
+            fence: Fence::new(CLIENTS.iter().map(|c| c.0), &["/", "/chat"]),
         };
         // Both members saw their clients connect, with the name from the auth.
         for (name, node, nsp, _, _) in CLIENTS {
@@ -97,20 +94,9 @@ impl Cluster {
         self.nodes[from].command_ok(cmd)
     }
 
-    /// Member `from` broadcasts a numbered fence on `/` and `/chat`; waits
-    /// until every live client got it.
+    /// Member `from` raises a fence (see [`Fence::raise`]).
     fn fence(&mut self, from: usize) {
-        self.fences += 1;
-        let n = self.fences;
-        for nsp in ["/", "/chat"] {
-            self.ok(
-                from,
-                json!({"op": "emit", "nsp": nsp, "event": "fence", "args": [n]}),
-            );
-        }
-        let live = self.live.clone();
-        self.clients
-            .wait_all_received(live.iter().copied(), "fence", &json!([n]), WAIT);
+        self.fence.raise(&mut self.nodes[from], &mut self.clients);
     }
 
     /// The clients that received `ev` so far (each at most once: asserted).
@@ -121,17 +107,8 @@ impl Cluster {
     /// Runs `cmd` (a broadcast of event `cmd["event"]`) on member `from`,
     /// fences, and asserts that exactly `expected` received it.
     fn expect_recipients(&mut self, from: usize, cmd: Value, expected: &[&str]) {
-        let ev = cmd["event"]
-            .as_str()
-            .expect("the command has an event")
-            .to_owned();
-        self.ok(from, cmd.clone());
-        self.fence(from);
-        assert_eq!(
-            self.got(&ev),
-            names(expected),
-            "recipients of {cmd} from member {from}"
-        );
+        self.fence
+            .expect_recipients(&mut self.nodes[from], &mut self.clients, cmd, expected);
     }
 
     /// The socket ids of `names`.
@@ -141,73 +118,20 @@ impl Cluster {
 
     /// The ids `fetchSockets` on member `from` returns for `to` on `/`.
     fn fetch_ids(&mut self, from: usize, to: &[&str]) -> BTreeSet<String> {
-        let reply = self.ok(from, json!({"op": "fetchSockets", "to": to}));
-        ids_of(&reply["sockets"])
+        fetch_ids(&mut self.nodes[from], "/", to)
     }
 
     /// Polls `fetchSockets` on member `from` (for `to` on `/`) until it
     /// returns exactly the sockets of `names`.
     fn wait_fetch(&mut self, from: usize, to: &[&str], names: &[&str]) {
         let want = self.ids(names);
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let got = self.fetch_ids(from, to);
-            if got == want {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "fetchSockets {to:?}: {got:?}, want {want:?} ({names:?})"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_fetch(&mut self.nodes[from], "/", to, &want);
     }
 
     /// Polls `serverCount` on member `from` until it is `want`; returns how long it took.
     fn wait_server_count(&mut self, from: usize, want: u64) -> Duration {
-        let started = Instant::now();
-        loop {
-            let count = self.ok(from, json!({"op": "serverCount"}))["count"].clone();
-            if count == want {
-                return started.elapsed();
-            }
-            assert!(
-                started.elapsed() < WAIT,
-                "serverCount stays {count}, want {want}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_server_count(&mut self.nodes[from], "/", want)
     }
-
-    /// The `{"from": name}` acks of `names`, sorted as [`sorted`] sorts.
-    fn acks(names: &[&str]) -> Vec<Value> {
-        sorted(&json!(
-            names.iter().map(|n| json!({"from": n})).collect::<Vec<_>>()
-        ))
-    }
-}
-
-fn names(list: &[&str]) -> BTreeSet<String> {
-    list.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn ids_of(sockets: &Value) -> BTreeSet<String> {
-    sockets
-        .as_array()
-        .unwrap_or_else(|| panic!("not a socket list: {sockets}"))
-        .iter()
-        .map(|s| s["id"].as_str().expect("an id").to_owned())
-        .collect()
-}
-
-/// The elements of a JSON array, sorted by their text.
-fn sorted(list: &Value) -> Vec<Value> {
-    let mut items = list
-        .as_array()
-        .unwrap_or_else(|| panic!("not an array: {list}"))
-        .clone();
-    items.sort_by_key(Value::to_string);
-    items
 }
 
 /// The clients of `/` on `node`.
@@ -334,17 +258,13 @@ pub fn acks_room_operations_and_fetch_sockets_across_members(kinds: [MemberKind;
             from,
             json!({"op": "emitWithAck", "to": to, "event": "ask", "args": [from], "timeout": 5000}),
         );
-        assert_eq!(
-            sorted(&reply["responses"]),
-            Cluster::acks(&expected),
-            "{reply}"
-        );
+        assert_eq!(sorted(&reply["responses"]), acks_from(&expected), "{reply}");
     }
     let reply = c.ok(
         B,
         json!({"op": "emitWithAck", "nsp": "/chat", "event": "chat-ask", "timeout": 5000}),
     );
-    assert_eq!(sorted(&reply["responses"]), Cluster::acks(&["ca", "cb"]));
+    assert_eq!(sorted(&reply["responses"]), acks_from(&["ca", "cb"]));
     for name in ["a1", "b1", "ca", "cb"] {
         assert!(
             c.clients
@@ -438,7 +358,7 @@ pub fn acks_room_operations_and_fetch_sockets_across_members(kinds: [MemberKind;
         e["event"] == "disconnect" && e["id"] == b3.as_str()
     });
     assert_eq!(gone["reason"], "server namespace disconnect");
-    c.live.remove("b3");
+    c.fence.live.remove("b3");
     assert_eq!(c.fetch_ids(A, &[]), c.ids(&["a1", "a2", "a3", "b1", "b2"]));
     c.expect_recipients(
         B,
@@ -524,7 +444,7 @@ pub fn server_side_emit_server_count_and_a_member_that_does_not_answer(kinds: [M
     for name in ["b1", "b2", "b3", "cb"] {
         c.clients
             .wait_event(WAIT, |e| e["event"] == "disconnect" && e["name"] == name);
-        c.live.remove(name);
+        c.fence.live.remove(name);
     }
     let reply = c.ok(
         A,
@@ -536,10 +456,7 @@ pub fn server_side_emit_server_count_and_a_member_that_does_not_answer(kinds: [M
         A,
         json!({"op": "emitWithAck", "event": "alone-ask", "timeout": 5000}),
     );
-    assert_eq!(
-        sorted(&reply["responses"]),
-        Cluster::acks(&["a1", "a2", "a3"])
-    );
+    assert_eq!(sorted(&reply["responses"]), acks_from(&["a1", "a2", "a3"]));
 
     // C joins, then is stopped: still subscribed (counted), never answering.
     let mut third =
@@ -588,10 +505,7 @@ pub fn server_side_emit_server_count_and_a_member_that_does_not_answer(kinds: [M
     );
     assert_eq!(reply["ok"], false, "{reply}");
     assert_eq!(reply["error"], "operation has timed out");
-    assert_eq!(
-        sorted(&reply["responses"]),
-        Cluster::acks(&["a1", "a2", "a3"])
-    );
+    assert_eq!(sorted(&reply["responses"]), acks_from(&["a1", "a2", "a3"]));
     assert!(
         took >= Duration::from_millis(1400) && took < Duration::from_secs(4),
         "{took:?}"
@@ -670,7 +584,7 @@ pub fn broadcasts_across_members_resume_after_redis_restarts(kinds: [MemberKind;
         B,
         json!({"op": "emitWithAck", "to": ["r3"], "event": "after-ask", "timeout": 5000}),
     );
-    assert_eq!(sorted(&reply["responses"]), Cluster::acks(&["a3", "b2"]));
+    assert_eq!(sorted(&reply["responses"]), acks_from(&["a3", "b2"]));
     // Whether Node's queued PUBLISH of the outage reaches B depends on
     // whether B's subscriber is back first: at least A's own clients got it.
     let during = c.got("during-outage");

@@ -187,7 +187,8 @@ fn url_namespace(url: &str) -> String {
     }
 }
 
-fn normalize(nsp: &str) -> String {
+/// A namespace name with its leading slash (added when missing).
+pub(crate) fn normalize(nsp: &str) -> String {
     if nsp.starts_with('/') {
         nsp.to_owned()
     } else {

@@ -1,0 +1,90 @@
+//! `sio-smol serve`: a Socket.IO server with no application of its own,
+//! alone or as a member of a Redis cluster of Socket.IO servers (Node's
+//! `@socket.io/redis-adapter` protocol), where the other members drive its
+//! clients: broadcasts, acks, room changes, `fetchSockets`, disconnects.
+
+use crate::server_flags::{ServerFlags, endpoint_path};
+use sio_core::socket::ServerConfig;
+use sio_smol::Mux;
+use sio_smol::io::{RedisOptions, SocketIo};
+use std::time::Duration;
+
+/// Serve Socket.IO, alone or as a member of a Redis cluster.
+///
+/// Serves Socket.IO (protocol v5, for socket.io-client v3/v4) on --path for
+/// "/" and the namespaces given with --nsp, and other paths from --static-dir. Every
+/// connection is accepted and nothing else is done with it: the server has
+/// no events of its own.
+///
+/// With --redis it joins the cluster of Socket.IO servers sharing that
+/// Redis (Node's `@socket.io/redis-adapter` with the same --key): what
+/// another member does (`io.to(room).emit`, with `except`, acked
+/// broadcasts, `socketsJoin`, `socketsLeave`, `fetchSockets`,
+/// `disconnectSockets`) reaches this server's clients, so it can serve as
+/// a connection node of a Node application. It has no listeners for
+/// `serverSideEmit` (as a Node member without any, it does not answer
+/// one that asks for an ack). It connects
+/// in the background and reconnects when the link breaks (messages
+/// published meanwhile are lost, as with Node's adapter).
+///
+/// On Ctrl-C or SIGTERM it stops accepting, closes every session (clients
+/// see "transport close" and reconnect), waits for queued messages to go
+/// out (a few seconds at most) and exits with status 0.
+#[derive(clap::Args, Debug)]
+pub struct SocketIoArgs {
+    #[command(flatten)]
+    server: ServerFlags,
+    /// Path of the Socket.IO endpoint (with a trailing slash).
+    #[arg(long, default_value = "/socket.io/")]
+    path: String,
+    /// A namespace to serve besides "/", which is always served, as by
+    /// Node's server (repeatable: `--nsp /chat --nsp /admin`).
+    #[arg(long = "nsp")]
+    nsps: Vec<String>,
+    /// Join the cluster on this Redis:
+    /// redis://[[user]:password@]host[:port][/db].
+    #[arg(long, value_name = "URL")]
+    redis: Option<String>,
+    /// The cluster's channel prefix (the adapter's `key`): the same on
+    /// every member.
+    #[arg(long, default_value = "socket.io", requires = "redis")]
+    key: String,
+    /// Milliseconds a cluster request waits for the other members (the
+    /// adapter's `requestsTimeout`).
+    #[arg(long, value_name = "MS", default_value_t = 5_000, requires = "redis")]
+    requests_timeout: u64,
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub fn run(args: SocketIoArgs) -> std::io::Result<()> {
+    sio_smol::init_logging("info");
+    let path = endpoint_path(&args.path);
+    let config = ServerConfig {
+        engine: args.server.engine_config(&path),
+        ..ServerConfig::default()
+    };
+    let io = match &args.redis {
+        None => SocketIo::new(config),
+        Some(url) => {
+            let options = RedisOptions {
+                key: args.key.clone(),
+                requests_timeout: Duration::from_millis(args.requests_timeout),
+                ..RedisOptions::default()
+            };
+            let io = SocketIo::with_redis(config, url, options)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+            tracing::info!(
+                key = %args.key,
+                uid = io.cluster_uid().unwrap_or_default(),
+                "joining the Redis cluster"
+            );
+            io
+        }
+    };
+    for nsp in &args.nsps {
+        // Declared, so that clients may connect; the library logs each
+        // connection and disconnection.
+        io.of(&crate::connect::normalize(nsp));
+    }
+    args.server.serve(Mux::new().mount(&io), &path)
+}
