@@ -146,7 +146,7 @@ pub enum BusError {
     /// The URL is not `redis://[[user]:password@]host[:port][/db]`.
     #[error("bad Redis URL {url:?}: {reason}")]
     BadUrl {
-        /// The URL given.
+        /// The URL given, its password (if any) replaced by `***`.
         url: String,
         /// What is wrong with it.
         reason: &'static str,
@@ -211,7 +211,7 @@ impl RedisBus {
         options: BusOptions,
     ) -> Result<(RedisBus, async_channel::Receiver<BusEvent>), BusError> {
         let target = redis_url::parse(url).map_err(|reason| BusError::BadUrl {
-            url: url.to_owned(),
+            url: redis_url::redacted(url),
             reason,
         })?;
         let shared = Arc::new(Shared {

@@ -133,3 +133,37 @@ mod tests {
         }
     }
 }
+
+/// `url` with the password of its user-info part (`user:password@`, or
+/// `:password@`) replaced by `***`, for error messages and logs.
+pub(crate) fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_owned();
+    };
+    // `user:password@`, `:password@`, or a bare `secret@` (which some
+    // clients read as a password): whatever may be secret goes.
+    let user_info = &rest[..at];
+    match user_info.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+        None => format!("{scheme}://***{}", &rest[at..]),
+    }
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use super::redacted;
+
+    #[test]
+    fn passwords_never_show() {
+        assert_eq!(redacted("redis://u:secret@h:1/0"), "redis://u:***@h:1/0");
+        assert_eq!(redacted("redis://:secret@h"), "redis://:***@h");
+        assert_eq!(redacted("redis://h:6379"), "redis://h:6379");
+        assert_eq!(redacted("not a url"), "not a url");
+        assert_eq!(redacted("redis://u:p@ss@h/x"), "redis://u:***@h/x");
+        assert_eq!(redacted("redis://secret@h"), "redis://***@h");
+    }
+}
