@@ -74,13 +74,12 @@ fn broadcasts_across_members_resume_after_redis_restarts_rust_only() {
 /// exactly its targets on all four.
 #[test]
 fn four_members_two_of_each() {
-    use serde_json::{Value, json};
-    use std::collections::BTreeSet;
-    use std::time::Duration;
+    use serde_json::json;
+    use std::collections::BTreeMap;
     use tests::cluster::{ClusterClients, ClusterMember};
+    use tests::cluster_check::{Fence, fetch_ids, wait_fetch};
     use tests::redis::RedisServer;
 
-    const WAIT: Duration = Duration::from_secs(10);
     let redis = RedisServer::start();
     let kinds = [Node, Rust, Node, Rust];
     let mut members: Vec<ClusterMember> = kinds
@@ -89,89 +88,77 @@ fn four_members_two_of_each() {
         .collect();
     let mut clients = ClusterClients::start();
     // Client `m<i><t>`: member i, transport t (w or p); rooms: its member's
-    // parity, and "p" for the polling ones.
-    let mut all = Vec::new();
-    let mut sids = std::collections::BTreeMap::new();
+    // parity, and "p" for the polling ones; data: its member.
+    let mut sids = BTreeMap::new();
     for (i, member) in members.iter().enumerate() {
         for (t, transport) in [("w", "websocket"), ("p", "polling")] {
             let name = format!("m{i}{t}");
-            let parity = if i % 2 == 0 { "even" } else { "odd" };
-            let mut rooms = vec![parity];
+            let mut rooms = vec![if i % 2 == 0 { "even" } else { "odd" }];
             if t == "p" {
                 rooms.push("p");
             }
             let auth = json!({"name": name, "rooms": rooms, "data": {"member": i}});
             let sid = clients.connect(&name, &member.url(), "/", transport, auth);
-            sids.insert(name.clone(), sid);
-            all.push(name);
+            sids.insert(name, sid);
         }
     }
-    let set =
-        |names: &[&str]| -> BTreeSet<String> { names.iter().map(|n| n.to_string()).collect() };
-    let everyone: BTreeSet<String> = all.iter().cloned().collect();
-    let mut fences = 0;
+    let all: Vec<&str> = sids.keys().map(String::as_str).collect();
+    let mut fence = Fence::new(all.iter().copied(), &["/"]);
     for from in 0..members.len() {
         let tag = format!("{}{from}", kinds[from].name());
-        // Broadcasts: everyone, a room, a room less another, one socket id.
-        let target = sids[&format!("m{}p", (from + 1) % 4)].clone();
-        let cases: [(Value, BTreeSet<String>); 4] = [
-            (json!({}), everyone.clone()),
-            (json!({"to": ["odd"]}), set(&["m1w", "m1p", "m3w", "m3p"])),
-            (
-                json!({"to": ["p"], "except": ["even"]}),
-                set(&["m1p", "m3p"]),
-            ),
-            (
-                json!({"to": [target]}),
-                set(&[&format!("m{}p", (from + 1) % 4)]),
-            ),
+        let member = &mut members[from];
+        // Broadcasts: everyone, a room, a room less another, one socket id
+        // (of the next member's polling client).
+        let next_p = format!("m{}p", (from + 1) % 4);
+        let cases = [
+            (json!({}), all.clone()),
+            (json!({"to": ["odd"]}), vec!["m1w", "m1p", "m3w", "m3p"]),
+            (json!({"to": ["p"], "except": ["even"]}), vec!["m1p", "m3p"]),
+            (json!({"to": [sids[&next_p]]}), vec![next_p.as_str()]),
         ];
         for (n, (mut cmd, want)) in cases.into_iter().enumerate() {
-            let ev = format!("{tag}-case{n}");
             cmd["op"] = json!("emit");
-            cmd["event"] = json!(ev);
-            members[from].command_ok(cmd.clone());
-            fences += 1;
-            members[from].command_ok(json!({"op": "emit", "event": "fence", "args": [fences]}));
-            clients.wait_all_received(
-                all.iter().map(String::as_str),
-                "fence",
-                &json!([fences]),
-                WAIT,
-            );
-            assert_eq!(clients.recipients(&ev), want, "{cmd} from {tag}");
+            cmd["event"] = json!(format!("{tag}-case{n}"));
+            fence.expect_recipients(member, &mut clients, cmd, &want);
         }
         // An acked broadcast counts the answers of every member's clients.
-        let reply = members[from].command_ok(
+        let reply = member.command_ok(
             json!({"op": "emitWithAck", "to": ["p"], "event": format!("{tag}-ask"), "timeout": 5000}),
         );
-        let mut got: Vec<String> = reply["responses"]
+        let mut from_names: Vec<&str> = reply["responses"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| r["from"].as_str().unwrap().to_owned())
+            .map(|r| r["from"].as_str().unwrap())
             .collect();
-        got.sort();
-        assert_eq!(got, ["m0p", "m1p", "m2p", "m3p"], "{tag}");
+        from_names.sort_unstable();
+        assert_eq!(from_names, ["m0p", "m1p", "m2p", "m3p"], "{tag}");
         // fetchSockets: all eight, with their data.
-        let reply = members[from].command_ok(json!({"op": "fetchSockets"}));
-        let sockets = reply["sockets"].as_array().unwrap();
-        let ids: BTreeSet<String> = sockets
-            .iter()
-            .map(|s| s["id"].as_str().unwrap().to_owned())
-            .collect();
+        let reply = member.command_ok(json!({"op": "fetchSockets"}));
+        for s in reply["sockets"].as_array().unwrap() {
+            let name = sids
+                .iter()
+                .find(|(_, id)| **id == s["id"])
+                .expect("known")
+                .0;
+            assert_eq!(
+                s["data"],
+                json!({"member": name[1..2].parse::<u64>().unwrap()}),
+                "{tag}"
+            );
+        }
         assert_eq!(
-            ids,
-            sids.values().cloned().collect::<BTreeSet<_>>(),
+            fetch_ids(member, "/", &[]),
+            sids.values().cloned().collect(),
             "{tag}"
         );
-        for s in sockets {
-            let name = sids.iter().find(|(_, id)| **id == s["id"]).unwrap().0;
-            let member: usize = name[1..2].parse().unwrap();
-            assert_eq!(s["data"], json!({"member": member}), "{tag}: {s}");
-        }
+        assert_eq!(
+            member.command_ok(json!({"op": "serverCount"}))["count"],
+            4,
+            "{tag}"
+        );
         // serverSideEmit: the three others answer, each in its own words.
-        let reply = members[from].command_ok(
+        let reply = member.command_ok(
             json!({"op": "serverSideEmit", "event": format!("{tag}-ss"), "args": [from], "ack": true}),
         );
         let mut got: Vec<(String, u64)> = reply["responses"]
@@ -192,38 +179,16 @@ fn four_members_two_of_each() {
             .collect();
         want.sort();
         assert_eq!(got, want, "{tag}");
-        // serverCount: four.
-        assert_eq!(
-            members[from].command_ok(json!({"op": "serverCount"}))["count"],
-            4,
-            "{tag}"
-        );
-        // socketsJoin from here, then a broadcast to the new room from the
-        // next member, then socketsLeave.
+        // socketsJoin from here, a broadcast to the new room from the next
+        // member, then socketsLeave.
         let room = format!("joined-by-{tag}");
         members[from].command_ok(json!({"op": "socketsJoin", "to": ["even"], "rooms": [room]}));
-        let next = (from + 1) % 4;
-        let want = set(&["m0w", "m0p", "m2w", "m2p"]);
-        let deadline = std::time::Instant::now() + WAIT;
-        loop {
-            let reply = members[next].command_ok(json!({"op": "fetchSockets", "to": [room]}));
-            if reply["sockets"].as_array().unwrap().len() == 4 {
-                break;
-            }
-            assert!(std::time::Instant::now() < deadline, "{room}: {reply}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let ev = format!("{tag}-to-joined");
-        members[next].command_ok(json!({"op": "emit", "to": [room], "event": ev}));
-        fences += 1;
-        members[next].command_ok(json!({"op": "emit", "event": "fence", "args": [fences]}));
-        clients.wait_all_received(
-            all.iter().map(String::as_str),
-            "fence",
-            &json!([fences]),
-            WAIT,
-        );
-        assert_eq!(clients.recipients(&ev), want, "{tag}");
+        let evens = ["m0w", "m0p", "m2w", "m2p"];
+        let next = &mut members[(from + 1) % 4];
+        let want_ids = evens.iter().map(|n| sids[*n].clone()).collect();
+        wait_fetch(next, "/", &[&room], &want_ids);
+        let cmd = json!({"op": "emit", "to": [room], "event": format!("{tag}-to-joined")});
+        fence.expect_recipients(next, &mut clients, cmd, &evens);
         members[from].command_ok(json!({"op": "socketsLeave", "to": [room], "rooms": [room]}));
     }
     // disconnectSockets from a Node member of a client of ours, and from
@@ -231,13 +196,13 @@ fn four_members_two_of_each() {
     for (from, victim) in [(0, "m1w"), (3, "m2w")] {
         let sid = sids[victim].clone();
         members[from].command_ok(json!({"op": "disconnectSockets", "to": [sid], "close": false}));
-        let gone = clients.wait_event(WAIT, |e| e["event"] == "disconnect" && e["name"] == victim);
+        let gone = clients.wait_event(std::time::Duration::from_secs(10), |e| {
+            e["event"] == "disconnect" && e["name"] == victim
+        });
         assert_eq!(gone["reason"], "io server disconnect");
+        fence.live.remove(victim);
     }
-    let left: Vec<&str> = ["m0w", "m0p", "m1p", "m2p", "m3w", "m3p"].to_vec();
-    members[1].command_ok(json!({"op": "emit", "event": "after-disconnects"}));
-    fences += 1;
-    members[1].command_ok(json!({"op": "emit", "event": "fence", "args": [fences]}));
-    clients.wait_all_received(left.iter().copied(), "fence", &json!([fences]), WAIT);
-    assert_eq!(clients.recipients("after-disconnects"), set(&left));
+    let left = ["m0w", "m0p", "m1p", "m2p", "m3w", "m3p"];
+    let cmd = json!({"op": "emit", "event": "after-disconnects"});
+    fence.expect_recipients(&mut members[1], &mut clients, cmd, &left);
 }
