@@ -66,12 +66,6 @@ pub(crate) struct ClusterAnswer {
 /// A listener of server-side events from other cluster members.
 pub(crate) type ServerSideHandler = Rc<dyn Fn(&super::remote::ServerSideMsg)>;
 
-/// A server-side listener and its event (`None`: every event).
-pub(crate) type ServerSideListener = (Option<Box<str>>, ServerSideHandler);
-
-/// A listener of the cluster link's state.
-pub(crate) type LinkHandler = Rc<dyn Fn(bool)>;
-
 /// One client's connection to one namespace.
 #[derive(Clone)]
 pub struct Socket {
