@@ -1,5 +1,5 @@
-//! Fuzz targets for `sio-core` (its server and client roles, its cluster codec) and the
-//! request parser of `sio-smol`, as plain functions.
+//! Fuzz targets for `sio-core` (its server and client roles, its cluster codec and
+//! member protocol) and the request parser of `sio-smol`, as plain functions.
 //!
 //! Each function takes arbitrary bytes and must never panic. The cargo-fuzz
 //! crate in `fuzz/` (outside the workspace, built with
@@ -9,7 +9,10 @@
 
 pub mod client_decode;
 pub mod client_session;
+mod clients;
+mod cluster_craft;
 pub mod cluster_decode;
+pub mod cluster_member;
 pub mod engine_server;
 pub mod raw_http;
 pub mod socket_server;
@@ -36,6 +39,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("client_decode", client_decode::run),
     ("client_session", client_session::run),
     ("cluster_decode", cluster_decode::run),
+    ("cluster_member", cluster_member::run),
 ];
 
 /// Engine.IO packet decoding from WebSocket frames; decoded packets must

@@ -5,35 +5,14 @@
 //! its bounds after every step.
 
 use crate::Bytes8;
-use bytes::Bytes;
-use sio_core::engine::{EngineConfig, WsFrame};
-use sio_core::http::HttpRequest;
+use crate::clients::{Bounds, Clients};
+use sio_core::ConnId;
+use sio_core::engine::EngineConfig;
 use sio_core::socket::{
-    Args, BroadcastOp, DecoderLimits, JsonParser, RecoveryConfig, ServerConfig, SioServer,
-    SocketEvent, SocketId,
+    Args, BroadcastOp, ClusterConfig, DecoderLimits, JsonParser, RecoveryConfig, ServerConfig,
+    SioServer,
 };
-use sio_core::{ConnId, Input, Output, Sid};
 use std::time::{Duration, Instant};
-
-/// Socket.IO packets a client might send (without the Engine.IO `4`).
-const PACKETS: &[&str] = &[
-    "0",
-    "0/a,",
-    "0/b,{\"token\":1}",
-    "1",
-    "1/a,",
-    "2[\"ev\",1]",
-    "21[\"ev\",{\"x\":[1,2]}]",
-    "2/a,7[\"ev\"]",
-    "3[1]",
-    "30[\"ok\"]",
-    "31[]",
-    "51-[\"up\",{\"_placeholder\":true,\"num\":0}]",
-    "52-3[\"up\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]",
-    "61-0[{\"_placeholder\":true,\"num\":0}]",
-    "2[]",
-    "4{}",
-];
 
 const MAX_ACKS: usize = 4;
 const MAX_STORED: usize = 4;
@@ -41,14 +20,23 @@ const MAX_LOG: usize = 8;
 const MAX_LOG_BYTES: usize = 2048;
 const MAX_ATTACHMENT_BYTES: usize = 64;
 
-/// Runs one input sequence.
-pub fn run(data: &[u8]) {
+/// What the clients' server holds to (see [`Clients::check`]).
+pub(crate) const BOUNDS: Bounds = Bounds {
+    sessions: 6,
+    acks: MAX_ACKS,
+    attachment_bytes: MAX_ATTACHMENT_BYTES,
+};
+
+/// The server the clients talk to: small bounds and short timers, so that
+/// inputs reach them; namespaces `/`, `/a` and `/b` (with a connect
+/// middleware); recovery when asked.
+pub(crate) fn server(seed: [u8; 32], recovery: bool, cluster: Option<ClusterConfig>) -> SioServer {
     let config = ServerConfig {
         engine: EngineConfig {
             ping_interval: Duration::from_millis(300),
             ping_timeout: Duration::from_millis(200),
             max_payload: 1000,
-            max_sessions: 6,
+            max_sessions: BOUNDS.sessions,
             ..EngineConfig::default()
         },
         connect_timeout: Duration::from_millis(500),
@@ -59,75 +47,46 @@ pub fn run(data: &[u8]) {
             },
         }),
         max_pending_acks: MAX_ACKS,
-        recovery: Some(RecoveryConfig {
+        recovery: recovery.then(|| RecoveryConfig {
             max_disconnection_duration: Duration::from_secs(2),
             skip_middlewares: true,
             max_sessions: MAX_STORED,
             max_log_packets: MAX_LOG,
             max_log_bytes: MAX_LOG_BYTES,
         }),
-        cluster: None,
+        cluster,
     };
-    let mut server = SioServer::new(config, [2; 32]);
+    let mut server = SioServer::new(config, seed);
     server.add_namespace("/a");
     server.set_connect_middleware("/b", true);
+    server
+}
+
+/// Runs one input sequence.
+pub fn run(data: &[u8]) {
+    let mut server = server([2; 32], true, None);
     let mut r = Bytes8(data);
     let mut now = Instant::now();
-    let mut sockets: Vec<SocketId> = Vec::new();
-    let mut pending: Vec<SocketId> = Vec::new();
-    let mut pids: Vec<String> = Vec::new();
+    let mut clients = Clients::default();
     let mut steps = 0;
     while !r.is_empty() && steps < 256 {
         steps += 1;
         let op = r.u8();
         let conn = ConnId(u64::from(r.u8() % 8));
         match op % 13 {
-            12 => {
-                // A reconnect that asks to restore a session seen before.
-                if let Some(pid) = pick(&mut r, &pids) {
-                    let offset = r.u8() % 16;
-                    let text = format!(r#"40{{"pid":"{pid}","offset":"{offset}"}}"#);
-                    let frame = WsFrame::Text(Bytes::from(text));
-                    server.handle(now, Input::WsFrame { conn, frame });
-                }
-            }
-            0 => {
-                let mut req = HttpRequest::get("/socket.io/?EIO=4&transport=websocket");
-                req.websocket = true;
-                server.handle(now, Input::HttpRequest { conn, req });
-            }
-            1 => {
-                let p = PACKETS[r.u8() as usize % PACKETS.len()];
-                let frame = WsFrame::Text(Bytes::from(format!("4{p}")));
-                server.handle(now, Input::WsFrame { conn, frame });
-            }
-            2 => {
-                let len = r.u8() as usize % 48;
-                let mut text = vec![b'4'];
-                text.extend_from_slice(r.take(len));
-                // The adapter only passes UTF-8 text frames.
-                if let Ok(t) = String::from_utf8(text) {
-                    let frame = WsFrame::Text(Bytes::from(t));
-                    server.handle(now, Input::WsFrame { conn, frame });
-                }
-            }
-            3 => {
-                let len = r.u8() as usize % 40;
-                let frame = WsFrame::Binary(Bytes::copy_from_slice(r.take(len)));
-                server.handle(now, Input::WsFrame { conn, frame });
-            }
-            4 => server.handle(now, Input::ConnClosed { conn }),
+            12 => clients.input(&mut server, &mut r, now, conn, 5),
+            k @ 0..=4 => clients.input(&mut server, &mut r, now, conn, k),
             5 => {
                 now += Duration::from_millis(u64::from(r.u8()) * 4);
                 server.handle_timeout(now);
             }
             6 => {
-                if let Some(&s) = pick(&mut r, &sockets) {
+                if let Some(s) = clients.socket(&mut r) {
                     let _ = server.emit(s, "news", &Args::from_json("[1]"));
                 }
             }
             7 => {
-                if let Some(&s) = pick(&mut r, &sockets) {
+                if let Some(s) = clients.socket(&mut r) {
                     let t = Duration::from_millis(u64::from(r.u8()));
                     let _ = server.emit_with_ack(s, "q", &Args::empty(), t);
                 }
@@ -146,7 +105,7 @@ pub fn run(data: &[u8]) {
                 }
             }
             9 => {
-                if let Some(&s) = pick(&mut r, &sockets) {
+                if let Some(s) = clients.socket(&mut r) {
                     let _ = if r.u8() % 2 == 0 {
                         server.join(s, "r")
                     } else {
@@ -155,41 +114,16 @@ pub fn run(data: &[u8]) {
                 }
             }
             10 => {
-                if let Some(&s) = pick(&mut r, &sockets) {
+                if let Some(s) = clients.socket(&mut r) {
                     let _ = server.disconnect(s, r.u8() % 2 == 0);
                 }
             }
-            _ => {
-                if let Some(&s) = pick(&mut r, &pending) {
-                    let _ = if r.u8() % 2 == 0 {
-                        server.accept(s)
-                    } else {
-                        server.refuse(s, "no", None)
-                    };
-                    pending.retain(|p| *p != s);
-                }
-            }
+            _ => clients.decide(&mut server, &mut r),
         }
         while let Some(out) = server.poll_output() {
-            match out {
-                Output::Event(SocketEvent::Connect { socket, .. }) => sockets.push(socket),
-                Output::Event(SocketEvent::ConnectRequest { socket, .. }) => pending.push(socket),
-                Output::Event(SocketEvent::Disconnect { socket, .. }) => {
-                    sockets.retain(|s| *s != socket)
-                }
-                Output::WsSend {
-                    frame: WsFrame::Text(t),
-                    ..
-                } => {
-                    if let Some(pid) = grant_pid(&t) {
-                        pids.push(pid);
-                    }
-                }
-                _ => {}
-            }
+            clients.observe(&out);
         }
-        let sids: Vec<Sid> = server.engine().sids().collect();
-        check(&server, &sids, &sockets);
+        clients.check(&server, &BOUNDS);
     }
     server.shutdown();
     while server.poll_output().is_some() {}
@@ -198,34 +132,4 @@ pub fn run(data: &[u8]) {
         0,
         "shutdown disconnects every socket"
     );
-}
-
-/// The `pid` of a CONNECT grant frame `40{"sid":..,"pid":..}`.
-fn grant_pid(frame: &[u8]) -> Option<String> {
-    let json = frame.strip_prefix(b"40")?;
-    let v: serde_json::Value = serde_json::from_slice(json).ok()?;
-    v["pid"].as_str().map(str::to_owned)
-}
-
-fn pick<'a, T>(r: &mut Bytes8, list: &'a [T]) -> Option<&'a T> {
-    let i = r.u8() as usize;
-    list.get(i % list.len().max(1))
-}
-
-/// The bounds that must hold after every step.
-fn check(server: &SioServer, sids: &[Sid], sockets: &[SocketId]) {
-    assert!(sids.len() <= 6, "sessions over bound");
-    assert_eq!(server.socket_count(), sockets.len(), "events match sockets");
-    for s in sockets {
-        assert!(server.is_connected(*s));
-        let acks = server.pending_acks(*s).expect("connected socket");
-        assert!(acks <= MAX_ACKS, "pending acks over bound: {acks}");
-    }
-    for sid in sids {
-        let bytes = server.buffered_attachment_bytes(*sid).unwrap_or(0);
-        assert!(
-            bytes <= MAX_ATTACHMENT_BYTES,
-            "attachments over bound: {bytes}"
-        );
-    }
 }

@@ -60,6 +60,8 @@ pub use event::{
     Args, BroadcastAckId, ClusterError, ClusterRequestId, DisconnectReason, ServerSideAckId,
     SocketEvent, SocketId, SocketInfo,
 };
+#[doc(hidden)]
+pub use member::ClusterStats;
 pub use namespace::{BroadcastOp, NamespaceMatcher};
 pub use packet::{
     MAIN_NAMESPACE, MAX_ACK_ID, Packet, PacketType, encode, encode_into, namespace_name,

@@ -90,6 +90,8 @@ pub(crate) enum Timer {
     ClusterRequest(u64),
     /// The end of another member's acked broadcast.
     RemoteAck(u64),
+    /// The end of another member's wait for a server-side answer.
+    ServerSideAck(u64),
 }
 
 /// The Socket.IO v5 server: a pure state machine wrapping an [`Engine`].
@@ -278,6 +280,7 @@ impl SioServer {
                 Timer::Recovery => self.expire_recovery(now),
                 Timer::ClusterRequest(seq) => self.cluster_request_timeout(seq),
                 Timer::RemoteAck(key) => self.remote_ack_timeout(key),
+                Timer::ServerSideAck(key) => self.server_side_ack_timeout(key),
             }
         }
     }
@@ -901,7 +904,16 @@ impl SioServer {
     pub(crate) fn deadline(&self, timeout: Duration) -> Instant {
         // Timers start only for sessions and sockets, which exist only
         // after an input has brought the time in.
-        self.now.expect("a timer starts after an input") + timeout
+        let now = self.now.expect("a timer starts after an input");
+        // A timeout beyond what the clock can hold (`Duration::MAX`) ends
+        // as late as it can instead of overflowing.
+        let mut timeout = timeout;
+        loop {
+            match now.checked_add(timeout) {
+                Some(at) => return at,
+                None => timeout /= 2,
+            }
+        }
     }
 }
 

@@ -21,6 +21,7 @@ mod broadcast;
 mod broadcast_acks;
 mod clock;
 mod cluster;
+mod cluster_requests;
 mod connect;
 mod disconnect;
 mod errors;

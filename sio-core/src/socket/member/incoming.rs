@@ -17,6 +17,11 @@ use bytes::Bytes;
 use std::cmp::Reverse;
 use std::time::Duration;
 
+/// The longest a peer's acked broadcast keeps this member forwarding
+/// acks: a peer's timeout beyond it (up to `u64::MAX` ms on the wire)
+/// would keep its state for ever.
+pub(crate) const MAX_REMOTE_ACK_TIMEOUT: Duration = Duration::from_secs(3600);
+
 /// Which of a namespace's channels a message came on.
 enum Arrival {
     Broadcast { nsp: String, room: Bytes },
@@ -201,6 +206,11 @@ impl SioServer {
                             request_id,
                         },
                     );
+                    // The requester waits `requests_timeout` (the same
+                    // on every member); a later answer would be dropped.
+                    let timeout = member.requests_timeout;
+                    let at = self.deadline(timeout);
+                    self.timers.push(Reverse((at, Timer::ServerSideAck(key))));
                     ServerSideAckId(key)
                 });
                 self.events.push_back(SocketEvent::ServerSideEvent {
@@ -219,7 +229,8 @@ impl SioServer {
                 let timeout = opts
                     .timeout
                     .map(Duration::from_millis)
-                    .unwrap_or(member.requests_timeout);
+                    .unwrap_or(member.requests_timeout)
+                    .min(MAX_REMOTE_ACK_TIMEOUT);
                 self.remote_broadcast_with_ack(
                     nsp, &opts, &event, &args, request_id, reply_to, timeout,
                 );
@@ -294,6 +305,14 @@ impl SioServer {
     pub(crate) fn remote_ack_timeout(&mut self, key: u64) {
         if let Some(member) = self.member.as_deref_mut() {
             member.remote_acks.remove(&key);
+        }
+    }
+
+    /// The requester of a server-side event stopped waiting: the
+    /// application's answer is no longer sent.
+    pub(crate) fn server_side_ack_timeout(&mut self, key: u64) {
+        if let Some(member) = self.member.as_deref_mut() {
+            member.server_side_acks.remove(&key);
         }
     }
 

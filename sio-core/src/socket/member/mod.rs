@@ -60,9 +60,28 @@ pub(crate) struct RemoteAck {
     pub request_id: String,
 }
 
+/// How much cluster state a member holds: for tests and fuzzing, which
+/// check that nothing outlives its timeout.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClusterStats {
+    /// Requests of this member waiting for answers.
+    pub requests: usize,
+    /// Their wire ids.
+    pub wire_ids: usize,
+    /// Member counts asked for and not answered.
+    pub queries: usize,
+    /// Other members' acked broadcasts whose acks are forwarded.
+    pub remote_acks: usize,
+    /// Other members' server-side events waiting for the application.
+    pub server_side_acks: usize,
+}
+
 /// A request of this member waiting for the others' answers.
 pub(crate) struct Pending {
     pub request_id: String,
+    /// The member count it asked for, until answered.
+    pub query: Option<u64>,
     /// Answers expected from other members (`None` until counted).
     pub expected: Option<usize>,
     /// Answers received (malformed ones too: they never complete it).
@@ -149,6 +168,7 @@ impl Member {
             seq,
             Pending {
                 request_id,
+                query: Some(query),
                 expected: None,
                 received: 0,
                 publish,
@@ -162,11 +182,26 @@ impl Member {
         seq
     }
 
-    /// Forgets a request; returns it.
+    /// Forgets a request (and its count question, if unanswered: a late
+    /// answer finds nothing); returns it.
     pub fn finish(&mut self, seq: u64) -> Option<Pending> {
         let p = self.requests.remove(&seq)?;
         self.wire_ids.remove(&p.request_id);
+        if let Some(query) = p.query {
+            self.queries.remove(&query);
+        }
         Some(p)
+    }
+
+    /// The sizes of its state.
+    pub fn stats(&self) -> ClusterStats {
+        ClusterStats {
+            requests: self.requests.len(),
+            wire_ids: self.wire_ids.len(),
+            queries: self.queries.len(),
+            remote_acks: self.remote_acks.len(),
+            server_side_acks: self.server_side_acks.len(),
+        }
     }
 
     /// Queues a publish.

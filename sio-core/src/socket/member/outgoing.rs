@@ -44,6 +44,13 @@ impl SioServer {
         self.member.as_deref().map(|m| m.uid.as_str())
     }
 
+    /// The sizes of the cluster state (`None` when this server is no
+    /// cluster member): for tests and fuzzing.
+    #[doc(hidden)]
+    pub fn cluster_stats(&self) -> Option<super::ClusterStats> {
+        self.member.as_deref().map(Member::stats)
+    }
+
     /// The member state, when `op` should reach the other members.
     fn member_for(&mut self, op: &BroadcastOp) -> Option<&mut Member> {
         if op.local {
@@ -401,7 +408,9 @@ impl SioServer {
 
     /// Answers another member's server-side event
     /// ([`SocketEvent::ServerSideEvent`] with `ack`): the first of `args`
-    /// goes back, as Node's callback sends its first argument. Once only.
+    /// goes back, as Node's callback sends its first argument. Once only,
+    /// and within `requests_timeout` of the event: the requester has
+    /// stopped waiting after that, and a later answer is dropped.
     pub fn server_side_ack(&mut self, ack: ServerSideAckId, args: &Args) -> Result<(), SioError> {
         let Some(member) = self.member.as_deref_mut() else {
             return Ok(());
@@ -446,6 +455,7 @@ impl SioServer {
         let Some(p) = member.requests.get_mut(&seq) else {
             return;
         };
+        p.query = None;
         if let PendingKind::Count { id } = p.kind {
             member.finish(seq);
             self.events

@@ -9,20 +9,20 @@ use crate::bus::{BusCommand, BusInput};
 use crate::socket::{ClusterConfig, ClusterError, SocketInfo};
 
 /// Members of one cluster on one fake bus.
-struct Cluster {
+pub(super) struct Cluster {
     nodes: Vec<TestServer>,
     /// Per node: exact channels and patterns subscribed.
     subs: Vec<(Vec<String>, Vec<String>)>,
     /// Nodes that stay subscribed but never process anything (a process
     /// stopped with SIGSTOP): counted, silent.
-    frozen: Vec<bool>,
+    pub(super) frozen: Vec<bool>,
     /// The bus is down: publishes are lost and counts fail.
-    down: bool,
+    pub(super) down: bool,
     /// Every publication: (publisher, channel, payload).
-    published: Vec<(usize, String, Bytes)>,
+    pub(super) published: Vec<(usize, String, Bytes)>,
 }
 
-fn cluster_config() -> ServerConfig {
+pub(super) fn cluster_config() -> ServerConfig {
     ServerConfig {
         cluster: Some(ClusterConfig {
             key: "socket.io".to_owned(),
@@ -34,7 +34,7 @@ fn cluster_config() -> ServerConfig {
 
 impl Cluster {
     /// `n` members, subscribed (namespaces `/` and `/chat`).
-    fn new(n: usize) -> Cluster {
+    pub(super) fn new(n: usize) -> Cluster {
         let t0 = Instant::now();
         let nodes = (0..n)
             .map(|i| {
@@ -64,7 +64,7 @@ impl Cluster {
     }
 
     /// Carries out every member's bus work until none is left.
-    fn settle(&mut self) {
+    pub(super) fn settle(&mut self) {
         for _ in 0..10_000 {
             let mut work = Vec::new();
             for (i, node) in self.nodes.iter_mut().enumerate() {
@@ -121,27 +121,48 @@ impl Cluster {
     }
 
     /// Moves every member's clock by `d`, then settles.
-    fn advance(&mut self, d: Duration) {
+    pub(super) fn advance(&mut self, d: Duration) {
         for node in &mut self.nodes {
             node.advance(d);
         }
         self.settle();
     }
 
-    fn node(&mut self, i: usize) -> &mut TestServer {
+    pub(super) fn node(&mut self, i: usize) -> &mut TestServer {
         &mut self.nodes[i]
     }
 
     /// Runs `f` on member `i`'s core, then settles the bus.
-    fn act<R>(&mut self, i: usize, f: impl FnOnce(&mut SioServer, Instant) -> R) -> R {
+    pub(super) fn act<R>(&mut self, i: usize, f: impl FnOnce(&mut SioServer, Instant) -> R) -> R {
         let node = &mut self.nodes[i];
         let r = f(&mut node.io, node.now);
         self.settle();
         r
     }
 
+    /// A message from the bus (a peer's, or the Redis emitter's) for
+    /// member `i`, then the bus settles.
+    pub(super) fn deliver(&mut self, i: usize, channel: &str, payload: impl Into<Bytes>) {
+        self.nodes[i].input(Input::Bus(BusInput::Message {
+            channel: Bytes::copy_from_slice(channel.as_bytes()),
+            payload: payload.into(),
+        }));
+        self.settle();
+    }
+
+    /// The last publication on a channel starting with `prefix`.
+    pub(super) fn last_on(&self, prefix: &str) -> (String, Bytes) {
+        let (_, channel, payload) = self
+            .published
+            .iter()
+            .rev()
+            .find(|(_, c, _)| c.starts_with(prefix))
+            .expect("a publication there");
+        (channel.clone(), payload.clone())
+    }
+
     /// Payloads published on channels starting with `prefix`.
-    fn published_on(&self, prefix: &str) -> usize {
+    pub(super) fn published_on(&self, prefix: &str) -> usize {
         self.published
             .iter()
             .filter(|(_, c, _)| c.starts_with(prefix))
@@ -149,13 +170,13 @@ impl Cluster {
     }
 }
 
-fn op() -> BroadcastOp {
+pub(super) fn op() -> BroadcastOp {
     BroadcastOp::all()
 }
 
 /// The one event of a drain.
 #[track_caller]
-fn only_event(out: &Outs) -> SocketEvent {
+pub(super) fn only_event(out: &Outs) -> SocketEvent {
     let events = out.events();
     assert_eq!(events.len(), 1, "{out:#?}");
     events[0].clone()
@@ -570,4 +591,102 @@ fn members_subscribe_to_their_namespaces_channels() {
             .0
             .contains(&"socket.io-request#/dyn-1#".to_owned())
     );
+}
+
+// Findings of the `cluster_member` fuzz target.
+
+#[test]
+fn a_count_answered_after_its_request_ended_finds_nothing() {
+    // Fuzz finding: the count question of a request that timed out stayed
+    // in the member's state for ever.
+    let mut t = TestServer::seeded(cluster_config(), Instant::now(), [1; 32]);
+    t.drain();
+    let id = t.io.fetch_sockets(t.now, "/", &op()).unwrap();
+    let out = t.drain();
+    let [Output::Bus(BusCommand::CountSubscribers { query, .. })] = out.0.as_slice() else {
+        panic!("{out:#?}")
+    };
+    let query = *query;
+    t.advance(secs(5));
+    assert_eq!(
+        only_event(&t.drain()),
+        SocketEvent::FetchedSockets {
+            id,
+            sockets: Vec::new(),
+            error: Some(ClusterError::Timeout {
+                received: 0,
+                expected: 0
+            }),
+        }
+    );
+    assert_eq!(t.io.cluster_stats(), Some(Default::default()));
+    t.input(Input::Bus(BusInput::Count {
+        query,
+        count: Some(3),
+    }));
+    t.assert_idle();
+}
+
+#[test]
+fn server_side_events_waiting_for_an_answer_expire_with_the_request() {
+    // Fuzz finding: a server-side event whose answer the application never
+    // gave was kept for ever.
+    let mut c = Cluster::new(2);
+    let id = c
+        .act(0, |io, now| {
+            io.server_side_emit_with_ack(now, "/", "ping", &args("[]"))
+        })
+        .unwrap();
+    let SocketEvent::ServerSideEvent { ack: Some(ack), .. } = only_event(&c.node(1).drain()) else {
+        panic!()
+    };
+    assert_eq!(c.node(1).io.cluster_stats().unwrap().server_side_acks, 1);
+    c.advance(secs(5));
+    let SocketEvent::ServerSideAcks { id: got, error, .. } = only_event(&c.node(0).drain()) else {
+        panic!()
+    };
+    assert_eq!((got, error.is_some()), (id, true));
+    assert_eq!(c.node(1).io.cluster_stats(), Some(Default::default()));
+    // A late answer is dropped: the requester stopped waiting.
+    let before = c.published.len();
+    c.act(1, |io, _| io.server_side_ack(ack, &args("[1]")))
+        .unwrap();
+    assert_eq!(c.published.len(), before);
+}
+
+#[test]
+fn a_peers_endless_acked_broadcast_is_forwarded_for_an_hour_at_most() {
+    // Fuzz finding: a peer's acked broadcast with a timeout of u64::MAX ms
+    // kept its state for ever.
+    let mut c = Cluster::new(1);
+    let (a, _) = c.node(0).client("/");
+    let request = crate::cluster::Request::Broadcast {
+        request_id: "B1".into(),
+        event: "q".into(),
+        args: args("[]"),
+        opts: crate::cluster::Opts {
+            timeout: Some(u64::MAX),
+            ..Default::default()
+        },
+    };
+    let payload = crate::cluster::encode_request("AAAAAA", "/", &request);
+    c.deliver(0, "socket.io-request#/#", payload);
+    assert_eq!(c.node(0).drain().texts(a.conn), vec![r#"420["q"]"#]);
+    assert_eq!(c.node(0).io.cluster_stats().unwrap().remote_acks, 1);
+    c.advance(secs(3600));
+    assert_eq!(c.node(0).io.cluster_stats(), Some(Default::default()));
+    let before = c.published.len();
+    c.node(0).text(a, "430[1]");
+    c.settle();
+    assert_eq!(c.published.len(), before, "a late ack is not forwarded");
+}
+
+#[test]
+fn a_timeout_beyond_the_clock_does_not_overflow() {
+    let mut t = TestServer::new();
+    let (_, s) = t.client("/");
+    t.io.emit_with_ack(s, "q", &args("[]"), Duration::MAX)
+        .unwrap();
+    assert_eq!(t.io.pending_acks(s), Some(1));
+    assert!(t.io.poll_timeout().is_some());
 }
