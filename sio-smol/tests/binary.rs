@@ -43,10 +43,15 @@ fn help_documents_the_flags() {
     ] {
         assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
     }
-    assert!(
-        help.contains("An Engine.IO echo server at /engine.io/ plus static files"),
-        "--help does not say what it does:\n{help}"
-    );
+    for what in [
+        "An Engine.IO echo server (the default)",
+        "serves Engine.IO at /engine.io/",
+        "--static-dir",
+        "`sio-smol serve` serves Socket.IO",
+        "--redis URL",
+    ] {
+        assert!(help.contains(what), "--help does not say {what:?}:\n{help}");
+    }
     assert!(
         help.contains("SIGTERM"),
         "--help does not say how it stops:\n{help}"
