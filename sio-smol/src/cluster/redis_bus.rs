@@ -31,10 +31,12 @@
 //!
 //! # Where it runs
 //!
-//! [`RedisBus::start`] spawns one task with `smol::spawn`, on smol's
-//! global executor (its own thread, `SMOL_THREADS`), not on the caller's
-//! `LocalExecutor`: the task owns both connections, the pipeline of
-//! replies and the reconnect loop. The caller's side is lock-free: a
+//! One task owns both connections, the pipeline of replies and the
+//! reconnect loop. [`RedisBus::start`] spawns it with `smol::spawn`, on
+//! smol's global executor (its own thread, `SMOL_THREADS`);
+//! [`RedisBus::new`] gives it back to run elsewhere: a server
+//! (`SocketIo::with_redis`) runs it on its own thread's `LocalExecutor`,
+//! so a message reaches the core without crossing threads. The caller's side is lock-free: a
 //! [`RedisBus::publish`] is an atomic counter and a push into an unbounded
 //! `async_channel` (a block allocated per 31 messages), read by the task in
 //! call order; incoming messages come back through a bounded
@@ -204,12 +206,33 @@ pub(super) enum Cmd {
 }
 
 impl RedisBus {
-    /// Connects (returns at once; connects in the background and keeps
-    /// reconnecting with backoff). `events` receives what arrives.
+    /// Connects (returns at once; connects in the background, on smol's
+    /// global executor, and keeps reconnecting with backoff). `events`
+    /// receives what arrives.
     pub fn start(
         url: &str,
         options: BusOptions,
     ) -> Result<(RedisBus, async_channel::Receiver<BusEvent>), BusError> {
+        let (bus, events, task) = RedisBus::new(url, options)?;
+        smol::spawn(task).detach();
+        Ok((bus, events))
+    }
+
+    /// As [`RedisBus::start`], but the task that owns the connections is
+    /// given back for the caller to run on an executor of its choice (a
+    /// server runs it on its own thread: no hop between threads per
+    /// message). Nothing connects until it runs.
+    pub fn new(
+        url: &str,
+        options: BusOptions,
+    ) -> Result<
+        (
+            RedisBus,
+            async_channel::Receiver<BusEvent>,
+            impl Future<Output = ()> + Send + 'static + use<>,
+        ),
+        BusError,
+    > {
         let target = redis_url::parse(url).map_err(|reason| BusError::BadUrl {
             url: redis_url::redacted(url),
             reason,
@@ -233,8 +256,7 @@ impl RedisBus {
             cmds: cmd_rx,
             events: ev_tx,
         };
-        smol::spawn(task.run()).detach();
-        Ok((RedisBus { shared, cmds }, events))
+        Ok((RedisBus { shared, cmds }, events, task.run()))
     }
 
     /// Adds channels and patterns to the subscription set: applied now if

@@ -61,7 +61,7 @@ impl SocketIo {
         url: &str,
         options: RedisOptions,
     ) -> Result<SocketIo, BusError> {
-        let (bus, events) = RedisBus::start(url, options.bus)?;
+        let (bus, events, task) = RedisBus::new(url, options.bus)?;
         config.cluster = Some(ClusterConfig {
             key: options.key,
             requests_timeout: options.requests_timeout,
@@ -69,6 +69,9 @@ impl SocketIo {
         let core = SioServer::new(config, crate::os_seed());
         let driver = Driver::new(core);
         let shared = Shared::new(driver.clone());
+        // The link's task runs on the server's thread, beside the core: a
+        // message goes from the socket to the core without a thread hop.
+        driver.spawn(task);
         link(&driver, &shared, bus, events);
         Ok(SocketIo { shared })
     }
