@@ -43,11 +43,15 @@ async fn message(events: &Events) -> (Bytes, Bytes) {
 
 /// A bus on `redis` subscribed to `channels` and `patterns`, once `Up`.
 async fn bus(redis: &RedisServer, channels: &[&str], patterns: &[&str]) -> (RedisBus, Events) {
-    let (bus, events) = RedisBus::start(&redis.url(), BusOptions::default()).expect("a good URL");
+    // Subscribed before the link's task starts: its first `Up` then
+    // confirms these channels (a later `subscribe` applies without an event).
+    let (bus, events, task) =
+        RedisBus::new(&redis.url(), BusOptions::default()).expect("a good URL");
     bus.subscribe(
         channels.iter().map(|c| c.to_string()).collect(),
         patterns.iter().map(|p| p.to_string()).collect(),
     );
+    smol::spawn(task).detach();
     expect(&events, BusEvent::Up).await;
     (bus, events)
 }

@@ -37,17 +37,23 @@ fn main() {
     }
     let io = SocketIo::with_redis(ServerConfig::default(), url, options).expect("a Redis URL");
     // The link's state, in the words of cluster-node.mjs (one link here).
-    io.on_cluster_link(|up| {
+    let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).expect("bind 127.0.0.1:0");
+    let port = listener.get_ref().local_addr().expect("bound").port();
+    // `listening` once the link is up and subscribed (as Node's member
+    // prints it once its Redis clients are ready): from then on the other
+    // members count this one.
+    let listening = std::cell::Cell::new(false);
+    io.on_cluster_link(move |up| {
+        if up && !listening.replace(true) {
+            println!("listening {port}");
+        }
         let state = if up { "ready" } else { "reconnecting" };
         print(json!({"event":"redis","client":"sub","state":state}));
     });
-    let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).expect("bind 127.0.0.1:0");
-    let port = listener.get_ref().local_addr().expect("bound").port();
     for nsp in ["/", "/chat"] {
         set_up(&io, nsp, port);
     }
     commands(&io);
-    println!("listening {port}");
     let mux = Mux::new().mount(&io);
     smol::block_on(mux.serve_until(listener, std::future::pending())).expect("serve");
 }
