@@ -259,37 +259,16 @@ impl SioServer {
     ) -> Result<ClusterRequestId, SioError> {
         self.tick(now);
         self.check_namespace(nsp)?;
-        let sockets = self.local_infos(nsp, op);
-        let request_id = self.request_id();
-        let seq_id = self.next_cluster_id();
-        let Some(member) = self.member_for(op) else {
-            self.events.push_back(SocketEvent::FetchedSockets {
-                id: seq_id,
-                sockets,
-                error: None,
-            });
-            return Ok(seq_id);
-        };
-        let ch = &member.channels[nsp];
-        let count_channel = ch.request().to_owned();
-        let publish = (
-            count_channel.clone(),
-            encode_request(
-                &member.uid,
-                nsp,
-                &Request::Fetch {
-                    request_id: request_id.clone(),
-                    opts: opts_of(op),
-                },
-            ),
-        );
+        let id = self.next_cluster_id();
         let kind = PendingKind::Fetch {
-            id: seq_id,
-            sockets,
+            id,
+            sockets: self.local_infos(nsp, op),
         };
-        let seq = member.start_request(count_channel, request_id, Some(publish), kind);
-        self.start_request_timer(seq);
-        Ok(seq_id)
+        let opts = opts_of(op);
+        self.ask_members(nsp, op.local, kind, |request_id| {
+            Some(Request::Fetch { request_id, opts })
+        });
+        Ok(id)
     }
 
     /// Counts the members of the cluster in `nsp` (this one included;
@@ -298,20 +277,9 @@ impl SioServer {
     pub fn server_count(&mut self, now: Instant, nsp: &str) -> Result<ClusterRequestId, SioError> {
         self.tick(now);
         self.check_namespace(nsp)?;
-        let seq_id = self.next_cluster_id();
-        let request_id = self.request_id();
-        let Some(member) = self.member.as_deref_mut() else {
-            self.events.push_back(SocketEvent::ServerCount {
-                id: seq_id,
-                count: Some(1),
-            });
-            return Ok(seq_id);
-        };
-        let channel = member.channels[nsp].request().to_owned();
-        let seq =
-            member.start_request(channel, request_id, None, PendingKind::Count { id: seq_id });
-        self.start_request_timer(seq);
-        Ok(seq_id)
+        let id = self.next_cluster_id();
+        self.ask_members(nsp, false, PendingKind::Count { id }, |_| None);
+        Ok(id)
     }
 
     /// Every room of `nsp` on every member (Node's `adapter.allRooms()`):
@@ -319,27 +287,13 @@ impl SioServer {
     pub fn all_rooms(&mut self, now: Instant, nsp: &str) -> Result<ClusterRequestId, SioError> {
         self.tick(now);
         self.check_namespace(nsp)?;
-        let rooms: std::collections::BTreeSet<String> =
-            self.namespaces[nsp].room_names().into_iter().collect();
-        let seq_id = self.next_cluster_id();
-        let request_id = self.request_id();
-        let Some(member) = self.member.as_deref_mut() else {
-            self.events.push_back(SocketEvent::AllRooms {
-                id: seq_id,
-                rooms: rooms.into_iter().collect(),
-                error: None,
-            });
-            return Ok(seq_id);
-        };
-        let channel = member.channels[nsp].request().to_owned();
-        let request = Request::AllRooms {
-            request_id: request_id.clone(),
-        };
-        let publish = (channel.clone(), encode_request(&member.uid, nsp, &request));
-        let kind = PendingKind::Rooms { id: seq_id, rooms };
-        let seq = member.start_request(channel, request_id, Some(publish), kind);
-        self.start_request_timer(seq);
-        Ok(seq_id)
+        let id = self.next_cluster_id();
+        let rooms = self.namespaces[nsp].room_names().into_iter().collect();
+        let kind = PendingKind::Rooms { id, rooms };
+        self.ask_members(nsp, false, kind, |request_id| {
+            Some(Request::AllRooms { request_id })
+        });
+        Ok(id)
     }
 
     /// Emits `event` to the other cluster members' server-side listeners
@@ -376,34 +330,19 @@ impl SioServer {
         self.tick(now);
         self.check_namespace(nsp)?;
         check_event_name(event)?;
-        let request_id = self.request_id();
-        let seq_id = self.next_cluster_id();
-        let Some(member) = self.member.as_deref_mut() else {
-            self.events.push_back(SocketEvent::ServerSideAcks {
-                id: seq_id,
-                replies: Vec::new(),
-                error: None,
-            });
-            return Ok(seq_id);
-        };
-        let ch = &member.channels[nsp];
-        let count_channel = ch.request().to_owned();
-        let request = Request::ServerSideEmit {
-            request_id: Some(request_id.clone()),
-            event: event.to_owned(),
-            args: args.clone(),
-        };
-        let publish = (
-            count_channel.clone(),
-            encode_request(&member.uid, nsp, &request),
-        );
+        let id = self.next_cluster_id();
         let kind = PendingKind::ServerSide {
-            id: seq_id,
+            id,
             replies: Vec::new(),
         };
-        let seq = member.start_request(count_channel, request_id, Some(publish), kind);
-        self.start_request_timer(seq);
-        Ok(seq_id)
+        self.ask_members(nsp, false, kind, |request_id| {
+            Some(Request::ServerSideEmit {
+                request_id: Some(request_id),
+                event: event.to_owned(),
+                args: args.clone(),
+            })
+        });
+        Ok(id)
     }
 
     /// Answers another member's server-side event
@@ -502,23 +441,57 @@ impl SioServer {
         let Some(p) = member.finish(seq) else {
             return;
         };
-        match p.kind {
-            PendingKind::Fetch { id, sockets } => self
-                .events
-                .push_back(SocketEvent::FetchedSockets { id, sockets, error }),
-            PendingKind::ServerSide { id, replies } => self
-                .events
-                .push_back(SocketEvent::ServerSideAcks { id, replies, error }),
-            PendingKind::Broadcast { bid } => self.broadcast_ack_timeout(bid),
-            PendingKind::Count { id } => self
-                .events
-                .push_back(SocketEvent::ServerCount { id, count: None }),
-            PendingKind::Rooms { id, rooms } => self.events.push_back(SocketEvent::AllRooms {
+        self.report(p.kind, error);
+    }
+
+    /// Answers the application's request with what `kind` collected. A
+    /// count without an error is this member alone (no cluster, or a
+    /// local operation); with one, unknown.
+    fn report(&mut self, kind: PendingKind, error: Option<ClusterError>) {
+        let event = match kind {
+            PendingKind::Fetch { id, sockets } => {
+                SocketEvent::FetchedSockets { id, sockets, error }
+            }
+            PendingKind::ServerSide { id, replies } => {
+                SocketEvent::ServerSideAcks { id, replies, error }
+            }
+            PendingKind::Broadcast { bid } => return self.broadcast_ack_timeout(bid),
+            PendingKind::Count { id } => SocketEvent::ServerCount {
+                id,
+                count: error.is_none().then_some(1),
+            },
+            PendingKind::Rooms { id, rooms } => SocketEvent::AllRooms {
                 id,
                 rooms: rooms.into_iter().collect(),
                 error,
-            }),
-        }
+            },
+        };
+        self.events.push_back(event);
+    }
+
+    /// Starts a request of the application that waits for the other
+    /// members of `nsp`: counts them, then publishes what `request` builds
+    /// from the fresh wire request id (`None`: the count is the answer),
+    /// and collects into `kind` until `requests_timeout`. Without a
+    /// cluster, or when `local`, answered at once with `kind` as it is
+    /// (this server's part).
+    fn ask_members(
+        &mut self,
+        nsp: &str,
+        local: bool,
+        kind: PendingKind,
+        request: impl FnOnce(String) -> Option<Request>,
+    ) {
+        let request_id = self.request_id();
+        let member = match self.member.as_deref_mut() {
+            Some(m) if !local => m,
+            _ => return self.report(kind, None),
+        };
+        let channel = member.channels[nsp].request().to_owned();
+        let publish = request(request_id.clone())
+            .map(|r| (channel.clone(), encode_request(&member.uid, nsp, &r)));
+        let seq = member.start_request(channel, request_id, publish, kind);
+        self.start_request_timer(seq);
     }
 
     fn fail_request(&mut self, seq: u64, error: ClusterError) {
