@@ -187,19 +187,8 @@ fn bulk(out: &mut Vec<u8>, bytes: &[u8]) {
 
 fn header(out: &mut Vec<u8>, kind: u8, n: usize) {
     out.push(kind);
-    // A usize has at most 20 digits; no allocation.
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
+    // No allocation: the same writer as the HTTP and packet codecs.
+    sio_core::http::push_decimal(out, n as u64);
     out.extend_from_slice(b"\r\n");
 }
 
