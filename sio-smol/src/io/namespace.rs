@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use sio_core::socket::{Args, ClusterError};
 use std::future::Future;
 use std::rc::Rc;
+use std::time::Instant;
 
 impl ConnectRequest {
     /// The CONNECT payload as `T`.
@@ -188,16 +189,9 @@ impl Namespace {
             error: None,
         };
         for nsp in self.children() {
-            let mut rx = None;
-            let id = self.shared.driver.with_engine_then(
-                |c| c.server_side_emit_with_ack(std::time::Instant::now(), &nsp, event, args),
-                |r| {
-                    if let Ok(id) = r {
-                        rx = Some(self.shared.wait_cluster(*id));
-                    }
-                },
-            );
-            let (Ok(_), Some(rx)) = (id, rx) else {
+            let Some(rx) = self.shared.start_cluster_call(|c| {
+                c.server_side_emit_with_ack(Instant::now(), &nsp, event, args)
+            }) else {
                 continue;
             };
             let answer = rx.await.unwrap_or_default();
@@ -212,10 +206,10 @@ impl Namespace {
     /// cannot be asked. For a dynamic namespace, its first child's count.
     pub async fn server_count(&self) -> Option<usize> {
         let nsp = self.children().into_iter().next()?;
-        let answer = self
-            .cluster_call(|c| c.server_count(std::time::Instant::now(), &nsp))
-            .await?;
-        answer.count
+        let rx = self
+            .shared
+            .start_cluster_call(|c| c.server_count(Instant::now(), &nsp))?;
+        rx.await?.count
     }
 
     /// Every room of this namespace on every cluster member, sockets' own
@@ -223,34 +217,20 @@ impl Namespace {
     pub async fn all_rooms(&self) -> Result<Vec<String>, ClusterError> {
         let mut all = std::collections::BTreeSet::new();
         for nsp in self.children() {
-            let answer = self
-                .cluster_call(|c| c.all_rooms(std::time::Instant::now(), &nsp))
-                .await
-                .ok_or(ClusterError::BusUnavailable)?;
+            let rx = self
+                .shared
+                .start_cluster_call(|c| c.all_rooms(Instant::now(), &nsp));
+            let answer = match rx {
+                Some(rx) => rx.await,
+                None => None,
+            }
+            .ok_or(ClusterError::BusUnavailable)?;
             if let Some(e) = answer.error {
                 return Err(e);
             }
             all.extend(answer.rooms);
         }
         Ok(all.into_iter().collect())
-    }
-
-    /// Starts a cluster request on the core and waits for its answer
-    /// (`None` when the core refused it).
-    async fn cluster_call(
-        &self,
-        f: impl FnOnce(
-            &mut sio_core::socket::SioServer,
-        )
-            -> Result<sio_core::socket::ClusterRequestId, sio_core::socket::SioError>,
-    ) -> Option<super::state::ClusterAnswer> {
-        let mut rx = None;
-        let _ = self.shared.driver.with_engine_then(f, |r| {
-            if let Ok(id) = r {
-                rx = Some(self.shared.wait_cluster(*id));
-            }
-        });
-        rx?.await
     }
 
     /// Calls `f` with every server-side event `event` another cluster

@@ -198,16 +198,10 @@ impl Operator {
         let mut all = Vec::new();
         for nsp in self.namespaces() {
             let op = &self.op;
-            let mut rx = None;
-            let id = self.shared.driver.with_engine_then(
-                |c| c.fetch_sockets(Instant::now(), &nsp, op),
-                |r| {
-                    if let Ok(id) = r {
-                        rx = Some(self.shared.wait_cluster(*id));
-                    }
-                },
-            );
-            let (Ok(_), Some(rx)) = (id, rx) else {
+            let Some(rx) = self
+                .shared
+                .start_cluster_call(|c| c.fetch_sockets(Instant::now(), &nsp, op))
+            else {
                 continue; // an unknown namespace: nobody there
             };
             let answer = rx.await.ok_or(ClusterError::BusUnavailable)?;

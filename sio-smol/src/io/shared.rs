@@ -112,6 +112,22 @@ impl Shared {
         rx
     }
 
+    /// Starts a cluster request on the core with `f` and returns what
+    /// waits for its answer, registered before the drain that may answer
+    /// it (`None` when the core refused the request).
+    pub(crate) fn start_cluster_call(
+        &self,
+        f: impl FnOnce(&mut SioServer) -> Result<ClusterRequestId, sio_core::socket::SioError>,
+    ) -> Option<oneshot::Receiver<ClusterAnswer>> {
+        let mut rx = None;
+        let _ = self.driver.with_engine_then(f, |r| {
+            if let Ok(id) = r {
+                rx = Some(self.wait_cluster(*id));
+            }
+        });
+        rx
+    }
+
     pub(crate) fn wait_flush(&self, id: FlushId) -> oneshot::Receiver<bool> {
         let (tx, rx) = oneshot::channel();
         self.flushes.borrow_mut().insert(id, tx);
