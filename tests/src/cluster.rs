@@ -523,3 +523,55 @@ impl DerefMut for ClusterClients {
         &mut self.lines
     }
 }
+
+/// Event arguments from the drivers' wire form, a JSON array in which
+/// `{"$bin":"<base64>"}` stands for a binary value: the JSON with
+/// placeholders, the binaries as attachments.
+///
+/// # Panics
+///
+/// If a `$bin` is not base64 (the tests write them).
+pub fn args_from_wire(values: &Value) -> sio_core::socket::Args {
+    fn walk(v: &Value, att: &mut Vec<bytes::Bytes>) -> Value {
+        match v {
+            Value::Object(m) if m.len() == 1 && m.contains_key("$bin") => {
+                let text = m["$bin"].as_str().unwrap_or_default();
+                let data = sio_core::base64::decode(text.as_bytes())
+                    .unwrap_or_else(|| panic!("$bin is not base64: {text}"));
+                att.push(data.into());
+                sio_core::socket::placeholder(att.len() - 1)
+            }
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(k, v)| (k.clone(), walk(v, att))).collect())
+            }
+            Value::Array(a) => Value::Array(a.iter().map(|v| walk(v, att)).collect()),
+            v => v.clone(),
+        }
+    }
+    let mut attachments = Vec::new();
+    let json = walk(values, &mut attachments);
+    sio_core::socket::Args {
+        json: serde_json::to_vec(&json).expect("JSON serialises").into(),
+        attachments,
+    }
+}
+
+/// The drivers' wire form of event arguments: attachments as
+/// `{"$bin":"<base64>"}` (the inverse of [`args_from_wire`]).
+pub fn args_to_wire(args: &sio_core::socket::Args) -> Value {
+    fn walk(v: Value, args: &sio_core::socket::Args) -> Value {
+        if let Some(n) = sio_core::socket::is_placeholder(&v) {
+            let data = args.attachments.get(n).map(|b| sio_core::base64::encode(b));
+            return json!({"$bin": data});
+        }
+        match v {
+            Value::Object(map) => {
+                Value::Object(map.into_iter().map(|(k, v)| (k, walk(v, args))).collect())
+            }
+            Value::Array(a) => Value::Array(a.into_iter().map(|v| walk(v, args)).collect()),
+            v => v,
+        }
+    }
+    let v: Value = serde_json::from_slice(&args.json).unwrap_or_else(|_| json!([]));
+    walk(v, args)
+}

@@ -13,32 +13,9 @@ use sio_core::cluster::{
     Opts, Request, Response, decode_broadcast, decode_request, decode_response, encode_broadcast,
     encode_request, encode_response,
 };
-use sio_core::socket::{Args, placeholder};
+use sio_core::socket::Args;
 use std::time::Duration;
-
-/// Arguments from the wire form (`{"$bin":"<base64>"}` is an attachment).
-fn args_of(values: &Value) -> Args {
-    fn walk(v: &Value, att: &mut Vec<bytes::Bytes>) -> Value {
-        match v {
-            Value::Object(m) if m.len() == 1 && m.contains_key("$bin") => {
-                let data = base64::decode(m["$bin"].as_str().unwrap().as_bytes()).unwrap();
-                att.push(data.into());
-                placeholder(att.len() - 1)
-            }
-            Value::Object(m) => {
-                Value::Object(m.iter().map(|(k, v)| (k.clone(), walk(v, att))).collect())
-            }
-            Value::Array(a) => Value::Array(a.iter().map(|v| walk(v, att)).collect()),
-            v => v.clone(),
-        }
-    }
-    let mut attachments = Vec::new();
-    let json = walk(values, &mut attachments);
-    Args {
-        json: serde_json::to_vec(&json).unwrap().into(),
-        attachments,
-    }
-}
+use tests::cluster::args_from_wire;
 
 fn bin(len: usize) -> Value {
     let data: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
@@ -135,7 +112,7 @@ fn msgpack_messages_match_notepack_byte_for_byte() {
                 .map(|r| r.as_str().unwrap().to_owned())
                 .collect()
         };
-        let args = args_of(&case["args"]);
+        let args = args_from_wire(&case["args"]);
         let ours = match case["kind"].as_str().unwrap() {
             "broadcast" => {
                 let opts = Opts {
@@ -196,7 +173,7 @@ fn msgpack_messages_match_notepack_byte_for_byte() {
                 encode_request("Xy12Ab", case["nsp"].as_str().unwrap(), &request)
             }
             _ => {
-                let arg = args_of(&json!([case["arg"]]));
+                let arg = args_from_wire(&json!([case["arg"]]));
                 let response = Response::BroadcastAck {
                     request_id: case["requestId"].as_str().unwrap().to_owned(),
                     data: arg.clone(),
@@ -218,7 +195,7 @@ fn msgpack_messages_match_notepack_byte_for_byte() {
 /// bits wrap (`1e300` becomes `cf 00…00`, zero); we write the float64.
 #[test]
 fn integers_beyond_64_bits_stay_floats() {
-    let args = args_of(&json!([1e300, -1e300]));
+    let args = args_from_wire(&json!([1e300, -1e300]));
     let bytes = encode_broadcast("u", "/", "e", &args, &Opts::default());
     let decoded = decode_broadcast(&bytes).unwrap();
     let values: Value = serde_json::from_slice(&decoded.args.json).unwrap();

@@ -8,13 +8,13 @@
 //! member says `"node"`).
 
 use serde_json::{Value, json};
-use sio_core::base64;
-use sio_core::socket::{Args, ServerConfig, placeholder};
+use sio_core::socket::ServerConfig;
 use sio_smol::Mux;
 use sio_smol::io::{Operator, RedisOptions, SocketIo};
 use smol::Async;
 use std::net::TcpListener;
 use std::time::Duration;
+use tests::cluster::{args_from_wire, args_to_wire};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -79,7 +79,7 @@ fn set_up(io: &SocketIo, nsp: &'static str, port: u16) {
         print(json!({"event":"connect","nsp":nsp,"id":socket.id().as_str(),"name":name}));
         let name2 = name.clone();
         socket.on_any(move |socket, msg| {
-            let args = to_wire(msg.raw());
+            let args = args_to_wire(msg.raw());
             print(
                 json!({"event":"client-event","nsp":nsp,"id":socket.id().as_str(),
                 "name":name2,"ev":msg.event(),"args":args}),
@@ -101,7 +101,7 @@ fn set_up(io: &SocketIo, nsp: &'static str, port: u16) {
     });
     ns.on_server_side_any(move |msg| {
         print(json!({"event":"server-side","nsp":nsp,"ev":msg.event(),
-            "args":to_wire(msg.args())}));
+            "args":args_to_wire(msg.args())}));
         let _ = msg.ack(&json!({"from":"rust","port":port}));
     });
 }
@@ -161,7 +161,11 @@ fn first_room(cmd: &Value) -> String {
 
 async fn run(io: &SocketIo, cmd: &Value) -> Value {
     let event = cmd["event"].as_str().unwrap_or_default();
-    let args = from_wire(cmd["args"].as_array().cloned().unwrap_or_default());
+    let wire = match &cmd["args"] {
+        list @ Value::Array(_) => list.clone(),
+        _ => json!([]),
+    };
+    let args = args_from_wire(&wire);
     match cmd["op"].as_str().unwrap_or_default() {
         "emit" => {
             target(io, cmd).emit_raw(event, &args);
@@ -175,9 +179,9 @@ async fn run(io: &SocketIo, cmd: &Value) -> Value {
                     let mut responses: Vec<Value> = r
                         .replies
                         .iter()
-                        .map(|(_, a)| to_wire(a)[0].clone())
+                        .map(|(_, a)| args_to_wire(a)[0].clone())
                         .collect();
-                    responses.extend(r.remote.iter().map(|a| to_wire(a)[0].clone()));
+                    responses.extend(r.remote.iter().map(|a| args_to_wire(a)[0].clone()));
                     if r.timed_out {
                         json!({"ok":false,"error":"operation has timed out","responses":responses})
                     } else {
@@ -223,8 +227,11 @@ async fn run(io: &SocketIo, cmd: &Value) -> Value {
             let ns = io.of(cmd["nsp"].as_str().unwrap_or("/"));
             if cmd["ack"] == true {
                 let r = ns.server_side_emit_raw_with_ack(event, &args).await;
-                let responses: Vec<Value> =
-                    r.replies.iter().map(|a| to_wire(a)[0].clone()).collect();
+                let responses: Vec<Value> = r
+                    .replies
+                    .iter()
+                    .map(|a| args_to_wire(a)[0].clone())
+                    .collect();
                 match r.error {
                     None => json!({"ok":true,"responses":responses}),
                     Some(e) => json!({"ok":false,"error":e.to_string(),"responses":responses}),
@@ -257,48 +264,4 @@ async fn run(io: &SocketIo, cmd: &Value) -> Value {
         }
         other => json!({"ok":false,"error":format!("unsupported op {other}")}),
     }
-}
-
-/// Arguments from the wire form: `{"$bin":"<base64>"}` becomes an
-/// attachment.
-fn from_wire(values: Vec<Value>) -> Args {
-    fn walk(v: Value, att: &mut Vec<bytes::Bytes>) -> Value {
-        match v {
-            Value::Object(map) if map.len() == 1 && map.contains_key("$bin") => {
-                let data = map["$bin"].as_str().unwrap_or_default();
-                att.push(base64::decode(data.as_bytes()).unwrap_or_default().into());
-                placeholder(att.len() - 1)
-            }
-            Value::Object(map) => {
-                Value::Object(map.into_iter().map(|(k, v)| (k, walk(v, att))).collect())
-            }
-            Value::Array(a) => Value::Array(a.into_iter().map(|v| walk(v, att)).collect()),
-            v => v,
-        }
-    }
-    let mut attachments = Vec::new();
-    let json = walk(Value::Array(values), &mut attachments);
-    Args {
-        json: serde_json::to_vec(&json).expect("JSON serialises").into(),
-        attachments,
-    }
-}
-
-/// The wire form of arguments: attachments as `{"$bin":"<base64>"}`.
-fn to_wire(args: &Args) -> Value {
-    fn walk(v: Value, args: &Args) -> Value {
-        if let Some(n) = sio_core::socket::is_placeholder(&v) {
-            let data = args.attachments.get(n).map(|b| base64::encode(b));
-            return json!({"$bin": data});
-        }
-        match v {
-            Value::Object(map) => {
-                Value::Object(map.into_iter().map(|(k, v)| (k, walk(v, args))).collect())
-            }
-            Value::Array(a) => Value::Array(a.into_iter().map(|v| walk(v, args)).collect()),
-            v => v,
-        }
-    }
-    let v: Value = serde_json::from_slice(&args.json).unwrap_or_else(|_| json!([]));
-    walk(v, args)
 }
