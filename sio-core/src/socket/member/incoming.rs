@@ -35,6 +35,8 @@ impl SioServer {
         match input {
             BusInput::Message { channel, payload } => self.on_bus_message(&channel, payload),
             BusInput::Count { query, count } => self.on_member_count(query.0, count),
+            // The streams adapter's reports (streams.rs).
+            other => self.on_streams_bus(other),
         }
     }
 

@@ -13,6 +13,7 @@
 
 mod incoming;
 mod outgoing;
+mod streams;
 
 use super::config::ClusterConfig;
 use super::event::{Args, ClusterRequestId, SocketInfo};
