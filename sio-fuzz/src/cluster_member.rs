@@ -102,6 +102,7 @@ pub fn run(data: &[u8]) {
     let cluster = ClusterConfig {
         key: KEY.to_owned(),
         requests_timeout: REQUESTS_TIMEOUT,
+        streams: None,
     };
     let members = (0..n)
         .map(|i| {

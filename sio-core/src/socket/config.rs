@@ -28,16 +28,25 @@ pub struct ServerConfig {
     pub cluster: Option<ClusterConfig>,
 }
 
-/// Options of a cluster member, as Node's `@socket.io/redis-adapter`
-/// (its wire protocol, so Node servers and this one form one cluster).
+/// Options of a cluster member: by default Node's `@socket.io/redis-adapter`
+/// (the classic Pub/Sub adapter's wire protocol, so Node servers and this
+/// one form one cluster); with [`ClusterConfig::streams`], Node's
+/// `@socket.io/redis-streams-adapter`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClusterConfig {
-    /// The channels' prefix (Node's `key`, default `socket.io`); the same
+    /// The channels' prefix (Node's `key` for the classic adapter,
+    /// `channelPrefix` for the streams one; default `socket.io`); the same
     /// on every member.
     pub key: String,
     /// How long a cluster-wide request waits for the other members'
     /// answers (Node's `requestsTimeout`, default 5 s).
     pub requests_timeout: Duration,
+    /// Speak the streams adapter's protocol instead of the classic one:
+    /// broadcasts and room changes go through a Redis stream, whose entry
+    /// ids are the recovery offsets, and sessions are kept in Redis, so
+    /// that a client recovers its session on any member (see
+    /// [`StreamsConfig`]).
+    pub streams: Option<StreamsConfig>,
 }
 
 impl Default for ClusterConfig {
@@ -45,6 +54,31 @@ impl Default for ClusterConfig {
         ClusterConfig {
             key: "socket.io".to_owned(),
             requests_timeout: Duration::from_secs(5),
+            streams: None,
+        }
+    }
+}
+
+/// Options of the streams adapter (Node's `@socket.io/redis-streams-adapter`
+/// 0.3.1 and its defaults; one stream, as its `streamCount` 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamsConfig {
+    /// The stream's key (Node's `streamName`, default `socket.io`).
+    pub stream_name: String,
+    /// Approximate bound on the stream's length (Node's `maxLen`, default
+    /// 10 000): a client whose offset was trimmed gets a fresh session.
+    pub max_len: usize,
+    /// Prefix of the session keys (Node's `sessionKeyPrefix`, default
+    /// `sio:session:`).
+    pub session_key_prefix: String,
+}
+
+impl Default for StreamsConfig {
+    fn default() -> Self {
+        StreamsConfig {
+            stream_name: "socket.io".to_owned(),
+            max_len: 10_000,
+            session_key_prefix: "sio:session:".to_owned(),
         }
     }
 }

@@ -53,7 +53,7 @@ mod tests;
 
 pub use args::{ack_payload, event_name, event_payload};
 pub use binary::{is_placeholder, placeholder};
-pub use config::{ClusterConfig, ServerConfig};
+pub use config::{ClusterConfig, ServerConfig, StreamsConfig};
 pub use decoder::{Decoder, DecoderLimits};
 pub use error::DecodeError;
 pub use event::{

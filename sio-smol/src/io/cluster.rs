@@ -21,7 +21,7 @@ use crate::cluster::redis_bus::{BusError, BusEvent, BusOptions, RedisBus};
 use crate::driver::Driver;
 use sio_core::Input;
 use sio_core::bus::{BusCommand, BusInput};
-use sio_core::socket::{ClusterConfig, ServerConfig, SioServer};
+use sio_core::socket::{ClusterConfig, ServerConfig, SioServer, StreamsConfig};
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
@@ -36,6 +36,10 @@ pub struct RedisOptions {
     pub requests_timeout: Duration,
     /// The Redis link: reconnect backoff, queue bounds, timeouts.
     pub bus: BusOptions,
+    /// `Some` for Node's `@socket.io/redis-streams-adapter` protocol
+    /// (sessions recover on any member; needs `config.recovery`), `None`
+    /// (the default) for the classic `@socket.io/redis-adapter`.
+    pub streams: Option<StreamsConfig>,
 }
 
 impl Default for RedisOptions {
@@ -44,6 +48,7 @@ impl Default for RedisOptions {
             key: "socket.io".to_owned(),
             requests_timeout: Duration::from_secs(5),
             bus: BusOptions::default(),
+            streams: None,
         }
     }
 }
@@ -65,6 +70,7 @@ impl SocketIo {
         config.cluster = Some(ClusterConfig {
             key: options.key,
             requests_timeout: options.requests_timeout,
+            streams: options.streams,
         });
         let core = SioServer::new(config, crate::os_seed());
         let driver = Driver::new(core);

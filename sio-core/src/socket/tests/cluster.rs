@@ -27,6 +27,7 @@ pub(super) fn cluster_config() -> ServerConfig {
         cluster: Some(ClusterConfig {
             key: "socket.io".to_owned(),
             requests_timeout: secs(5),
+            streams: None,
         }),
         ..config()
     }
