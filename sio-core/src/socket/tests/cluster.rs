@@ -118,6 +118,7 @@ impl Cluster {
                 });
                 self.nodes[from].input(Input::Bus(BusInput::Count { query, count }));
             }
+            other => panic!("the classic member never asks for {other:?}"),
         }
     }
 
