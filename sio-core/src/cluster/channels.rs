@@ -41,6 +41,23 @@ impl Channels {
         }
     }
 
+    /// The channels of namespace `nsp` for the streams adapter (prefix
+    /// `prefix`, Node's `channelPrefix`): requests and the member count on
+    /// `prefix#nsp#` ([`Channels::request`]), answers on
+    /// `prefix#nsp#<uid>#` ([`Channels::own_response`],
+    /// [`Channels::response_to`]). There are no broadcast channels: the
+    /// broadcasts go through the stream.
+    pub fn streams(prefix: &str, nsp: &str, uid: &str) -> Channels {
+        let base = format!("{prefix}#{nsp}#");
+        Channels {
+            pattern: String::new(),
+            request: base.clone(),
+            own_response: format!("{base}{uid}#"),
+            response: base.clone(),
+            base,
+        }
+    }
+
     /// `K#nsp#*` (PSUBSCRIBE)
     pub fn pattern(&self) -> &str {
         &self.pattern

@@ -17,6 +17,10 @@ impl SioServer {
         args: &Args,
     ) -> Result<usize, SioError> {
         let recipients = self.recipients(nsp, op, event)?;
+        if self.append_broadcast(nsp, op, event, args) {
+            // Delivered here too when it comes back from the stream.
+            return Ok(recipients.len());
+        }
         // Encoded once: every recipient's frames share these bytes.
         let frames = if op.volatile {
             self.encode(&event_packet(nsp, event, args, None))
@@ -25,18 +29,27 @@ impl SioServer {
             except.extend(op.except_socket.map(|s| s.as_str().to_owned()));
             self.logged_event(nsp, event, args, op.rooms.clone(), except)
         };
+        self.send_to_sockets(&recipients, &frames);
+        self.publish_broadcast(nsp, op, event, args);
+        Ok(recipients.len())
+    }
+
+    /// Sends the frames of one packet to each of `recipients`.
+    pub(crate) fn send_to_sockets(
+        &mut self,
+        recipients: &[SocketId],
+        frames: &[crate::engine::WsFrame],
+    ) {
         let sessions: Vec<_> = recipients
             .iter()
             .filter_map(|socket| self.sockets.get(socket).map(|s| s.engine))
             .collect();
         // Frame by frame: a binary packet's attachments follow its text
         // on every connection.
-        for frame in &frames {
+        for frame in frames {
             self.engine
                 .send_frame_to_many(sessions.iter().copied(), frame);
         }
-        self.publish_broadcast(nsp, op, event, args);
-        Ok(recipients.len())
     }
 
     /// The sockets of `nsp` that `op` selects (for fetching sockets in rooms).

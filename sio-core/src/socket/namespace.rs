@@ -145,6 +145,11 @@ impl BroadcastOp {
         BroadcastOp::default()
     }
 
+    /// One socket (the room of its id).
+    pub fn to_socket(socket: SocketId) -> BroadcastOp {
+        BroadcastOp::all().to(socket.as_str())
+    }
+
     /// Also to members of `room`.
     pub fn to(mut self, room: impl Into<String>) -> BroadcastOp {
         self.rooms.push(room.into());

@@ -61,6 +61,8 @@ pub struct StoredSession {
     pub rooms: Vec<String>,
     /// When it disconnected.
     pub disconnected_at: Instant,
+    /// Its data (Node's `socket.data`, JSON), when set.
+    pub data: Option<bytes::Bytes>,
 }
 
 /// Where recoverable sessions are kept. The in-memory [`MemoryStore`] is
@@ -164,9 +166,15 @@ pub(crate) struct LogEntry {
 impl LogEntry {
     /// True when a socket in `rooms` was (or would have been) a recipient.
     pub fn reaches(&self, rooms: &[String]) -> bool {
-        (self.rooms.is_empty() || self.rooms.iter().any(|r| rooms.contains(r)))
-            && !self.except.iter().any(|r| rooms.contains(r))
+        reaches(&self.rooms, &self.except, rooms)
     }
+}
+
+/// True when a socket in `rooms` is a recipient of an event sent to
+/// `to` (everyone if empty) less `except`.
+pub(crate) fn reaches(to: &[String], except: &[String], rooms: &[String]) -> bool {
+    (to.is_empty() || to.iter().any(|r| rooms.contains(r)))
+        && !except.iter().any(|r| rooms.contains(r))
 }
 
 /// The events of one namespace, oldest first, bounded.
@@ -222,7 +230,7 @@ impl PacketLog {
 }
 
 /// Appends the offset `"<offset>"` as the last element of a JSON array text.
-pub(crate) fn with_offset(json: &[u8], offset: u64) -> Vec<u8> {
+pub(crate) fn with_offset(json: &[u8], offset: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(json.len() + 24);
     let body = json.strip_suffix(b"]").unwrap_or(json);
     out.extend_from_slice(body);
@@ -230,7 +238,7 @@ pub(crate) fn with_offset(json: &[u8], offset: u64) -> Vec<u8> {
         out.push(b',');
     }
     out.push(b'"');
-    out.extend_from_slice(offset.to_string().as_bytes());
+    out.extend_from_slice(offset.as_bytes());
     out.extend_from_slice(b"\"]");
     out
 }
@@ -241,9 +249,9 @@ mod tests {
 
     #[test]
     fn offsets_go_last() {
-        assert_eq!(with_offset(b"[]", 7), br#"["7"]"#);
-        assert_eq!(with_offset(b"[1,\"a\"]", 12), br#"[1,"a","12"]"#);
-        assert_eq!(with_offset(b"[ ]", 1), br#"[ "1"]"#);
+        assert_eq!(with_offset(b"[]", "7"), br#"["7"]"#);
+        assert_eq!(with_offset(b"[1,\"a\"]", "12"), br#"[1,"a","12"]"#);
+        assert_eq!(with_offset(b"[ ]", "1-0"), br#"[ "1-0"]"#);
     }
 
     #[test]
@@ -256,6 +264,7 @@ mod tests {
             nsp: "/".into(),
             rooms: vec![],
             disconnected_at: at,
+            data: None,
         };
         let (a, b, c) = (ids.sid(), ids.sid(), ids.sid());
         store.persist(a, session(t0));

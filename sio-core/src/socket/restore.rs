@@ -17,6 +17,9 @@ pub(crate) struct Restore {
     pub pid: Sid,
     pub offset: u64,
     pub session: StoredSession,
+    /// The events to replay when they are already known (a session kept
+    /// in the bus); `None`: from this server's log, after `offset`.
+    pub frames: Option<Vec<WsFrame>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -46,6 +49,7 @@ impl SioServer {
             pid,
             offset,
             session,
+            frames: None,
         })
     }
 
@@ -55,7 +59,7 @@ impl SioServer {
     /// TCP connection). The old session is closed as a transport close,
     /// which keeps it for recovery; the caller then restores it. Nothing
     /// happens for a pid of another namespace or of this same connection.
-    fn take_over(&mut self, pid: Sid, nsp: &str, current: Sid) {
+    pub(crate) fn take_over(&mut self, pid: Sid, nsp: &str, current: Sid) {
         let Some(&old) = self.live_pids.get(&pid) else {
             return;
         };
@@ -104,10 +108,15 @@ impl SioServer {
         let (Some(config), Some(now)) = (self.config.recovery.clone(), self.now) else {
             return self.encode(&event_packet(nsp, event, args, None));
         };
+        if self.streams().is_some() {
+            // Offsets are stream ids: an event that did not go through
+            // the stream (the bus down, or `local`) has none.
+            return self.encode(&event_packet(nsp, event, args, None));
+        }
         let offset = self.next_offset;
         self.next_offset += 1;
         let tagged = Args {
-            json: Bytes::from(with_offset(&args.json, offset)),
+            json: Bytes::from(with_offset(&args.json, &offset.to_string())),
             attachments: args.attachments.clone(),
         };
         let frames = self.encode(&event_packet(nsp, event, &tagged, None));
@@ -140,6 +149,7 @@ impl SioServer {
         pid: Sid,
         nsp: &str,
         rooms: Vec<String>,
+        data: Option<Bytes>,
     ) -> bool {
         let (Some(config), Some(now)) = (&self.config.recovery, self.now) else {
             return false;
@@ -152,6 +162,7 @@ impl SioServer {
                 nsp: nsp.to_owned(),
                 rooms,
                 disconnected_at: now,
+                data,
             },
         );
         self.timers.push(Reverse((at, Timer::Recovery)));

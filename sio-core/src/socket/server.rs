@@ -56,6 +56,9 @@ pub(crate) struct PendingConnect {
     pub auth: Bytes,
     /// A session this connect may restore.
     pub restore: Option<Restore>,
+    /// A session kept in the bus to restore once accepted (streams
+    /// adapter, recovered sockets going through the middleware).
+    pub remote: Option<super::member::RestoreKey>,
 }
 
 /// A connected socket.
@@ -92,6 +95,8 @@ pub(crate) enum Timer {
     RemoteAck(u64),
     /// The end of another member's wait for a server-side answer.
     ServerSideAck(u64),
+    /// Rewrite the live sessions kept in the bus.
+    SessionRefresh,
 }
 
 /// The Socket.IO v5 server: a pure state machine wrapping an [`Engine`].
@@ -281,6 +286,7 @@ impl SioServer {
                 Timer::ClusterRequest(seq) => self.cluster_request_timeout(seq),
                 Timer::RemoteAck(key) => self.remote_ack_timeout(key),
                 Timer::ServerSideAck(key) => self.server_side_ack_timeout(key),
+                Timer::SessionRefresh => self.refresh_sessions(),
             }
         }
     }
@@ -299,6 +305,9 @@ impl SioServer {
         loop {
             if let Some(ev) = self.events.pop_front() {
                 return Some(Output::Event(ev));
+            }
+            if self.sessions_dirty() {
+                self.flush_sessions();
             }
             if let Some(command) = self.member.as_deref_mut().and_then(|m| m.out.pop_front()) {
                 return Some(Output::Bus(command));
@@ -470,6 +479,9 @@ impl SioServer {
             }
         }
         let socket = self.ids.sid();
+        if let Some(key) = self.remote_restore_key(&auth) {
+            return self.connect_remote(sid, socket, nsp, auth, key);
+        }
         let restore = self.restorable(sid, &nsp, &auth);
         let skip = restore.is_some()
             && self
@@ -489,6 +501,7 @@ impl SioServer {
                     nsp: nsp.clone(),
                     auth: auth.clone(),
                     restore,
+                    remote: None,
                 },
             );
             self.events
@@ -502,7 +515,7 @@ impl SioServer {
     /// when it restores a session), joins its own room, the client gets
     /// `0<nsp>,{"sid":..}` (with `"pid"` when recovery is on) and, when
     /// restored, the events it missed, before any live packet.
-    fn connect_socket(
+    pub(crate) fn connect_socket(
         &mut self,
         sid: Sid,
         socket: SocketId,
@@ -513,11 +526,21 @@ impl SioServer {
         if !self.clients.contains_key(&sid) {
             return;
         }
-        let (socket, pid, rooms, replay) = match restore.and_then(|r| self.replay(&nsp, r)) {
-            Some((r, frames)) => (r.session.socket, Some(r.pid), r.session.rooms, Some(frames)),
+        let replayed = restore.and_then(|mut r| match r.frames.take() {
+            Some(frames) => Some((r, frames)),
+            None => self.replay(&nsp, r),
+        });
+        let (socket, pid, rooms, replay, data) = match replayed {
+            Some((r, frames)) => (
+                r.session.socket,
+                Some(r.pid),
+                r.session.rooms,
+                Some(frames),
+                r.session.data,
+            ),
             None => {
                 let pid = self.config.recovery.is_some().then(|| self.ids.sid());
-                (socket, pid, vec![socket.as_str().to_owned()], None)
+                (socket, pid, vec![socket.as_str().to_owned()], None, None)
             }
         };
         let client = self.clients.get_mut(&sid).expect("checked above");
@@ -547,9 +570,12 @@ impl SioServer {
                 acks: FastMap::default(),
                 next_ack: 0,
                 pid,
-                data: None,
+                data: data.map(Box::new),
             },
         );
+        if pid.is_some() {
+            self.session_changed(socket);
+        }
         // `{"sid":"…"}` or `{"sid":"…","pid":"…"}`, without the formatter:
         // every connection writes one.
         let mut data = String::with_capacity(48);
@@ -582,13 +608,21 @@ impl SioServer {
 
     /// Accepts a connect that waited for middleware.
     pub fn accept(&mut self, socket: SocketId) -> Result<(), SioError> {
-        let p = self
+        let mut p = self
             .pending
             .remove(&socket)
             .ok_or(SioError::UnknownSocket(socket))?;
-        match self.clients.get_mut(&p.engine) {
-            Some(c) => c.pending.retain(|s| *s != socket),
-            None => return Err(SioError::UnknownSocket(socket)),
+        if !self.clients.contains_key(&p.engine) {
+            return Err(SioError::UnknownSocket(socket));
+        }
+        if let Some(key) = p.remote.take() {
+            // Accepted: now the session kept in the bus is restored.
+            self.pending.insert(socket, p);
+            self.start_remote_restore(socket, key, false);
+            return Ok(());
+        }
+        if let Some(c) = self.clients.get_mut(&p.engine) {
+            c.pending.retain(|s| *s != socket);
         }
         self.connect_socket(p.engine, socket, p.nsp, p.auth, p.restore);
         Ok(())
@@ -629,6 +663,7 @@ impl SioServer {
 
     /// Removes a socket everywhere and emits `Disconnect`.
     pub(crate) fn remove_socket(&mut self, socket: SocketId, reason: DisconnectReason) {
+        let in_bus = self.bus_session_end(socket, reason.is_recoverable());
         let Some(state) = self.sockets.remove(&socket) else {
             return;
         };
@@ -647,9 +682,13 @@ impl SioServer {
         if let Some(pid) = state.pid {
             self.live_pids.remove(&pid);
             self.live_pids.shrink_if_sparse();
-            if reason.is_recoverable() {
-                kept = self.persist(socket, pid, &state.nsp, state.rooms);
-            }
+            kept = match in_bus {
+                Some(kept) => kept,
+                None if reason.is_recoverable() => {
+                    self.persist(socket, pid, &state.nsp, state.rooms, state.data.map(|d| *d))
+                }
+                None => false,
+            };
         }
         self.events.push_back(SocketEvent::Disconnect {
             socket,
@@ -746,6 +785,14 @@ impl SioServer {
             .get(&socket)
             .ok_or(SioError::UnknownSocket(socket))?;
         let (nsp, sid) = (state.nsp.clone(), state.engine);
+        if self.config.recovery.is_some() {
+            // With recovery, Node sends it through the adapter, to the
+            // socket's own room, so that the stream keeps it.
+            let op = super::namespace::BroadcastOp::to_socket(socket);
+            if self.append_broadcast(&nsp, &op, event, args) {
+                return Ok(());
+            }
+        }
         let rooms = vec![socket.as_str().to_owned()];
         let frames = self.logged_event(&nsp, event, args, rooms, Vec::new());
         for frame in frames {
@@ -840,6 +887,9 @@ impl SioServer {
         let (state, ns) = self.socket_and_namespace(socket)?;
         if ns.join(socket, room) {
             state.rooms.push(room.to_owned());
+            if self.member.is_some() {
+                self.session_changed(socket);
+            }
         }
         Ok(())
     }
@@ -849,6 +899,9 @@ impl SioServer {
         let (state, ns) = self.socket_and_namespace(socket)?;
         ns.leave(socket, room);
         state.rooms.retain(|r| r != room);
+        if self.member.is_some() {
+            self.session_changed(socket);
+        }
         Ok(())
     }
 

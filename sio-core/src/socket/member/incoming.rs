@@ -8,7 +8,6 @@ use super::{PendingKind, RemoteAck};
 use crate::bus::BusInput;
 use crate::cluster::{
     Request, RequestMsg, Response, decode_broadcast, decode_request, decode_response,
-    encode_response,
 };
 use crate::socket::acks::AckOwner;
 use crate::socket::event::{Args, ServerSideAckId, SocketEvent, SocketInfo};
@@ -24,9 +23,14 @@ pub(crate) const MAX_REMOTE_ACK_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// Which of a namespace's channels a message came on.
 enum Arrival {
-    Broadcast { nsp: String, room: Bytes },
+    Broadcast {
+        nsp: String,
+        room: Bytes,
+    },
     Request(String),
     Response,
+    /// A streams adapter's message (a request or an answer) for `nsp`.
+    Adapter(String),
 }
 
 impl SioServer {
@@ -42,6 +46,13 @@ impl SioServer {
 
     fn arrival(&self, channel: &Bytes) -> Option<Arrival> {
         let member = self.member.as_deref()?;
+        if member.streams.is_some() {
+            return member.channels.iter().find_map(|(nsp, ch)| {
+                let c = &channel[..];
+                (c == ch.request().as_bytes() || c == ch.own_response().as_bytes())
+                    .then(|| Arrival::Adapter(nsp.clone()))
+            });
+        }
         for (nsp, ch) in &member.channels {
             if let Some(room) = ch.broadcast_room(channel) {
                 return Some(Arrival::Broadcast {
@@ -67,11 +78,12 @@ impl SioServer {
             }
             Some(Arrival::Request(nsp)) => self.on_remote_request(&nsp, &payload),
             Some(Arrival::Response) => self.on_remote_response(&payload),
+            Some(Arrival::Adapter(nsp)) => self.on_adapter_message(&nsp, &payload),
             None => {} // another namespace's, or another prefix's
         }
     }
 
-    fn cluster_fault(&mut self, what: String) {
+    pub(crate) fn cluster_fault(&mut self, what: String) {
         self.events.push_back(SocketEvent::ClusterFault { what });
     }
 
@@ -107,20 +119,32 @@ impl SioServer {
             Ok(m) => m,
             Err(e) => return self.cluster_fault(format!("undecodable request on {nsp}: {e}")),
         };
+        self.on_request(nsp, uid, request);
+    }
+
+    /// A request of member `uid` (`None`: the emitter), whatever its wire.
+    pub(crate) fn on_request(&mut self, nsp: &str, uid: Option<String>, request: Request) {
         if uid.is_some() && uid.as_deref() == self.cluster_uid() {
             return;
         }
         let Some(member) = self.member.as_deref() else {
             return;
         };
-        let ch = &member.channels[nsp];
+        let Some(ch) = member.channels.get(nsp) else {
+            return;
+        };
         // Answers go to the requester's own channel (every 8.x member
         // listens there), or the shared one for a requester without uid.
         let reply_to = match &uid {
             Some(uid) => ch.response_to(uid),
             None => ch.response().to_owned(),
         };
-        let shared = ch.response().to_owned();
+        // Server-side answers: the classic adapter's go to the shared
+        // channel, the streams adapter's to the requester's.
+        let shared = match member.streams {
+            None => ch.response().to_owned(),
+            Some(_) => reply_to.clone(),
+        };
         match request {
             Request::Sockets { request_id, rooms } => {
                 let mut op = crate::socket::namespace::BroadcastOp::all();
@@ -132,6 +156,7 @@ impl SioServer {
                     .map(|s| s.as_str().to_owned())
                     .collect();
                 self.reply(
+                    nsp,
                     reply_to,
                     &Response::SocketIds {
                         request_id,
@@ -145,7 +170,7 @@ impl SioServer {
                     .get(nsp)
                     .map(|ns| ns.room_names())
                     .unwrap_or_default();
-                self.reply(reply_to, &Response::Rooms { request_id, rooms });
+                self.reply(nsp, reply_to, &Response::Rooms { request_id, rooms });
             }
             Request::Join { opts, rooms } => {
                 let _ = self.sockets_join(nsp, &op_of(&opts), &rooms);
@@ -170,7 +195,7 @@ impl SioServer {
                         3 => self.leave(socket, &room),
                         _ => self.disconnect(socket, false),
                     };
-                    self.reply(reply_to, &Response::Other { request_id });
+                    self.reply(nsp, reply_to, &Response::Other { request_id });
                 }
             }
             Request::Fetch { request_id, opts } => {
@@ -185,6 +210,7 @@ impl SioServer {
                     })
                     .collect();
                 self.reply(
+                    nsp,
                     reply_to,
                     &Response::Fetch {
                         request_id,
@@ -206,6 +232,7 @@ impl SioServer {
                         RemoteAck {
                             channel: shared,
                             request_id,
+                            nsp: nsp.to_owned(),
                         },
                     );
                     // The requester waits `requests_timeout` (the same
@@ -241,9 +268,10 @@ impl SioServer {
     }
 
     /// Publishes an answer.
-    fn reply(&mut self, channel: String, response: &Response) {
+    fn reply(&mut self, nsp: &str, channel: String, response: &Response) {
         if let Some(member) = self.member.as_deref_mut() {
-            member.publish(channel, encode_response(response));
+            let payload = member.encode_response(nsp, response);
+            member.publish(channel, payload);
         }
     }
 
@@ -268,6 +296,7 @@ impl SioServer {
         member.next_remote += 1;
         let count = self.send_with_acks(nsp, recipients, event, args, AckOwner::Remote(key)) as u64;
         self.reply(
+            nsp,
             reply_to.clone(),
             &Response::ClientCount {
                 request_id: request_id.clone(),
@@ -281,6 +310,7 @@ impl SioServer {
                 RemoteAck {
                     channel: reply_to,
                     request_id,
+                    nsp: nsp.to_owned(),
                 },
             );
             let at = self.deadline(timeout);
@@ -300,7 +330,7 @@ impl SioServer {
             request_id: r.request_id,
             data: super::first_arg(args),
         };
-        self.reply(r.channel, &response);
+        self.reply(&r.nsp, r.channel, &response);
     }
 
     /// Another member's acked broadcast ended: later acks are dropped.
@@ -324,6 +354,11 @@ impl SioServer {
             Ok(r) => r,
             Err(e) => return self.cluster_fault(format!("undecodable response: {e}")),
         };
+        self.on_response(response);
+    }
+
+    /// An answer to some member's request, whatever its wire.
+    pub(crate) fn on_response(&mut self, response: Response) {
         let request_id = match &response {
             Response::Fetch { request_id, .. }
             | Response::SocketIds { request_id, .. }

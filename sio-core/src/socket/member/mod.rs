@@ -13,12 +13,18 @@
 
 mod incoming;
 mod outgoing;
+mod restore;
+mod sessions;
 mod streams;
+mod wire;
+
+pub(crate) use restore::RestoreKey;
+pub(crate) use streams::StreamsState;
 
 use super::config::ClusterConfig;
 use super::event::{Args, ClusterRequestId, SocketInfo};
 use crate::bus::{BusCommand, BusQuery};
-use crate::cluster::Channels;
+use crate::cluster::{Channels, Request, Response};
 use crate::fast_hash::FastMap;
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -50,6 +56,9 @@ pub(crate) struct Member {
     pub next_remote: u64,
     /// Work for the bus, drained by `poll_output`.
     pub out: VecDeque<BusCommand>,
+    /// The streams adapter's state, when the member speaks its protocol
+    /// (else the classic adapter's).
+    pub streams: Option<Box<StreamsState>>,
 }
 
 /// Where answers for another member's request go.
@@ -59,6 +68,8 @@ pub(crate) struct RemoteAck {
     pub channel: String,
     /// Its wire request id.
     pub request_id: String,
+    /// The namespace (the streams adapter's answers name it).
+    pub nsp: String,
 }
 
 /// How much cluster state a member holds: for tests and fuzzing, which
@@ -116,6 +127,13 @@ pub(crate) enum PendingKind {
 impl Member {
     /// A member with `config`; `random` gives the uid's characters.
     pub fn new(config: &ClusterConfig, random: [u8; 32]) -> Member {
+        let mut out = VecDeque::new();
+        let streams = config.streams.clone().map(|streams| {
+            out.push_back(BusCommand::StreamFollow {
+                stream: streams.stream_name.clone(),
+            });
+            Box::new(StreamsState::new(streams))
+        });
         Member {
             key: config.key.clone(),
             requests_timeout: config.requests_timeout,
@@ -129,7 +147,8 @@ impl Member {
             remote_acks: FastMap::default(),
             server_side_acks: FastMap::default(),
             next_remote: 0,
-            out: VecDeque::new(),
+            out,
+            streams,
         }
     }
 
@@ -138,15 +157,25 @@ impl Member {
         if self.channels.contains_key(nsp) {
             return;
         }
-        let ch = Channels::new(&self.key, nsp, &self.uid);
-        self.out.push_back(BusCommand::Subscribe {
-            channels: vec![
-                ch.request().to_owned(),
-                ch.response().to_owned(),
-                ch.own_response().to_owned(),
-            ],
-            patterns: vec![ch.pattern().to_owned()],
-        });
+        let ch = if self.streams.is_some() {
+            let ch = Channels::streams(&self.key, nsp, &self.uid);
+            self.out.push_back(BusCommand::Subscribe {
+                channels: vec![ch.request().to_owned(), ch.own_response().to_owned()],
+                patterns: Vec::new(),
+            });
+            ch
+        } else {
+            let ch = Channels::new(&self.key, nsp, &self.uid);
+            self.out.push_back(BusCommand::Subscribe {
+                channels: vec![
+                    ch.request().to_owned(),
+                    ch.response().to_owned(),
+                    ch.own_response().to_owned(),
+                ],
+                patterns: vec![ch.pattern().to_owned()],
+            });
+            ch
+        };
         self.channels.insert(nsp.to_owned(), ch);
     }
 
@@ -208,6 +237,61 @@ impl Member {
     /// Queues a publish.
     pub fn publish(&mut self, channel: String, payload: bytes::Bytes) {
         self.out.push_back(BusCommand::Publish { channel, payload });
+    }
+
+    /// `request` as this member's adapter writes it for the others of
+    /// `nsp`; `None` when its protocol has no such request (the streams
+    /// adapter has no `allRooms` nor the legacy forms).
+    pub fn encode_request(&self, nsp: &str, request: &Request) -> Option<bytes::Bytes> {
+        if self.streams.is_none() {
+            return Some(crate::cluster::encode_request(&self.uid, nsp, request));
+        }
+        let carried = matches!(
+            request,
+            Request::Join { .. }
+                | Request::Leave { .. }
+                | Request::Disconnect { .. }
+                | Request::Fetch { .. }
+                | Request::ServerSideEmit { .. }
+                | Request::Broadcast { .. }
+        );
+        carried.then(|| {
+            wire::encode_message(&self.uid, nsp, &wire::AdapterMsg::Request(request.clone()))
+        })
+    }
+
+    /// `response` as this member's adapter writes it.
+    pub fn encode_response(&self, nsp: &str, response: &Response) -> bytes::Bytes {
+        match self.streams {
+            None => crate::cluster::encode_response(response),
+            Some(_) => wire::encode_message(
+                &self.uid,
+                nsp,
+                &wire::AdapterMsg::Response(response.clone()),
+            ),
+        }
+    }
+
+    /// Sends a request that needs no answer (room changes,
+    /// disconnections) to the others of `nsp`: published on the request
+    /// channel (classic) or appended to the stream (streams adapter).
+    pub fn send_request(&mut self, nsp: &str, request: Request) {
+        let Some(ch) = self.channels.get(nsp) else {
+            return;
+        };
+        match &self.streams {
+            None => {
+                let channel = ch.request().to_owned();
+                let payload = crate::cluster::encode_request(&self.uid, nsp, &request);
+                self.publish(channel, payload);
+            }
+            Some(st) => {
+                let fields =
+                    wire::encode_entry(&self.uid, nsp, &wire::AdapterMsg::Request(request));
+                let command = st.append(fields);
+                self.out.push_back(command);
+            }
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! bookkeeping of requests waiting for answers.
 
 use super::{Member, PendingKind, RemoteAck, token};
-use crate::cluster::{Opts, Request, Response, encode_broadcast, encode_request, encode_response};
+use crate::cluster::{Opts, Request, Response, encode_broadcast};
 use crate::socket::event::{
     Args, ClusterError, ClusterRequestId, ServerSideAckId, SocketEvent, SocketId, SocketInfo,
 };
@@ -52,7 +52,7 @@ impl SioServer {
     }
 
     /// The member state, when `op` should reach the other members.
-    fn member_for(&mut self, op: &BroadcastOp) -> Option<&mut Member> {
+    pub(crate) fn member_for(&mut self, op: &BroadcastOp) -> Option<&mut Member> {
         if op.local {
             return None;
         }
@@ -75,6 +75,11 @@ impl SioServer {
         let Some(member) = self.member_for(op) else {
             return;
         };
+        if member.streams.is_some() {
+            // Through the stream (`append_broadcast`), or local while the
+            // bus is down.
+            return;
+        }
         let Some(ch) = member.channels.get(nsp) else {
             return;
         };
@@ -108,7 +113,7 @@ impl SioServer {
             args: args.clone(),
             opts,
         };
-        let payload = encode_request(&member.uid, nsp, &request);
+        let payload = member.encode_request(nsp, &request)?;
         member.publish(channel.clone(), payload);
         let seq = member.start_request(channel, request_id, None, PendingKind::Broadcast { bid });
         Some(crate::socket::acks::RemoteAcks {
@@ -119,15 +124,9 @@ impl SioServer {
 
     /// Publishes a request that needs no answer (room changes, disconnections).
     fn publish_request(&mut self, nsp: &str, op: &BroadcastOp, request: Request) {
-        let Some(member) = self.member_for(op) else {
-            return;
-        };
-        let Some(ch) = member.channels.get(nsp) else {
-            return;
-        };
-        let channel = ch.request().to_owned();
-        let payload = encode_request(&member.uid, nsp, &request);
-        member.publish(channel, payload);
+        if let Some(member) = self.member_for(op) {
+            member.send_request(nsp, request);
+        }
     }
 
     fn check_namespace(&self, nsp: &str) -> Result<(), SioError> {
@@ -244,6 +243,7 @@ impl SioServer {
             .get_mut(&socket)
             .ok_or(SioError::UnknownSocket(socket))?;
         state.data = Some(Box::new(json));
+        self.session_changed(socket);
         Ok(())
     }
 
@@ -357,14 +357,18 @@ impl SioServer {
         let Some(RemoteAck {
             channel,
             request_id,
+            nsp,
         }) = member.server_side_acks.remove(&ack.0)
         else {
             return Ok(());
         };
-        let payload = encode_response(&Response::ServerSideEmit {
-            request_id,
-            data: super::first_arg(args),
-        });
+        let payload = member.encode_response(
+            &nsp,
+            &Response::ServerSideEmit {
+                request_id,
+                data: super::first_arg(args),
+            },
+        );
         member.publish(channel, payload);
         Ok(())
     }
@@ -488,8 +492,14 @@ impl SioServer {
             _ => return self.report(kind, None),
         };
         let channel = member.channels[nsp].request().to_owned();
-        let publish = request(request_id.clone())
-            .map(|r| (channel.clone(), encode_request(&member.uid, nsp, &r)));
+        let publish = match request(request_id.clone()) {
+            None => None,
+            Some(r) => match member.encode_request(nsp, &r) {
+                Some(payload) => Some((channel.clone(), payload)),
+                // Not in this adapter's protocol: this server's part only.
+                None => return self.report(kind, None),
+            },
+        };
         let seq = member.start_request(channel, request_id, publish, kind);
         self.start_request_timer(seq);
     }

@@ -1,0 +1,385 @@
+//! Restoring a session kept in Redis (streams adapter): a CONNECT with a
+//! `pid` and an `offset` (a stream entry id) takes the session out of its
+//! key (`GET` + `DEL` at once: one recovery per disconnection), checks
+//! that the offset is still in the stream, then reads the stream after it
+//! (`XRANGE`, [`RANGE_COUNT`] entries a call) until the read reaches the
+//! entries this member has already taken from the stream: those the new
+//! socket would otherwise miss, since it did not exist when they came.
+//! The entries the replay covered are then not delivered again (the
+//! socket's floor). What the replay keeps is what Node keeps (plain
+//! broadcasts of the namespace that reached the session's rooms), less
+//! volatile ones, which live delivery skips too.
+//!
+//! A restore that cannot finish (no session, an offset trimmed away, the
+//! bus down, more than [`MAX_RANGE_CALLS`] reads) ends in a fresh session,
+//! which the client sees (`recovered` false): never a partial replay.
+
+use super::wire::{
+    AdapterMsg, SessionRecord, StreamId, decode_entry, decode_session, encode_session,
+};
+use crate::bus::{BusCommand, BusFailure, BusQuery, StreamEntry};
+use crate::engine::WsFrame;
+use crate::sid::Sid;
+use crate::socket::event::{SocketEvent, SocketId};
+use crate::socket::recovery::{StoredSession, reaches};
+use crate::socket::restore::Restore;
+use crate::socket::server::{PendingConnect, SioServer};
+use bytes::Bytes;
+
+/// Entries read per `XRANGE`.
+pub(crate) const RANGE_COUNT: usize = 1000;
+/// Reads per restore at most (as Node's 100 `XRANGE` calls).
+pub(crate) const MAX_RANGE_CALLS: u32 = 100;
+
+/// A restore waiting for the bus.
+pub(crate) struct RemoteRestore {
+    pid: Sid,
+    /// Go through the connect middleware if the restore fails.
+    then_middleware: bool,
+    key_query: u64,
+    check_query: u64,
+    range_query: Option<u64>,
+    /// The session (`Some(None)`: there was none).
+    session: Option<Option<SessionRecord>>,
+    /// Whether the offset is in the stream.
+    found: Option<bool>,
+    /// The last entry read.
+    covered: StreamId,
+    frames: Vec<WsFrame>,
+    calls: u32,
+}
+
+/// The `pid` and `offset` of a CONNECT that asks for a restore.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RestoreKey {
+    pub pid: Sid,
+    pub offset: StreamId,
+}
+
+#[derive(serde::Deserialize)]
+struct RecoveryAuth<'a> {
+    #[serde(borrow)]
+    pid: Option<&'a str>,
+    #[serde(borrow)]
+    offset: Option<&'a str>,
+}
+
+impl SioServer {
+    /// The pid and offset of a CONNECT payload, when sessions are kept in
+    /// the bus (streams adapter, recovery on) and both are well formed
+    /// (the offset a stream id, as Node checks: `^[0-9]+-[0-9]+$`).
+    pub(crate) fn remote_restore_key(&self, auth: &Bytes) -> Option<RestoreKey> {
+        self.streams()?;
+        self.config.recovery.as_ref()?;
+        let parsed: RecoveryAuth<'_> = serde_json::from_slice(auth).ok()?;
+        Some(RestoreKey {
+            pid: Sid::parse(parsed.pid?)?,
+            offset: StreamId::parse(parsed.offset?.as_bytes())?,
+        })
+    }
+
+    /// A CONNECT that may restore a session kept in the bus: waits (as a
+    /// pending connect, so that a repeated CONNECT is ignored) for the
+    /// restore, before the middleware when recovered sockets skip it,
+    /// after it otherwise.
+    pub(crate) fn connect_remote(
+        &mut self,
+        sid: Sid,
+        socket: SocketId,
+        nsp: String,
+        auth: Bytes,
+        key: RestoreKey,
+    ) {
+        self.take_over(key.pid, &nsp, sid);
+        let middleware = self.namespaces.get(&nsp).is_some_and(|n| n.middleware);
+        let skip = self
+            .config
+            .recovery
+            .as_ref()
+            .is_some_and(|r| r.skip_middlewares);
+        if let Some(c) = self.clients.get_mut(&sid) {
+            c.pending.push(socket);
+        }
+        let first = middleware && !skip;
+        self.pending.insert(
+            socket,
+            PendingConnect {
+                engine: sid,
+                nsp: nsp.clone(),
+                auth: auth.clone(),
+                restore: None,
+                remote: first.then_some(key),
+            },
+        );
+        if first {
+            self.events
+                .push_back(SocketEvent::ConnectRequest { socket, nsp, auth });
+        } else {
+            self.start_remote_restore(socket, key, middleware);
+        }
+    }
+
+    /// Asks the bus for the session and whether its offset is still in
+    /// the stream.
+    pub(crate) fn start_remote_restore(
+        &mut self,
+        socket: SocketId,
+        key: RestoreKey,
+        then_middleware: bool,
+    ) {
+        let Some(member) = self.member.as_deref_mut() else {
+            return;
+        };
+        let (key_query, check_query) = (member.next_query, member.next_query + 1);
+        member.next_query += 2;
+        let Some(st) = member.streams.as_deref_mut() else {
+            return;
+        };
+        st.questions.insert(key_query, socket);
+        st.questions.insert(check_query, socket);
+        let take = BusCommand::TakeKey {
+            query: BusQuery(key_query),
+            key: st.session_key(key.pid.as_str()),
+        };
+        let check = BusCommand::StreamRange {
+            query: BusQuery(check_query),
+            stream: st.config.stream_name.clone(),
+            start: key.offset.to_string(),
+            end: key.offset.to_string(),
+            count: 1,
+        };
+        st.restores.insert(
+            socket,
+            RemoteRestore {
+                pid: key.pid,
+                then_middleware,
+                key_query,
+                check_query,
+                range_query: None,
+                session: None,
+                found: None,
+                covered: key.offset,
+                frames: Vec::new(),
+                calls: 0,
+            },
+        );
+        member.out.push_back(take);
+        member.out.push_back(check);
+    }
+
+    /// The restore a bus answer is for, taken out of the state.
+    fn restore_for(&mut self, query: u64) -> Option<(SocketId, RemoteRestore)> {
+        let st = self.streams_mut()?;
+        let socket = st.questions.remove(&query)?;
+        let restore = st.restores.remove(&socket)?;
+        Some((socket, restore))
+    }
+
+    pub(crate) fn on_restore_key(&mut self, query: u64, value: Result<Option<Bytes>, BusFailure>) {
+        let Some((socket, mut r)) = self.restore_for(query) else {
+            return;
+        };
+        let session = match value {
+            Ok(Some(text)) => match decode_session(&text) {
+                Ok(record) => Some(record),
+                Err(e) => {
+                    self.cluster_fault(format!("undecodable session: {e}"));
+                    None
+                }
+            },
+            Ok(None) | Err(BusFailure) => None,
+        };
+        r.session = Some(session);
+        self.advance_restore(socket, r);
+    }
+
+    pub(crate) fn on_restore_range(
+        &mut self,
+        query: u64,
+        entries: Result<Vec<StreamEntry>, BusFailure>,
+    ) {
+        let Some((socket, mut r)) = self.restore_for(query) else {
+            return;
+        };
+        if query == r.check_query {
+            r.found = Some(entries.is_ok_and(|e| !e.is_empty()));
+            return self.advance_restore(socket, r);
+        }
+        let Ok(entries) = entries else {
+            return self.finish_restore(socket, r, false);
+        };
+        r.range_query = None;
+        let full = entries.len() >= RANGE_COUNT;
+        self.replay_entries(socket, &mut r, entries);
+        r.calls += 1;
+        let position = self.streams().and_then(|st| st.position);
+        let caught_up = !full && position.is_none_or(|p| r.covered >= p);
+        if caught_up {
+            self.finish_restore(socket, r, true);
+        } else if r.calls >= MAX_RANGE_CALLS {
+            self.cluster_fault("a restore read too many entries: fresh session".to_owned());
+            self.finish_restore(socket, r, false);
+        } else {
+            self.read_range(socket, r);
+        }
+    }
+
+    /// Keeps the entries of a read that the session missed.
+    fn replay_entries(
+        &mut self,
+        socket: SocketId,
+        r: &mut RemoteRestore,
+        entries: Vec<StreamEntry>,
+    ) {
+        let Some(nsp) = self.pending.get(&socket).map(|p| p.nsp.clone()) else {
+            return;
+        };
+        let Some(Some(session)) = &r.session else {
+            return;
+        };
+        let rooms = session.rooms.clone();
+        for entry in entries {
+            let Some(id) = StreamId::parse(&entry.id) else {
+                continue;
+            };
+            if id <= r.covered {
+                continue;
+            }
+            r.covered = id;
+            let Ok(envelope) = decode_entry(&entry.fields) else {
+                continue;
+            };
+            if envelope.nsp != nsp {
+                continue;
+            }
+            if let AdapterMsg::Broadcast { event, args, opts } = envelope.msg {
+                if !opts.volatile && reaches(&opts.rooms, &opts.except, &rooms) {
+                    let frames = self.entry_frames(&nsp, &event, &args, &opts, id);
+                    r.frames.extend(frames);
+                }
+            }
+        }
+    }
+
+    /// Goes on once both first answers are in.
+    fn advance_restore(&mut self, socket: SocketId, r: RemoteRestore) {
+        match (&r.session, r.found) {
+            (None, _) | (_, None) => self.park_restore(socket, r),
+            (Some(None), _) | (_, Some(false)) => self.finish_restore(socket, r, false),
+            (Some(Some(_)), Some(true)) => self.read_range(socket, r),
+        }
+    }
+
+    /// Puts a restore back to wait for more answers.
+    fn park_restore(&mut self, socket: SocketId, r: RemoteRestore) {
+        if let Some(st) = self.streams_mut() {
+            st.restores.insert(socket, r);
+        }
+    }
+
+    /// Asks for the entries after the last one read.
+    fn read_range(&mut self, socket: SocketId, mut r: RemoteRestore) {
+        let Some(start) = r.covered.next() else {
+            return self.finish_restore(socket, r, false);
+        };
+        let Some(member) = self.member.as_deref_mut() else {
+            return;
+        };
+        let query = member.next_query;
+        member.next_query += 1;
+        let Some(st) = member.streams.as_deref_mut() else {
+            return;
+        };
+        st.questions.insert(query, socket);
+        r.range_query = Some(query);
+        let command = BusCommand::StreamRange {
+            query: BusQuery(query),
+            stream: st.config.stream_name.clone(),
+            start: start.to_string(),
+            end: "+".to_owned(),
+            count: RANGE_COUNT,
+        };
+        st.restores.insert(socket, r);
+        member.out.push_back(command);
+    }
+
+    /// Ends a restore: the connect goes on, restored when `ok`; if its
+    /// client left meanwhile, a session taken out of the store goes back.
+    fn finish_restore(&mut self, socket: SocketId, r: RemoteRestore, ok: bool) {
+        if let Some(st) = self.streams_mut() {
+            for q in [Some(r.key_query), Some(r.check_query), r.range_query]
+                .into_iter()
+                .flatten()
+            {
+                st.questions.remove(&q);
+            }
+        }
+        let session = r.session.flatten();
+        let Some(p) = self.pending.remove(&socket) else {
+            if let Some(record) = session {
+                self.put_back(&record);
+            }
+            return;
+        };
+        if let Some(c) = self.clients.get_mut(&p.engine) {
+            c.pending.retain(|s| *s != socket);
+        }
+        let now = self.now;
+        let position = self.streams().and_then(|st| st.position);
+        let restore = session.filter(|_| ok).and_then(|record| {
+            let id = Sid::parse(&record.sid).filter(|id| !self.sockets.contains_key(id))?;
+            let floor = position.map_or(r.covered, |p| p.max(r.covered));
+            if let Some(st) = self.streams_mut() {
+                st.floors.insert(id, floor);
+            }
+            Some(Restore {
+                pid: r.pid,
+                offset: 0,
+                session: StoredSession {
+                    socket: id,
+                    nsp: p.nsp.clone(),
+                    rooms: record.rooms,
+                    disconnected_at: now?,
+                    data: Some(record.data),
+                },
+                frames: Some(r.frames),
+            })
+        });
+        if restore.is_none() && r.then_middleware {
+            if let Some(c) = self.clients.get_mut(&p.engine) {
+                c.pending.push(socket);
+            }
+            let (nsp, auth) = (p.nsp.clone(), p.auth.clone());
+            self.pending.insert(socket, p);
+            self.events
+                .push_back(SocketEvent::ConnectRequest { socket, nsp, auth });
+            return;
+        }
+        self.connect_socket(p.engine, socket, p.nsp, p.auth, restore);
+    }
+
+    /// Writes a session taken out of the store back (its client left
+    /// before the restore ended), for the window.
+    fn put_back(&mut self, record: &SessionRecord) {
+        let Some(window) = self
+            .config
+            .recovery
+            .as_ref()
+            .map(|r| r.max_disconnection_duration)
+        else {
+            return;
+        };
+        let Some(member) = self.member.as_deref_mut() else {
+            return;
+        };
+        let Some(st) = member.streams.as_deref() else {
+            return;
+        };
+        let command = BusCommand::SetKey {
+            key: st.session_key(&record.pid),
+            value: encode_session(record),
+            ttl: window,
+        };
+        member.out.push_back(command);
+    }
+}
