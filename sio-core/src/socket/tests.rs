@@ -22,6 +22,7 @@ mod broadcast_acks;
 mod clock;
 mod cluster;
 mod cluster_requests;
+mod cluster_streams;
 mod connect;
 mod disconnect;
 mod errors;

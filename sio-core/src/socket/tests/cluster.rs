@@ -2,11 +2,14 @@
 //! `@socket.io/redis-adapter` between our own members, with a fake clock.
 //! The bus is Redis Pub/Sub in miniature: exact channels and `prefix*`
 //! patterns, every publication delivered to every subscriber (the
-//! publisher too) in order, `PUBSUB NUMSUB` from the same table.
+//! publisher too) in order, `PUBSUB NUMSUB` from the same table. For the
+//! streams adapter it also keeps one stream (appends delivered to its
+//! followers in order, ranges read from it) and keys.
 
 use super::*;
-use crate::bus::{BusCommand, BusInput};
+use crate::bus::{BusCommand, BusFailure, BusInput, StreamEntry};
 use crate::socket::{ClusterConfig, ClusterError, SocketInfo};
+use std::collections::HashMap;
 
 /// Members of one cluster on one fake bus.
 pub(super) struct Cluster {
@@ -20,6 +23,19 @@ pub(super) struct Cluster {
     pub(super) down: bool,
     /// Every publication: (publisher, channel, payload).
     pub(super) published: Vec<(usize, String, Bytes)>,
+    /// The stream, oldest first.
+    pub(super) stream: Vec<StreamEntry>,
+    /// Per node: it follows the stream.
+    followers: Vec<bool>,
+    /// Keys: value and life.
+    pub(super) keys: HashMap<String, (Bytes, Duration)>,
+    /// Every key written: (writer, key).
+    pub(super) key_writes: Vec<(usize, String)>,
+    /// Range answers held back (computed when asked, delivered by
+    /// [`Cluster::release_ranges`]): Redis ran the command, its reply is
+    /// late.
+    pub(super) hold_ranges: bool,
+    held: Vec<(usize, BusInput)>,
 }
 
 pub(super) fn cluster_config() -> ServerConfig {
@@ -44,15 +60,97 @@ impl Cluster {
                 t
             })
             .collect();
+        Cluster::of(nodes)
+    }
+
+    fn of(nodes: Vec<TestServer>) -> Cluster {
+        let n = nodes.len();
         let mut c = Cluster {
             nodes,
             subs: vec![(Vec::new(), Vec::new()); n],
             frozen: vec![false; n],
             down: false,
             published: Vec::new(),
+            stream: Vec::new(),
+            followers: vec![false; n],
+            keys: HashMap::new(),
+            key_writes: Vec::new(),
+            hold_ranges: false,
+            held: Vec::new(),
         };
         c.settle();
         c
+    }
+
+    /// `n` members speaking the streams adapter, with recovery (window
+    /// 60 s), the bus up.
+    pub(super) fn streams(n: usize) -> Cluster {
+        let t0 = Instant::now();
+        let nodes = (0..n)
+            .map(|i| {
+                let mut config = cluster_config();
+                if let Some(c) = config.cluster.as_mut() {
+                    c.streams = Some(crate::socket::StreamsConfig::default());
+                }
+                config.recovery = Some(crate::socket::RecoveryConfig {
+                    max_disconnection_duration: secs(60),
+                    ..Default::default()
+                });
+                let mut t = TestServer::seeded(config, t0, [i as u8 + 1; 32]);
+                t.io.add_namespace("/chat");
+                t.input(Input::Bus(BusInput::Link { up: true }));
+                t
+            })
+            .collect();
+        Cluster::of(nodes)
+    }
+
+    /// Delivers the range answers held back.
+    pub(super) fn release_ranges(&mut self) {
+        for (to, input) in std::mem::take(&mut self.held) {
+            self.nodes[to].input(Input::Bus(input));
+        }
+        self.settle();
+    }
+
+    /// Appends an entry as another member would (e.g. Node's), then
+    /// settles.
+    pub(super) fn append(&mut self, fields: Vec<(Bytes, Bytes)>) {
+        self.append_entry(fields);
+        self.settle();
+    }
+
+    fn append_entry(&mut self, fields: Vec<(Bytes, Bytes)>) {
+        let id = Bytes::from(format!("1000-{}", self.stream.len()));
+        let entry = StreamEntry { id, fields };
+        self.stream.push(entry.clone());
+        for to in 0..self.nodes.len() {
+            if self.followers[to] && !self.frozen[to] {
+                self.nodes[to].input(Input::Bus(BusInput::StreamEntries {
+                    stream: Bytes::from_static(b"socket.io"),
+                    entries: vec![entry.clone()],
+                }));
+            }
+        }
+    }
+
+    /// The entries from `start` to `end` (ids `1000-<n>`, `-`, `+`).
+    fn range(&self, start: &str, end: &str, count: usize) -> Vec<StreamEntry> {
+        let n = |id: &str, dflt: usize| match id {
+            "-" | "+" => dflt,
+            id => id
+                .strip_prefix("1000-")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(usize::MAX),
+        };
+        let (from, to) = (n(start, 0), n(end, usize::MAX - 1));
+        self.stream
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i >= from && *i <= to)
+            .map(|(_, e)| e.clone())
+            .take(count)
+            .collect()
     }
 
     fn subscribed(&self, node: usize, channel: &str) -> bool {
@@ -118,7 +216,49 @@ impl Cluster {
                 });
                 self.nodes[from].input(Input::Bus(BusInput::Count { query, count }));
             }
-            other => panic!("the classic member never asks for {other:?}"),
+            BusCommand::StreamFollow { .. } => self.followers[from] = true,
+            BusCommand::StreamAppend { fields, .. } => {
+                if !self.down {
+                    self.append_entry(fields);
+                }
+            }
+            BusCommand::StreamRange {
+                query,
+                start,
+                end,
+                count,
+                ..
+            } => {
+                let entries = if self.down {
+                    Err(BusFailure)
+                } else {
+                    Ok(self.range(&start, &end, count))
+                };
+                if self.hold_ranges {
+                    self.held.push((from, BusInput::Range { query, entries }));
+                } else {
+                    self.nodes[from].input(Input::Bus(BusInput::Range { query, entries }));
+                }
+            }
+            BusCommand::SetKey { key, value, ttl } => {
+                if !self.down {
+                    self.key_writes.push((from, key.clone()));
+                    self.keys.insert(key, (value, ttl));
+                }
+            }
+            BusCommand::DeleteKey { key } => {
+                if !self.down {
+                    self.keys.remove(&key);
+                }
+            }
+            BusCommand::TakeKey { query, key } => {
+                let value = if self.down {
+                    Err(BusFailure)
+                } else {
+                    Ok(self.keys.remove(&key).map(|(v, _)| v))
+                };
+                self.nodes[from].input(Input::Bus(BusInput::Key { query, value }));
+            }
         }
     }
 

@@ -4,10 +4,13 @@
 //! clients: broadcasts, acks, room changes, `fetchSockets`, disconnects.
 
 use crate::server_flags::{ServerFlags, endpoint_path};
-use sio_core::socket::ServerConfig;
+use sio_core::socket::{RecoveryConfig, ServerConfig, StreamsConfig};
 use sio_smol::Mux;
 use sio_smol::io::{RedisOptions, SocketIo};
 use std::time::Duration;
+
+/// Node's `maxDisconnectionDuration` default, in seconds.
+const DEFAULT_RECOVERY_WINDOW: u64 = 120;
 
 /// Serve Socket.IO, alone or as a member of a Redis cluster.
 ///
@@ -26,6 +29,15 @@ use std::time::Duration;
 /// one that asks for an ack). It connects
 /// in the background and reconnects when the link breaks (messages
 /// published meanwhile are lost, as with Node's adapter).
+///
+/// With --adapter streams it speaks Node's `@socket.io/redis-streams-adapter`
+/// instead (broadcasts through a Redis stream, sessions kept in Redis):
+/// connection state recovery is then on for every namespace (window
+/// --recovery-window, 120 s by default, as Node's
+/// `maxDisconnectionDuration`), and a client whose member died (even
+/// killed with SIGKILL) recovers its session, rooms and missed events on
+/// any other member, ours or Node's. --recovery-window alone turns on
+/// recovery within this server.
 ///
 /// On Ctrl-C or SIGTERM it stops accepting, closes every session (clients
 /// see "transport close" and reconnect), waits for queued messages to go
@@ -53,14 +65,40 @@ pub struct SocketIoArgs {
     /// adapter's `requestsTimeout`).
     #[arg(long, value_name = "MS", default_value_t = 5_000, requires = "redis")]
     requests_timeout: u64,
+    /// The cluster protocol: `pubsub` (Node's `@socket.io/redis-adapter`)
+    /// or `streams` (Node's `@socket.io/redis-streams-adapter`, with
+    /// recovery across members).
+    #[arg(long, value_enum, default_value = "pubsub", requires = "redis")]
+    adapter: AdapterKind,
+    /// Turns connection state recovery on, for this many seconds of
+    /// disconnection (default 120 with --adapter streams, off otherwise).
+    #[arg(long, value_name = "SECS")]
+    recovery_window: Option<u64>,
+}
+
+/// The cluster protocols `serve` speaks.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdapterKind {
+    /// Node's `@socket.io/redis-adapter` (Pub/Sub).
+    Pubsub,
+    /// Node's `@socket.io/redis-streams-adapter`.
+    Streams,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub fn run(args: SocketIoArgs) -> std::io::Result<()> {
     sio_smol::init_logging("info");
     let path = endpoint_path(&args.path);
+    let streams = args.redis.is_some() && args.adapter == AdapterKind::Streams;
+    let window = args
+        .recovery_window
+        .or(streams.then_some(DEFAULT_RECOVERY_WINDOW));
     let config = ServerConfig {
         engine: args.server.engine_config(&path),
+        recovery: window.map(|secs| RecoveryConfig {
+            max_disconnection_duration: Duration::from_secs(secs),
+            ..RecoveryConfig::default()
+        }),
         ..ServerConfig::default()
     };
     let io = match &args.redis {
@@ -69,12 +107,14 @@ pub fn run(args: SocketIoArgs) -> std::io::Result<()> {
             let options = RedisOptions {
                 key: args.key.clone(),
                 requests_timeout: Duration::from_millis(args.requests_timeout),
+                streams: streams.then(StreamsConfig::default),
                 ..RedisOptions::default()
             };
             let io = SocketIo::with_redis(config, url, options)
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
             tracing::info!(
                 key = %args.key,
+                adapter = ?args.adapter,
                 uid = io.cluster_uid().unwrap_or_default(),
                 "joining the Redis cluster"
             );
