@@ -285,11 +285,25 @@ impl Member {
                 let payload = crate::cluster::encode_request(&self.uid, nsp, &request);
                 self.publish(channel, payload);
             }
-            Some(st) => {
+            // Room changes and disconnections go through the stream (so
+            // they keep their place among the broadcasts), the rest
+            // through Pub/Sub, as Node's streams adapter sends them.
+            Some(st)
+                if matches!(
+                    request,
+                    Request::Join { .. } | Request::Leave { .. } | Request::Disconnect { .. }
+                ) =>
+            {
                 let fields =
                     wire::encode_entry(&self.uid, nsp, &wire::AdapterMsg::Request(request));
                 let command = st.append(fields);
                 self.out.push_back(command);
+            }
+            Some(_) => {
+                let channel = ch.request().to_owned();
+                let msg = wire::AdapterMsg::Request(request);
+                let payload = wire::encode_message(&self.uid, nsp, &msg);
+                self.publish(channel, payload);
             }
         }
     }
