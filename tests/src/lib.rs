@@ -26,6 +26,8 @@ pub mod feature_server;
 pub mod peers;
 pub mod process;
 pub mod proxy;
+pub mod sticky_proxy;
+pub mod tick_clients;
 pub mod raw;
 pub mod redis;
 
