@@ -16,10 +16,13 @@
 //          transports ["websocket"], 1, 3, 5, ... ["polling"]; auth {"rooms": rooms}
 //   {"op":"report","upTo":N} -> {"ok":true,"clients":[..],"total":{..}}, per client
 //       {"client","transport","connected","received","first","last","missing","missingRanges",
-//        "duplicates","outOfOrder","connects","reconnections","recoveries",
-//        "notRecovered":[{"before","after"}],"disconnects":{reason:count},"ids":K}
+//        "duplicates","duplicateSeqs","outOfOrder","connects","reconnections","reconnects",
+//        "recoveries","notRecoveredCount","notRecovered":[{"before","after"}],
+//        "disconnects":{reason:count},"ids":K}
 //       where missing counts the seqs from the client's first tick up to N it never got
-//       (missingRanges: the first 20 as [from,to]); notRecovered lists at most 20. total sums
+//       (missingRanges: the first 20 as [from,to]); duplicateSeqs lists the first 20 seqs
+//       received again; reconnects the first 20 reconnections as {"after": the highest seq
+//       received before it, "recovered"}; notRecovered lists at most 20 (socket ids). total sums
 //       the counts and adds "clients" and "perfect" (clients with nothing missing, no duplicate,
 //       nothing out of order and every reconnection recovered).
 //   {"op":"close"} -> {"ok":true} (every client disconnects)
@@ -41,11 +44,13 @@ class Record {
     this.first = 0;
     this.last = 0; // highest seq received
     this.duplicates = 0;
+    this.duplicateSeqs = []; // the first LIST_MAX
     this.outOfOrder = 0;
     this.connects = 0;
     this.recoveries = 0;
     this.notRecovered = []; // at most LIST_MAX {before, after}
     this.notRecoveredCount = 0;
+    this.reconnects = []; // the first LIST_MAX {after: last seq before it, recovered}
     this.disconnects = {};
     this.ids = new Set();
     this.lastId = null;
@@ -59,6 +64,7 @@ class Record {
     if (!Number.isInteger(seq) || seq < 1) return;
     if (this.has(seq)) {
       this.duplicates += 1;
+      if (this.duplicateSeqs.length < LIST_MAX) this.duplicateSeqs.push(seq);
       return;
     }
     if (seq >> 3 >= this.seen.length) {
@@ -76,6 +82,9 @@ class Record {
   connect(socket) {
     this.connects += 1;
     if (this.connects > 1) {
+      if (this.reconnects.length < LIST_MAX) {
+        this.reconnects.push({ after: this.last, recovered: socket.recovered });
+      }
       if (socket.recovered) this.recoveries += 1;
       else {
         this.notRecoveredCount += 1;
@@ -114,9 +123,11 @@ class Record {
       missing,
       missingRanges: ranges,
       duplicates: this.duplicates,
+      duplicateSeqs: this.duplicateSeqs,
       outOfOrder: this.outOfOrder,
       connects: this.connects,
       reconnections: Math.max(this.connects - 1, 0),
+      reconnects: this.reconnects,
       recoveries: this.recoveries,
       notRecoveredCount: this.notRecoveredCount,
       notRecovered: this.notRecovered,

@@ -202,7 +202,9 @@ impl JsonLines {
         let deadline = Instant::now() + timeout;
         while !self.process.exited() {
             if Instant::now() >= deadline {
-                self.fail(&format!("still running {timeout:?} after it was asked to exit"));
+                self.fail(&format!(
+                    "still running {timeout:?} after it was asked to exit"
+                ));
             }
             self.pull(Duration::from_millis(20));
         }

@@ -26,10 +26,10 @@ pub mod feature_server;
 pub mod peers;
 pub mod process;
 pub mod proxy;
-pub mod sticky_proxy;
-pub mod tick_clients;
 pub mod raw;
 pub mod redis;
+pub mod sticky_proxy;
+pub mod tick_clients;
 
 use std::fs;
 use std::io::{ErrorKind, Read};

@@ -203,7 +203,10 @@ async fn serve(mut client: Peer, shared: Arc<Shared>) {
             return bad_gateway(&client, &shared).await;
         };
         let reuse = backend.as_ref().is_some_and(|b| {
-            b.index == index && b.addr == addr && b.peer.buf.is_empty() && !b.peer.closed_while_idle()
+            b.index == index
+                && b.addr == addr
+                && b.peer.buf.is_empty()
+                && !b.peer.closed_while_idle()
         });
         if !reuse {
             backend = None;

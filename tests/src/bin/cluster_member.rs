@@ -99,8 +99,10 @@ fn set_up(io: &SocketIo, nsp: &'static str, port: u16) {
                 }
             }
         }
-        print(json!({"event":"connect","nsp":nsp,"id":socket.id().as_str(),"name":name,
-            "recovered":recovered}));
+        print(
+            json!({"event":"connect","nsp":nsp,"id":socket.id().as_str(),"name":name,
+            "recovered":recovered}),
+        );
         let name2 = name.clone();
         socket.on_any(move |socket, msg| {
             let args = args_to_wire(msg.raw());
@@ -198,7 +200,13 @@ struct Ticker {
 
 impl Ticker {
     /// Starts emitting `event {"seq":N}` through `op` every `every`.
-    fn start(self: &Rc<Ticker>, io: &SocketIo, op: Operator, event: String, every: Duration) -> Value {
+    fn start(
+        self: &Rc<Ticker>,
+        io: &SocketIo,
+        op: Operator,
+        event: String,
+        every: Duration,
+    ) -> Value {
         if self.running.get() != 0 {
             return json!({"ok":false,"error":"a ticker runs already"});
         }

@@ -79,10 +79,8 @@ impl Head {
     /// Whether header `name` holds `token` (case-insensitive, in a
     /// comma-separated list).
     pub fn has_token(&self, name: &str, token: &str) -> bool {
-        self.header(name).is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().eq_ignore_ascii_case(token))
-        })
+        self.header(name)
+            .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
     }
 
     /// The framing of the body that follows a request head.

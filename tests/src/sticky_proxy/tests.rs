@@ -70,8 +70,11 @@ fn answer(name: &str, stream: TcpStream, mut next_sid: u32) {
         }
         let target = head[0].split(' ').nth(1).unwrap_or_default().to_owned();
         let header = |n: &str| {
-            head.iter()
-                .find_map(|h| h.to_ascii_lowercase().strip_prefix(&format!("{n}: ")).map(str::to_owned))
+            head.iter().find_map(|h| {
+                h.to_ascii_lowercase()
+                    .strip_prefix(&format!("{n}: "))
+                    .map(str::to_owned)
+            })
         };
         let length: usize = header("content-length").map_or(0, |l| l.parse().unwrap_or(0));
         let mut body = vec![0; length];
@@ -93,7 +96,10 @@ fn answer(name: &str, stream: TcpStream, mut next_sid: u32) {
             None => {
                 next_sid += 1;
                 let open = format!("0{{\"sid\":\"{name}-{next_sid}\",\"upgrades\":[]}}");
-                format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{open}", open.len())
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{open}",
+                    open.len()
+                )
             }
             Some(sid) if sid.starts_with(&format!("{name}-")) => {
                 let text = format!("{name} {sid} {}", String::from_utf8_lossy(&body));
@@ -118,14 +124,29 @@ struct Client(Peer);
 impl Client {
     async fn connect(proxy: &StickyProxy) -> Client {
         let addr = proxy.addr;
-        Client(Peer::new(Async::<TcpStream>::connect(addr).await.expect("connect to the proxy")))
+        Client(Peer::new(
+            Async::<TcpStream>::connect(addr)
+                .await
+                .expect("connect to the proxy"),
+        ))
     }
 
     /// Sends a request and returns the status and the raw body, or `None`
     /// if the connection closed instead.
-    async fn request(&mut self, method: &str, target: &str, body: &str) -> Option<(String, String)> {
-        let head = format!("{method} {target} HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n\r\n", body.len());
-        self.0.write(&[head.as_bytes(), body.as_bytes()]).await.ok()?;
+    async fn request(
+        &mut self,
+        method: &str,
+        target: &str,
+        body: &str,
+    ) -> Option<(String, String)> {
+        let head = format!(
+            "{method} {target} HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        self.0
+            .write(&[head.as_bytes(), body.as_bytes()])
+            .await
+            .ok()?;
         let res = self.0.read_head().await.ok()??;
         let framing = res.response_framing(method);
         assert_ne!(framing, Framing::UntilClose);
@@ -138,7 +159,10 @@ impl Client {
 
     /// A polling handshake: the sid issued.
     async fn handshake(&mut self) -> String {
-        let (status, body) = self.request("GET", "/socket.io/?EIO=4&transport=polling", "").await.expect("an answer");
+        let (status, body) = self
+            .request("GET", "/socket.io/?EIO=4&transport=polling", "")
+            .await
+            .expect("an answer");
         assert_eq!(status, "200", "{body}");
         super::http::handshake_sid(body.as_bytes()).expect("a sid")
     }
@@ -174,21 +198,28 @@ fn routes_each_request_by_sid_and_new_sessions_round_robin() {
         let s1 = c.handshake().await;
         assert!(s0.starts_with("b0-") && s1.starts_with("b1-"), "{s0} {s1}");
         for sid in [&s1, &s0, &s1] {
-            let (status, body) = c.request("POST", &with_sid(sid), "4hi").await.expect("an answer");
+            let (status, body) = c
+                .request("POST", &with_sid(sid), "4hi")
+                .await
+                .expect("an answer");
             assert_eq!(status, "200");
             assert!(body.contains(&format!("{sid} 4hi")), "{body}");
         }
         // An upgrade without sid goes round robin (b0 now) and is relayed raw.
         let mut ws = Client::connect(&proxy).await;
         let head = "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n";
-        ws.0.write(&[head.as_bytes(), b"early"]).await.expect("write");
+        ws.0.write(&[head.as_bytes(), b"early"])
+            .await
+            .expect("write");
         let res = ws.0.read_head().await.expect("read").expect("a head");
         assert_eq!(res.start[1], "101");
         ws.0.write(&[b" bytes"]).await.expect("write");
         let mut echoed = std::mem::take(&mut ws.0.buf);
         while echoed.len() < b"early bytes".len() {
             let mut chunk = [0; 64];
-            let n = smol::io::AsyncReadExt::read(&mut &ws.0.stream, &mut chunk).await.expect("read");
+            let n = smol::io::AsyncReadExt::read(&mut &ws.0.stream, &mut chunk)
+                .await
+                .expect("read");
             assert!(n > 0, "relay ended early");
             echoed.extend_from_slice(&chunk[..n]);
         }
@@ -199,10 +230,19 @@ fn routes_each_request_by_sid_and_new_sessions_round_robin() {
         b1.kill();
         proxy.set_backend(1, None);
         let mut c2 = Client::connect(&proxy).await;
-        let (status, _) = c2.request("GET", &with_sid(&s1), "").await.expect("an answer");
+        let (status, _) = c2
+            .request("GET", &with_sid(&s1), "")
+            .await
+            .expect("an answer");
         assert_eq!(status, "502");
-        assert!(c2.request("GET", &with_sid(&s0), "").await.is_none(), "closed after a 502");
-        let (status, _) = c.request("GET", &with_sid(&s0), "").await.expect("an answer");
+        assert!(
+            c2.request("GET", &with_sid(&s0), "").await.is_none(),
+            "closed after a 502"
+        );
+        let (status, _) = c
+            .request("GET", &with_sid(&s0), "")
+            .await
+            .expect("an answer");
         assert_eq!(status, "200");
         assert!(c.handshake().await.starts_with("b0-"));
         assert!(c.handshake().await.starts_with("b0-"));
@@ -212,7 +252,10 @@ fn routes_each_request_by_sid_and_new_sessions_round_robin() {
         let b1 = Backend::start("b1");
         proxy.set_backend(1, Some(b1.addr));
         let mut c3 = Client::connect(&proxy).await;
-        let (status, _) = c3.request("GET", &with_sid(&s1), "").await.expect("an answer");
+        let (status, _) = c3
+            .request("GET", &with_sid(&s1), "")
+            .await
+            .expect("an answer");
         assert_eq!(status, "502");
         let mut c4 = Client::connect(&proxy).await;
         let mut got: Vec<String> = Vec::new();
@@ -222,13 +265,18 @@ fn routes_each_request_by_sid_and_new_sessions_round_robin() {
         got.sort();
         assert_eq!(got, ["b0", "b1"]);
         let mut c5 = Client::connect(&proxy).await;
-        let (status, _) = c5.request("GET", &with_sid("nobody"), "").await.expect("an answer");
+        let (status, _) = c5
+            .request("GET", &with_sid("nobody"), "")
+            .await
+            .expect("an answer");
         assert_eq!(status, "502", "unknown sid");
 
         // The relay to b0 ends when b0 dies.
         b0.kill();
         let mut chunk = [0; 8];
-        let n = smol::io::AsyncReadExt::read(&mut &ws.0.stream, &mut chunk).await.unwrap_or(0);
+        let n = smol::io::AsyncReadExt::read(&mut &ws.0.stream, &mut chunk)
+            .await
+            .unwrap_or(0);
         assert_eq!(n, 0, "relay still open");
     });
     assert_eq!(
