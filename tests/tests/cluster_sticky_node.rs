@@ -175,3 +175,43 @@ fn our_member_ticks_to_clients_on_both_kinds_of_member_behind_the_proxy() {
     report.assert_perfect();
     assert!(report.clients.iter().all(|c| c["first"] == 1));
 }
+
+/// The control: Node's streams adapter persists a session only when its
+/// own member closes it, so a member killed with SIGKILL loses its
+/// sessions (socketio/socket.io-redis-streams-adapter#27). The harness must
+/// see that: the killed member's clients reconnect through the proxy (their
+/// relays end, their polling requests get 502) to fresh sessions and miss
+/// ticks, and the report says so.
+#[test]
+fn the_harness_sees_the_sessions_a_killed_node_member_loses() {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let mut members: Vec<ClusterMember> = (0..3)
+        .map(|_| ClusterMember::start_with(&url, MEMBER_ARGS))
+        .collect();
+    let backends: Vec<Option<SocketAddr>> = members.iter().map(|m| Some(addr(m))).collect();
+    let proxy = StickyProxy::start(&backends);
+    let mut clients = TickClients::start(&proxy.url(), 12);
+    members[0].command_ok(json!({"op": "ticker", "to": ["ticks"], "event": "tick", "every": 20}));
+    wait_all_ticking(&mut clients, 10);
+
+    let on_b = connects(&mut members[1]);
+    proxy.set_backend(1, None);
+    members[1].kill();
+    members[1] = ClusterMember::start_with(&url, MEMBER_ARGS);
+    proxy.set_backend(1, Some(addr(&members[1])));
+    wait_all_ticking(&mut clients, 25);
+
+    let last = members[0].command_ok(json!({"op": "stopTicker"}))["last"]
+        .as_u64()
+        .expect("the last seq");
+    let report = clients.wait_report(last, CATCH_UP);
+    eprintln!(
+        "{}\nsockets on B when killed {on_b}; proxy {:?}",
+        report.summary(),
+        proxy.stats()
+    );
+    assert!(on_b >= 2, "round robin gave B {on_b} sockets");
+    assert_eq!(report.total("notRecoveredCount"), on_b as u64, "{report:?}");
+    assert_eq!(report.problems().len(), on_b, "{report:?}");
+}

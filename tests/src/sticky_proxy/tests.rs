@@ -157,6 +157,12 @@ impl Client {
         Some((res.start[1].clone(), body))
     }
 
+    /// The status of a GET of `target`.
+    async fn status_of(&mut self, target: &str) -> String {
+        let (status, _) = self.request("GET", target, "").await.expect("an answer");
+        status
+    }
+
     /// A polling handshake: the sid issued.
     async fn handshake(&mut self) -> String {
         let (status, body) = self
@@ -230,20 +236,12 @@ fn routes_each_request_by_sid_and_new_sessions_round_robin() {
         b1.kill();
         proxy.set_backend(1, None);
         let mut c2 = Client::connect(&proxy).await;
-        let (status, _) = c2
-            .request("GET", &with_sid(&s1), "")
-            .await
-            .expect("an answer");
-        assert_eq!(status, "502");
+        assert_eq!(c2.status_of(&with_sid(&s1)).await, "502");
         assert!(
             c2.request("GET", &with_sid(&s0), "").await.is_none(),
             "closed after a 502"
         );
-        let (status, _) = c
-            .request("GET", &with_sid(&s0), "")
-            .await
-            .expect("an answer");
-        assert_eq!(status, "200");
+        assert_eq!(c.status_of(&with_sid(&s0)).await, "200");
         assert!(c.handshake().await.starts_with("b0-"));
         assert!(c.handshake().await.starts_with("b0-"));
 
@@ -252,11 +250,7 @@ fn routes_each_request_by_sid_and_new_sessions_round_robin() {
         let b1 = Backend::start("b1");
         proxy.set_backend(1, Some(b1.addr));
         let mut c3 = Client::connect(&proxy).await;
-        let (status, _) = c3
-            .request("GET", &with_sid(&s1), "")
-            .await
-            .expect("an answer");
-        assert_eq!(status, "502");
+        assert_eq!(c3.status_of(&with_sid(&s1)).await, "502");
         let mut c4 = Client::connect(&proxy).await;
         let mut got: Vec<String> = Vec::new();
         for _ in 0..2 {
@@ -265,11 +259,11 @@ fn routes_each_request_by_sid_and_new_sessions_round_robin() {
         got.sort();
         assert_eq!(got, ["b0", "b1"]);
         let mut c5 = Client::connect(&proxy).await;
-        let (status, _) = c5
-            .request("GET", &with_sid("nobody"), "")
-            .await
-            .expect("an answer");
-        assert_eq!(status, "502", "unknown sid");
+        assert_eq!(
+            c5.status_of(&with_sid("nobody")).await,
+            "502",
+            "unknown sid"
+        );
 
         // The relay to b0 ends when b0 dies.
         b0.kill();
