@@ -192,6 +192,25 @@ impl JsonLines {
         }
     }
 
+    /// Waits up to `timeout` for the process to exit on its own (e.g. after
+    /// a `close` command), keeping what it printed meanwhile.
+    ///
+    /// # Panics
+    ///
+    /// If it is still running after `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while !self.process.exited() {
+            if Instant::now() >= deadline {
+                self.fail(&format!(
+                    "still running {timeout:?} after it was asked to exit"
+                ));
+            }
+            self.pull(Duration::from_millis(20));
+        }
+        self.pull(Duration::ZERO);
+    }
+
     /// Reads the stdout lines that arrived, waiting up to `first` for the
     /// first one.
     fn pull(&mut self, first: Duration) {

@@ -28,6 +28,8 @@ pub mod process;
 pub mod proxy;
 pub mod raw;
 pub mod redis;
+pub mod sticky_proxy;
+pub mod tick_clients;
 
 use std::fs;
 use std::io::{ErrorKind, Read};

@@ -5,24 +5,32 @@
 //! drive both kinds of member alike (`tests::cluster::ClusterMember`).
 //!
 //! Server-side events are answered `{"from":"rust","port":<port>}` (Node's
-//! member says `"node"`).
+//! member says `"node"`). `--adapter streams` asks for the streams
+//! adapter's protocol (`RedisOptions::streams`), `--recovery-window MS`
+//! turns connection state recovery on (`ServerConfig::recovery`).
 
 use serde_json::{Value, json};
-use sio_core::socket::ServerConfig;
+use sio_core::socket::{RecoveryConfig, ServerConfig, StreamsConfig};
 use sio_smol::Mux;
 use sio_smol::io::{Operator, RedisOptions, SocketIo};
 use smol::Async;
+use std::cell::Cell;
 use std::net::TcpListener;
+use std::rc::Rc;
 use std::time::Duration;
 use tests::cluster::{args_from_wire, args_to_wire};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(url) = args.first().filter(|a| !a.starts_with("--")) else {
-        eprintln!("usage: cluster_member <redis-url> [--key K] [--requests-timeout MS]");
+        eprintln!(
+            "usage: cluster_member <redis-url> [--key K] [--requests-timeout MS] \
+             [--adapter classic|streams] [--recovery-window MS]"
+        );
         std::process::exit(2);
     };
     let mut options = RedisOptions::default();
+    let mut config = ServerConfig::default();
     for pair in args[1..].chunks(2) {
         match pair {
             [flag, value] if flag == "--key" => options.key = value.clone(),
@@ -32,10 +40,21 @@ fn main() {
                     .expect("--requests-timeout takes milliseconds");
                 options.requests_timeout = Duration::from_millis(ms);
             }
+            [flag, value] if flag == "--adapter" && value == "classic" => options.streams = None,
+            [flag, value] if flag == "--adapter" && value == "streams" => {
+                options.streams = Some(StreamsConfig::default());
+            }
+            [flag, value] if flag == "--recovery-window" => {
+                let ms = value.parse().expect("--recovery-window takes milliseconds");
+                config.recovery = Some(RecoveryConfig {
+                    max_disconnection_duration: Duration::from_millis(ms),
+                    ..RecoveryConfig::default()
+                });
+            }
             other => panic!("unknown arguments {other:?}"),
         }
     }
-    let io = SocketIo::with_redis(ServerConfig::default(), url, options).expect("a Redis URL");
+    let io = SocketIo::with_redis(config, url, options).expect("a Redis URL");
     // The link's state, in the words of cluster-node.mjs (one link here).
     let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).expect("bind 127.0.0.1:0");
     let port = listener.get_ref().local_addr().expect("bound").port();
@@ -69,14 +88,21 @@ fn set_up(io: &SocketIo, nsp: &'static str, port: u16) {
     ns.on_connection(move |socket| {
         let auth: Value = socket.auth().unwrap_or_default();
         let name = auth["name"].clone();
-        let data = auth.get("data").cloned().unwrap_or_else(|| json!({}));
-        let _ = socket.set_shared_data(&data);
-        for room in auth["rooms"].as_array().into_iter().flatten() {
-            if let Some(room) = room.as_str() {
-                socket.join(room);
+        // A recovered socket keeps the data and rooms it recovered.
+        let recovered = socket.recovered();
+        if !recovered {
+            let data = auth.get("data").cloned().unwrap_or_else(|| json!({}));
+            let _ = socket.set_shared_data(&data);
+            for room in auth["rooms"].as_array().into_iter().flatten() {
+                if let Some(room) = room.as_str() {
+                    socket.join(room);
+                }
             }
         }
-        print(json!({"event":"connect","nsp":nsp,"id":socket.id().as_str(),"name":name}));
+        print(
+            json!({"event":"connect","nsp":nsp,"id":socket.id().as_str(),"name":name,
+            "recovered":recovered}),
+        );
         let name2 = name.clone();
         socket.on_any(move |socket, msg| {
             let args = args_to_wire(msg.raw());
@@ -119,6 +145,7 @@ fn commands(io: &SocketIo) {
         std::process::exit(0); // stdin closed: the harness is gone
     });
     let io2 = io.clone();
+    let ticker = Rc::new(Ticker::default());
     io.spawn(async move {
         while let Ok(line) = rx.recv().await {
             let Ok(cmd) = serde_json::from_str::<Value>(&line) else {
@@ -126,8 +153,9 @@ fn commands(io: &SocketIo) {
                 continue;
             };
             let io = io2.clone();
+            let ticker = ticker.clone();
             io2.spawn(async move {
-                let mut reply = run(&io, &cmd).await;
+                let mut reply = run(&io, &cmd, &ticker).await;
                 reply["reply"] = cmd["id"].clone();
                 print(reply);
             });
@@ -159,7 +187,59 @@ fn first_room(cmd: &Value) -> String {
     cmd["rooms"][0].as_str().unwrap_or_default().to_owned()
 }
 
-async fn run(io: &SocketIo, cmd: &Value) -> Value {
+/// The `ticker` command's state (one ticker at a time).
+#[derive(Default)]
+struct Ticker {
+    /// Which ticker runs (0: none); a stopped ticker's task sees a change.
+    running: Cell<u64>,
+    /// Tickers started so far.
+    started: Cell<u64>,
+    /// The last seq emitted.
+    last: Cell<u64>,
+}
+
+impl Ticker {
+    /// Starts emitting `event {"seq":N}` through `op` every `every`.
+    fn start(
+        self: &Rc<Ticker>,
+        io: &SocketIo,
+        op: Operator,
+        event: String,
+        every: Duration,
+    ) -> Value {
+        if self.running.get() != 0 {
+            return json!({"ok":false,"error":"a ticker runs already"});
+        }
+        let me = self.started.get() + 1;
+        self.started.set(me);
+        self.running.set(me);
+        self.last.set(0);
+        let ticker = self.clone();
+        io.spawn(async move {
+            loop {
+                smol::Timer::after(every).await;
+                if ticker.running.get() != me {
+                    break;
+                }
+                let seq = ticker.last.get() + 1;
+                ticker.last.set(seq);
+                let _ = op.emit(&event, &json!({"seq": seq}));
+            }
+        });
+        json!({"ok":true})
+    }
+
+    /// Stops the ticker; answers the last seq emitted.
+    fn stop(&self) -> Value {
+        self.running.set(0);
+        json!({"ok":true,"last":self.last.get()})
+    }
+}
+
+/// How long `close` lets the closes (and the bus) flush before exiting.
+const CLOSE_GRACE: Duration = Duration::from_millis(200);
+
+async fn run(io: &SocketIo, cmd: &Value, ticker: &Rc<Ticker>) -> Value {
     let event = cmd["event"].as_str().unwrap_or_default();
     let wire = match &cmd["args"] {
         list @ Value::Array(_) => list.clone(),
@@ -258,9 +338,23 @@ async fn run(io: &SocketIo, cmd: &Value) -> Value {
                 Err(e) => json!({"ok":false,"error":e.to_string()}),
             }
         }
+        "ticker" => {
+            let every = Duration::from_millis(cmd["every"].as_u64().unwrap_or(20));
+            let event = cmd["event"].as_str().unwrap_or("tick").to_owned();
+            ticker.start(io, target(io, cmd), event, every)
+        }
+        "stopTicker" => ticker.stop(),
         "close" => {
-            io.close_all();
-            std::process::exit(0);
+            // Reply first (as Node's member), then close every session
+            // ("server shutting down") and exit.
+            let io2 = io.clone();
+            io.spawn(async move {
+                smol::Timer::after(Duration::from_millis(1)).await;
+                io2.close_all();
+                smol::Timer::after(CLOSE_GRACE).await;
+                std::process::exit(0);
+            });
+            json!({"ok":true})
         }
         other => json!({"ok":false,"error":format!("unsupported op {other}")}),
     }
