@@ -49,7 +49,8 @@ pub(crate) enum Flavour {
     /// number that fits 64 bits as an int.
     Notepack,
     /// @msgpack/msgpack 2.8.0 (the Redis Streams adapter): only safe
-    /// integers (|n| ≤ 2^53 − 1) as ints, other numbers as float64.
+    /// integers (|n| ≤ 2^53 − 1) as ints, other numbers as float64 (a
+    /// JavaScript number holds no larger integer exactly).
     MsgpackJs,
 }
 
@@ -62,14 +63,20 @@ pub(crate) fn write_value(v: &Val, out: &mut Vec<u8>, attachments: &[Bytes]) {
 
 /// [`write_value`] for the writer `flavour`.
 ///
-/// Integers ([`Val::UInt`], [`Val::Int`]) are written exactly in both
-/// flavours: a number has that form only when it came as integer text, and
-/// its exact value matters more than what a JavaScript writer, which would
-/// have rounded it to a double first, puts on the wire.
+/// With [`Flavour::MsgpackJs`] an integer beyond ±(2^53 − 1) is written
+/// as the float64 nearest to it, as a JavaScript node holding the same
+/// value (a double) writes it: every Node peer reads the same number
+/// either way, and a Node message relayed by us stays byte-identical.
 pub(crate) fn write_value_as(v: &Val, out: &mut Vec<u8>, attachments: &[Bytes], flavour: Flavour) {
     match v {
         Val::Nil => out.push(0xc0),
         Val::Bool(b) => out.push(if *b { 0xc3 } else { 0xc2 }),
+        Val::Int(n) if flavour == Flavour::MsgpackJs && (*n as f64) < -MAX_SAFE => {
+            let _ = rmp::encode::write_f64(out, *n as f64);
+        }
+        Val::UInt(n) if flavour == Flavour::MsgpackJs && (*n as f64) > MAX_SAFE => {
+            let _ = rmp::encode::write_f64(out, *n as f64);
+        }
         Val::Int(n) => {
             let _ = rmp::encode::write_sint(out, *n);
         }

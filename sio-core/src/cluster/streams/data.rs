@@ -75,18 +75,31 @@ fn socket_val(s: &RemoteSocket) -> Val {
     ])
 }
 
-/// The first value of a one-element [`Args`], `nil` when there is none
-/// (Node's callback called without an argument: msgpack writes the
-/// `undefined` as nil).
-fn first(data: &Args) -> Val {
-    args_with_binary(data)
-        .into_iter()
-        .next()
-        .unwrap_or(Val::Nil)
+/// Which writer a `data` object is built for: they differ in what a
+/// JavaScript `undefined` becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Target {
+    /// `JSON.stringify` leaves the key out.
+    Json,
+    /// @msgpack/msgpack writes nil.
+    Msgpack,
 }
 
-/// The `data` object of `msg`; `None` for types without one.
-pub(super) fn data_val(msg: &AdapterMsg) -> Option<Val> {
+/// `requestId` and `packet`: the first value of a one-element [`Args`].
+/// When there is none (Node's callback called without an argument, so
+/// `undefined`), JSON has no `packet` and msgpack a nil.
+fn answer(request_id: &str, data: &Args, target: Target) -> Val {
+    let mut entries = vec![("requestId", text(request_id))];
+    match args_with_binary(data).into_iter().next() {
+        Some(v) => entries.push(("packet", v)),
+        None if target == Target::Msgpack => entries.push(("packet", Val::Nil)),
+        None => {}
+    }
+    map(entries)
+}
+
+/// The `data` object of `msg` for `target`; `None` for types without one.
+pub(super) fn data_val(msg: &AdapterMsg, target: Target) -> Option<Val> {
     let rid = |id: &str| ("requestId", text(id));
     Some(match msg {
         AdapterMsg::Broadcast {
@@ -144,9 +157,7 @@ pub(super) fn data_val(msg: &AdapterMsg) -> Option<Val> {
                 ),
             ]),
             Response::ServerSideEmit { request_id, data }
-            | Response::BroadcastAck { request_id, data } => {
-                map(vec![rid(request_id), ("packet", first(data))])
-            }
+            | Response::BroadcastAck { request_id, data } => answer(request_id, data, target),
             Response::ClientCount { request_id, count } => {
                 map(vec![rid(request_id), ("clientCount", Val::UInt(*count))])
             }

@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use super::data::{data_val, msg_from};
+use super::data::{Target, data_val, msg_from};
 use super::{AdapterEnvelope, AdapterMsg};
 use crate::base64;
 use crate::cluster::error::ClusterDecodeError;
@@ -29,7 +29,7 @@ pub fn encode_entry(uid: &str, nsp: &str, msg: &AdapterMsg) -> Vec<(Bytes, Bytes
             Bytes::from(msg.kind().to_string()),
         ),
     ];
-    if let Some(data) = data_val(msg) {
+    if let Some(data) = data_val(msg, Target::Json) {
         let mut out = Vec::with_capacity(128);
         // Node looks for binary only in types that may carry it; the
         // others never hold any.

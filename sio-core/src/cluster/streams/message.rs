@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use super::data::{data_val, msg_from};
+use super::data::{Target, data_val, msg_from};
 use super::{AdapterEnvelope, AdapterMsg};
 use crate::cluster::error::ClusterDecodeError;
 use crate::cluster::msgpack::{self, Flavour, put_map, put_str, put_uint, write_value_as};
@@ -13,7 +13,7 @@ use crate::cluster::value::Val;
 /// `data` for types without one) in @msgpack/msgpack, as it is published
 /// on `P#nsp#` (requests) or `P#nsp#<requester>#` (responses).
 pub fn encode_message(uid: &str, nsp: &str, msg: &AdapterMsg) -> Bytes {
-    let data = data_val(msg);
+    let data = data_val(msg, Target::Msgpack);
     let mut out = Vec::with_capacity(128);
     put_map(&mut out, 3 + usize::from(data.is_some()));
     put_str(&mut out, "type");
