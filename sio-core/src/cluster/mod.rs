@@ -35,6 +35,7 @@ mod handshake_json;
 mod msgpack;
 mod request;
 mod response;
+pub mod streams;
 mod value;
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use super::MAX_DEPTH;
 use super::date::iso_string;
 use super::error::ClusterDecodeError;
-use super::value::{Num, Val, integral};
+use super::value::{MAX_SAFE, Num, Val, integral};
 
 // Writing into a `Vec` cannot fail: the results of the `rmp` writers below
 // are ignored for that reason.
@@ -41,18 +41,50 @@ pub(crate) fn put_strs(out: &mut Vec<u8>, items: &[String]) {
     }
 }
 
-/// Appends `v`; placeholder objects become bin values of `attachments`
-/// (`nil` when their index is out of range: the caller's arguments were
-/// inconsistent).
+/// Which JavaScript msgpack writer to match byte for byte. They differ
+/// only in how they write a number that is an integer beyond 2^53 − 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavour {
+    /// notepack.io 3.0.1 (the classic Redis adapter): every integral
+    /// number that fits 64 bits as an int.
+    Notepack,
+    /// @msgpack/msgpack 2.8.0 (the Redis Streams adapter): only safe
+    /// integers (|n| ≤ 2^53 − 1) as ints, other numbers as float64 (a
+    /// JavaScript number holds no larger integer exactly).
+    MsgpackJs,
+}
+
+/// Appends `v` as notepack.io writes it; placeholder objects become bin
+/// values of `attachments` (`nil` when their index is out of range: the
+/// caller's arguments were inconsistent).
 pub(crate) fn write_value(v: &Val, out: &mut Vec<u8>, attachments: &[Bytes]) {
+    write_value_as(v, out, attachments, Flavour::Notepack);
+}
+
+/// [`write_value`] for the writer `flavour`.
+///
+/// With [`Flavour::MsgpackJs`] an integer beyond ±(2^53 − 1) is written
+/// as the float64 nearest to it, as a JavaScript node holding the same
+/// value (a double) writes it: every Node peer reads the same number
+/// either way, and a Node message relayed by us stays byte-identical.
+pub(crate) fn write_value_as(v: &Val, out: &mut Vec<u8>, attachments: &[Bytes], flavour: Flavour) {
     match v {
         Val::Nil => out.push(0xc0),
         Val::Bool(b) => out.push(if *b { 0xc3 } else { 0xc2 }),
+        Val::Int(n) if flavour == Flavour::MsgpackJs && (*n as f64) < -MAX_SAFE => {
+            let _ = rmp::encode::write_f64(out, *n as f64);
+        }
+        Val::UInt(n) if flavour == Flavour::MsgpackJs && (*n as f64) > MAX_SAFE => {
+            let _ = rmp::encode::write_f64(out, *n as f64);
+        }
         Val::Int(n) => {
             let _ = rmp::encode::write_sint(out, *n);
         }
         Val::UInt(n) => put_uint(out, *n),
         Val::F64(f) => match integral(*f) {
+            Some(_) if flavour == Flavour::MsgpackJs && f.abs() > MAX_SAFE => {
+                let _ = rmp::encode::write_f64(out, *f);
+            }
             Some(Num::U(n)) => put_uint(out, n),
             Some(Num::I(n)) => {
                 let _ = rmp::encode::write_sint(out, n);
@@ -68,7 +100,7 @@ pub(crate) fn write_value(v: &Val, out: &mut Vec<u8>, attachments: &[Bytes]) {
         Val::Arr(items) => {
             put_array(out, items.len());
             for item in items {
-                write_value(item, out, attachments);
+                write_value_as(item, out, attachments, flavour);
             }
         }
         Val::Map(entries) => {
@@ -84,7 +116,7 @@ pub(crate) fn write_value(v: &Val, out: &mut Vec<u8>, attachments: &[Bytes]) {
             put_map(out, entries.len());
             for (k, item) in entries {
                 put_str(out, k);
-                write_value(item, out, attachments);
+                write_value_as(item, out, attachments, flavour);
             }
         }
     }

@@ -186,14 +186,14 @@ pub fn encode_response(response: &Response) -> Bytes {
 
 /// `[v]`, or `[]` when absent; `None` when `v` holds an object that reads
 /// as a binary placeholder.
-fn one_arg(v: Option<&Val>) -> Option<Args> {
+pub(crate) fn one_arg(v: Option<&Val>) -> Option<Args> {
     match v {
         Some(v) => args_from(std::slice::from_ref(v)).ok(),
         None => Some(Args::empty()),
     }
 }
 
-fn remote_socket(v: &Val) -> Option<RemoteSocket> {
+pub(crate) fn remote_socket(v: &Val) -> Option<RemoteSocket> {
     Some(RemoteSocket {
         id: v.get("id")?.as_str()?.to_owned(),
         handshake: v

@@ -8,7 +8,7 @@ use bytes::Bytes;
 #[path = "tests/decode.rs"]
 mod decode;
 #[path = "tests/proptests.rs"]
-mod proptests;
+pub(super) mod proptests;
 
 /// msgpack of a str.
 fn s(text: &str) -> Vec<u8> {

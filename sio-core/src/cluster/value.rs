@@ -184,19 +184,62 @@ pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
     let _ = serde_json::to_writer(&mut *out, s);
 }
 
-/// Appends a number as JSON: integral values as integers, non-finite as
-/// `null` (as `JSON.stringify`).
+/// Appends a number as JSON text the way JavaScript writes it
+/// (`JSON.stringify`, `String(n)`): integers below 2^53 in full, other
+/// values with the shortest digits that read back to the same number, in
+/// plain notation from 1e-7 to 1e21 and as `1.5e+21` / `1e-7` outside;
+/// non-finite as `null`.
 pub(crate) fn json_f64(out: &mut Vec<u8>, f: f64) {
-    match integral(f) {
-        Some(Num::U(n)) => crate::http::push_decimal(out, n),
-        Some(Num::I(n)) => out.extend_from_slice(n.to_string().as_bytes()),
-        None if f.is_finite() => {
-            // Writing a finite f64 into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut *out, &f);
+    if !f.is_finite() {
+        out.extend_from_slice(b"null");
+        return;
+    }
+    if f == 0.0 {
+        // `-0` too.
+        out.push(b'0');
+        return;
+    }
+    if f.fract() == 0.0 && f.abs() <= MAX_SAFE {
+        // In range of i64: |f| < 2^53.
+        out.extend_from_slice((f as i64).to_string().as_bytes());
+        return;
+    }
+    if f < 0.0 {
+        out.push(b'-');
+    }
+    // Rust's `{:e}` is the shortest round-trip form: `d[.ddd]e<exp>`.
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    let k = digits.len() as i64;
+    // The decimal point sits after `n` digits (ECMAScript Number::toString).
+    let n = exp.parse::<i64>().unwrap_or(0) + 1;
+    if k <= n && n <= 21 {
+        out.extend_from_slice(&digits);
+        out.resize(out.len() + (n - k) as usize, b'0');
+    } else if 0 < n && n <= 21 {
+        out.extend_from_slice(&digits[..n as usize]);
+        out.push(b'.');
+        out.extend_from_slice(&digits[n as usize..]);
+    } else if -6 < n && n <= 0 {
+        out.extend_from_slice(b"0.");
+        out.resize(out.len() + (-n) as usize, b'0');
+        out.extend_from_slice(&digits);
+    } else {
+        out.push(digits[0]);
+        if k > 1 {
+            out.push(b'.');
+            out.extend_from_slice(&digits[1..]);
         }
-        None => out.extend_from_slice(b"null"),
+        out.push(b'e');
+        out.push(if n > 0 { b'+' } else { b'-' });
+        out.extend_from_slice((n - 1).unsigned_abs().to_string().as_bytes());
     }
 }
+
+/// `Number.MAX_SAFE_INTEGER` (2^53 − 1): JavaScript's integers are exact
+/// up to here.
+pub(crate) const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 
 fn json_buffer(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(br#"{"type":"Buffer","data":["#);
@@ -307,6 +350,43 @@ pub(crate) fn args_values(args: &Args) -> Vec<Val> {
     match Val::from_json(&args.json) {
         Ok(Val::Arr(items)) => items,
         _ => Vec::new(),
+    }
+}
+
+/// The values of `args` with every placeholder replaced by its
+/// attachment as [`Val::Bin`] (`nil` when out of range: the caller's
+/// arguments were inconsistent).
+pub(crate) fn args_with_binary(args: &Args) -> Vec<Val> {
+    fn resolve(v: Val, attachments: &[Bytes]) -> Val {
+        if let Some(n) = v.placeholder() {
+            return attachments.get(n).cloned().map_or(Val::Nil, Val::Bin);
+        }
+        match v {
+            Val::Arr(items) => {
+                Val::Arr(items.into_iter().map(|v| resolve(v, attachments)).collect())
+            }
+            Val::Map(entries) => Val::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, resolve(v, attachments)))
+                    .collect(),
+            ),
+            v => v,
+        }
+    }
+    args_values(args)
+        .into_iter()
+        .map(|v| resolve(v, &args.attachments))
+        .collect()
+}
+
+/// True when `v` holds binary (Node's `hasBinary`).
+pub(crate) fn has_binary(v: &Val) -> bool {
+    match v {
+        Val::Bin(_) => true,
+        Val::Arr(items) => items.iter().any(has_binary),
+        Val::Map(entries) => entries.iter().any(|(_, v)| has_binary(v)),
+        _ => false,
     }
 }
 

@@ -8,7 +8,7 @@ use crate::socket::Args;
 use bytes::Bytes;
 use proptest::prelude::*;
 
-fn val(binary: bool) -> impl Strategy<Value = Val> {
+pub(in crate::cluster) fn val(binary: bool) -> impl Strategy<Value = Val> {
     let mut leaves = vec![
         Just(Val::Nil).boxed(),
         any::<bool>().prop_map(Val::Bool).boxed(),
@@ -35,15 +35,15 @@ fn val(binary: bool) -> impl Strategy<Value = Val> {
     })
 }
 
-fn args(binary: bool, max: usize) -> impl Strategy<Value = Args> {
+pub(in crate::cluster) fn args(binary: bool, max: usize) -> impl Strategy<Value = Args> {
     proptest::collection::vec(val(binary), 0..=max).prop_map(|v| args_from(&v).unwrap())
 }
 
-fn rooms() -> impl Strategy<Value = Vec<String>> {
+pub(in crate::cluster) fn rooms() -> impl Strategy<Value = Vec<String>> {
     proptest::collection::vec(".{0,8}", 0..4)
 }
 
-fn opts(flags: bool) -> impl Strategy<Value = Opts> {
+pub(in crate::cluster) fn opts(flags: bool) -> impl Strategy<Value = Opts> {
     (rooms(), rooms(), any::<bool>(), any::<Option<u64>>()).prop_map(
         move |(rooms, except, volatile, timeout)| Opts {
             rooms,
@@ -54,18 +54,18 @@ fn opts(flags: bool) -> impl Strategy<Value = Opts> {
     )
 }
 
-fn id() -> impl Strategy<Value = String> {
+pub(in crate::cluster) fn id() -> impl Strategy<Value = String> {
     "[A-Za-z0-9_-]{6}"
 }
 
 /// rmpv reads the whole of `bytes` as one msgpack value.
-fn valid_msgpack(bytes: &[u8]) {
+pub(in crate::cluster) fn valid_msgpack(bytes: &[u8]) {
     let mut rd = bytes;
     rmpv::decode::read_value(&mut rd).expect("valid msgpack");
     assert!(rd.is_empty(), "trailing bytes");
 }
 
-fn json_text(binary: bool) -> impl Strategy<Value = Bytes> {
+pub(in crate::cluster) fn json_text(binary: bool) -> impl Strategy<Value = Bytes> {
     val(binary).prop_map(|v| {
         let mut out = Vec::new();
         write_json(&v, &mut out, &mut BinJson::Buffers(&[]));
@@ -73,7 +73,7 @@ fn json_text(binary: bool) -> impl Strategy<Value = Bytes> {
     })
 }
 
-fn request() -> impl Strategy<Value = Request> {
+pub(in crate::cluster) fn request() -> impl Strategy<Value = Request> {
     prop_oneof![
         (id(), rooms()).prop_map(|(request_id, rooms)| Request::Sockets { request_id, rooms }),
         id().prop_map(|request_id| Request::AllRooms { request_id }),
@@ -107,7 +107,7 @@ fn request() -> impl Strategy<Value = Request> {
     ]
 }
 
-fn response() -> impl Strategy<Value = Response> {
+pub(in crate::cluster) fn response() -> impl Strategy<Value = Response> {
     let socket = (".{0,8}", json_text(false), rooms(), json_text(false)).prop_map(
         |(id, handshake, rooms, data)| RemoteSocket {
             id,
