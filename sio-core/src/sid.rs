@@ -10,6 +10,9 @@ const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 /// Length of a session id in characters.
 pub const SID_LEN: usize = 22;
 
+/// Length of Node's ids (`base64id`: 15 random bytes in base64).
+const NODE_ID_LEN: usize = 20;
+
 /// The bytes a sid is made of: those of [`URL_SAFE`], as a lookup table.
 static SID_CHARS: [bool; 256] = {
     let mut table = [false; 256];
@@ -21,27 +24,40 @@ static SID_CHARS: [bool; 256] = {
     table
 };
 
-/// An Engine.IO (or Socket.IO) session id: 22 URL-safe characters.
+/// An Engine.IO (or Socket.IO) session id: 22 URL-safe characters (ours)
+/// or 20 (Node's, met in sessions restored from a cluster).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Sid([u8; SID_LEN]);
 
 impl Sid {
     /// Parses a sid as it appears in a query string; `None` if it cannot be
-    /// one of ours (so it is unknown without a lookup).
+    /// one of ours (so it is unknown without a lookup). Node's ids (its
+    /// socket ids and recovery pids, from `base64id`: 20 characters) parse
+    /// too, so that a session a Node server kept restores here.
     pub fn parse(s: &str) -> Option<Sid> {
-        let bytes: [u8; SID_LEN] = s.as_bytes().try_into().ok()?;
+        let b = s.as_bytes();
+        let mut bytes = [0u8; SID_LEN];
+        match b.len() {
+            SID_LEN | NODE_ID_LEN => bytes[..b.len()].copy_from_slice(b),
+            _ => return None,
+        }
         // A table lookup per byte: every request on a session parses its
         // sid (twice, with the adapter's look for delivery notification).
-        bytes
-            .iter()
-            .all(|&b| SID_CHARS[usize::from(b)])
+        b.iter()
+            .all(|&c| SID_CHARS[usize::from(c)])
             .then_some(Sid(bytes))
     }
 
     /// The sid as text.
     pub fn as_str(&self) -> &str {
+        // A Node id is padded with zeros, which no id character is.
+        let len = if self.0[NODE_ID_LEN] == 0 {
+            NODE_ID_LEN
+        } else {
+            SID_LEN
+        };
         // Built only from URL_SAFE characters (ASCII), so always UTF-8.
-        std::str::from_utf8(&self.0).expect("sid is ASCII")
+        std::str::from_utf8(&self.0[..len]).expect("sid is ASCII")
     }
 }
 
@@ -131,6 +147,9 @@ mod tests {
         assert_eq!(a.as_str().len(), SID_LEN);
         assert_eq!(Sid::parse(a.as_str()), Some(a));
         assert_eq!(Sid::parse("short"), None);
+        let node = Sid::parse("Bm9-_ZQSO3DmIyfxAAAB").expect("a Node id");
+        assert_eq!(node.as_str(), "Bm9-_ZQSO3DmIyfxAAAB");
+        assert_eq!(Sid::parse("Bm9-_ZQSO3DmIyfxAAABx"), None, "21 characters");
         assert_eq!(Sid::parse("!!!!!!!!!!!!!!!!!!!!!!"), None);
     }
 }

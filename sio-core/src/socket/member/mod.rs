@@ -288,22 +288,16 @@ impl Member {
             // Room changes and disconnections go through the stream (so
             // they keep their place among the broadcasts), the rest
             // through Pub/Sub, as Node's streams adapter sends them.
-            Some(st)
-                if matches!(
-                    request,
-                    Request::Join { .. } | Request::Leave { .. } | Request::Disconnect { .. }
-                ) =>
-            {
-                let fields =
-                    wire::encode_entry(&self.uid, nsp, &wire::AdapterMsg::Request(request));
-                let command = st.append(fields);
-                self.out.push_back(command);
-            }
-            Some(_) => {
-                let channel = ch.request().to_owned();
+            Some(st) => {
                 let msg = wire::AdapterMsg::Request(request);
-                let payload = wire::encode_message(&self.uid, nsp, &msg);
-                self.publish(channel, payload);
+                if msg.in_stream() {
+                    let command = st.append(wire::encode_entry(&self.uid, nsp, &msg));
+                    self.out.push_back(command);
+                } else {
+                    let channel = ch.request().to_owned();
+                    let payload = wire::encode_message(&self.uid, nsp, &msg);
+                    self.publish(channel, payload);
+                }
             }
         }
     }

@@ -252,7 +252,13 @@ impl SioServer {
             if envelope.nsp != nsp {
                 continue;
             }
-            if let AdapterMsg::Broadcast { event, args, opts } = envelope.msg {
+            if let AdapterMsg::Broadcast {
+                event,
+                args,
+                opts,
+                ack_id: None,
+            } = envelope.msg
+            {
                 if !opts.volatile && reaches(&opts.rooms, &opts.except, &rooms) {
                     let frames = self.entry_frames(&nsp, &event, &args, &opts, id);
                     r.frames.extend(frames);

@@ -125,6 +125,7 @@ impl SioServer {
             event: event.to_owned(),
             args: args.clone(),
             opts: opts_of(op),
+            ack_id: None,
         };
         let command = st.append(encode_entry(&member.uid, nsp, &msg));
         member.out.push_back(command);
@@ -170,9 +171,15 @@ impl SioServer {
             }
             let own = self.cluster_uid() == Some(envelope.uid.as_str());
             match envelope.msg {
-                AdapterMsg::Broadcast { event, args, opts } => {
-                    self.deliver_entry(&envelope.nsp, &event, &args, &opts, id)
-                }
+                // An emit with an ack (Node's `socket.emit(.., cb)` with
+                // recovery on) is its sender's to deliver: the ack waits
+                // there.
+                AdapterMsg::Broadcast {
+                    event,
+                    args,
+                    opts,
+                    ack_id: None,
+                } => self.deliver_entry(&envelope.nsp, &event, &args, &opts, id),
                 AdapterMsg::Request(
                     r @ (Request::Join { .. } | Request::Leave { .. } | Request::Disconnect { .. }),
                 ) if !own => self.on_request(&envelope.nsp, Some(envelope.uid), r),

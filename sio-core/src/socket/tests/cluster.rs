@@ -113,13 +113,6 @@ impl Cluster {
         self.settle();
     }
 
-    /// Appends an entry as another member would (e.g. Node's), then
-    /// settles.
-    pub(super) fn append(&mut self, fields: Vec<(Bytes, Bytes)>) {
-        self.append_entry(fields);
-        self.settle();
-    }
-
     fn append_entry(&mut self, fields: Vec<(Bytes, Bytes)>) {
         let id = Bytes::from(format!("1000-{}", self.stream.len()));
         let entry = StreamEntry { id, fields };

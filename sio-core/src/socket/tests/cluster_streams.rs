@@ -42,8 +42,14 @@ fn broadcasts_go_through_the_stream_and_carry_its_ids() {
     let n = c.act(0, |io, _| io.broadcast("/", &op(), "news", &args("[1]")));
     assert_eq!(n, Ok(1));
     assert_eq!(c.stream.len(), 1, "one entry for every member");
-    assert_eq!(c.node(0).drain().texts(a.conn), [r#"42["news",1,"1000-0"]"#]);
-    assert_eq!(c.node(1).drain().texts(b.conn), [r#"42["news",1,"1000-0"]"#]);
+    assert_eq!(
+        c.node(0).drain().texts(a.conn),
+        [r#"42["news",1,"1000-0"]"#]
+    );
+    assert_eq!(
+        c.node(1).drain().texts(b.conn),
+        [r#"42["news",1,"1000-0"]"#]
+    );
     // Volatile: through the stream, untagged.
     let volatile = BroadcastOp {
         volatile: true,
@@ -52,9 +58,11 @@ fn broadcasts_go_through_the_stream_and_carry_its_ids() {
     c.act(1, |io, _| io.broadcast("/", &volatile, "v", &args("[]")))
         .unwrap();
     assert_eq!(c.node(0).drain().texts(a.conn), [r#"42["v"]"#]);
+    assert_eq!(c.node(1).drain().texts(b.conn), [r#"42["v"]"#]);
     // The bus down: delivered here at once, without an offset.
     c.down = true;
-    c.node(0).input(Input::Bus(crate::bus::BusInput::Link { up: false }));
+    c.node(0)
+        .input(Input::Bus(crate::bus::BusInput::Link { up: false }));
     c.act(0, |io, _| io.broadcast("/", &op(), "alone", &args("[2]")))
         .unwrap();
     assert_eq!(c.node(0).drain().texts(a.conn), [r#"42["alone",2]"#]);
@@ -80,11 +88,20 @@ fn sessions_are_written_when_they_change_once_per_drain() {
     assert_eq!(&record.data[..], br#"{"user":7}"#);
     let (_, ttl) = &c.keys[&format!("sio:session:{pid}")];
     assert_eq!(*ttl, secs(75), "the window and a refresh interval");
-    c.advance(secs(15));
-    assert_eq!(c.key_writes.len(), before + 2, "refreshed while it lives");
+    c.advance(secs(14));
+    assert_eq!(c.key_writes.len(), before + 1, "nothing changed");
+    // At 15 s the quarter-window refresh rewrites it, and the client's
+    // ping timeout (10 s + 5 s) ends the socket: kept for the window.
+    c.advance(secs(1));
+    assert_eq!(c.key_writes.len(), before + 3, "{:?}", c.key_writes);
+    let (_, ttl) = &c.keys[&format!("sio:session:{pid}")];
+    assert_eq!(*ttl, secs(60), "kept for the window after a ping timeout");
     // A disconnection the client asked for: no recovery, key deleted.
-    c.act(0, |io, _| io.disconnect(s, false)).unwrap();
-    assert!(c.keys.is_empty());
+    c.node(0).drain();
+    let (_, s2, pid2, _) = connect(&mut c, 0, "");
+    assert!(c.keys.contains_key(&format!("sio:session:{pid2}")));
+    c.act(0, |io, _| io.disconnect(s2, false)).unwrap();
+    assert!(!c.keys.contains_key(&format!("sio:session:{pid2}")));
 }
 
 #[test]
@@ -156,7 +173,11 @@ fn what_cannot_be_recovered_gets_a_fresh_session() {
     let (_, s, pid, _) = connect(&mut c, 0, "");
     tick(&mut c, 1, 1);
     // A pid nobody knows.
-    let (_, s1, ..) = connect(&mut c, 1, r#"{"pid":"AAAAAAAAAAAAAAAAAAAA","offset":"1000-0"}"#);
+    let (_, s1, ..) = connect(
+        &mut c,
+        1,
+        r#"{"pid":"AAAAAAAAAAAAAAAAAAAA","offset":"1000-0"}"#,
+    );
     assert_ne!(s1, s);
     // An offset the stream no longer has: fresh, and the session is used up.
     c.frozen[0] = true;
@@ -187,7 +208,10 @@ fn a_session_written_by_node_restores_with_its_rooms_and_data() {
     let (_, s, _, replay) = connect(&mut c, 0, auth);
     assert_eq!(s.as_str(), "BBBBBBBBBBBBBBBBBBBB");
     assert_eq!(replay, [r#"42["tick",2,"1000-1"]"#]);
-    assert_eq!(c.node(0).io.rooms(s).unwrap(), ["BBBBBBBBBBBBBBBBBBBB", "ticks"]);
+    assert_eq!(
+        c.node(0).io.rooms(s).unwrap(),
+        ["BBBBBBBBBBBBBBBBBBBB", "ticks"]
+    );
     let info = c.node(0).io.local_infos("/", &op());
     assert_eq!(&info[0].data[..], br#"{"name":"n"}"#);
 }
