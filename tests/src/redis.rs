@@ -12,7 +12,7 @@
 //! ```
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -78,6 +78,23 @@ impl RedisServer {
     /// `redis://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// A plain blocking client of this server, for a test to look or act
+    /// beside the code under test.
+    ///
+    /// # Panics
+    ///
+    /// If it cannot connect.
+    pub fn client(&self) -> RedisClient {
+        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
+        let stream = TcpStream::connect(addr).expect("connect to the test's redis-server");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("set a read timeout");
+        RedisClient {
+            conn: BufReader::new(stream),
+        }
     }
 
     /// Kills the server (SIGKILL) and waits for it to exit: clients see
@@ -178,6 +195,84 @@ impl Drop for RedisServer {
         self.stop();
         // Nothing useful to do if removing the temporary directory fails.
         let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A reply, as [`RedisClient`] reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// `+...`
+    Simple(String),
+    /// `-...`
+    Error(String),
+    /// `:...`
+    Int(i64),
+    /// `$n` and its bytes.
+    Bulk(Vec<u8>),
+    /// `$-1` or `*-1`.
+    Nil,
+    /// `*n` and its elements.
+    Array(Vec<Reply>),
+}
+
+/// A blocking RESP2 client of a test's Redis ([`RedisServer::client`]):
+/// one command at a time, or written ahead with [`RedisClient::send`] and
+/// read back with [`RedisClient::read`]. Reads time out after 10 s.
+pub struct RedisClient {
+    conn: BufReader<TcpStream>,
+}
+
+impl RedisClient {
+    /// Sends one command and reads its reply.
+    pub fn call(&mut self, args: &[&str]) -> Reply {
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        self.send(&args);
+        self.read()
+    }
+
+    /// Writes one command without reading its reply.
+    ///
+    /// # Panics
+    ///
+    /// If the write fails.
+    pub fn send(&mut self, args: &[&[u8]]) {
+        let mut out = format!("*{}\r\n", args.len()).into_bytes();
+        for arg in args {
+            out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+            out.extend_from_slice(arg);
+            out.extend_from_slice(b"\r\n");
+        }
+        self.conn.get_mut().write_all(&out).expect("write to redis");
+    }
+
+    /// Reads the next reply.
+    ///
+    /// # Panics
+    ///
+    /// If the connection breaks or times out, or the reply is malformed.
+    pub fn read(&mut self) -> Reply {
+        let mut line = Vec::new();
+        self.conn
+            .read_until(b'\n', &mut line)
+            .expect("read a reply line");
+        assert!(line.ends_with(b"\r\n"), "a truncated reply: {line:?}");
+        let text = String::from_utf8_lossy(&line[1..line.len() - 2]).into_owned();
+        let number = || text.parse::<i64>().expect("a number");
+        match line[0] {
+            b'+' => Reply::Simple(text),
+            b'-' => Reply::Error(text),
+            b':' => Reply::Int(number()),
+            b'$' if number() < 0 => Reply::Nil,
+            b'*' if number() < 0 => Reply::Nil,
+            b'$' => {
+                let mut bytes = vec![0; number() as usize + 2];
+                self.conn.read_exact(&mut bytes).expect("read a bulk string");
+                bytes.truncate(bytes.len() - 2);
+                Reply::Bulk(bytes)
+            }
+            b'*' => Reply::Array((0..number()).map(|_| self.read()).collect()),
+            other => panic!("unknown reply type {other}"),
+        }
     }
 }
 
