@@ -58,16 +58,22 @@ impl RedisServer {
         ));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-        let port = free_port();
         let mut server = RedisServer {
-            port,
+            port: 0,
             dir,
             child: None,
         };
-        server
-            .launch()
-            .unwrap_or_else(|e| panic!("redis-server did not start: {e}"));
-        server
+        // Another test process may take the port between `free_port` and
+        // the launch: then try another one.
+        let mut last = String::new();
+        for _ in 0..RESTART_ATTEMPTS {
+            server.port = free_port();
+            match server.launch() {
+                Ok(()) => return server,
+                Err(e) => last = e,
+            }
+        }
+        panic!("redis-server did not start: {last}")
     }
 
     /// The TCP port it listens on (on 127.0.0.1).
@@ -164,7 +170,10 @@ impl RedisServer {
         let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
-            if ping(addr) {
+            // The answer must come from our own server, not from another
+            // test's that holds the port.
+            let ours = self.child.as_ref().map(Child::id);
+            if ping(addr) && server_pid(addr) == ours {
                 return Ok(());
             }
             // An exited server (port taken, bad option) will never answer.
@@ -266,7 +275,9 @@ impl RedisClient {
             b'*' if number() < 0 => Reply::Nil,
             b'$' => {
                 let mut bytes = vec![0; number() as usize + 2];
-                self.conn.read_exact(&mut bytes).expect("read a bulk string");
+                self.conn
+                    .read_exact(&mut bytes)
+                    .expect("read a bulk string");
                 bytes.truncate(bytes.len() - 2);
                 Reply::Bulk(bytes)
             }
@@ -361,6 +372,23 @@ pub fn ping(addr: SocketAddr) -> bool {
         }
     }
     &buf[..got] == b"+PONG\r\n"
+}
+
+/// The `process_id` of the Redis at `addr` (`INFO server`), if it answers.
+fn server_pid(addr: SocketAddr) -> Option<u32> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+    s.write_all(b"INFO server\r\n").ok()?;
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 4096];
+    // A bulk reply: wait for the field, then stop (the connection stays open).
+    while !String::from_utf8_lossy(&reply).contains("\r\nrun_id:") {
+        let n = s.read(&mut buf).ok().filter(|&n| n > 0)?;
+        reply.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&reply);
+    let line = text.lines().find_map(|l| l.strip_prefix("process_id:"))?;
+    line.trim().parse().ok()
 }
 
 /// The last `lines` lines of the file at `path` (or why it cannot be read).

@@ -47,7 +47,10 @@ async fn bus(redis: &RedisServer, streams: &[&str], channels: &[&str]) -> (Redis
 fn fields(i: usize) -> Vec<(Bytes, Bytes)> {
     vec![
         (Bytes::from_static(b"i"), Bytes::from(i.to_string())),
-        (Bytes::from_static(b"bin"), Bytes::from_static(b"\x00\r\n\xff")),
+        (
+            Bytes::from_static(b"bin"),
+            Bytes::from_static(b"\x00\r\n\xff"),
+        ),
     ]
 }
 
@@ -64,7 +67,9 @@ async fn entries(events: &Events, n: usize) -> (Vec<(Bytes, StreamEntry)>, Vec<B
     let mut got = Vec::new();
     let mut others = Vec::new();
     while got.len() < n {
-        match next(events, &format!("entry {} of {n}", got.len())).await {
+        let last = got.last().map(|(_, e): &(Bytes, StreamEntry)| e.id.clone());
+        let what = format!("entry {} of {n} (last {last:?})", got.len());
+        match next(events, &what).await {
             BusEvent::StreamEntries { stream, entries } => {
                 assert!(!entries.is_empty(), "no empty batches");
                 got.extend(entries.into_iter().map(|e| (stream.clone(), e)));
@@ -166,9 +171,14 @@ fn ranges_honour_their_bounds_and_count() {
             b.stream_append("s".into(), 1000, fields(i));
         }
         // Behind the appends on the same connection: it sees them all.
-        let all = b.stream_range("s".into(), "-".into(), "+".into(), 100).await;
+        let all = b
+            .stream_range("s".into(), "-".into(), "+".into(), 100)
+            .await;
         let all = all.expect("a range");
-        assert_eq!(all.iter().map(index).collect::<Vec<_>>(), (0..10).collect::<Vec<_>>());
+        assert_eq!(
+            all.iter().map(index).collect::<Vec<_>>(),
+            (0..10).collect::<Vec<_>>()
+        );
         assert_eq!(all[3].fields, fields(3));
         let first = b.stream_range("s".into(), "-".into(), "+".into(), 3).await;
         assert_eq!(first.unwrap(), all[..3]);
@@ -177,15 +187,23 @@ fn ranges_honour_their_bounds_and_count() {
         assert_eq!(middle.unwrap(), all[2..=5], "both ends included");
         let one = b.stream_range("s".into(), id(7), id(7), 100).await;
         assert_eq!(one.unwrap(), all[7..8]);
-        let after = b.stream_range("s".into(), format!("({}", id(8)), "+".into(), 100).await;
+        let after = b
+            .stream_range("s".into(), format!("({}", id(8)), "+".into(), 100)
+            .await;
         assert_eq!(after.unwrap(), all[9..], "an exclusive start");
-        let none = b.stream_range("missing".into(), "-".into(), "+".into(), 10).await;
+        let none = b
+            .stream_range("missing".into(), "-".into(), "+".into(), 10)
+            .await;
         assert_eq!(none, Ok(vec![]));
         // A key of another type: Redis refuses, the answer is a failure.
         b.set_key("str".into(), Bytes::from_static(b"x"), TIMEOUT);
-        let wrong = b.stream_range("str".into(), "-".into(), "+".into(), 10).await;
+        let wrong = b
+            .stream_range("str".into(), "-".into(), "+".into(), 10)
+            .await;
         assert_eq!(wrong, Err(BusFailure));
-        let bad = b.stream_range("s".into(), "nonsense".into(), "+".into(), 10).await;
+        let bad = b
+            .stream_range("s".into(), "nonsense".into(), "+".into(), 10)
+            .await;
         assert_eq!(bad, Err(BusFailure));
         // The link is still fine.
         let again = b.stream_range("s".into(), "-".into(), "+".into(), 1).await;
@@ -201,13 +219,24 @@ fn a_key_is_taken_once_then_gone_and_delete_deletes() {
         let (b, _b_events) = bus(&redis, &[], &[]).await;
         let value = Bytes::from_static(b"\x00session\r\n\xff");
         a.set_key("sio:session:p1".into(), value.clone(), TIMEOUT);
-        assert_eq!(a.take_key("sio:session:p1".into()).await, Ok(Some(value.clone())));
-        assert_eq!(a.take_key("sio:session:p1".into()).await, Ok(None), "a second take");
+        assert_eq!(
+            a.take_key("sio:session:p1".into()).await,
+            Ok(Some(value.clone()))
+        );
+        assert_eq!(
+            a.take_key("sio:session:p1".into()).await,
+            Ok(None),
+            "a second take"
+        );
         assert_eq!(b.take_key("sio:session:p1".into()).await, Ok(None));
 
         // Two members take the same key at once: one gets it.
         a.set_key("k".into(), value.clone(), TIMEOUT);
-        assert!(a.stream_range("x".into(), "-".into(), "+".into(), 1).await.is_ok());
+        assert!(
+            a.stream_range("x".into(), "-".into(), "+".into(), 1)
+                .await
+                .is_ok()
+        );
         let (x, y) = future::zip(a.take_key("k".into()), b.take_key("k".into())).await;
         let mut got = [x.unwrap(), y.unwrap()];
         got.sort();
@@ -219,7 +248,10 @@ fn a_key_is_taken_once_then_gone_and_delete_deletes() {
         // Replacing a value.
         a.set_key("r".into(), Bytes::from_static(b"1"), TIMEOUT);
         a.set_key("r".into(), Bytes::from_static(b"2"), TIMEOUT);
-        assert_eq!(a.take_key("r".into()).await, Ok(Some(Bytes::from_static(b"2"))));
+        assert_eq!(
+            a.take_key("r".into()).await,
+            Ok(Some(Bytes::from_static(b"2")))
+        );
         assert_eq!(a.stats().dropped, 0);
     });
 }
@@ -246,7 +278,10 @@ fn a_key_expires_after_its_ttl() {
             Timer::after(Duration::from_millis(20)).await;
         }
         assert_eq!(a.take_key("short".into()).await, Ok(None));
-        assert_eq!(a.take_key("long".into()).await, Ok(Some(Bytes::from_static(b"v"))));
+        assert_eq!(
+            a.take_key("long".into()).await,
+            Ok(Some(Bytes::from_static(b"v")))
+        );
     });
 }
 
@@ -256,7 +291,15 @@ fn following_resumes_from_the_last_id_after_the_connections_are_killed() {
     let mut raw = redis.client();
     let append = |raw: &mut tests::redis::RedisClient, i: usize| {
         let i = i.to_string();
-        raw.send(&[b"XADD", b"s", b"*", b"i", i.as_bytes(), b"bin", b"\x00\r\n\xff"]);
+        raw.send(&[
+            b"XADD",
+            b"s",
+            b"*",
+            b"i",
+            i.as_bytes(),
+            b"bin",
+            b"\x00\r\n\xff",
+        ]);
     };
     smol::block_on(async {
         let (a, a_events) = bus(&redis, &["s"], &["c"]).await;
@@ -281,7 +324,12 @@ fn following_resumes_from_the_last_id_after_the_connections_are_killed() {
             assert!(matches!(raw.read(), Reply::Bulk(_)));
         }
         let (during, others) = entries(&a_events, 100).await;
-        assert_eq!(others, [BusEvent::Down, BusEvent::Up]);
+        assert_eq!(
+            others,
+            [BusEvent::Down, BusEvent::Up],
+            "{:?}",
+            during.iter().map(|(_, e)| index(e)).collect::<Vec<_>>()
+        );
         for i in 200..300 {
             append(&mut raw, i);
             assert!(matches!(raw.read(), Reply::Bulk(_)));
@@ -327,7 +375,13 @@ fn several_streams_are_followed_including_one_added_while_up() {
         let (got, _) = entries(&a_events, 2).await;
         let mut got: Vec<(Bytes, usize)> = got.into_iter().map(|(s, e)| (s, index(&e))).collect();
         got.sort();
-        assert_eq!(got, [(Bytes::from_static(b"s1"), 2), (Bytes::from_static(b"s2"), 3)]);
+        assert_eq!(
+            got,
+            [
+                (Bytes::from_static(b"s1"), 2),
+                (Bytes::from_static(b"s2"), 3)
+            ]
+        );
         assert!(a_events.try_recv().is_err(), "each entry once");
     });
 }
@@ -386,7 +440,11 @@ fn a_slow_application_holds_the_follower_back_and_loses_nothing() {
         let len = b.stream_range("s".into(), "-".into(), "+".into(), N).await;
         assert_eq!(len.unwrap().len(), N);
         // The queue holds 2 events of at most 100 entries each.
-        assert!(a.stats().entries <= 300, "read ahead: {}", a.stats().entries);
+        assert!(
+            a.stats().entries <= 300,
+            "read ahead: {}",
+            a.stats().entries
+        );
         let (got, _) = entries(&a_events, N).await;
         let got: Vec<usize> = got.iter().map(|(_, e)| index(e)).collect();
         assert_eq!(got, (0..N).collect::<Vec<_>>());

@@ -203,6 +203,8 @@ pub struct RedisBus {
 pub(super) struct Shared {
     /// Every channel and pattern subscribed so far, in order of addition.
     pub(super) subs: Mutex<SubSet>,
+    /// Every stream followed so far, in order of addition.
+    pub(super) follows: Mutex<Vec<String>>,
     /// Fire-and-forget commands in the command queue.
     pub(super) queued: AtomicUsize,
     publish_queue: usize,
@@ -248,8 +250,8 @@ pub(super) enum Cmd {
     Take(String, async_channel::Sender<KeyAnswer>),
     /// The subscription set grew.
     Subscribe,
-    /// Follow this stream too.
-    Follow(String),
+    /// The set of followed streams grew.
+    Follow,
 }
 
 impl Cmd {
@@ -297,6 +299,7 @@ impl RedisBus {
         })?;
         let shared = Arc::new(Shared {
             subs: Mutex::default(),
+            follows: Mutex::default(),
             queued: AtomicUsize::new(0),
             publish_queue: options.publish_queue,
             request_timeout: options.request_timeout,
@@ -378,8 +381,19 @@ impl RedisBus {
     /// still holds the entries (see the module docs). Following a stream
     /// twice is following it once.
     pub fn stream_follow(&self, stream: String) {
+        {
+            let mut follows = self
+                .shared
+                .follows
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if follows.contains(&stream) {
+                return;
+            }
+            follows.push(stream);
+        }
         // Closed: nothing to follow for.
-        let _ = self.cmds.try_send(Cmd::Follow(stream));
+        let _ = self.cmds.try_send(Cmd::Follow);
     }
 
     /// `PUBSUB NUMSUB channel` → `Some(count)`; `None` when Redis cannot
@@ -532,7 +546,7 @@ impl Task {
             } else {
                 tracing::debug!(redis = %addr, error = %err, "Redis reconnect failed");
             }
-            if self.back_off(delay, &mut state).await.is_err() {
+            if self.back_off(delay).await.is_err() {
                 return;
             }
             delay = (delay * 2).min(self.options.backoff_max);
@@ -547,9 +561,8 @@ impl Task {
     }
 
     /// Waits `delay` while dropping what the handles send (questions are
-    /// answered with a failure at once, streams to follow are kept); `Err`
-    /// when the bus is closed.
-    async fn back_off(&self, delay: Duration, state: &mut LinkState) -> Result<(), ()> {
+    /// answered with a failure at once); `Err` when the bus is closed.
+    async fn back_off(&self, delay: Duration) -> Result<(), ()> {
         let mut timer = Timer::after(delay);
         loop {
             let next = future::or(async { Some(self.cmds.recv().await) }, async {
@@ -559,14 +572,12 @@ impl Task {
             match next.await {
                 None => return Ok(()),
                 Some(Err(_)) => return Err(()),
-                Some(Ok(Cmd::Follow(stream))) => {
-                    state.follow(stream);
-                }
                 Some(Ok(cmd)) if cmd.is_fire_and_forget() => {
                     self.shared.queued.fetch_sub(1, Relaxed);
                     self.shared.dropped.fetch_add(1, Relaxed);
                 }
                 // A question: dropping its sender answers it with a failure.
+                // Subscriptions and follows are in `Shared`, for later.
                 Some(Ok(_)) => {}
             }
         }

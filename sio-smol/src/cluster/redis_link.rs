@@ -54,13 +54,15 @@ pub(super) struct LinkState {
 }
 
 impl LinkState {
-    /// Adds `stream` to the followed streams; false if it was there.
-    pub(super) fn follow(&mut self, stream: String) -> bool {
-        if self.follows.iter().any(|f| f.stream == stream) {
-            return false;
+    /// Takes in the streams followed since the last time.
+    fn sync_follows(&mut self, shared: &Shared) {
+        let names = shared.follows.lock().unwrap_or_else(|e| e.into_inner());
+        for stream in &names[self.follows.len()..] {
+            self.follows.push(Followed {
+                stream: stream.clone(),
+                last: None,
+            });
         }
-        self.follows.push(Followed { stream, last: None });
-        true
     }
 }
 
@@ -152,10 +154,6 @@ impl Link {
         if let Err(e) = self.sync_subscriptions(&task.shared).await {
             return e.into();
         }
-        self.ask_starts(state);
-        if let Err(e) = self.flush().await {
-            return e.into();
-        }
         loop {
             if let Err(stop) = self.prepare(task, state).await {
                 return stop;
@@ -245,11 +243,15 @@ impl Link {
     /// follower connection, start the next `XREAD`, wake an `XREAD` that
     /// misses a newly followed stream, report `Up`.
     async fn prepare(&mut self, task: &Task, state: &mut LinkState) -> Result<(), Stop> {
-        let settled = self.acks == 0 && self.pending.is_none();
-        if !state.up && settled {
-            // What `subscribe` added since the replay began is part of
-            // what `Up` promises.
-            self.sync_subscriptions(&task.shared).await?;
+        if !state.up {
+            // What `subscribe` and `stream_follow` added since the replay
+            // began is part of what `Up` promises.
+            if self.acks == 0 && self.pending.is_none() {
+                self.sync_subscriptions(&task.shared).await?;
+            }
+            state.sync_follows(&task.shared);
+            self.ask_starts(state);
+            self.flush().await?;
         }
         if !state.follows.is_empty() && self.follower.is_none() {
             let open = future::or(Follower::open(&task.target), async {
@@ -259,20 +261,6 @@ impl Link {
             self.follower = Some(open.await?);
         }
         let known = state.follows.iter().filter(|f| f.last.is_some()).count();
-        if let Some(f) = &mut self.follower {
-            match f.reading {
-                // Entries waiting for the application hold the next read
-                // back: back-pressure on the follower connection.
-                None if state.entries.is_empty() => f.read_next(&state.follows).await?,
-                Some(n) if n < known && f.unblock == Unblock::Idle => {
-                    resp::command(&mut self.out, &[b"CLIENT", b"UNBLOCK", &f.id]);
-                    self.owed.push_back(Owed::Unblock);
-                    f.unblock = Unblock::Sent;
-                    self.flush().await?;
-                }
-                _ => {}
-            }
-        }
         if !state.up && self.acks == 0 && self.pending.is_none() && known == state.follows.len() {
             state.up = true;
             if let Some(dropped_before) = state.outage.take() {
@@ -283,6 +271,21 @@ impl Link {
                 task.shared.reconnects.fetch_add(1, Relaxed);
             }
             let _ = task.events.send(BusEvent::Up).await;
+        }
+        if let Some(f) = &mut self.follower {
+            match f.reading {
+                // Reads begin once `Up` is reported (entries come after it).
+                // Entries waiting for the application hold the next read
+                // back: back-pressure on the follower connection.
+                None if state.up && state.entries.is_empty() => f.read_next(&state.follows).await?,
+                Some(n) if n < known && f.unblock == Unblock::Idle => {
+                    resp::command(&mut self.out, &[b"CLIENT", b"UNBLOCK", &f.id]);
+                    self.owed.push_back(Owed::Unblock);
+                    f.unblock = Unblock::Sent;
+                    self.flush().await?;
+                }
+                _ => {}
+            }
         }
         Ok(())
     }
@@ -370,10 +373,9 @@ impl Link {
                     self.owed.push_back(Owed::Take(answer));
                 }
                 Cmd::Subscribe => resubscribe = true,
-                Cmd::Follow(stream) => {
-                    if state.follow(stream) {
-                        self.ask_starts(state);
-                    }
+                Cmd::Follow => {
+                    state.sync_follows(shared);
+                    self.ask_starts(state);
                 }
             }
             if self.out.len() < BATCH_BYTES {
