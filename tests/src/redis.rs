@@ -12,7 +12,7 @@
 //! ```
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -58,16 +58,22 @@ impl RedisServer {
         ));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-        let port = free_port();
         let mut server = RedisServer {
-            port,
+            port: 0,
             dir,
             child: None,
         };
-        server
-            .launch()
-            .unwrap_or_else(|e| panic!("redis-server did not start: {e}"));
-        server
+        // Another test process may take the port between `free_port` and
+        // the launch: then try another one.
+        let mut last = String::new();
+        for _ in 0..RESTART_ATTEMPTS {
+            server.port = free_port();
+            match server.launch() {
+                Ok(()) => return server,
+                Err(e) => last = e,
+            }
+        }
+        panic!("redis-server did not start: {last}")
     }
 
     /// The TCP port it listens on (on 127.0.0.1).
@@ -78,6 +84,23 @@ impl RedisServer {
     /// `redis://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// A plain blocking client of this server, for a test to look or act
+    /// beside the code under test.
+    ///
+    /// # Panics
+    ///
+    /// If it cannot connect.
+    pub fn client(&self) -> RedisClient {
+        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
+        let stream = TcpStream::connect(addr).expect("connect to the test's redis-server");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("set a read timeout");
+        RedisClient {
+            conn: BufReader::new(stream),
+        }
     }
 
     /// Kills the server (SIGKILL) and waits for it to exit: clients see
@@ -147,7 +170,10 @@ impl RedisServer {
         let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
-            if ping(addr) {
+            // The answer must come from our own server, not from another
+            // test's that holds the port.
+            let ours = self.child.as_ref().map(Child::id);
+            if ping(addr) && server_pid(addr) == ours {
                 return Ok(());
             }
             // An exited server (port taken, bad option) will never answer.
@@ -178,6 +204,86 @@ impl Drop for RedisServer {
         self.stop();
         // Nothing useful to do if removing the temporary directory fails.
         let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A reply, as [`RedisClient`] reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// `+...`
+    Simple(String),
+    /// `-...`
+    Error(String),
+    /// `:...`
+    Int(i64),
+    /// `$n` and its bytes.
+    Bulk(Vec<u8>),
+    /// `$-1` or `*-1`.
+    Nil,
+    /// `*n` and its elements.
+    Array(Vec<Reply>),
+}
+
+/// A blocking RESP2 client of a test's Redis ([`RedisServer::client`]):
+/// one command at a time, or written ahead with [`RedisClient::send`] and
+/// read back with [`RedisClient::read`]. Reads time out after 10 s.
+pub struct RedisClient {
+    conn: BufReader<TcpStream>,
+}
+
+impl RedisClient {
+    /// Sends one command and reads its reply.
+    pub fn call(&mut self, args: &[&str]) -> Reply {
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        self.send(&args);
+        self.read()
+    }
+
+    /// Writes one command without reading its reply.
+    ///
+    /// # Panics
+    ///
+    /// If the write fails.
+    pub fn send(&mut self, args: &[&[u8]]) {
+        let mut out = format!("*{}\r\n", args.len()).into_bytes();
+        for arg in args {
+            out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+            out.extend_from_slice(arg);
+            out.extend_from_slice(b"\r\n");
+        }
+        self.conn.get_mut().write_all(&out).expect("write to redis");
+    }
+
+    /// Reads the next reply.
+    ///
+    /// # Panics
+    ///
+    /// If the connection breaks or times out, or the reply is malformed.
+    pub fn read(&mut self) -> Reply {
+        let mut line = Vec::new();
+        self.conn
+            .read_until(b'\n', &mut line)
+            .expect("read a reply line");
+        assert!(line.ends_with(b"\r\n"), "a truncated reply: {line:?}");
+        let text = String::from_utf8_lossy(&line[1..line.len() - 2]).into_owned();
+        let number = || text.parse::<i64>().expect("a number");
+        match line[0] {
+            b'+' => Reply::Simple(text),
+            b'-' => Reply::Error(text),
+            b':' => Reply::Int(number()),
+            b'$' if number() < 0 => Reply::Nil,
+            b'*' if number() < 0 => Reply::Nil,
+            b'$' => {
+                let mut bytes = vec![0; number() as usize + 2];
+                self.conn
+                    .read_exact(&mut bytes)
+                    .expect("read a bulk string");
+                bytes.truncate(bytes.len() - 2);
+                Reply::Bulk(bytes)
+            }
+            b'*' => Reply::Array((0..number()).map(|_| self.read()).collect()),
+            other => panic!("unknown reply type {other}"),
+        }
     }
 }
 
@@ -266,6 +372,23 @@ pub fn ping(addr: SocketAddr) -> bool {
         }
     }
     &buf[..got] == b"+PONG\r\n"
+}
+
+/// The `process_id` of the Redis at `addr` (`INFO server`), if it answers.
+fn server_pid(addr: SocketAddr) -> Option<u32> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+    s.write_all(b"INFO server\r\n").ok()?;
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 4096];
+    // A bulk reply: wait for the field, then stop (the connection stays open).
+    while !String::from_utf8_lossy(&reply).contains("\r\nrun_id:") {
+        let n = s.read(&mut buf).ok().filter(|&n| n > 0)?;
+        reply.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&reply);
+    let line = text.lines().find_map(|l| l.strip_prefix("process_id:"))?;
+    line.trim().parse().ok()
 }
 
 /// The last `lines` lines of the file at `path` (or why it cannot be read).

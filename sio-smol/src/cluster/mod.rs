@@ -3,6 +3,8 @@
 //! is public for the end-to-end tests.
 
 pub mod redis_bus;
+mod redis_conn;
+mod redis_follow;
 mod redis_link;
 mod redis_url;
 mod resp;

@@ -80,10 +80,12 @@
 //! noticed only by TCP; `count_subscribers` gives up after
 //! [`BusOptions::request_timeout`] meanwhile.
 
-use super::redis_link::{Link, LinkState, Stop, open};
+use super::redis_conn::open;
+use super::redis_link::{Link, LinkState, Stop};
 use super::redis_url::{self, Target};
 use bytes::Bytes;
 use futures_lite::future;
+pub use sio_core::bus::{BusFailure, StreamEntry};
 use smol::Timer;
 use smol::net::TcpStream;
 use std::future::Future;
@@ -123,6 +125,12 @@ impl Default for BusOptions {
     }
 }
 
+/// What [`RedisBus::stream_range`] answers.
+pub type RangeAnswer = Result<Vec<StreamEntry>, BusFailure>;
+
+/// What [`RedisBus::take_key`] answers.
+pub type KeyAnswer = Result<Option<Bytes>, BusFailure>;
+
 /// What the link reports, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -134,8 +142,17 @@ pub enum BusEvent {
         /// The published bytes.
         payload: Bytes,
     },
+    /// Entries of a followed stream ([`RedisBus::stream_follow`]): those
+    /// of one `XREAD` reply, oldest first; each entry is reported once.
+    StreamEntries {
+        /// The stream's key.
+        stream: Bytes,
+        /// The entries, in stream order.
+        entries: Vec<StreamEntry>,
+    },
     /// (Re)connected and (re)subscribed: every channel and pattern added
-    /// so far is confirmed by Redis.
+    /// so far is confirmed by Redis, and every followed stream has its
+    /// starting point.
     Up,
     /// The link broke; reconnecting.
     Down,
@@ -160,10 +177,15 @@ pub enum BusError {
 pub struct BusStats {
     /// Messages written to the publisher connection.
     pub published: u64,
-    /// Messages dropped: link down, queue full, or bus closed.
+    /// Entries appended (`XADD`s written to the publisher connection).
+    pub appended: u64,
+    /// Fire-and-forget commands dropped (publishes, appends, key writes):
+    /// link down, queue full, or bus closed.
     pub dropped: u64,
     /// Messages received on the subscriber connection.
     pub received: u64,
+    /// Stream entries received on the follower connection.
+    pub entries: u64,
     /// Times the link came back up after a break.
     pub reconnects: u64,
 }
@@ -181,13 +203,17 @@ pub struct RedisBus {
 pub(super) struct Shared {
     /// Every channel and pattern subscribed so far, in order of addition.
     pub(super) subs: Mutex<SubSet>,
-    /// Publishes in the command queue.
+    /// Every stream followed so far, in order of addition.
+    pub(super) follows: Mutex<Vec<String>>,
+    /// Fire-and-forget commands in the command queue.
     pub(super) queued: AtomicUsize,
     publish_queue: usize,
     request_timeout: Duration,
     pub(super) published: AtomicU64,
+    pub(super) appended: AtomicU64,
     pub(super) dropped: AtomicU64,
     pub(super) received: AtomicU64,
+    pub(super) entries: AtomicU64,
     pub(super) reconnects: AtomicU64,
 }
 
@@ -199,10 +225,44 @@ pub(super) struct SubSet {
 
 /// A request from a handle to the task.
 pub(super) enum Cmd {
+    /// Fire and forget, counted in [`Shared::queued`].
     Publish(String, Bytes),
+    /// `XADD stream MAXLEN ~ max_len * fields...`, fire and forget.
+    Append {
+        stream: String,
+        max_len: usize,
+        fields: Vec<(Bytes, Bytes)>,
+    },
+    /// `SET key value PX ttl`, fire and forget.
+    SetKey(String, Bytes, Duration),
+    /// `DEL key`, fire and forget.
+    DeleteKey(String),
     NumSub(String, async_channel::Sender<Option<usize>>),
+    /// `XRANGE stream start end COUNT count`.
+    Range {
+        stream: String,
+        start: String,
+        end: String,
+        count: usize,
+        answer: async_channel::Sender<RangeAnswer>,
+    },
+    /// `MULTI; GET key; DEL key; EXEC`.
+    Take(String, async_channel::Sender<KeyAnswer>),
     /// The subscription set grew.
     Subscribe,
+    /// The set of followed streams grew.
+    Follow,
+}
+
+impl Cmd {
+    /// Whether it is counted in [`Shared::queued`] (and dropped, counted,
+    /// when it cannot be carried out).
+    pub(super) fn is_fire_and_forget(&self) -> bool {
+        matches!(
+            self,
+            Cmd::Publish(..) | Cmd::Append { .. } | Cmd::SetKey(..) | Cmd::DeleteKey(..)
+        )
+    }
 }
 
 impl RedisBus {
@@ -239,12 +299,15 @@ impl RedisBus {
         })?;
         let shared = Arc::new(Shared {
             subs: Mutex::default(),
+            follows: Mutex::default(),
             queued: AtomicUsize::new(0),
             publish_queue: options.publish_queue,
             request_timeout: options.request_timeout,
             published: AtomicU64::new(0),
+            appended: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             received: AtomicU64::new(0),
+            entries: AtomicU64::new(0),
             reconnects: AtomicU64::new(0),
         });
         let (cmds, cmd_rx) = async_channel::unbounded();
@@ -286,17 +349,51 @@ impl RedisBus {
     /// Node's adapter, nothing more. Beyond [`BusOptions::publish_queue`]
     /// queued messages, dropped and counted too. Never blocks.
     pub fn publish(&self, channel: String, payload: Bytes) {
-        let s = &self.shared;
-        if s.queued.fetch_add(1, Relaxed) >= s.publish_queue {
-            s.queued.fetch_sub(1, Relaxed);
-            s.dropped.fetch_add(1, Relaxed);
-            return;
+        self.fire(Cmd::Publish(channel, payload));
+    }
+
+    /// Queues `XADD stream MAXLEN ~ max_len * field value ...`: in call
+    /// order with the publishes and key writes, on the same connection,
+    /// without waiting for the entry's id. Dropped and counted like a
+    /// publish while the link is down or the queue is full.
+    pub fn stream_append(&self, stream: String, max_len: usize, fields: Vec<(Bytes, Bytes)>) {
+        self.fire(Cmd::Append {
+            stream,
+            max_len,
+            fields,
+        });
+    }
+
+    /// Queues `SET key value PX ttl` (a `ttl` under 1 ms is 1 ms), as
+    /// [`RedisBus::stream_append`].
+    pub fn set_key(&self, key: String, value: Bytes, ttl: Duration) {
+        self.fire(Cmd::SetKey(key, value, ttl));
+    }
+
+    /// Queues `DEL key`, as [`RedisBus::stream_append`].
+    pub fn delete_key(&self, key: String) {
+        self.fire(Cmd::DeleteKey(key));
+    }
+
+    /// Follows `stream` for as long as the bus lives: every entry appended
+    /// after this call is reported once, in order, as
+    /// [`BusEvent::StreamEntries`], outages included as long as the stream
+    /// still holds the entries (see the module docs). Following a stream
+    /// twice is following it once.
+    pub fn stream_follow(&self, stream: String) {
+        {
+            let mut follows = self
+                .shared
+                .follows
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if follows.contains(&stream) {
+                return;
+            }
+            follows.push(stream);
         }
-        if self.cmds.try_send(Cmd::Publish(channel, payload)).is_err() {
-            // Closed (an unbounded channel is never full).
-            s.queued.fetch_sub(1, Relaxed);
-            s.dropped.fetch_add(1, Relaxed);
-        }
+        // Closed: nothing to follow for.
+        let _ = self.cmds.try_send(Cmd::Follow);
     }
 
     /// `PUBSUB NUMSUB channel` → `Some(count)`; `None` when Redis cannot
@@ -306,20 +403,80 @@ impl RedisBus {
         &self,
         channel: String,
     ) -> impl Future<Output = Option<usize>> + use<> {
+        self.ask(move |tx| Cmd::NumSub(channel, tx), Option::flatten)
+    }
+
+    /// `XRANGE stream start end COUNT count` (both ends included; `-` and
+    /// `+` are the ends of the stream) → the entries, oldest first;
+    /// `Err(BusFailure)` when Redis cannot answer (down, error, no answer
+    /// within [`BusOptions::request_timeout`]).
+    pub fn stream_range(
+        &self,
+        stream: String,
+        start: String,
+        end: String,
+        count: usize,
+    ) -> impl Future<Output = RangeAnswer> + use<> {
+        self.ask(
+            move |answer| Cmd::Range {
+                stream,
+                start,
+                end,
+                count,
+                answer,
+            },
+            |answer| answer.unwrap_or(Err(BusFailure)),
+        )
+    }
+
+    /// Reads and deletes `key` at once (`MULTI; GET; DEL; EXEC`, one write):
+    /// `Ok(None)` when it does not exist, so that of two takers only one
+    /// gets the value; `Err(BusFailure)` as [`RedisBus::stream_range`].
+    pub fn take_key(&self, key: String) -> impl Future<Output = KeyAnswer> + use<> {
+        self.ask(
+            move |answer| Cmd::Take(key, answer),
+            |answer| answer.unwrap_or(Err(BusFailure)),
+        )
+    }
+
+    /// Queues a fire-and-forget command, or drops and counts it.
+    fn fire(&self, cmd: Cmd) {
+        let s = &self.shared;
+        if s.queued.fetch_add(1, Relaxed) >= s.publish_queue {
+            s.queued.fetch_sub(1, Relaxed);
+            s.dropped.fetch_add(1, Relaxed);
+            return;
+        }
+        if self.cmds.try_send(cmd).is_err() {
+            // Closed (an unbounded channel is never full).
+            s.queued.fetch_sub(1, Relaxed);
+            s.dropped.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Sends a question made by `make` with the sender of its answer;
+    /// `finish` turns the answer (`None`: none came, the task dropped the
+    /// question or [`BusOptions::request_timeout`] passed) into the result.
+    fn ask<A, T, M, F>(&self, make: M, finish: F) -> impl Future<Output = T> + use<A, T, M, F>
+    where
+        M: FnOnce(async_channel::Sender<A>) -> Cmd,
+        F: FnOnce(Option<A>) -> T,
+    {
         let (tx, rx) = async_channel::bounded(1);
-        let sent = self.cmds.try_send(Cmd::NumSub(channel, tx)).is_ok();
+        let sent = self.cmds.try_send(make(tx)).is_ok();
         let timeout = self.shared.request_timeout;
-        async move {
+        let answer = async move {
             if !sent {
                 return None;
             }
-            let answer = async { rx.recv().await.ok().flatten() };
+            let answer = async { rx.recv().await.ok() };
             let give_up = async {
                 Timer::after(timeout).await;
                 None
             };
             future::or(answer, give_up).await
-        }
+        };
+        async move { finish(answer.await) }
     }
 
     /// Counters for logs and tests: published, dropped, received, reconnects.
@@ -327,8 +484,10 @@ impl RedisBus {
         let s = &self.shared;
         BusStats {
             published: s.published.load(Relaxed),
+            appended: s.appended.load(Relaxed),
             dropped: s.dropped.load(Relaxed),
             received: s.received.load(Relaxed),
+            entries: s.entries.load(Relaxed),
             reconnects: s.reconnects.load(Relaxed),
         }
     }
@@ -343,8 +502,8 @@ impl RedisBus {
 
 /// The background task: connect, serve, back off, again.
 pub(super) struct Task {
-    target: Target,
-    options: BusOptions,
+    pub(super) target: Target,
+    pub(super) options: BusOptions,
     pub(super) shared: Arc<Shared>,
     pub(super) cmds: async_channel::Receiver<Cmd>,
     pub(super) events: async_channel::Sender<BusEvent>,
@@ -370,6 +529,12 @@ impl Task {
                 }
                 Err(e) => e,
             };
+            // Entries already read go out before `Down`, outage or not.
+            while let Some(event) = state.entries.pop_front() {
+                if self.events.send(event).await.is_err() {
+                    break;
+                }
+            }
             if std::mem::take(&mut state.up) {
                 delay = self.options.backoff_min;
                 // The application may have gone; nothing to tell then.
@@ -395,8 +560,8 @@ impl Task {
         Ok((p, s))
     }
 
-    /// Waits `delay` while dropping what the handles send; `Err` when the
-    /// bus is closed.
+    /// Waits `delay` while dropping what the handles send (questions are
+    /// answered with a failure at once); `Err` when the bus is closed.
     async fn back_off(&self, delay: Duration) -> Result<(), ()> {
         let mut timer = Timer::after(delay);
         loop {
@@ -407,12 +572,13 @@ impl Task {
             match next.await {
                 None => return Ok(()),
                 Some(Err(_)) => return Err(()),
-                // Dropping the sender answers `None`.
-                Some(Ok(Cmd::NumSub(..))) | Some(Ok(Cmd::Subscribe)) => {}
-                Some(Ok(Cmd::Publish(..))) => {
+                Some(Ok(cmd)) if cmd.is_fire_and_forget() => {
                     self.shared.queued.fetch_sub(1, Relaxed);
                     self.shared.dropped.fetch_add(1, Relaxed);
                 }
+                // A question: dropping its sender answers it with a failure.
+                // Subscriptions and follows are in `Shared`, for later.
+                Some(Ok(_)) => {}
             }
         }
     }

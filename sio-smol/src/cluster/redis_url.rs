@@ -10,10 +10,12 @@ pub(crate) struct Target {
     pub(crate) port: u16,
     /// `AUTH [user] password` after connecting, when the URL has a password.
     pub(crate) auth: Option<(Option<String>, String)>,
+    /// The database (`SELECT db` after connecting when not 0): streams and
+    /// keys live in one; Pub/Sub channels are global to the server.
+    pub(crate) db: u32,
 }
 
-/// Parses a `redis://` URL. The database number is accepted and ignored:
-/// Pub/Sub channels are global to a Redis server, whatever the database.
+/// Parses a `redis://` URL (no database number: database 0).
 /// Percent-escapes in the user and password are decoded. `rediss://`
 /// (TLS) and `unix://` are not supported.
 pub(crate) fn parse(url: &str) -> Result<Target, &'static str> {
@@ -24,10 +26,13 @@ pub(crate) fn parse(url: &str) -> Result<Target, &'static str> {
         Some(i) => rest.split_at(i),
         None => (rest, ""),
     };
-    if let Some(db) = path.strip_prefix('/') {
-        let db = db.split(['?', '#']).next().unwrap_or_default();
-        if !db.is_empty() && db.parse::<u32>().is_err() {
-            return Err("the path must be a database number");
+    let mut db = 0;
+    if let Some(path) = path.strip_prefix('/') {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        if !path.is_empty() {
+            db = path
+                .parse::<u32>()
+                .map_err(|_| "the path must be a database number")?;
         }
     }
     let (userinfo, hostport) = match authority.rfind('@') {
@@ -70,6 +75,7 @@ pub(crate) fn parse(url: &str) -> Result<Target, &'static str> {
         host: host.to_owned(),
         port,
         auth,
+        db,
     })
 }
 
@@ -103,10 +109,11 @@ mod tests {
     fn host_port_and_defaults() {
         let t = parse("redis://127.0.0.1:7000").unwrap();
         assert_eq!((t.host.as_str(), t.port, t.auth), ("127.0.0.1", 7000, None));
+        assert_eq!(t.db, 0);
         let t = parse("redis://cache/3").unwrap();
-        assert_eq!((t.host.as_str(), t.port), ("cache", 6379));
+        assert_eq!((t.host.as_str(), t.port, t.db), ("cache", 6379, 3));
         let t = parse("redis://[::1]:6380/").unwrap();
-        assert_eq!((t.host.as_str(), t.port), ("::1", 6380));
+        assert_eq!((t.host.as_str(), t.port, t.db), ("::1", 6380, 0));
     }
 
     #[test]

@@ -22,6 +22,8 @@ use crate::driver::Driver;
 use sio_core::Input;
 use sio_core::bus::{BusCommand, BusInput};
 use sio_core::socket::{ClusterConfig, ServerConfig, SioServer, StreamsConfig};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
@@ -104,19 +106,54 @@ fn link(
     // The driver keeps the sink: weak links avoid a cycle.
     let weak: Weak<Driver<SioServer>> = Rc::downgrade(driver);
     let sink_bus = bus.clone();
+    // A question's answer, when it comes, goes to the core.
+    let answer = move |question: Pin<Box<dyn Future<Output = BusInput>>>| {
+        let Some(driver) = weak.upgrade() else { return };
+        let weak = weak.clone();
+        driver.spawn(async move {
+            let input = question.await;
+            if let Some(driver) = weak.upgrade() {
+                driver.handle(Input::Bus(input));
+            }
+        });
+    };
     driver.set_bus(Box::new(move |command| match command {
         BusCommand::Subscribe { channels, patterns } => sink_bus.subscribe(channels, patterns),
         BusCommand::Publish { channel, payload } => sink_bus.publish(channel, payload),
         BusCommand::CountSubscribers { query, channel } => {
             let count = sink_bus.count_subscribers(channel);
-            let Some(driver) = weak.upgrade() else { return };
-            let weak = weak.clone();
-            driver.spawn(async move {
+            answer(Box::pin(async move {
                 let count = count.await;
-                if let Some(driver) = weak.upgrade() {
-                    driver.handle(Input::Bus(BusInput::Count { query, count }));
-                }
-            });
+                BusInput::Count { query, count }
+            }));
+        }
+        BusCommand::StreamAppend {
+            stream,
+            max_len,
+            fields,
+        } => sink_bus.stream_append(stream, max_len, fields),
+        BusCommand::StreamFollow { stream } => sink_bus.stream_follow(stream),
+        BusCommand::StreamRange {
+            query,
+            stream,
+            start,
+            end,
+            count,
+        } => {
+            let entries = sink_bus.stream_range(stream, start, end, count);
+            answer(Box::pin(async move {
+                let entries = entries.await;
+                BusInput::Range { query, entries }
+            }));
+        }
+        BusCommand::SetKey { key, value, ttl } => sink_bus.set_key(key, value, ttl),
+        BusCommand::DeleteKey { key } => sink_bus.delete_key(key),
+        BusCommand::TakeKey { query, key } => {
+            let value = sink_bus.take_key(key);
+            answer(Box::pin(async move {
+                let value = value.await;
+                BusInput::Key { query, value }
+            }));
         }
         other => tracing::error!(?other, "bus command not understood"),
     }));
@@ -130,6 +167,10 @@ fn link(
                     driver.handle(Input::Bus(BusInput::Message { channel, payload }));
                     continue;
                 }
+                BusEvent::StreamEntries { stream, entries } => {
+                    driver.handle(Input::Bus(BusInput::StreamEntries { stream, entries }));
+                    continue;
+                }
                 BusEvent::Up => {
                     tracing::info!("cluster: Redis link up");
                     true
@@ -141,6 +182,7 @@ fn link(
                     false
                 }
             };
+            driver.handle(Input::Bus(BusInput::Link { up }));
             if let Some(shared) = weak_shared.upgrade() {
                 let handlers = shared.link_handlers.borrow().clone();
                 for f in handlers {
