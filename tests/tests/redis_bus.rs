@@ -3,34 +3,19 @@
 //! order, pattern subscriptions, `PUBSUB NUMSUB`, a Redis restart, and a
 //! burst of 10 000 messages.
 
+mod redis_common;
+
 use bytes::Bytes;
 use futures_lite::future;
+use redis_common::{Events, TIMEOUT, expect, next};
 use sio_smol::cluster::redis_bus::{BusEvent, BusOptions, RedisBus};
 use smol::Timer;
 use std::time::{Duration, Instant};
 use tests::redis::RedisServer;
 
-type Events = async_channel::Receiver<BusEvent>;
-
-/// Safety net for every wait: nothing here should take this long.
-const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The next event, or a panic after [`TIMEOUT`].
-async fn next(events: &Events, what: &str) -> BusEvent {
-    let ev = async { events.recv().await.ok() };
-    let timeout = async {
-        Timer::after(TIMEOUT).await;
-        None
-    };
-    future::or(ev, timeout)
-        .await
-        .unwrap_or_else(|| panic!("no event within {TIMEOUT:?} while waiting for {what}"))
-}
-
-/// Waits for `expected` (`Up` or `Down`), failing on anything else.
-async fn expect(events: &Events, expected: BusEvent) {
-    let ev = next(events, &format!("{expected:?}")).await;
-    assert_eq!(ev, expected);
+/// A bus on `redis` subscribed to `channels` and `patterns`, once `Up`.
+async fn bus(redis: &RedisServer, channels: &[&str], patterns: &[&str]) -> (RedisBus, Events) {
+    redis_common::bus(redis, channels, patterns, &[]).await
 }
 
 /// The next event, which must be a message: (channel, payload).
@@ -39,21 +24,6 @@ async fn message(events: &Events) -> (Bytes, Bytes) {
         BusEvent::Message { channel, payload } => (channel, payload),
         other => panic!("expected a message, got {other:?}"),
     }
-}
-
-/// A bus on `redis` subscribed to `channels` and `patterns`, once `Up`.
-async fn bus(redis: &RedisServer, channels: &[&str], patterns: &[&str]) -> (RedisBus, Events) {
-    // Subscribed before the link's task starts: its first `Up` then
-    // confirms these channels (a later `subscribe` applies without an event).
-    let (bus, events, task) =
-        RedisBus::new(&redis.url(), BusOptions::default()).expect("a good URL");
-    bus.subscribe(
-        channels.iter().map(|c| c.to_string()).collect(),
-        patterns.iter().map(|p| p.to_string()).collect(),
-    );
-    smol::spawn(task).detach();
-    expect(&events, BusEvent::Up).await;
-    (bus, events)
 }
 
 #[test]

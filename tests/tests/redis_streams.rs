@@ -6,41 +6,19 @@
 //! keys (set, take once, expiry, delete), and questions while Redis is
 //! stopped.
 
+mod redis_common;
+
 use bytes::Bytes;
 use futures_lite::future;
+use redis_common::{Events, TIMEOUT, next};
 use sio_smol::cluster::redis_bus::{BusEvent, BusFailure, BusOptions, RedisBus, StreamEntry};
 use smol::Timer;
 use std::time::{Duration, Instant};
 use tests::redis::{RedisServer, Reply};
 
-type Events = async_channel::Receiver<BusEvent>;
-
-/// Safety net for every wait: nothing here should take this long.
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-/// The next event, or a panic after [`TIMEOUT`].
-async fn next(events: &Events, what: &str) -> BusEvent {
-    let ev = async { events.recv().await.ok() };
-    let timeout = async {
-        Timer::after(TIMEOUT).await;
-        None
-    };
-    future::or(ev, timeout)
-        .await
-        .unwrap_or_else(|| panic!("no event within {TIMEOUT:?} while waiting for {what}"))
-}
-
 /// A bus on `redis` following `streams` and subscribed to `channels`, once `Up`.
 async fn bus(redis: &RedisServer, streams: &[&str], channels: &[&str]) -> (RedisBus, Events) {
-    let (bus, events, task) =
-        RedisBus::new(&redis.url(), BusOptions::default()).expect("a good URL");
-    bus.subscribe(channels.iter().map(|c| c.to_string()).collect(), vec![]);
-    for s in streams {
-        bus.stream_follow(s.to_string());
-    }
-    smol::spawn(task).detach();
-    assert_eq!(next(&events, "Up").await, BusEvent::Up);
-    (bus, events)
+    redis_common::bus(redis, channels, &[], streams).await
 }
 
 /// One field `i` holding `i`, and a binary one.

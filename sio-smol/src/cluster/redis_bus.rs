@@ -1,21 +1,44 @@
-//! The Redis Pub/Sub link of a cluster member: one publisher connection
-//! and one subscriber connection to one Redis, kept up in the background.
-//! Bytes only: what the channels and payloads mean is the core's business.
+//! The Redis link of a cluster member: Pub/Sub (publish, subscribe,
+//! count subscribers), streams (append, follow, read a range) and keys
+//! (set with a TTL, delete, take), over one to three connections to one
+//! Redis, kept up in the background. Bytes only: what the channels,
+//! entries and keys mean is the core's business.
 //!
 //! ```no_run
 //! # use sio_smol::cluster::redis_bus::{BusEvent, BusOptions, RedisBus};
 //! # smol::block_on(async {
 //! let (bus, events) = RedisBus::start("redis://127.0.0.1:6379", BusOptions::default()).unwrap();
 //! bus.subscribe(vec!["socket.io-request#/#".into()], vec!["socket.io#/#*".into()]);
+//! bus.stream_follow("socket.io".into());
 //! bus.publish("socket.io#/#".into(), bytes::Bytes::from_static(b"\x93\xa6Xy12Ab"));
 //! while let Ok(event) = events.recv().await {
 //!     match event {
 //!         BusEvent::Message { channel, payload } => { /* to the core */ }
+//!         BusEvent::StreamEntries { stream, entries } => { /* to the core */ }
 //!         _ => { /* Up, Down */ }
 //!     }
 //! }
 //! # });
 //! ```
+//!
+//! # The connections
+//!
+//! - **Publisher**: every command and question, pipelined in call order:
+//!   `PUBLISH`, `XADD stream MAXLEN ~ n * field value ...`, `SET key value
+//!   PX ms`, `DEL`, `PUBSUB NUMSUB`, `XRANGE stream start end COUNT n`, and
+//!   a take as `MULTI; GET; DEL; EXEC` in one write (so two members cannot
+//!   both get a key). Appends and key writes are fire and forget, like
+//!   publishes, and leave in order with them.
+//! - **Subscriber**: `SUBSCRIBE` / `PSUBSCRIBE` and the messages.
+//! - **Follower**, opened when a stream is first followed: one blocking
+//!   `XREAD BLOCK 5000 COUNT 100 STREAMS <streams...> <last ids...>` at a
+//!   time over every followed stream, as Node's streams adapter reads.
+//!   Following starts after the stream's last entry at the time of
+//!   [`RedisBus::stream_follow`] (`XREVRANGE s + - COUNT 1` on the
+//!   publisher connection, so this member's later appends are included;
+//!   `0-0` for an empty stream), which is Node's `$` made exact; then each
+//!   read starts from the last id reported. A stream followed while a read
+//!   blocks wakes it (`CLIENT UNBLOCK` of the follower's `CLIENT ID`).
 //!
 //! # The protocol
 //!
@@ -25,59 +48,94 @@
 //! every incoming message into a `Value` tree (an allocation per element)
 //! and hands it over through a tokio channel, and needs an in-flight entry
 //! and a oneshot per command. Here a `PUBLISH` is copied once, into the
-//! write buffer, and pipelined (a batch of queued messages is one write);
+//! write buffer, and pipelined (a batch of queued commands is one write);
 //! an incoming message is parsed in place and costs two allocations, its
-//! channel name (reused while it repeats) and its payload.
+//! channel name (reused while it repeats) and its payload. A reply with
+//! stream entries is copied once into a `Bytes`; every id, field name and
+//! value is a slice of it (the allocations are the entries' `Vec`s).
 //!
 //! # Where it runs
 //!
-//! One task owns both connections, the pipeline of replies and the
+//! One task owns the connections, the pipeline of replies and the
 //! reconnect loop. [`RedisBus::start`] spawns it with `smol::spawn`, on
 //! smol's global executor (its own thread, `SMOL_THREADS`);
 //! [`RedisBus::new`] gives it back to run elsewhere: a server
 //! (`SocketIo::with_redis`) runs it on its own thread's `LocalExecutor`,
-//! so a message reaches the core without crossing threads. The caller's side is lock-free: a
-//! [`RedisBus::publish`] is an atomic counter and a push into an unbounded
-//! `async_channel` (a block allocated per 31 messages), read by the task in
-//! call order; incoming messages come back through a bounded
-//! `async_channel` ([`BusOptions::event_queue`]).
+//! so a message reaches the core without crossing threads. The caller's
+//! side is lock-free for commands: a [`RedisBus::publish`] is an atomic
+//! counter and a push into an unbounded `async_channel` (a block allocated
+//! per 31 messages), read by the task in call order; incoming messages and
+//! entries come back through a bounded `async_channel`
+//! ([`BusOptions::event_queue`]).
 //!
 //! # While Redis is away
 //!
 //! - **Lost**: every message published by anyone while this member is not
 //!   subscribed, as with Node's adapter: Pub/Sub keeps nothing. This
-//!   member's own [`RedisBus::publish`] calls are dropped while the link
-//!   is down (counted in [`BusStats::dropped`], one `warn` line per outage,
-//!   not per message), and so is what was written to a connection that
-//!   then broke before Redis read it (counted as published). Publishes
-//!   made during a connect attempt wait for its outcome (bounded by the
-//!   queue): sent if it succeeds, dropped if it fails.
-//! - **Kept**: the subscription set. Channels and patterns are only ever
-//!   added; after every reconnect the whole set is subscribed again before
-//!   [`BusEvent::Up`] is sent.
-//! - [`RedisBus::count_subscribers`] answers `None` (no guess, no cache).
+//!   member's own fire-and-forget commands ([`RedisBus::publish`],
+//!   [`RedisBus::stream_append`], [`RedisBus::set_key`],
+//!   [`RedisBus::delete_key`]) are dropped while the link is down (counted
+//!   in [`BusStats::dropped`], one `warn` line per outage, not per
+//!   command), and so is what was written to a connection that then broke
+//!   before Redis read it (counted as written). Commands made during a
+//!   connect attempt wait for its outcome (bounded by the queue): sent if
+//!   it succeeds, dropped if it fails.
+//! - **Kept**: what the streams hold. After a reconnect each followed
+//!   stream is read from the last id reported, so entries appended by
+//!   anyone meanwhile arrive, each once, unless `MAXLEN ~` trimmed them
+//!   first (the reader then resumes at the oldest entry left, silently; an
+//!   outage longer than the stream's length in appends loses the trimmed
+//!   ones). Entries already read and not yet taken by the application are
+//!   delivered before [`BusEvent::Down`]. A Redis restarted empty gets new
+//!   ids later than the old ones (they start with the time in ms), so
+//!   following goes on.
+//! - **Kept**: the subscription set and the followed streams. Both are
+//!   only ever added to; after every reconnect the whole set is subscribed
+//!   again and every followed stream has its starting point before
+//!   [`BusEvent::Up`] is sent; entries are read only after `Up`.
+//! - Questions ([`RedisBus::count_subscribers`],
+//!   [`RedisBus::stream_range`], [`RedisBus::take_key`]) answer a failure
+//!   (`None`, `Err(BusFailure)`) at once while the link is down, and when
+//!   a connection breaks with the question unanswered (no guess, no
+//!   cache). A take whose `EXEC` was run but whose answer was lost with
+//!   the connection has deleted the key: that session is lost.
 //!
 //! # Bounds and policies
 //!
-//! - Publish queue ([`BusOptions::publish_queue`], default 65 536 messages
-//!   waiting for the task): beyond it a message is dropped and counted;
-//!   `publish` never blocks.
+//! - Command queue ([`BusOptions::publish_queue`], default 65 536
+//!   fire-and-forget commands waiting for the task): beyond it a command
+//!   is dropped and counted; no call blocks. Questions are not counted:
+//!   the core bounds its own.
 //! - Event queue ([`BusOptions::event_queue`], default 1 024 events): when
 //!   the application does not keep up, the task stops reading the
 //!   subscriber connection (Redis then buffers, up to its
 //!   `client-output-buffer-limit pubsub`, and disconnects us beyond it)
-//!   while publishes and counts go on.
-//! - Replies and messages are limited by Redis's own 512 MB bulk limit.
+//!   and sends no new `XREAD` (nothing is lost: the stream keeps the
+//!   entries, up to its `MAXLEN`), while commands and questions go on. At
+//!   most one `XREAD` reply (100 entries per stream) is held in the link
+//!   beyond the queue.
+//! - Replies: nested at most 5 deep, at most 2^20 elements, each bulk
+//!   string at most 512 MB (Redis's own limit); beyond, the reply is a
+//!   protocol error and the link reconnects. An `XRANGE` answer is as big
+//!   as its `COUNT` makes it. A read buffer grown for a long reply shrinks
+//!   back once it is consumed.
+//! - A stream key of another type (or any refusal of `XREVRANGE` or
+//!   `XREAD`) breaks the link, which reconnects with backoff and fails
+//!   again: following a key that is not a stream is a configuration error.
+//!   A refused `XRANGE` or take answers `Err(BusFailure)`; a refused
+//!   fire-and-forget command is logged at `debug`.
 //! - Reconnects: the first connect at once; after a failure or a break,
 //!   100 ms, doubling after each failed attempt up to 5 s
 //!   ([`BusOptions::backoff_min`], [`BusOptions::backoff_max`]), back to
 //!   the minimum once the link is up; a connect attempt gives up
-//!   after [`BusOptions::connect_timeout`]. Both connections are torn down
-//!   and remade together when either breaks, so [`BusEvent::Down`] means
+//!   after [`BusOptions::connect_timeout`]. All connections are torn down
+//!   and remade together when one breaks, so [`BusEvent::Down`] means
 //!   that publishing is down too.
+//! - The URL's database (`redis://host/3`) is selected on every
+//!   connection: streams and keys live in it; channels are global.
 //!
 //! A Redis that hangs without closing its connections (e.g. `SIGSTOP`) is
-//! noticed only by TCP; `count_subscribers` gives up after
+//! noticed only by TCP; questions give up after
 //! [`BusOptions::request_timeout`] meanwhile.
 
 use super::redis_conn::open;
@@ -101,14 +159,16 @@ pub struct BusOptions {
     pub backoff_min: Duration,
     /// Longest reconnect delay (5 s).
     pub backoff_max: Duration,
-    /// Most publishes waiting for the connection (65 536); more are dropped.
+    /// Most fire-and-forget commands (publishes, appends, key writes)
+    /// waiting for the connection (65 536); more are dropped.
     pub publish_queue: usize,
     /// Most events waiting for the application (1 024); then the
     /// subscriber connection is not read until there is room.
     pub event_queue: usize,
     /// Longest TCP connect plus `AUTH` (5 s).
     pub connect_timeout: Duration,
-    /// Longest wait for a `PUBSUB NUMSUB` answer (5 s).
+    /// Longest wait for the answer to a question (`PUBSUB NUMSUB`,
+    /// `XRANGE`, a take) (5 s).
     pub request_timeout: Duration,
 }
 

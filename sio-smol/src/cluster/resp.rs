@@ -238,30 +238,19 @@ fn head(buf: &[u8], at: usize) -> Result<Option<(Head, usize)>, ProtocolError> {
         b'+' => Ok(line(buf, at + 1)?.and_then(|(r, end)| scalar(Scalar::Simple(r), end))),
         b'-' => Ok(line(buf, at + 1)?.and_then(|(r, end)| scalar(Scalar::Error(r), end))),
         b':' => Ok(line_int(buf, at + 1)?.and_then(|(n, end)| scalar(Scalar::Int(n), end))),
-        b'*' => {
-            let Some((n, end)) = line_int(buf, at + 1)? else {
-                return Ok(None);
-            };
-            if n < 0 {
-                return Ok(scalar(Scalar::Nil, end));
-            }
-            let n = usize::try_from(n).map_err(|_| ProtocolError("array length"))?;
-            if n > MAX_ELEMS {
-                return Err(ProtocolError("array too long"));
-            }
-            Ok(Some((Head::Array(n), end)))
-        }
+        b'*' => Ok(
+            length(buf, at + 1, MAX_ELEMS, "array length")?.map(|(n, end)| match n {
+                None => (Head::Scalar(Scalar::Nil), end),
+                Some(n) => (Head::Array(n), end),
+            }),
+        ),
         b'$' => {
-            let Some((n, start)) = line_int(buf, at + 1)? else {
+            let Some((n, start)) = length(buf, at + 1, MAX_BULK, "bulk string length")? else {
                 return Ok(None);
             };
-            if n < 0 {
+            let Some(n) = n else {
                 return Ok(scalar(Scalar::Nil, start));
-            }
-            let n = usize::try_from(n).map_err(|_| ProtocolError("bulk length"))?;
-            if n > MAX_BULK {
-                return Err(ProtocolError("bulk string too long"));
-            }
+            };
             let end = start + n;
             if buf.len() < end + 2 {
                 return Ok(None);
@@ -273,6 +262,25 @@ fn head(buf: &[u8], at: usize) -> Result<Option<(Head, usize)>, ProtocolError> {
         }
         _ => Err(ProtocolError("unknown reply type")),
     }
+}
+
+/// The length line of `*n` or `$n` (from after the `*` or `$`) and where
+/// the next line starts: `None` for a negative length (nil), an error
+/// beyond `max`.
+fn length(
+    buf: &[u8],
+    at: usize,
+    max: usize,
+    what: &'static str,
+) -> Result<Option<(Option<usize>, usize)>, ProtocolError> {
+    let Some((n, end)) = line_int(buf, at)? else {
+        return Ok(None);
+    };
+    if n < 0 {
+        return Ok(Some((None, end)));
+    }
+    let n = usize::try_from(n).ok().filter(|&n| n <= max);
+    Ok(Some((Some(n.ok_or(ProtocolError(what))?), end)))
 }
 
 /// The line starting at `buf[at]` (without its CRLF) and where the next

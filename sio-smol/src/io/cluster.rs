@@ -14,6 +14,14 @@
 //! [`sio_core::socket::ClusterError::BusUnavailable`] or time out. The
 //! link reconnects with backoff and subscribes again to every channel; no
 //! message is replayed.
+//!
+//! With the streams adapter ([`RedisOptions::streams`]) the core also
+//! appends to and follows a stream and keeps sessions under keys; the
+//! link carries those commands too (see [`crate::cluster::redis_bus`] for
+//! what survives an outage: a followed stream resumes from the last entry
+//! read). The core is told when the link goes up or down
+//! ([`BusInput::Link`]), besides the handlers of
+//! [`SocketIo::on_cluster_link`].
 
 use super::SocketIo;
 use super::state::Shared;
