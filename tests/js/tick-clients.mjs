@@ -18,7 +18,7 @@
 //       {"client","transport","connected","received","first","last","missing","missingRanges",
 //        "duplicates","duplicateSeqs","outOfOrder","connects","reconnections","reconnects",
 //        "recoveries","notRecoveredCount","notRecovered":[{"before","after"}],
-//        "disconnects":{reason:count},"ids":K}
+//        "disconnects":{reason:count},"ids":K,"id": its socket id now}
 //       where missing counts the seqs from the client's first tick up to N it never got
 //       (missingRanges: the first 20 as [from,to]); duplicateSeqs lists the first 20 seqs
 //       received again; reconnects the first 20 reconnections as {"after": the highest seq
@@ -133,6 +133,7 @@ class Record {
       notRecovered: this.notRecovered,
       disconnects: this.disconnects,
       ids: this.ids.size,
+      id: this.lastId,
     };
   }
 }
