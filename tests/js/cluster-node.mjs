@@ -30,7 +30,8 @@
 // Behaviour, the same on both namespaces:
 //   - on connection: socket.data = auth.data ?? {}; joins every room in auth.rooms ?? []; a
 //     recovered socket keeps the data and rooms it recovered instead;
-//   - client events "join" room / "leave" room join / leave; an event sent with an ack is
+//   - client events "join" room / "leave" room join / leave, "setData" value sets socket.data;
+//     an event sent with an ack is
 //     answered "ok" (after the join/leave);
 //   - a server-side event whose last argument is a callback is answered
 //     {"from":"node","port":<own port>}.
@@ -149,6 +150,7 @@ function setUp(nsp) {
       print({ event: "client-event", nsp: nsp.name, id: socket.id, name, ev, args });
       if (ev === "join") socket.join(args[0]);
       if (ev === "leave") socket.leave(args[0]);
+      if (ev === "setData") socket.data = args[0];
       ack?.("ok");
     });
     socket.on("disconnect", (reason) => {

@@ -114,6 +114,9 @@ fn set_up(io: &SocketIo, nsp: &'static str, port: u16) {
             match msg.event() {
                 "join" => socket.join(&room),
                 "leave" => socket.leave(&room),
+                "setData" => {
+                    let _ = socket.set_shared_data(&args[0]);
+                }
                 _ => {}
             }
             let _ = msg.ack(&"ok");
