@@ -87,10 +87,7 @@ fn streams(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use bytes::Bytes;
-    use sio_core::cluster::streams::{
-        decode_entry, decode_message, decode_session, encode_entry, encode_message, encode_session,
-        next_offset,
-    };
+    use sio_core::cluster::streams::{decode_entry, decode_message, decode_session};
     use sio_core::cluster::{decode_broadcast, decode_request, decode_response};
 
     #[test]

@@ -22,6 +22,7 @@ pub mod api_server;
 pub mod browser;
 pub mod cluster;
 pub mod cluster_check;
+pub mod codec_cases;
 pub mod feature_server;
 pub mod peers;
 pub mod process;

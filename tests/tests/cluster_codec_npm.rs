@@ -8,7 +8,6 @@
 //! maps of 15/16 entries, nesting, Unicode.
 
 use serde_json::{Value, json};
-use sio_core::base64;
 use sio_core::cluster::{
     Opts, Request, Response, decode_broadcast, decode_request, decode_response, encode_broadcast,
     encode_request, encode_response,
@@ -16,52 +15,7 @@ use sio_core::cluster::{
 use sio_core::socket::Args;
 use std::time::Duration;
 use tests::cluster::args_from_wire;
-
-fn bin(len: usize) -> Value {
-    let data: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
-    json!({"$bin": base64::encode(&data)})
-}
-
-/// The arguments of the cases: each a list of values at some boundary.
-fn argument_lists() -> Vec<Value> {
-    let s = |n: usize| Value::String("é".repeat(n / 2) + &"x".repeat(n % 2));
-    let obj = |n: usize| Value::Object((0..n).map(|i| (format!("k{i}"), json!(i))).collect());
-    vec![
-        json!([]),
-        json!([
-            0,
-            1,
-            127,
-            128,
-            255,
-            256,
-            65535,
-            65536,
-            4294967295u64,
-            4294967296u64
-        ]),
-        json!([
-            -1,
-            -32,
-            -33,
-            -128,
-            -129,
-            -32768,
-            -32769,
-            -2147483648i64,
-            -2147483649i64
-        ]),
-        json!([9007199254740991u64, -9007199254740991i64]),
-        json!([0.5, -1.25, 15000000000.25, 0.1, 1.0, -0.0, 3.0e-7, 1e19]),
-        json!([null, true, false, "", "hi", "日本語 ✓ 🎉"]),
-        json!([s(31), s(32), s(255), s(256), s(65536)]),
-        json!([vec![1; 15], vec![2; 16], vec![3; 65536]]),
-        json!([obj(15), obj(16)]),
-        json!([{"a": {"b": {"c": [1, {"d": [null, "e"]}]}}}]),
-        json!([bin(0), bin(1), bin(255), bin(256), bin(70000)]),
-        json!([{"nested": bin(3), "list": [bin(2), 1]}, "after"]),
-    ]
-}
+use tests::codec_cases::{argument_lists, decode_hex, hex_of, short};
 
 #[test]
 fn msgpack_messages_match_notepack_byte_for_byte() {
@@ -224,20 +178,4 @@ fn assert_same_args(got: &Args, want: &Args, case: &Value) {
         "attachments of {}",
         short(case)
     );
-}
-
-fn short(case: &Value) -> String {
-    let text = case.to_string();
-    text.chars().take(200).collect()
-}
-
-fn decode_hex(hex: &str) -> Vec<u8> {
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -11,7 +11,6 @@
 //! binary.
 
 use serde_json::{Value, json};
-use sio_core::base64;
 use sio_core::cluster::streams::{
     AdapterMsg, SessionRecord, decode_entry, decode_message, decode_session, encode_entry,
     encode_message, encode_session, private_channel, public_channel, session_key,
@@ -19,54 +18,20 @@ use sio_core::cluster::streams::{
 use sio_core::cluster::{Opts, RemoteSocket, Request, Response};
 use std::time::Duration;
 use tests::cluster::args_from_wire;
+use tests::codec_cases::{bin, decode_hex, hex_of, short};
 
-fn bin(len: usize) -> Value {
-    let data: Vec<u8> = (0..len).map(|i| (i * 13 % 256) as u8).collect();
-    json!({"$bin": base64::encode(&data)})
-}
-
-/// Argument lists, each at some boundary of JSON or msgpack.
+/// The shared argument lists, and JavaScript's number notations, strings
+/// `JSON.stringify` escapes, and binary next to a float.
 fn argument_lists() -> Vec<Value> {
-    let s = |n: usize| Value::String("é".repeat(n / 2) + &"y".repeat(n % 2));
-    let obj = |n: usize| Value::Object((0..n).map(|i| (format!("k{i}"), json!(i))).collect());
-    vec![
-        json!([]),
+    let mut lists = tests::codec_cases::argument_lists();
+    lists.extend([
         json!([
-            0,
-            1,
-            127,
-            128,
-            255,
-            256,
-            65535,
-            65536,
-            4294967295u64,
-            4294967296u64
+            1e19, -1e19, 1e20, 1e21, 1.5e300, 2.5e-7, 0.000001, 1e-7, 5e-324, 123456.789
         ]),
-        json!([
-            -1,
-            -32,
-            -33,
-            -128,
-            -129,
-            -32768,
-            -32769,
-            -2147483648i64,
-            -2147483649i64
-        ]),
-        json!([9007199254740991u64, -9007199254740991i64]),
-        json!([0.5, -1.25, 0.1, 1.0, -0.0, 15000000000.25, 123456.789]),
-        json!([
-            1e19, -1e19, 1e20, 1e21, 1.5e300, 2.5e-7, 0.000001, 1e-7, 5e-324
-        ]),
-        json!([null, true, false, "", "hi", "日本語 ✓ 🎉", "\"\\\n\t\u{1}/"]),
-        json!([s(31), s(32), s(255), s(256), s(65536)]),
-        json!([vec![1; 15], vec![2; 16], vec![3; 65536]]),
-        json!([obj(15), obj(16)]),
-        json!([{"a": {"b": {"c": [1, {"d": [null, "e"]}]}}}]),
-        json!([bin(0), bin(1), bin(255), bin(256), bin(70000)]),
-        json!([{"nested": bin(3), "list": [bin(2), 1.5]}, "after"]),
-    ]
+        json!(["\"\\\n\t\u{1}/", "\u{7f}\u{2028}"]),
+        json!([{"nested": bin(3), "list": [bin(2), 1.5]}]),
+    ]);
+    lists
 }
 
 fn strs(v: &Value) -> Vec<String> {
@@ -344,19 +309,4 @@ fn streams_messages_match_the_npm_adapter_byte_for_byte() {
         "{entries} stream entries, {published} Pub/Sub messages, {sessions} sessions byte-identical"
     );
     assert!(entries >= 15 && published >= 50 && sessions == 3);
-}
-
-fn short(case: &Value) -> String {
-    case.to_string().chars().take(200).collect()
-}
-
-fn decode_hex(hex: &str) -> Vec<u8> {
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -22,6 +22,10 @@
 //! message, as Node does. Nesting is bounded by [`MAX_DEPTH`] and no
 //! declared length is allocated beyond what the input holds.
 //!
+//! [`streams`] is the codec of `@socket.io/redis-streams-adapter` 0.3.1
+//! (stream entries, Pub/Sub messages and recovery sessions), on the same
+//! value tree and msgpack reader.
+//!
 //! The JSON encodings drop binary the way Node's `JSON.stringify` does:
 //! a binary argument of a JSON request or response (types 0–6, 8) is
 //! written as Node writes a `Buffer`, `{"type":"Buffer","data":[..]}`, and

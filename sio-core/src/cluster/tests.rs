@@ -11,13 +11,13 @@ mod decode;
 pub(super) mod proptests;
 
 /// msgpack of a str.
-fn s(text: &str) -> Vec<u8> {
+pub(in crate::cluster) fn s(text: &str) -> Vec<u8> {
     let mut v = vec![0xa0 + text.len() as u8];
     v.extend_from_slice(text.as_bytes());
     v
 }
 
-fn cat(parts: &[&[u8]]) -> Vec<u8> {
+pub(in crate::cluster) fn cat(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
 }
 

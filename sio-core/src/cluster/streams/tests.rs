@@ -7,6 +7,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::cluster::msgpack::{Flavour, write_value_as};
 use crate::cluster::tests::proptests::{args, id, opts, request, response, valid_msgpack};
+use crate::cluster::tests::{cat, s};
 use crate::cluster::value::Val;
 use crate::cluster::{ClusterDecodeError, Opts, RemoteSocket, Request, Response};
 use crate::socket::Args;
@@ -94,27 +95,21 @@ fn message_keys_are_in_nodes_order() {
         count: 2,
     });
     let bytes = encode_message("U", "/", &msg);
-    let mut want = vec![0x84, 0xa4];
-    want.extend_from_slice(b"type");
-    want.push(11);
-    want.push(0xa4);
-    want.extend_from_slice(b"data");
-    want.push(0x82);
-    want.push(0xa9);
-    want.extend_from_slice(b"requestId");
-    want.push(0xa2);
-    want.extend_from_slice(b"r1");
-    want.push(0xab);
-    want.extend_from_slice(b"clientCount");
-    want.push(2);
-    want.push(0xa3);
-    want.extend_from_slice(b"uid");
-    want.push(0xa1);
-    want.extend_from_slice(b"U");
-    want.push(0xa3);
-    want.extend_from_slice(b"nsp");
-    want.push(0xa1);
-    want.extend_from_slice(b"/");
+    let want = cat(&[
+        &[0x84],
+        &s("type"),
+        &[11],
+        &s("data"),
+        &[0x82],
+        &s("requestId"),
+        &s("r1"),
+        &s("clientCount"),
+        &[2],
+        &s("uid"),
+        &s("U"),
+        &s("nsp"),
+        &s("/"),
+    ]);
     assert_eq!(bytes.as_ref(), want.as_slice());
     let back = decode_message(&bytes).unwrap();
     assert_eq!((back.uid.as_str(), back.nsp.as_str()), ("U", "/"));
