@@ -93,8 +93,13 @@ impl SioServer {
             BusInput::Range { query, entries } => self.on_restore_range(query.0, entries),
             BusInput::Key { query, value } => self.on_restore_key(query.0, value),
             BusInput::Link { up } => {
-                if let Some(st) = self.streams_mut() {
-                    st.up = up;
+                let was = self
+                    .streams_mut()
+                    .map(|st| std::mem::replace(&mut st.up, up));
+                if up && was == Some(false) {
+                    // What was written while the bus was down was lost
+                    // (and a restarted Redis may have lost everything).
+                    self.refresh_sessions();
                 }
             }
             // Handled by the caller.

@@ -105,6 +105,21 @@ fn sessions_are_written_when_they_change_once_per_drain() {
 }
 
 #[test]
+fn sessions_are_written_again_when_the_bus_comes_back() {
+    let mut c = Cluster::streams(1);
+    c.down = true;
+    c.node(0)
+        .input(Input::Bus(crate::bus::BusInput::Link { up: false }));
+    let (_, _, pid, _) = connect(&mut c, 0, "");
+    assert!(c.keys.is_empty(), "lost while the bus is down");
+    c.down = false;
+    c.node(0)
+        .input(Input::Bus(crate::bus::BusInput::Link { up: true }));
+    c.settle();
+    assert!(c.keys.contains_key(&format!("sio:session:{pid}")));
+}
+
+#[test]
 fn a_crashed_members_client_recovers_on_another_with_nothing_lost() {
     let mut c = Cluster::streams(3);
     let (w, s, pid, _) = connect(&mut c, 1, "");
