@@ -87,6 +87,31 @@ impl TickClients {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+
+    /// The highest seq any client has.
+    pub fn highest(&mut self) -> u64 {
+        let report = self.report(0);
+        let last = report.clients.iter().filter_map(|c| c["last"].as_u64());
+        last.max().unwrap_or(0)
+    }
+
+    /// Waits until every client got a tick `ahead` past the highest one any
+    /// had (all are connected and receiving again), within `timeout`.
+    ///
+    /// # Panics
+    ///
+    /// If some client is still behind then, with those clients.
+    pub fn wait_all_ticking(&mut self, ahead: u64, timeout: Duration) {
+        let target = self.highest() + ahead;
+        let report = self.wait_report(target, timeout);
+        let behind: Vec<String> = report
+            .clients
+            .iter()
+            .filter(|c| c["last"].as_u64() < Some(target))
+            .map(Value::to_string)
+            .collect();
+        assert!(behind.is_empty(), "clients behind:\n{}", behind.join("\n"));
+    }
 }
 
 impl TickReport {

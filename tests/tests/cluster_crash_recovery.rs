@@ -41,35 +41,6 @@ const NODE_RACE_WINDOW: u64 = 50;
 /// How long the clients may take to catch up after a kill.
 const CATCH_UP: Duration = Duration::from_secs(30);
 
-fn addr(member: &ClusterMember) -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], member.port()))
-}
-
-/// The highest seq any client has.
-fn highest(clients: &mut TickClients) -> u64 {
-    let report = clients.report(0);
-    report
-        .clients
-        .iter()
-        .filter_map(|c| c["last"].as_u64())
-        .max()
-        .unwrap_or(0)
-}
-
-/// Waits until every client got a tick `ahead` past the highest one any
-/// had: all are connected and receiving again.
-fn wait_all_ticking(clients: &mut TickClients, ahead: u64) {
-    let target = highest(clients) + ahead;
-    let report = clients.wait_report(target, CATCH_UP);
-    let behind: Vec<String> = report
-        .clients
-        .iter()
-        .filter(|c| c["last"].as_u64() < Some(target))
-        .map(Value::to_string)
-        .collect();
-    assert!(behind.is_empty(), "clients behind:\n{}", behind.join("\n"));
-}
-
 /// Socket ids a member reports as connected with `recovered: true`.
 fn recovered_ids(member: &mut ClusterMember) -> Vec<String> {
     member
@@ -110,12 +81,12 @@ fn clients_of_killed_members_recover_everything_on_the_others() {
         .map(|_| ClusterMember::start_rust(&url, MEMBER_ARGS))
         .collect();
     members.push(ClusterMember::start_with(&url, MEMBER_ARGS));
-    let backends: Vec<Option<SocketAddr>> = members.iter().map(|m| Some(addr(m))).collect();
+    let backends: Vec<Option<SocketAddr>> = members.iter().map(|m| Some(m.addr())).collect();
     let proxy = StickyProxy::start(&backends);
     let mut clients = TickClients::start(&proxy.url(), CLIENTS);
 
     members[0].command_ok(json!({"op": "ticker", "to": ["ticks"], "event": "tick", "every": 20}));
-    wait_all_ticking(&mut clients, 10);
+    clients.wait_all_ticking(10, CATCH_UP);
 
     let mut recovered_on_ours = 0;
     for kill in 0..KILLS {
@@ -125,8 +96,8 @@ fn clients_of_killed_members_recover_everything_on_the_others() {
         members[victim].kill();
         std::thread::sleep(Duration::from_millis(500));
         members[victim] = ClusterMember::start_rust(&url, MEMBER_ARGS);
-        proxy.set_backend(victim, Some(addr(&members[victim])));
-        wait_all_ticking(&mut clients, 50);
+        proxy.set_backend(victim, Some(members[victim].addr()));
+        clients.wait_all_ticking(50, CATCH_UP);
         std::thread::sleep(Duration::from_millis(1500));
     }
     let last = members[0].command_ok(json!({"op": "stopTicker"}))["last"]

@@ -5,10 +5,9 @@
 //! them. And what cannot be recovered gets a fresh session: a session
 //! older than the window.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tests::cluster::ClusterMember;
 use tests::redis::RedisServer;
 use tests::sticky_proxy::StickyProxy;
@@ -27,29 +26,6 @@ fn args(window_ms: &str) -> [&str; 4] {
     ["--adapter", "streams", "--recovery-window", window_ms]
 }
 
-fn addr(member: &ClusterMember) -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], member.port()))
-}
-
-fn highest(clients: &mut TickClients) -> u64 {
-    let report = clients.report(0);
-    let last = report.clients.iter().filter_map(|c| c["last"].as_u64());
-    last.max().unwrap_or(0)
-}
-
-/// Waits until every client got a tick `ahead` past the highest one any had.
-fn wait_all_ticking(clients: &mut TickClients, ahead: u64) {
-    let target = highest(clients) + ahead;
-    let report = clients.wait_report(target, CATCH_UP);
-    let behind: Vec<String> = report
-        .clients
-        .iter()
-        .filter(|c| c["last"].as_u64() < Some(target))
-        .map(Value::to_string)
-        .collect();
-    assert!(behind.is_empty(), "clients behind:\n{}", behind.join("\n"));
-}
-
 fn recovered_connects(member: &mut ClusterMember) -> usize {
     let events = member.events();
     events
@@ -65,16 +41,16 @@ fn sessions_node_kept_restore_on_ours() {
     let mut node = ClusterMember::start_with(&url, &args("120000"));
     let mut ours = ClusterMember::start_rust(&url, &args("120000"));
     // Every client on Node's member; ours ticks.
-    let proxy = StickyProxy::start(&[Some(addr(&node)), None]);
+    let proxy = StickyProxy::start(&[Some(node.addr()), None]);
     let mut clients = TickClients::start(&proxy.url(), CLIENTS);
     ours.command_ok(json!({"op": "ticker", "to": ["ticks"], "event": "tick", "every": 20}));
-    wait_all_ticking(&mut clients, 10);
+    clients.wait_all_ticking(10, CATCH_UP);
     // Node's member closes (its io.close() persists every session), and
     // the clients come back to ours.
     proxy.set_backend(0, None);
-    proxy.set_backend(1, Some(addr(&ours)));
+    proxy.set_backend(1, Some(ours.addr()));
     node.command_ok(json!({"op": "close"}));
-    wait_all_ticking(&mut clients, 25);
+    clients.wait_all_ticking(25, CATCH_UP);
     let last = ours.command_ok(json!({"op": "stopTicker"}))["last"]
         .as_u64()
         .expect("the last seq");
@@ -91,15 +67,15 @@ fn sessions_ours_kept_restore_on_node_after_a_crash() {
     let url = redis.url();
     let mut ours = ClusterMember::start_rust(&url, &args("120000"));
     let mut node = ClusterMember::start_with(&url, &args("120000"));
-    let proxy = StickyProxy::start(&[Some(addr(&ours)), None]);
+    let proxy = StickyProxy::start(&[Some(ours.addr()), None]);
     let mut clients = TickClients::start(&proxy.url(), CLIENTS);
     node.command_ok(json!({"op": "ticker", "to": ["ticks"], "event": "tick", "every": 20}));
-    wait_all_ticking(&mut clients, 10);
+    clients.wait_all_ticking(10, CATCH_UP);
     // Ours dies without a word: its sessions are in Redis already.
     proxy.set_backend(0, None);
     ours.kill();
-    proxy.set_backend(1, Some(addr(&node)));
-    wait_all_ticking(&mut clients, 25);
+    proxy.set_backend(1, Some(node.addr()));
+    clients.wait_all_ticking(25, CATCH_UP);
     let last = node.command_ok(json!({"op": "stopTicker"}))["last"]
         .as_u64()
         .expect("the last seq");
@@ -120,16 +96,16 @@ fn a_session_older_than_the_window_gets_a_fresh_one() {
     let url = redis.url();
     let mut first = ClusterMember::start_rust(&url, &args("1000"));
     let mut second = ClusterMember::start_rust(&url, &args("1000"));
-    let proxy = StickyProxy::start(&[Some(addr(&first)), None]);
+    let proxy = StickyProxy::start(&[Some(first.addr()), None]);
     let mut clients = TickClients::start(&proxy.url(), 6);
     second.command_ok(json!({"op": "ticker", "to": ["ticks"], "event": "tick", "every": 20}));
-    wait_all_ticking(&mut clients, 10);
+    clients.wait_all_ticking(10, CATCH_UP);
     // Kept for the 1 s window at the close, then nowhere to go for 2 s.
     proxy.set_backend(0, None);
     first.command_ok(json!({"op": "close"}));
     std::thread::sleep(Duration::from_secs(2));
-    proxy.set_backend(1, Some(addr(&second)));
-    let target = highest(&mut clients) + 25;
+    proxy.set_backend(1, Some(second.addr()));
+    let target = clients.highest() + 25;
     let report = clients.wait_report(target, CATCH_UP);
     let fresh = report.total("notRecoveredCount");
     second.command_ok(json!({"op": "stopTicker"}));

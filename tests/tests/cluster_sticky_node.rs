@@ -28,35 +28,10 @@ const RESTORE_WINDOW: u64 = 50;
 /// How long the clients may take to catch up after a disturbance.
 const CATCH_UP: Duration = Duration::from_secs(20);
 
-/// A member's address.
-fn addr(member: &ClusterMember) -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], member.port()))
-}
-
 /// How many sockets connected to `member` so far.
 fn connects(member: &mut ClusterMember) -> usize {
     let events = member.events();
     events.iter().filter(|e| e["event"] == "connect").count()
-}
-
-/// Waits until every client received a tick at least `ahead` past the
-/// highest one any client had: all are connected and receiving again.
-fn wait_all_ticking(clients: &mut TickClients, ahead: u64) {
-    let now = clients
-        .report(0)
-        .clients
-        .iter()
-        .filter_map(|c| c["last"].as_u64())
-        .max()
-        .unwrap_or(0);
-    let report = clients.wait_report(now + ahead, CATCH_UP);
-    let behind: Vec<String> = report
-        .clients
-        .iter()
-        .filter(|c| c["last"].as_u64() < Some(now + ahead))
-        .map(|c| c.to_string())
-        .collect();
-    assert!(behind.is_empty(), "clients behind:\n{}", behind.join("\n"));
 }
 
 /// Restarts `members[index]` gracefully (`close`: io.close() persists its
@@ -73,7 +48,7 @@ fn restart(
     members[index].command_ok(json!({"op": "close"}));
     members[index].wait_exit(Duration::from_secs(10));
     members[index] = ClusterMember::start_with(redis_url, MEMBER_ARGS);
-    proxy.set_backend(index, Some(addr(&members[index])));
+    proxy.set_backend(index, Some(members[index].addr()));
     had
 }
 
@@ -85,20 +60,20 @@ fn ticks_reach_every_client_once_in_order_across_graceful_restarts() {
     let mut members: Vec<ClusterMember> = (0..3)
         .map(|_| ClusterMember::start_with(&url, MEMBER_ARGS))
         .collect();
-    let backends: Vec<Option<SocketAddr>> = members.iter().map(|m| Some(addr(m))).collect();
+    let backends: Vec<Option<SocketAddr>> = members.iter().map(|m| Some(m.addr())).collect();
     let proxy = StickyProxy::start(&backends);
     let mut clients = TickClients::start(&proxy.url(), 20);
     let spread: Vec<usize> = members.iter_mut().map(connects).collect();
     assert!(spread.iter().all(|&n| n >= 4), "round robin: {spread:?}");
 
     members[0].command_ok(json!({"op": "ticker", "to": ["ticks"], "event": "tick", "every": 20}));
-    wait_all_ticking(&mut clients, 10);
+    clients.wait_all_ticking(10, CATCH_UP);
     // B's sessions restore on A or C, then C's (its own and B's) on A or
     // the new B: restores on the ticking member and on the others.
     let moved_b = restart(&mut members, 1, &proxy, &url);
-    wait_all_ticking(&mut clients, 25);
+    clients.wait_all_ticking(25, CATCH_UP);
     let moved_c = restart(&mut members, 2, &proxy, &url);
-    wait_all_ticking(&mut clients, 25);
+    clients.wait_all_ticking(25, CATCH_UP);
 
     let last = members[0].command_ok(json!({"op": "stopTicker"}))["last"]
         .as_u64()
@@ -152,7 +127,7 @@ fn our_member_ticks_to_clients_on_both_kinds_of_member_behind_the_proxy() {
     let args = ["--recovery-window", "120000"];
     let mut ours = ClusterMember::start_rust(&url, &args);
     let mut node = ClusterMember::start_with(&url, &args);
-    let proxy = StickyProxy::start(&[Some(addr(&ours)), Some(addr(&node))]);
+    let proxy = StickyProxy::start(&[Some(ours.addr()), Some(node.addr())]);
     let mut clients = TickClients::start(&proxy.url(), 10);
     for member in [&mut ours, &mut node] {
         let events = member.events();
@@ -166,7 +141,7 @@ fn our_member_ticks_to_clients_on_both_kinds_of_member_behind_the_proxy() {
     let tick = json!({"op": "ticker", "to": ["ticks"], "event": "tick", "every": 20});
     ours.command_ok(tick.clone());
     assert_eq!(ours.command(tick)["ok"], false, "one ticker at a time");
-    wait_all_ticking(&mut clients, 25);
+    clients.wait_all_ticking(25, CATCH_UP);
     let last = ours.command_ok(json!({"op": "stopTicker"}))["last"]
         .as_u64()
         .expect("the last seq");
@@ -189,18 +164,18 @@ fn the_harness_sees_the_sessions_a_killed_node_member_loses() {
     let mut members: Vec<ClusterMember> = (0..3)
         .map(|_| ClusterMember::start_with(&url, MEMBER_ARGS))
         .collect();
-    let backends: Vec<Option<SocketAddr>> = members.iter().map(|m| Some(addr(m))).collect();
+    let backends: Vec<Option<SocketAddr>> = members.iter().map(|m| Some(m.addr())).collect();
     let proxy = StickyProxy::start(&backends);
     let mut clients = TickClients::start(&proxy.url(), 12);
     members[0].command_ok(json!({"op": "ticker", "to": ["ticks"], "event": "tick", "every": 20}));
-    wait_all_ticking(&mut clients, 10);
+    clients.wait_all_ticking(10, CATCH_UP);
 
     let on_b = connects(&mut members[1]);
     proxy.set_backend(1, None);
     members[1].kill();
     members[1] = ClusterMember::start_with(&url, MEMBER_ARGS);
-    proxy.set_backend(1, Some(addr(&members[1])));
-    wait_all_ticking(&mut clients, 25);
+    proxy.set_backend(1, Some(members[1].addr()));
+    clients.wait_all_ticking(25, CATCH_UP);
 
     let last = members[0].command_ok(json!({"op": "stopTicker"}))["last"]
         .as_u64()

@@ -22,12 +22,13 @@ pub(crate) struct Restore {
     pub frames: Option<Vec<WsFrame>>,
 }
 
+/// The recovery fields of a CONNECT payload.
 #[derive(serde::Deserialize)]
-struct RecoveryAuth<'a> {
+pub(crate) struct RecoveryAuth<'a> {
     #[serde(borrow)]
-    pid: Option<&'a str>,
+    pub pid: Option<&'a str>,
     #[serde(borrow)]
-    offset: Option<&'a str>,
+    pub offset: Option<&'a str>,
 }
 
 impl SioServer {

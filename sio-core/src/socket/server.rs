@@ -81,6 +81,16 @@ pub(crate) struct SocketState {
     pub data: Option<Box<Bytes>>,
 }
 
+impl SocketState {
+    /// Its data as JSON (Node's `socket.data`): `{}` when never set.
+    pub fn data_json(&self) -> Bytes {
+        self.data
+            .as_deref()
+            .cloned()
+            .unwrap_or_else(|| Bytes::from_static(b"{}"))
+    }
+}
+
 /// Timers, checked lazily against the state when due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Timer {
@@ -491,24 +501,29 @@ impl SioServer {
                 .is_some_and(|r| r.skip_middlewares);
         let middleware = self.namespaces[&nsp].middleware && !skip;
         if middleware {
-            if let Some(c) = self.clients.get_mut(&sid) {
-                c.pending.push(socket);
-            }
-            self.pending.insert(
-                socket,
-                PendingConnect {
-                    engine: sid,
-                    nsp: nsp.clone(),
-                    auth: auth.clone(),
-                    restore,
-                    remote: None,
-                },
-            );
-            self.events
-                .push_back(SocketEvent::ConnectRequest { socket, nsp, auth });
+            let pending = PendingConnect {
+                engine: sid,
+                nsp,
+                auth,
+                restore,
+                remote: None,
+            };
+            self.ask_middleware(socket, pending);
         } else {
             self.connect_socket(sid, socket, nsp, auth, restore);
         }
+    }
+
+    /// Makes a connect wait for the application's decision
+    /// ([`SocketEvent::ConnectRequest`]).
+    pub(crate) fn ask_middleware(&mut self, socket: SocketId, pending: PendingConnect) {
+        if let Some(c) = self.clients.get_mut(&pending.engine) {
+            c.pending.push(socket);
+        }
+        let (nsp, auth) = (pending.nsp.clone(), pending.auth.clone());
+        self.pending.insert(socket, pending);
+        self.events
+            .push_back(SocketEvent::ConnectRequest { socket, nsp, auth });
     }
 
     /// Completes a connect: the socket exists (with its old id and rooms

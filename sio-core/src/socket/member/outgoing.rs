@@ -225,11 +225,7 @@ impl SioServer {
         Some(SocketInfo {
             id: id.as_str().to_owned(),
             rooms: state.rooms.clone(),
-            data: state
-                .data
-                .as_deref()
-                .cloned()
-                .unwrap_or_else(|| Bytes::from_static(b"{}")),
+            data: state.data_json(),
             handshake,
             local: true,
         })

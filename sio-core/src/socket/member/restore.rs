@@ -20,9 +20,9 @@ use super::wire::{
 use crate::bus::{BusCommand, BusFailure, BusQuery, StreamEntry};
 use crate::engine::WsFrame;
 use crate::sid::Sid;
-use crate::socket::event::{SocketEvent, SocketId};
+use crate::socket::event::SocketId;
 use crate::socket::recovery::{StoredSession, reaches};
-use crate::socket::restore::Restore;
+use crate::socket::restore::{RecoveryAuth, Restore};
 use crate::socket::server::{PendingConnect, SioServer};
 use bytes::Bytes;
 
@@ -54,14 +54,6 @@ pub(crate) struct RemoteRestore {
 pub(crate) struct RestoreKey {
     pub pid: Sid,
     pub offset: StreamId,
-}
-
-#[derive(serde::Deserialize)]
-struct RecoveryAuth<'a> {
-    #[serde(borrow)]
-    pid: Option<&'a str>,
-    #[serde(borrow)]
-    offset: Option<&'a str>,
 }
 
 impl SioServer {
@@ -97,24 +89,22 @@ impl SioServer {
             .recovery
             .as_ref()
             .is_some_and(|r| r.skip_middlewares);
-        if let Some(c) = self.clients.get_mut(&sid) {
-            c.pending.push(socket);
-        }
         let first = middleware && !skip;
-        self.pending.insert(
-            socket,
-            PendingConnect {
-                engine: sid,
-                nsp: nsp.clone(),
-                auth: auth.clone(),
-                restore: None,
-                remote: first.then_some(key),
-            },
-        );
+        let pending = PendingConnect {
+            engine: sid,
+            nsp,
+            auth,
+            restore: None,
+            remote: first.then_some(key),
+        };
         if first {
-            self.events
-                .push_back(SocketEvent::ConnectRequest { socket, nsp, auth });
+            self.ask_middleware(socket, pending);
         } else {
+            // Waiting as a pending connect (a repeated CONNECT is ignored).
+            if let Some(c) = self.clients.get_mut(&sid) {
+                c.pending.push(socket);
+            }
+            self.pending.insert(socket, pending);
             self.start_remote_restore(socket, key, middleware);
         }
     }
@@ -352,14 +342,7 @@ impl SioServer {
             })
         });
         if restore.is_none() && r.then_middleware {
-            if let Some(c) = self.clients.get_mut(&p.engine) {
-                c.pending.push(socket);
-            }
-            let (nsp, auth) = (p.nsp.clone(), p.auth.clone());
-            self.pending.insert(socket, p);
-            self.events
-                .push_back(SocketEvent::ConnectRequest { socket, nsp, auth });
-            return;
+            return self.ask_middleware(socket, p);
         }
         self.connect_socket(p.engine, socket, p.nsp, p.auth, restore);
     }

@@ -132,11 +132,7 @@ impl SioServer {
             sid: socket.as_str().to_owned(),
             pid: pid.as_str().to_owned(),
             rooms: state.rooms.clone(),
-            data: state
-                .data
-                .as_deref()
-                .cloned()
-                .unwrap_or_else(|| Bytes::from_static(b"{}")),
+            data: state.data_json(),
         };
         Some((pid, encode_session(&record)))
     }
