@@ -109,8 +109,10 @@ fn clients_of_killed_members_recover_everything_on_the_others() {
     }
     let node_restored: BTreeSet<String> = recovered_ids(&mut members[3]).into_iter().collect();
     let found = problems(&report, &node_restored);
+    let node_races = report.problems().len() - found.len();
     eprintln!(
-        "{}\nkills {KILLS}; recoveries on our members {recovered_on_ours}, on Node's {}; \
+        "{}\nkills {KILLS}; recoveries on our members {recovered_on_ours}, on Node's {} \
+         ({node_races} of its clients with a tick lost or doubled at the recovery); \
          proxy {:?}; {:?}",
         report.summary(),
         node_restored.len(),
