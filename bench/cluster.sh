@@ -6,6 +6,9 @@
 #   cluster.sh                  # ours, ours_cluster, node, node_cluster
 #   ROUNDS=3 cluster.sh         # 3 interleaved rounds; cells are medians
 #   IMPLS=ours cluster.sh       # only ours (or only node)
+#   REDIS_ADAPTER=streams IMPLS=ours cluster.sh
+#                               # ours on the streams adapter, recovery on
+#                               # (examples/bench_server reads it)
 #
 # The `fanout` scenario (sio-loadgen): 1000 receivers connected to the
 # receiving node, the sender to the sending node, both nodes members of one

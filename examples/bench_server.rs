@@ -17,7 +17,7 @@
 
 use std::rc::Rc;
 
-use sio_core::socket::ServerConfig;
+use sio_core::socket::{RecoveryConfig, ServerConfig, StreamsConfig};
 use sio_smol::Mux;
 use sio_smol::io::{RedisOptions, SocketIo};
 
@@ -41,8 +41,22 @@ pub fn mux() -> Mux {
 
 /// The bench server as a member of the Redis cluster at `url`: `broadcast`
 /// reaches every socket of `/` on every member.
+///
+/// With `REDIS_ADAPTER=streams` it speaks Node's
+/// `@socket.io/redis-streams-adapter` instead, with connection state
+/// recovery on (what that adapter is for): broadcasts go through the Redis
+/// stream and carry its ids as offsets.
 pub fn cluster_mux(url: &str) -> Result<Mux, sio_smol::cluster::redis_bus::BusError> {
-    let io = SocketIo::with_redis(ServerConfig::default(), url, RedisOptions::default())?;
+    let streams = std::env::var("REDIS_ADAPTER").is_ok_and(|a| a == "streams");
+    let config = ServerConfig {
+        recovery: streams.then(RecoveryConfig::default),
+        ..ServerConfig::default()
+    };
+    let options = RedisOptions {
+        streams: streams.then(StreamsConfig::default),
+        ..RedisOptions::default()
+    };
+    let io = SocketIo::with_redis(config, url, options)?;
     Ok(handlers(io))
 }
 
