@@ -38,7 +38,7 @@ pub(crate) struct Known<'a> {
 
 /// A uid: the receiver's own, another member's, a stranger's or the Redis
 /// emitter's.
-fn uid(r: &mut Bytes8, k: &Known) -> String {
+pub(crate) fn uid(r: &mut Bytes8, k: &Known) -> String {
     match r.u8() % 4 {
         0 => k.me.to_owned(),
         1 => k.others.first().cloned().unwrap_or_else(|| "QQQQQQ".into()),
@@ -47,7 +47,7 @@ fn uid(r: &mut Bytes8, k: &Known) -> String {
     }
 }
 
-fn nsp(r: &mut Bytes8) -> &'static str {
+pub(crate) fn nsp(r: &mut Bytes8) -> &'static str {
     NSPS[r.u8() as usize % NSPS.len()]
 }
 
@@ -86,7 +86,7 @@ pub(crate) fn event(r: &mut Bytes8) -> &'static str {
     EVENTS[r.u8() as usize % EVENTS.len()]
 }
 
-fn opts(r: &mut Bytes8, k: &Known) -> Opts {
+pub(crate) fn opts(r: &mut Bytes8, k: &Known) -> Opts {
     let rooms = rooms(r, k);
     let except = rooms_or_none(r, k);
     let flags = r.u8();
@@ -188,7 +188,7 @@ pub(crate) fn message(r: &mut Bytes8, k: &Known) -> (String, Bytes) {
 }
 
 /// A request of any wire type (0–7, and the legacy forms of 2–4).
-fn request(r: &mut Bytes8, k: &Known) -> Request {
+pub(crate) fn request(r: &mut Bytes8, k: &Known) -> Request {
     match r.u8() % 9 {
         0 => Request::Sockets {
             request_id: request_id(r, k),
@@ -236,7 +236,7 @@ fn request(r: &mut Bytes8, k: &Known) -> Request {
 }
 
 /// A response of any kind, to a request id seen on the bus or a fresh one.
-fn response(r: &mut Bytes8, k: &Known) -> Response {
+pub(crate) fn response(r: &mut Bytes8, k: &Known) -> Response {
     let request_id = request_id(r, k);
     match r.u8() % 7 {
         0 => Response::Fetch {

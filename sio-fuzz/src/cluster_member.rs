@@ -30,13 +30,14 @@
 use crate::Bytes8;
 use crate::clients::{Clients, pick};
 use crate::cluster_craft::{KEY, Known, args, event, message};
+use crate::cluster_streams::Streams;
 use crate::socket_server::{BOUNDS, server};
 use bytes::Bytes;
 use sio_core::bus::{BusCommand, BusInput, BusQuery};
 use sio_core::cluster::{decode_broadcast, decode_request, decode_response};
 use sio_core::socket::{
     BroadcastAckId, BroadcastOp, ClusterConfig, ClusterRequestId, ClusterStats, ServerSideAckId,
-    SioServer, SocketEvent,
+    SioServer, SocketEvent, StreamsConfig,
 };
 use sio_core::{ConnId, Input, Output};
 use std::collections::HashMap;
@@ -51,7 +52,7 @@ const KEEP: usize = 32;
 
 /// Why a drain happens: what the outputs may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cause {
+pub(crate) enum Cause {
     Setup,
     Client,
     Clock,
@@ -67,31 +68,35 @@ enum Cause {
     /// An application call with `local` set.
     Local,
     App,
+    /// A report of the streams family (entries, answers, the link).
+    Stream,
 }
 
 /// One member and the input's view of it.
-struct Member {
-    io: SioServer,
-    clients: Clients,
-    uid: String,
+pub(crate) struct Member {
+    pub(crate) io: SioServer,
+    pub(crate) clients: Clients,
+    pub(crate) uid: String,
     /// Cluster requests the application made → their deadline.
     requests: HashMap<ClusterRequestId, Instant>,
     /// Acked broadcasts → their deadline.
     broadcasts: HashMap<BroadcastAckId, Instant>,
     /// Member counts asked for and not answered.
-    queries: Vec<BusQuery>,
+    pub(crate) queries: Vec<BusQuery>,
     /// Other members' server-side events waiting for an answer.
     server_side: Vec<ServerSideAckId>,
 }
 
 /// The members and the bus between them.
-struct World {
-    members: Vec<Member>,
-    now: Instant,
+pub(crate) struct World {
+    pub(crate) members: Vec<Member>,
+    pub(crate) now: Instant,
     /// Recent publications: (publisher, channel, payload).
-    published: Vec<(usize, String, Bytes)>,
+    pub(crate) published: Vec<(usize, String, Bytes)>,
     /// Wire request ids seen in publications.
     request_ids: Vec<String>,
+    /// The fake stream and keys, in the streams flavour.
+    pub(crate) streams: Option<Box<Streams>>,
 }
 
 /// Runs one input sequence.
@@ -99,14 +104,16 @@ pub fn run(data: &[u8]) {
     let mut r = Bytes8(data);
     let flags = r.u8();
     let n = 1 + usize::from(flags & 1);
+    // Bit 4: the streams adapter, recovery on.
+    let streams = flags & 16 != 0;
     let cluster = ClusterConfig {
         key: KEY.to_owned(),
         requests_timeout: REQUESTS_TIMEOUT,
-        streams: None,
+        streams: streams.then(StreamsConfig::default),
     };
     let members = (0..n)
         .map(|i| {
-            let recovery = flags & (2 << i) != 0;
+            let recovery = streams || flags & (2 << i) != 0;
             let io = server([10 + i as u8; 32], recovery, Some(cluster.clone()));
             let uid = io.cluster_uid().expect("a cluster member").to_owned();
             Member {
@@ -120,26 +127,44 @@ pub fn run(data: &[u8]) {
             }
         })
         .collect();
+    let now = Instant::now();
     let mut w = World {
         members,
-        now: Instant::now(),
+        now,
         published: Vec::new(),
         request_ids: Vec::new(),
+        streams: streams.then(|| Box::new(Streams::new(n, now))),
     };
     for i in 0..n {
         w.drain(i, Cause::Setup);
+    }
+    if streams {
+        // The links come up.
+        for i in 0..n {
+            w.stream_step(&mut Bytes8(&[0]), 21, i);
+        }
     }
     let mut steps = 0;
     while !r.is_empty() && steps < 256 {
         steps += 1;
         let op = r.u8();
         let i = usize::from(r.u8()) % n;
-        w.step(&mut r, op, i);
+        match op % 24 {
+            k @ 16.. if streams => w.stream_step(&mut r, k, i),
+            k if streams => w.step(&mut r, k, i),
+            _ => w.step(&mut r, op, i),
+        }
         for i in 0..n {
             let m = &w.members[i];
             m.clients.check(&m.io, &BOUNDS);
             w.check_state(i);
+            if streams {
+                w.check_streams(i);
+            }
         }
+    }
+    if streams {
+        w.settle_streams();
     }
     // Time runs on past every timeout (remote acks' included).
     w.now += Duration::from_secs(7200);
@@ -156,6 +181,9 @@ pub fn run(data: &[u8]) {
         );
         let stats = m.io.cluster_stats().expect("a cluster member");
         assert_eq!(stats, ClusterStats::default(), "{i}: state left");
+        if let Some(s) = m.io.streams_stats() {
+            assert_eq!((s.restores, s.questions), (0, 0), "{i}: {s:?}");
+        }
     }
     for i in 0..n {
         // Shutting down tells the bus nothing.
@@ -163,6 +191,12 @@ pub fn run(data: &[u8]) {
         w.drain(i, Cause::Clock);
         let m = &w.members[i];
         assert_eq!(m.io.socket_count(), 0, "shutdown disconnects every socket");
+        if let Some(s) = m.io.streams_stats() {
+            assert!(
+                s.floors.is_empty(),
+                "{i}: floors outlive their sockets: {s:?}"
+            );
+        }
     }
 }
 
@@ -172,6 +206,15 @@ impl World {
         match op % 16 {
             k @ 0..=5 => {
                 let conn = ConnId(u64::from(r.u8() % 8));
+                if let Some(st) = self.streams.as_deref_mut() {
+                    match k {
+                        // A connection id names one connection at a time.
+                        0 if st.is_open(i, conn) => return,
+                        4 => st.leave(i, conn),
+                        5 => return self.restore_connect(r, i, conn),
+                        _ => {}
+                    }
+                }
                 let m = &mut self.members[i];
                 m.clients.input(&mut m.io, r, now, conn, k);
                 self.drain(i, Cause::Client);
@@ -188,6 +231,7 @@ impl World {
                     self.deliver(i, channel, payload, from == i);
                 }
             }
+            11 | 12 if self.streams.is_some() => self.adapter_message(r, i),
             11 | 12 => {
                 let others: Vec<String> = self
                     .members
@@ -210,7 +254,7 @@ impl World {
         }
     }
 
-    fn deliver(&mut self, i: usize, channel: String, payload: Bytes, echo: bool) {
+    pub(crate) fn deliver(&mut self, i: usize, channel: String, payload: Bytes, echo: bool) {
         let input = Input::Bus(BusInput::Message {
             channel: Bytes::from(channel),
             payload,
@@ -356,10 +400,19 @@ impl World {
             );
         }
         let bus = self.drain(i, cause);
+        // Streams: broadcasts are appended to the stream (delivered here
+        // only when the link is down).
+        let up = self.streams.as_deref().is_none_or(|st| st.is_up(i));
         let publications = bus
             .iter()
-            .filter(|c| matches!(c, BusCommand::Publish { .. }))
+            .filter(|c| {
+                matches!(
+                    c,
+                    BusCommand::Publish { .. } | BusCommand::StreamAppend { .. }
+                )
+            })
             .count();
+        let publishes = publishes.map(|n| if which == 0 && !up { 0 } else { n });
         if let Some(n) = publishes {
             assert_eq!(publications, n, "one publication per broadcast or emit");
         }
@@ -373,13 +426,20 @@ impl World {
 
     /// Drains member `i`'s outputs, checking them against `cause`; returns
     /// its bus commands.
-    fn drain(&mut self, i: usize, cause: Cause) -> Vec<BusCommand> {
+    pub(crate) fn drain(&mut self, i: usize, cause: Cause) -> Vec<BusCommand> {
         let mut bus = Vec::new();
         while let Some(out) = self.members[i].io.poll_output() {
             let m = &mut self.members[i];
             m.clients.observe(&out);
+            if let Some(st) = self.streams.as_deref_mut() {
+                st.observe(i, &out);
+            }
             match out {
                 Output::Event(ev) => self.event(i, cause, ev),
+                Output::Bus(command) if self.streams.is_some() => {
+                    self.streams_command(i, cause, &command);
+                    bus.push(command);
+                }
                 Output::Bus(command) => {
                     self.command(i, cause, &command);
                     bus.push(command);
@@ -416,7 +476,10 @@ impl World {
                 }
             }
             SocketEvent::ClusterFault { .. } => {
-                assert!(matches!(cause, Cause::Message { .. }), "{cause:?}");
+                assert!(
+                    matches!(cause, Cause::Message { .. } | Cause::Stream),
+                    "{cause:?}"
+                );
             }
             _ => {}
         }
@@ -436,7 +499,9 @@ impl World {
                 let request = channel.starts_with(&format!("{KEY}-request#"));
                 let response = channel.starts_with(&format!("{KEY}-response#"));
                 match cause {
-                    Cause::Setup | Cause::Clock | Cause::Local => panic!("{cause:?}: {channel}"),
+                    Cause::Setup | Cause::Clock | Cause::Local | Cause::Stream => {
+                        panic!("{cause:?}: {channel}")
+                    }
                     Cause::Message { echo: true } => panic!("an echo answered: {channel}"),
                     Cause::Message { .. } | Cause::Client => assert!(response, "{channel}"),
                     Cause::Count { live, alone } => {
@@ -484,7 +549,7 @@ impl World {
 }
 
 /// The wire id of a request that has one.
-fn request_id(request: &sio_core::cluster::Request) -> Option<String> {
+pub(crate) fn request_id(request: &sio_core::cluster::Request) -> Option<String> {
     use sio_core::cluster::Request as R;
     match request {
         R::Sockets { request_id, .. }

@@ -13,9 +13,11 @@ mod clients;
 mod cluster_craft;
 pub mod cluster_decode;
 pub mod cluster_member;
+mod cluster_streams;
 pub mod engine_server;
 pub mod raw_http;
 pub mod socket_server;
+mod streams_craft;
 
 use bytes::Bytes;
 use sio_core::engine::{Packet, WsFrame, payload};

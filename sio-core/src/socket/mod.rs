@@ -61,7 +61,7 @@ pub use event::{
     SocketEvent, SocketId, SocketInfo,
 };
 #[doc(hidden)]
-pub use member::ClusterStats;
+pub use member::{ClusterStats, StreamsStats};
 pub use namespace::{BroadcastOp, NamespaceMatcher};
 pub use packet::{
     MAIN_NAMESPACE, MAX_ACK_ID, Packet, PacketType, encode, encode_into, namespace_name,

@@ -20,6 +20,7 @@ mod wire;
 
 pub(crate) use restore::RestoreKey;
 pub(crate) use streams::StreamsState;
+pub use streams::StreamsStats;
 
 use super::config::ClusterConfig;
 use super::event::{Args, ClusterRequestId, SocketInfo};

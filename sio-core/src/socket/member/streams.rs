@@ -45,6 +45,21 @@ pub(crate) struct StreamsState {
     pub refresh_armed: bool,
 }
 
+/// The streams adapter's state of a member, for tests and fuzzing, which
+/// check that restores end and floors do not outlive the position.
+#[doc(hidden)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamsStats {
+    /// The id of the last entry taken from the followed stream.
+    pub position: Option<StreamId>,
+    /// Restores waiting for the bus.
+    pub restores: usize,
+    /// Their questions to the bus not answered yet.
+    pub questions: usize,
+    /// Restored sockets and the last entry their replay covered.
+    pub floors: Vec<(SocketId, StreamId)>,
+}
+
 impl StreamsState {
     pub fn new(config: StreamsConfig) -> StreamsState {
         StreamsState {
@@ -79,6 +94,19 @@ impl SioServer {
     /// The streams adapter's state, if this server speaks it.
     pub(crate) fn streams(&self) -> Option<&StreamsState> {
         self.member.as_deref()?.streams.as_deref()
+    }
+
+    /// The sizes of the streams adapter's state (`None` when this server
+    /// speaks no streams): for tests and fuzzing.
+    #[doc(hidden)]
+    pub fn streams_stats(&self) -> Option<StreamsStats> {
+        let st = self.streams()?;
+        Some(StreamsStats {
+            position: st.position,
+            restores: st.restores.len(),
+            questions: st.questions.len(),
+            floors: st.floors.iter().map(|(s, f)| (*s, *f)).collect(),
+        })
     }
 
     /// Mutable [`SioServer::streams`].
