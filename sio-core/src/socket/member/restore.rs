@@ -157,16 +157,32 @@ impl SioServer {
         member.out.push_back(check);
     }
 
-    /// The restore a bus answer is for, taken out of the state.
-    fn restore_for(&mut self, query: u64) -> Option<(SocketId, RemoteRestore)> {
+    /// The restore a bus answer is for (`key`: a [`BusInput::Key`], else
+    /// a [`BusInput::Range`]), taken out of the state; `None`, the state
+    /// untouched, when the query is none of its questions of that kind (an
+    /// adapter's bug must not pass for the answer it is not).
+    ///
+    /// [`BusInput::Key`]: crate::bus::BusInput::Key
+    /// [`BusInput::Range`]: crate::bus::BusInput::Range
+    fn restore_for(&mut self, query: u64, key: bool) -> Option<(SocketId, RemoteRestore)> {
         let st = self.streams_mut()?;
-        let socket = st.questions.remove(&query)?;
+        let socket = *st.questions.get(&query)?;
+        let r = st.restores.get(&socket)?;
+        let fits = if key {
+            query == r.key_query
+        } else {
+            query == r.check_query || r.range_query == Some(query)
+        };
+        if !fits {
+            return None;
+        }
+        st.questions.remove(&query);
         let restore = st.restores.remove(&socket)?;
         Some((socket, restore))
     }
 
     pub(crate) fn on_restore_key(&mut self, query: u64, value: Result<Option<Bytes>, BusFailure>) {
-        let Some((socket, mut r)) = self.restore_for(query) else {
+        let Some((socket, mut r)) = self.restore_for(query, true) else {
             return;
         };
         let session = match value {
@@ -188,7 +204,7 @@ impl SioServer {
         query: u64,
         entries: Result<Vec<StreamEntry>, BusFailure>,
     ) {
-        let Some((socket, mut r)) = self.restore_for(query) else {
+        let Some((socket, mut r)) = self.restore_for(query, false) else {
             return;
         };
         if query == r.check_query {
