@@ -364,12 +364,27 @@ impl World {
             self.drain(i, Cause::Stream);
             return;
         }
-        let (_, question) = self
-            .st()
-            .questions
-            .remove(mine[usize::from(choice) % mine.len()]);
+        let j = mine[usize::from(choice) % mine.len()];
+        if how % 8 == 4 {
+            // An answer of the other kind with the question's id (an
+            // adapter's bug): the question stays open.
+            let input = match &self.st().questions[j].1 {
+                Question::Range { query, .. } => BusInput::Key {
+                    query: *query,
+                    value: Ok(None),
+                },
+                Question::Take { query, .. } => BusInput::Range {
+                    query: *query,
+                    entries: Ok(Vec::new()),
+                },
+            };
+            self.members[i].io.handle(self.now, Input::Bus(input));
+            self.drain(i, Cause::Stream);
+            return;
+        }
+        let (_, question) = self.st().questions.remove(j);
         let input = match how % 8 {
-            0..=4 => self.answer_of(i, question),
+            0..=3 => self.answer_of(i, question),
             5 => match question {
                 Question::Range { query, .. } => BusInput::Range {
                     query,
