@@ -256,18 +256,7 @@ impl World {
             16 | 17 => self.hand_entries(r, i),
             18 | 19 => self.answer(r, i),
             20 => {
-                let fields = {
-                    let others = self.others(i);
-                    let m = &self.members[i];
-                    let st = self.streams.as_deref().expect("streams");
-                    let known = Known {
-                        me: &m.uid,
-                        others: &others,
-                        request_ids: &st.request_ids,
-                        sockets: &m.clients.sockets,
-                    };
-                    entry_fields(r, &known)
-                };
+                let fields = self.crafted(i, |k| entry_fields(r, k));
                 let now = self.now;
                 self.st().append(now, fields);
             }
@@ -297,20 +286,22 @@ impl World {
             .collect()
     }
 
+    /// What `craft` makes for member `i` from what the input knows.
+    fn crafted<T>(&self, i: usize, craft: impl FnOnce(&Known) -> T) -> T {
+        let others = self.others(i);
+        let m = &self.members[i];
+        let st = self.streams.as_deref().expect("streams");
+        craft(&Known {
+            me: &m.uid,
+            others: &others,
+            request_ids: &st.request_ids,
+            sockets: &m.clients.sockets,
+        })
+    }
+
     /// A crafted streams adapter message on one of member `i`'s channels.
     pub(crate) fn adapter_message(&mut self, r: &mut Bytes8, i: usize) {
-        let (channel, payload) = {
-            let others = self.others(i);
-            let m = &self.members[i];
-            let st = self.streams.as_deref().expect("streams");
-            let known = Known {
-                me: &m.uid,
-                others: &others,
-                request_ids: &st.request_ids,
-                sockets: &m.clients.sockets,
-            };
-            adapter_message(r, &known)
-        };
+        let (channel, payload) = self.crafted(i, |k| adapter_message(r, k));
         self.deliver(i, channel, payload, false);
     }
 
@@ -349,7 +340,7 @@ impl World {
             .collect();
         if choice >= 224 || mine.is_empty() {
             let query = BusQuery(u64::from(choice % 32));
-            let input = if how % 2 == 0 {
+            let input = if how.is_multiple_of(2) {
                 BusInput::Range {
                     query,
                     entries: Ok(Vec::new()),
@@ -395,27 +386,16 @@ impl World {
                     value: Err(BusFailure),
                 },
             },
-            _ => {
-                let others = self.others(i);
-                let m = &self.members[i];
-                let st = self.streams.as_deref().expect("streams");
-                let known = Known {
-                    me: &m.uid,
-                    others: &others,
-                    request_ids: &st.request_ids,
-                    sockets: &m.clients.sockets,
-                };
-                match question {
-                    Question::Range { query, start, .. } => BusInput::Range {
-                        query,
-                        entries: Ok(range_entries(r, &known, &start)),
-                    },
-                    Question::Take { query, .. } => BusInput::Key {
-                        query,
-                        value: Ok(r.u8().is_multiple_of(2).then(|| session(r, &known).1)),
-                    },
-                }
-            }
+            _ => self.crafted(i, |k| match question {
+                Question::Range { query, start, .. } => BusInput::Range {
+                    query,
+                    entries: Ok(range_entries(r, k, &start)),
+                },
+                Question::Take { query, .. } => BusInput::Key {
+                    query,
+                    value: Ok(r.u8().is_multiple_of(2).then(|| session(r, k).1)),
+                },
+            }),
         };
         self.members[i].io.handle(self.now, Input::Bus(input));
         self.drain(i, Cause::Stream);
@@ -477,18 +457,7 @@ impl World {
             }
             return;
         }
-        let (pid, value) = {
-            let others = self.others(i);
-            let m = &self.members[i];
-            let st = self.streams.as_deref().expect("streams");
-            let known = Known {
-                me: &m.uid,
-                others: &others,
-                request_ids: &st.request_ids,
-                sockets: &m.clients.sockets,
-            };
-            session(r, &known)
-        };
+        let (pid, value) = self.crafted(i, |k| session(r, k));
         self.st()
             .keys
             .insert(format!("{SESSION_PREFIX}{pid}"), value);
@@ -608,10 +577,8 @@ impl World {
                     st.keys.insert(key.clone(), value.clone());
                 }
             }
-            BusCommand::DeleteKey { key } => {
-                if up {
-                    st.keys.remove(key);
-                }
+            BusCommand::DeleteKey { key } if up => {
+                st.keys.remove(key);
             }
             BusCommand::CountSubscribers { query, channel } => {
                 assert!(channel.starts_with("socket.io#") && channel.ends_with('#'));
@@ -636,12 +603,12 @@ impl World {
                     ),
                     other => panic!("{other:?} published"),
                 }
-                if let AdapterMsg::Request(req) = &e.msg {
-                    if let Some(id) = crate::cluster_member::request_id(req) {
-                        st.request_ids.push(id);
-                        if st.request_ids.len() > 32 {
-                            st.request_ids.remove(0);
-                        }
+                if let AdapterMsg::Request(req) = &e.msg
+                    && let Some(id) = crate::cluster_member::request_id(req)
+                {
+                    st.request_ids.push(id);
+                    if st.request_ids.len() > 32 {
+                        st.request_ids.remove(0);
                     }
                 }
                 self.published.push((i, channel.clone(), payload.clone()));

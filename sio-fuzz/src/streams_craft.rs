@@ -187,12 +187,12 @@ pub(crate) fn event_offset(text: &[u8]) -> Option<(String, StreamId)> {
 /// The namespace of a packet whose type is read (`/b,` or the main one),
 /// skipped.
 fn namespace(rest: &mut &[u8]) -> String {
-    if rest.first() == Some(&b'/') {
-        if let Some(comma) = rest.iter().position(|b| *b == b',') {
-            let nsp = String::from_utf8_lossy(&rest[..comma]).into_owned();
-            *rest = &rest[comma + 1..];
-            return nsp;
-        }
+    if rest.first() == Some(&b'/')
+        && let Some(comma) = rest.iter().position(|b| *b == b',')
+    {
+        let nsp = String::from_utf8_lossy(&rest[..comma]).into_owned();
+        *rest = &rest[comma + 1..];
+        return nsp;
     }
     "/".to_owned()
 }
