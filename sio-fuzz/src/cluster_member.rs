@@ -8,6 +8,10 @@
 //! sockets_join/leave, disconnect_sockets, server_count, all_rooms,
 //! set_socket_data) and clock jumps.
 //!
+//! Flag bit 4 of the first byte picks the streams adapter (recovery on):
+//! its fake stream and keys, crafted entries, restores and their
+//! invariants are in `cluster_streams`.
+//!
 //! What must hold:
 //! - no panic;
 //! - every [`ClusterRequestId`] and [`BroadcastAckId`] the application got

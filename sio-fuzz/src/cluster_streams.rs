@@ -3,7 +3,8 @@
 //! its entries to each follower in order, each once, late or never (a
 //! gap, as after trimming); range reads and key takes are answered when
 //! the input says, correctly (from the stream and keys as they are then),
-//! with a failure, or with lies; the link goes down and up.
+//! with a failure, with lies, or with an answer of the other kind; the
+//! link goes down and up.
 //!
 //! What must hold besides the classic flavour's invariants:
 //! - what a member appends, publishes and stores decodes with the codec,
