@@ -93,7 +93,7 @@ pub(crate) fn range_entries(r: &mut Bytes8, k: &Known, start: &str) -> Vec<Strea
                 }
                 .to_string(),
                 2 => StreamId {
-                    ms: base.ms + u64::from(r.u8() % 4),
+                    ms: base.ms.saturating_add(u64::from(r.u8() % 4)),
                     seq: u64::from(r.u8() % 4),
                 }
                 .to_string(),
