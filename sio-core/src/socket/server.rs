@@ -623,6 +623,9 @@ impl SioServer {
 
     /// Accepts a connect that waited for middleware.
     pub fn accept(&mut self, socket: SocketId) -> Result<(), SioError> {
+        if self.restoring(socket) {
+            return Err(SioError::UnknownSocket(socket));
+        }
         let mut p = self
             .pending
             .remove(&socket)
@@ -651,6 +654,9 @@ impl SioServer {
         message: &str,
         data: Option<serde_json::Value>,
     ) -> Result<(), SioError> {
+        if self.restoring(socket) {
+            return Err(SioError::UnknownSocket(socket));
+        }
         let p = self
             .pending
             .remove(&socket)

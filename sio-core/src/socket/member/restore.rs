@@ -157,6 +157,13 @@ impl SioServer {
         member.out.push_back(check);
     }
 
+    /// True while `socket`'s connect waits for a restore from the bus
+    /// (the application has not been asked about it).
+    pub(crate) fn restoring(&self, socket: SocketId) -> bool {
+        self.streams()
+            .is_some_and(|st| st.restores.contains_key(&socket))
+    }
+
     /// The restore a bus answer is for (`key`: a [`BusInput::Key`], else
     /// a [`BusInput::Range`]), taken out of the state; `None`, the state
     /// untouched, when the query is none of its questions of that kind (an
@@ -340,6 +347,7 @@ impl SioServer {
         let position = self.streams().and_then(|st| st.position);
         let restore = session.filter(|_| ok).and_then(|record| {
             let id = Sid::parse(&record.sid).filter(|id| !self.sockets.contains_key(id))?;
+            let disconnected_at = now?;
             let floor = position.map_or(r.covered, |p| p.max(r.covered));
             if let Some(st) = self.streams_mut() {
                 st.floors.insert(id, floor);
@@ -351,7 +359,7 @@ impl SioServer {
                     socket: id,
                     nsp: p.nsp.clone(),
                     rooms: record.rooms,
-                    disconnected_at: now?,
+                    disconnected_at,
                     data: Some(record.data),
                 },
                 frames: Some(r.frames),
