@@ -87,8 +87,10 @@ wait_for "redis on port $REDIS_PORT" "redis-cli -p $REDIS_PORT ping"
 
 # How many members subscribe to `/`'s request channel (every member does,
 # after its broadcast pattern, on the same connection: Redis applies them
-# in order).
-members_check="[ \"\$(redis-cli -p $REDIS_PORT PUBSUB NUMSUB 'socket.io-request#/#' | tail -n 1)\" = 2 ]"
+# in order); with the streams adapter, to its namespace channel.
+members_channel='socket.io-request#/#'
+[ "${REDIS_ADAPTER:-}" = streams ] && members_channel='socket.io#/#'
+members_check="[ \"\$(redis-cli -p $REDIS_PORT PUBSUB NUMSUB '$members_channel' | tail -n 1)\" = 2 ]"
 
 # The command of each implementation's server.
 server_cmd() {
