@@ -806,7 +806,7 @@ impl SioServer {
             .get(&socket)
             .ok_or(SioError::UnknownSocket(socket))?;
         let (nsp, sid) = (state.nsp.clone(), state.engine);
-        if self.config.recovery.is_some() {
+        if self.config.recovery.is_some() && self.streams().is_some() {
             // With recovery, Node sends it through the adapter, to the
             // socket's own room, so that the stream keeps it.
             let op = super::namespace::BroadcastOp::to_socket(socket);
