@@ -133,7 +133,9 @@ fn start(args: &ConnectArgs) -> Result<Arc<Session>, String> {
             Transport::Upgrade => ClientTransports::Upgrade,
         })
         .path(args.path.clone())
-        .reconnection(!args.no_reconnect);
+        .reconnection(!args.no_reconnect)
+        // Namespaces open once their handlers are set (`open`).
+        .auto_connect(false);
     if let Some(auth) = &args.auth {
         let auth: Value = serde_json::from_str(auth).map_err(|e| format!("--auth: {e}"))?;
         if !auth.is_object() {
@@ -262,7 +264,11 @@ fn open(session: &Arc<Session>, nsp: &str) {
             left(&session, socket.nsp(), if by_us { 0 } else { 1 });
         }
     });
-    lock(&session.sockets).insert(nsp, socket);
+    lock(&session.sockets).insert(nsp, socket.clone());
+    // Only now, with every handler in place: the client runs on its own
+    // thread, and a quick refusal would otherwise come before
+    // `on_connect_error` is set, and go unprinted.
+    socket.connect();
 }
 
 /// A namespace will not come back: exit when it was the last one.
