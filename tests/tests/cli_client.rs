@@ -67,7 +67,10 @@ impl Cli {
             .process
             .wait_exit(WAIT)
             .expect("the client exits after close");
-        assert!(status.success(), "exit status after close: {status}");
+        if !status.success() {
+            let rest = self.process.drain();
+            panic!("exit status after close: {status}; output not read:\n{rest}");
+        }
     }
 }
 

@@ -71,15 +71,23 @@ thread_local! {
 
 /// Schedules a woken task: in the local queue on the runtime thread, else
 /// through the shared queue (waking the runtime thread).
+///
+/// While the runtime thread ends, its queue is being destroyed, and
+/// dropping the tasks left in it can wake others: those are dropped too
+/// (`try_with`), not scheduled (a panic there would abort the process).
 fn schedule(runnable: Runnable) {
     if ON_RUNTIME.with(Cell::get) {
-        let was_empty = READY.with(|r| {
+        let mut runnable = Some(runnable);
+        let was_empty = READY.try_with(|r| {
             let mut r = r.borrow_mut();
             let was_empty = r.is_empty();
-            r.push_back(runnable);
+            r.extend(runnable.take());
             was_empty
         });
-        if was_empty && let Some(w) = LOOP_WAKER.with(|w| w.borrow_mut().take()) {
+        drop(runnable);
+        if was_empty == Ok(true)
+            && let Ok(Some(w)) = LOOP_WAKER.try_with(|w| w.borrow_mut().take())
+        {
             w.wake();
         }
     } else if let Some(Ok(remote)) = RUNTIME.get() {

@@ -167,7 +167,7 @@ fn start(args: &ConnectArgs) -> Result<Arc<Session>, String> {
     client.on_reconnect(|n| print(json!({"type": "reconnect", "attempt": n})));
     client.on_reconnect_failed(|| {
         print(json!({"type": "reconnect_failed"}));
-        std::process::exit(1);
+        exit_once(1);
     });
     let mut nsps = args.nsps.clone();
     if nsps.is_empty() {
@@ -271,6 +271,20 @@ fn open(session: &Arc<Session>, nsp: &str) {
     socket.connect();
 }
 
+/// Exits the process, once: the stdin loop (`close`) and the client's
+/// thread (the last namespace gone) may both decide to exit at the same
+/// moment, and two threads in libc's `exit` at once can abort the process
+/// (SIGABRT) instead of exiting. The second caller waits for the first.
+fn exit_once(status: i32) -> ! {
+    static EXITING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if EXITING.swap(true, Ordering::SeqCst) {
+        loop {
+            std::thread::park();
+        }
+    }
+    std::process::exit(status)
+}
+
 /// A namespace will not come back: exit when it was the last one.
 fn left(session: &Session, nsp: &str, status: i32) {
     let mut active = lock(&session.active);
@@ -278,7 +292,7 @@ fn left(session: &Session, nsp: &str, status: i32) {
     if active.is_empty() {
         drop(active);
         session.client.close();
-        std::process::exit(status);
+        exit_once(status);
     }
 }
 
@@ -306,7 +320,7 @@ fn act(session: &Arc<Session>, mut cmd: Map<String, Value>) -> Result<(), String
         session.client.close();
         // Give the driver a moment to send the DISCONNECT and close packets.
         std::thread::sleep(Duration::from_millis(200));
-        std::process::exit(0);
+        exit_once(0);
     }
     let nsp = normalize(cmd.get("nsp").and_then(Value::as_str).unwrap_or("/"));
     if cmd.get("connect") == Some(&Value::Bool(true)) {
