@@ -88,6 +88,19 @@ impl TickClients {
         }
     }
 
+    /// Stops `ticker`'s ticker and gives the report up to its last tick,
+    /// once every client got it (or `timeout` passed).
+    pub fn stop_and_report(
+        &mut self,
+        ticker: &mut crate::cluster::ClusterMember,
+        timeout: Duration,
+    ) -> TickReport {
+        let last = ticker.command_ok(json!({"op": "stopTicker"}))["last"]
+            .as_u64()
+            .expect("the last seq");
+        self.wait_report(last, timeout)
+    }
+
     /// The highest seq any client has.
     pub fn highest(&mut self) -> u64 {
         let report = self.report(0);

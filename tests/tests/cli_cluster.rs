@@ -344,10 +344,7 @@ fn the_binary_on_the_streams_adapter_keeps_sessions_through_its_crash() {
     bin.process.signal("KILL");
     proxy.set_backend(1, Some(([127, 0, 0, 1], node.port()).into()));
     clients.wait_report(100, Duration::from_secs(30));
-    let last = node.command_ok(json!({"op": "stopTicker"}))["last"]
-        .as_u64()
-        .expect("the last seq");
-    let report = clients.wait_report(last, WAIT);
+    let report = clients.stop_and_report(&mut node, WAIT);
     eprintln!("{}", report.summary());
     // Node's restore may lose or double a tick at the recovery (its own
     // race); a failed recovery is not allowed.

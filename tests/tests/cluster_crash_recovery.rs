@@ -100,10 +100,7 @@ fn clients_of_killed_members_recover_everything_on_the_others() {
         clients.wait_all_ticking(50, CATCH_UP);
         std::thread::sleep(Duration::from_millis(1500));
     }
-    let last = members[0].command_ok(json!({"op": "stopTicker"}))["last"]
-        .as_u64()
-        .expect("the last seq");
-    let report = clients.wait_report(last, CATCH_UP);
+    let report = clients.stop_and_report(&mut members[0], CATCH_UP);
     for member in &mut members[..3] {
         recovered_on_ours += recovered_ids(member).len();
     }

@@ -51,10 +51,7 @@ fn sessions_node_kept_restore_on_ours() {
     proxy.set_backend(1, Some(ours.addr()));
     node.command_ok(json!({"op": "close"}));
     clients.wait_all_ticking(25, CATCH_UP);
-    let last = ours.command_ok(json!({"op": "stopTicker"}))["last"]
-        .as_u64()
-        .expect("the last seq");
-    let report = clients.wait_report(last, CATCH_UP);
+    let report = clients.stop_and_report(&mut ours, CATCH_UP);
     eprintln!("{}", report.summary());
     report.assert_perfect();
     assert_eq!(report.total("reconnections"), CLIENTS as u64);
@@ -76,10 +73,7 @@ fn sessions_ours_kept_restore_on_node_after_a_crash() {
     ours.kill();
     proxy.set_backend(1, Some(node.addr()));
     clients.wait_all_ticking(25, CATCH_UP);
-    let last = node.command_ok(json!({"op": "stopTicker"}))["last"]
-        .as_u64()
-        .expect("the last seq");
-    let report = clients.wait_report(last, CATCH_UP);
+    let report = clients.stop_and_report(&mut node, CATCH_UP);
     eprintln!("{}", report.summary());
     // Node's restore may lose or double a tick at the recovery (its race,
     // not the session's): allowed there only.

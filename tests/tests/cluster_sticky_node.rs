@@ -75,10 +75,7 @@ fn ticks_reach_every_client_once_in_order_across_graceful_restarts() {
     let moved_c = restart(&mut members, 2, &proxy, &url);
     clients.wait_all_ticking(25, CATCH_UP);
 
-    let last = members[0].command_ok(json!({"op": "stopTicker"}))["last"]
-        .as_u64()
-        .expect("the last seq");
-    let report = clients.wait_report(last, CATCH_UP);
+    let report = clients.stop_and_report(&mut members[0], CATCH_UP);
     let stats = proxy.stats();
     eprintln!(
         "{}\nsockets on B before its restart {moved_b}, on C before its restart {moved_c}; \
@@ -142,10 +139,7 @@ fn our_member_ticks_to_clients_on_both_kinds_of_member_behind_the_proxy() {
     ours.command_ok(tick.clone());
     assert_eq!(ours.command(tick)["ok"], false, "one ticker at a time");
     clients.wait_all_ticking(25, CATCH_UP);
-    let last = ours.command_ok(json!({"op": "stopTicker"}))["last"]
-        .as_u64()
-        .expect("the last seq");
-    let report = clients.wait_report(last, CATCH_UP);
+    let report = clients.stop_and_report(&mut ours, CATCH_UP);
     eprintln!("{}", report.summary());
     report.assert_perfect();
     assert!(report.clients.iter().all(|c| c["first"] == 1));
@@ -177,10 +171,7 @@ fn the_harness_sees_the_sessions_a_killed_node_member_loses() {
     proxy.set_backend(1, Some(members[1].addr()));
     clients.wait_all_ticking(25, CATCH_UP);
 
-    let last = members[0].command_ok(json!({"op": "stopTicker"}))["last"]
-        .as_u64()
-        .expect("the last seq");
-    let report = clients.wait_report(last, CATCH_UP);
+    let report = clients.stop_and_report(&mut members[0], CATCH_UP);
     eprintln!(
         "{}\nsockets on B when killed {on_b}; proxy {:?}",
         report.summary(),
