@@ -52,16 +52,21 @@ fn restart(
     had
 }
 
+/// Three Node members on the streams adapter, behind a sticky proxy.
+fn node_members_behind_a_proxy(url: &str) -> (Vec<ClusterMember>, StickyProxy) {
+    let members: Vec<ClusterMember> = (0..3)
+        .map(|_| ClusterMember::start_with(url, MEMBER_ARGS))
+        .collect();
+    let backends: Vec<Option<SocketAddr>> = members.iter().map(|m| Some(m.addr())).collect();
+    (members, StickyProxy::start(&backends))
+}
+
 #[test]
 fn ticks_reach_every_client_once_in_order_across_graceful_restarts() {
     let started = Instant::now();
     let redis = RedisServer::start();
     let url = redis.url();
-    let mut members: Vec<ClusterMember> = (0..3)
-        .map(|_| ClusterMember::start_with(&url, MEMBER_ARGS))
-        .collect();
-    let backends: Vec<Option<SocketAddr>> = members.iter().map(|m| Some(m.addr())).collect();
-    let proxy = StickyProxy::start(&backends);
+    let (mut members, proxy) = node_members_behind_a_proxy(&url);
     let mut clients = TickClients::start(&proxy.url(), 20);
     let spread: Vec<usize> = members.iter_mut().map(connects).collect();
     assert!(spread.iter().all(|&n| n >= 4), "round robin: {spread:?}");
@@ -155,11 +160,7 @@ fn our_member_ticks_to_clients_on_both_kinds_of_member_behind_the_proxy() {
 fn the_harness_sees_the_sessions_a_killed_node_member_loses() {
     let redis = RedisServer::start();
     let url = redis.url();
-    let mut members: Vec<ClusterMember> = (0..3)
-        .map(|_| ClusterMember::start_with(&url, MEMBER_ARGS))
-        .collect();
-    let backends: Vec<Option<SocketAddr>> = members.iter().map(|m| Some(m.addr())).collect();
-    let proxy = StickyProxy::start(&backends);
+    let (mut members, proxy) = node_members_behind_a_proxy(&url);
     let mut clients = TickClients::start(&proxy.url(), 12);
     members[0].command_ok(json!({"op": "ticker", "to": ["ticks"], "event": "tick", "every": 20}));
     clients.wait_all_ticking(10, CATCH_UP);
