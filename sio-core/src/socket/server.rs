@@ -517,13 +517,28 @@ impl SioServer {
     /// Makes a connect wait for the application's decision
     /// ([`SocketEvent::ConnectRequest`]).
     pub(crate) fn ask_middleware(&mut self, socket: SocketId, pending: PendingConnect) {
+        let (nsp, auth) = (pending.nsp.clone(), pending.auth.clone());
+        self.hold_pending(socket, pending);
+        self.events
+            .push_back(SocketEvent::ConnectRequest { socket, nsp, auth });
+    }
+
+    /// Keeps a connect waiting (for the application, or for a restore
+    /// from the bus), listed on its client so that it goes with it.
+    pub(crate) fn hold_pending(&mut self, socket: SocketId, pending: PendingConnect) {
         if let Some(c) = self.clients.get_mut(&pending.engine) {
             c.pending.push(socket);
         }
-        let (nsp, auth) = (pending.nsp.clone(), pending.auth.clone());
         self.pending.insert(socket, pending);
-        self.events
-            .push_back(SocketEvent::ConnectRequest { socket, nsp, auth });
+    }
+
+    /// Takes a waiting connect out (of its client's list too).
+    pub(crate) fn take_pending(&mut self, socket: SocketId) -> Option<PendingConnect> {
+        let p = self.pending.remove(&socket)?;
+        if let Some(c) = self.clients.get_mut(&p.engine) {
+            c.pending.retain(|s| *s != socket);
+        }
+        Some(p)
     }
 
     /// Completes a connect: the socket exists (with its old id and rooms
@@ -627,20 +642,16 @@ impl SioServer {
             return Err(SioError::UnknownSocket(socket));
         }
         let mut p = self
-            .pending
-            .remove(&socket)
+            .take_pending(socket)
             .ok_or(SioError::UnknownSocket(socket))?;
         if !self.clients.contains_key(&p.engine) {
             return Err(SioError::UnknownSocket(socket));
         }
         if let Some(key) = p.remote.take() {
             // Accepted: now the session kept in the bus is restored.
-            self.pending.insert(socket, p);
+            self.hold_pending(socket, p);
             self.start_remote_restore(socket, key, false);
             return Ok(());
-        }
-        if let Some(c) = self.clients.get_mut(&p.engine) {
-            c.pending.retain(|s| *s != socket);
         }
         self.connect_socket(p.engine, socket, p.nsp, p.auth, p.restore);
         Ok(())
@@ -658,12 +669,8 @@ impl SioServer {
             return Err(SioError::UnknownSocket(socket));
         }
         let p = self
-            .pending
-            .remove(&socket)
+            .take_pending(socket)
             .ok_or(SioError::UnknownSocket(socket))?;
-        if let Some(c) = self.clients.get_mut(&p.engine) {
-            c.pending.retain(|s| *s != socket);
-        }
         // `message` first, as the reference writes it (a `json!` object
         // would sort the keys).
         let message = serde_json::Value::from(message);

@@ -191,8 +191,7 @@ impl Member {
     ) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let query = self.next_query;
-        self.next_query += 1;
+        let query = self.query_id();
         self.queries.insert(query, seq);
         self.wire_ids.insert(request_id.clone(), seq);
         self.requests.insert(
@@ -233,6 +232,13 @@ impl Member {
             remote_acks: self.remote_acks.len(),
             server_side_acks: self.server_side_acks.len(),
         }
+    }
+
+    /// A fresh id for a question to the bus.
+    pub fn query_id(&mut self) -> u64 {
+        let query = self.next_query;
+        self.next_query += 1;
+        query
     }
 
     /// Queues a publish.

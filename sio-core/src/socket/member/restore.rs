@@ -61,8 +61,7 @@ impl SioServer {
     /// the bus (streams adapter, recovery on) and both are well formed
     /// (the offset a stream id, as Node checks: `^[0-9]+-[0-9]+$`).
     pub(crate) fn remote_restore_key(&self, auth: &Bytes) -> Option<RestoreKey> {
-        self.streams()?;
-        self.config.recovery.as_ref()?;
+        self.bus_window()?;
         let parsed: RecoveryAuth<'_> = serde_json::from_slice(auth).ok()?;
         Some(RestoreKey {
             pid: Sid::parse(parsed.pid?)?,
@@ -101,10 +100,7 @@ impl SioServer {
             self.ask_middleware(socket, pending);
         } else {
             // Waiting as a pending connect (a repeated CONNECT is ignored).
-            if let Some(c) = self.clients.get_mut(&sid) {
-                c.pending.push(socket);
-            }
-            self.pending.insert(socket, pending);
+            self.hold_pending(socket, pending);
             self.start_remote_restore(socket, key, middleware);
         }
     }
@@ -120,8 +116,7 @@ impl SioServer {
         let Some(member) = self.member.as_deref_mut() else {
             return;
         };
-        let (key_query, check_query) = (member.next_query, member.next_query + 1);
-        member.next_query += 2;
+        let (key_query, check_query) = (member.query_id(), member.query_id());
         let Some(st) = member.streams.as_deref_mut() else {
             return;
         };
@@ -131,13 +126,7 @@ impl SioServer {
             query: BusQuery(key_query),
             key: st.session_key(key.pid.as_str()),
         };
-        let check = BusCommand::StreamRange {
-            query: BusQuery(check_query),
-            stream: st.config.stream_name.clone(),
-            start: key.offset.to_string(),
-            end: key.offset.to_string(),
-            count: 1,
-        };
+        let check = st.range(check_query, key.offset, &key.offset.to_string(), 1);
         st.restores.insert(
             socket,
             RemoteRestore {
@@ -304,20 +293,13 @@ impl SioServer {
         let Some(member) = self.member.as_deref_mut() else {
             return;
         };
-        let query = member.next_query;
-        member.next_query += 1;
+        let query = member.query_id();
         let Some(st) = member.streams.as_deref_mut() else {
             return;
         };
         st.questions.insert(query, socket);
         r.range_query = Some(query);
-        let command = BusCommand::StreamRange {
-            query: BusQuery(query),
-            stream: st.config.stream_name.clone(),
-            start: start.to_string(),
-            end: "+".to_owned(),
-            count: RANGE_COUNT,
-        };
+        let command = st.range(query, start, "+", RANGE_COUNT);
         st.restores.insert(socket, r);
         member.out.push_back(command);
     }
@@ -334,15 +316,12 @@ impl SioServer {
             }
         }
         let session = r.session.flatten();
-        let Some(p) = self.pending.remove(&socket) else {
+        let Some(p) = self.take_pending(socket) else {
             if let Some(record) = session {
                 self.put_back(&record);
             }
             return;
         };
-        if let Some(c) = self.clients.get_mut(&p.engine) {
-            c.pending.retain(|s| *s != socket);
-        }
         let now = self.now;
         let position = self.streams().and_then(|st| st.position);
         let restore = session.filter(|_| ok).and_then(|record| {
@@ -374,12 +353,7 @@ impl SioServer {
     /// Writes a session taken out of the store back (its client left
     /// before the restore ended), for the window.
     fn put_back(&mut self, record: &SessionRecord) {
-        let Some(window) = self
-            .config
-            .recovery
-            .as_ref()
-            .map(|r| r.max_disconnection_duration)
-        else {
+        let Some(window) = self.bus_window() else {
             return;
         };
         let Some(member) = self.member.as_deref_mut() else {
@@ -388,11 +362,7 @@ impl SioServer {
         let Some(st) = member.streams.as_deref() else {
             return;
         };
-        let command = BusCommand::SetKey {
-            key: st.session_key(&record.pid),
-            value: encode_session(record),
-            ttl: window,
-        };
+        let command = st.write_session(&record.pid, encode_session(record), window);
         member.out.push_back(command);
     }
 }

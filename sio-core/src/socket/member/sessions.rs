@@ -24,7 +24,7 @@ const MIN_REFRESH: Duration = Duration::from_secs(1);
 
 impl SioServer {
     /// The recovery window, when sessions are kept in the bus.
-    fn bus_window(&self) -> Option<Duration> {
+    pub(crate) fn bus_window(&self) -> Option<Duration> {
         self.streams()?;
         Some(self.config.recovery.as_ref()?.max_disconnection_duration)
     }
@@ -71,11 +71,8 @@ impl SioServer {
             return;
         };
         for (pid, value) in commands {
-            member.out.push_back(BusCommand::SetKey {
-                key: st.session_key(pid.as_str()),
-                value,
-                ttl: window + refresh,
-            });
+            let command = st.write_session(pid.as_str(), value, window + refresh);
+            member.out.push_back(command);
         }
         if !st.refresh_armed {
             if let Some(now) = now {
@@ -107,19 +104,21 @@ impl SioServer {
     /// kept in the bus; else whether it was kept.
     pub(crate) fn bus_session_end(&mut self, socket: SocketId, recoverable: bool) -> Option<bool> {
         let window = self.bus_window()?;
-        let (pid, value) = self.session_value(socket)?;
+        let pid = self.sockets.get(&socket)?.pid?;
+        // Encoded only when it is kept.
+        let value = if recoverable {
+            Some(self.session_value(socket)?.1)
+        } else {
+            None
+        };
         let member = self.member.as_deref_mut()?;
         let st = member.streams.as_deref_mut()?;
         st.floors.remove(&socket);
-        let key = st.session_key(pid.as_str());
-        member.out.push_back(if recoverable {
-            BusCommand::SetKey {
-                key,
-                value,
-                ttl: window,
-            }
-        } else {
-            BusCommand::DeleteKey { key }
+        member.out.push_back(match value {
+            Some(value) => st.write_session(pid.as_str(), value, window),
+            None => BusCommand::DeleteKey {
+                key: st.session_key(pid.as_str()),
+            },
         });
         Some(recoverable)
     }

@@ -88,6 +88,27 @@ impl StreamsState {
     pub fn session_key(&self, pid: &str) -> String {
         format!("{}{pid}", self.config.session_key_prefix)
     }
+
+    /// The command writing `pid`'s encoded session for `ttl`.
+    pub fn write_session(&self, pid: &str, value: Bytes, ttl: std::time::Duration) -> BusCommand {
+        BusCommand::SetKey {
+            key: self.session_key(pid),
+            value,
+            ttl,
+        }
+    }
+
+    /// The command reading the stream from `start` to `end` (both
+    /// included), at most `count` entries, answered under `query`.
+    pub fn range(&self, query: u64, start: StreamId, end: &str, count: usize) -> BusCommand {
+        BusCommand::StreamRange {
+            query: crate::bus::BusQuery(query),
+            stream: self.config.stream_name.clone(),
+            start: start.to_string(),
+            end: end.to_owned(),
+            count,
+        }
+    }
 }
 
 impl SioServer {
