@@ -106,14 +106,12 @@ impl SioServer {
         except: Vec<String>,
     ) -> Vec<WsFrame> {
         // Before any input there is no time and no socket: nothing to log.
-        let (Some(config), Some(now)) = (self.config.recovery.clone(), self.now) else {
+        // With the streams adapter offsets are stream ids: an event that
+        // did not go through the stream (the bus down, or `local`) has none.
+        let log = self.streams().is_none();
+        let (Some(config), Some(now), true) = (self.config.recovery.clone(), self.now, log) else {
             return self.encode(&event_packet(nsp, event, args, None));
         };
-        if self.streams().is_some() {
-            // Offsets are stream ids: an event that did not go through
-            // the stream (the bus down, or `local`) has none.
-            return self.encode(&event_packet(nsp, event, args, None));
-        }
         let offset = self.next_offset;
         self.next_offset += 1;
         let tagged = Args {

@@ -603,9 +603,7 @@ impl SioServer {
                 data: data.map(Box::new),
             },
         );
-        if pid.is_some() {
-            self.session_changed(socket);
-        }
+        self.session_changed(socket);
         // `{"sid":"…"}` or `{"sid":"…","pid":"…"}`, without the formatter:
         // every connection writes one.
         let mut data = String::with_capacity(48);
@@ -915,9 +913,7 @@ impl SioServer {
         let (state, ns) = self.socket_and_namespace(socket)?;
         if ns.join(socket, room) {
             state.rooms.push(room.to_owned());
-            if self.member.is_some() {
-                self.session_changed(socket);
-            }
+            self.session_changed(socket);
         }
         Ok(())
     }
@@ -925,9 +921,9 @@ impl SioServer {
     /// Makes `socket` leave `room`.
     pub fn leave(&mut self, socket: SocketId, room: &str) -> Result<(), SioError> {
         let (state, ns) = self.socket_and_namespace(socket)?;
-        ns.leave(socket, room);
+        let left = ns.leave(socket, room);
         state.rooms.retain(|r| r != room);
-        if self.member.is_some() {
+        if left {
             self.session_changed(socket);
         }
         Ok(())

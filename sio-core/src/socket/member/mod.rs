@@ -253,18 +253,9 @@ impl Member {
         if self.streams.is_none() {
             return Some(crate::cluster::encode_request(&self.uid, nsp, request));
         }
-        let carried = matches!(
-            request,
-            Request::Join { .. }
-                | Request::Leave { .. }
-                | Request::Disconnect { .. }
-                | Request::Fetch { .. }
-                | Request::ServerSideEmit { .. }
-                | Request::Broadcast { .. }
-        );
-        carried.then(|| {
-            wire::encode_message(&self.uid, nsp, &wire::AdapterMsg::Request(request.clone()))
-        })
+        // Type 0: not one of the streams adapter's.
+        let msg = wire::AdapterMsg::Request(request.clone());
+        (msg.kind() != 0).then(|| wire::encode_message(&self.uid, nsp, &msg))
     }
 
     /// `response` as this member's adapter writes it.

@@ -223,7 +223,6 @@ impl SioServer {
             if !self.namespaces.contains_key(&envelope.nsp) {
                 continue;
             }
-            let own = self.cluster_uid() == Some(envelope.uid.as_str());
             match envelope.msg {
                 // An emit with an ack (Node's `socket.emit(.., cb)` with
                 // recovery on) is its sender's to deliver: the ack waits
@@ -234,9 +233,11 @@ impl SioServer {
                     opts,
                     ack_id: None,
                 } => self.deliver_entry(&envelope.nsp, &event, &args, &opts, id),
+                // This member's own were applied here already: `on_request`
+                // skips them.
                 AdapterMsg::Request(
                     r @ (Request::Join { .. } | Request::Leave { .. } | Request::Disconnect { .. }),
-                ) if !own => self.on_request(&envelope.nsp, Some(envelope.uid), r),
+                ) => self.on_request(&envelope.nsp, Some(envelope.uid), r),
                 _ => {}
             }
         }
