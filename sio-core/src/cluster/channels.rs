@@ -48,11 +48,11 @@ impl Channels {
     /// [`Channels::response_to`]). There are no broadcast channels: the
     /// broadcasts go through the stream.
     pub fn streams(prefix: &str, nsp: &str, uid: &str) -> Channels {
-        let base = format!("{prefix}#{nsp}#");
+        let base = super::streams::public_channel(prefix, nsp);
         Channels {
             pattern: String::new(),
             request: base.clone(),
-            own_response: format!("{base}{uid}#"),
+            own_response: super::streams::private_channel(prefix, nsp, uid),
             response: base.clone(),
             base,
         }

@@ -86,7 +86,7 @@ impl StreamsState {
 
     /// The key of `pid`'s session.
     pub fn session_key(&self, pid: &str) -> String {
-        format!("{}{pid}", self.config.session_key_prefix)
+        crate::cluster::streams::session_key(&self.config.session_key_prefix, pid)
     }
 
     /// The command writing `pid`'s encoded session for `ttl`.
