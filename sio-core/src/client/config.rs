@@ -1,5 +1,6 @@
 //! The client's options, with `socket.io-client` 4.8's defaults.
 
+use super::codec::ClientParser;
 use std::time::Duration;
 
 /// Which transports the client may use, in `socket.io-client`'s terms.
@@ -89,6 +90,8 @@ pub struct ClientConfig {
     /// The most attachments accepted in one incoming binary packet (10,
     /// as `socket.io-parser` 4.2.6).
     pub max_attachments: usize,
+    /// The wire format (default JSON); the server must use the same.
+    pub parser: ClientParser,
 }
 
 impl Default for ClientConfig {
@@ -107,6 +110,7 @@ impl Default for ClientConfig {
             retries: None,
             max_buffered_packets: 10_000,
             max_attachments: 10,
+            parser: ClientParser::Json,
         }
     }
 }

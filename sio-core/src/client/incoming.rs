@@ -18,11 +18,7 @@ const V2_SERVER: &str = "It seems you are trying to reach a Socket.IO server in 
 impl SioClient {
     /// An Engine.IO message: a packet, or part of a binary one.
     pub(crate) fn on_message(&mut self, now: Instant, msg: Message) {
-        let decoded = match msg {
-            Message::Text(text) => self.decoder.decode_text(text),
-            Message::Binary(data) => self.decoder.decode_binary(data),
-        };
-        match decoded {
+        match self.decoder.decode(msg) {
             Ok(Some(packet)) => self.on_packet(now, packet),
             Ok(None) => {}
             Err(e) => self.fail(now, EngineCloseReason::ParseError(e.to_string())),

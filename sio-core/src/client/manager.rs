@@ -8,6 +8,7 @@
 //! one namespace's state; `backoff.rs` the delays.
 
 use super::backoff::{Backoff, Rng};
+use super::codec::{ClientDecoder, encode_messages};
 use super::config::ClientConfig;
 use super::contract::{ClientInput, ClientOutput, ClientProtocol};
 use super::engine::EngineClient;
@@ -15,8 +16,7 @@ use super::event::{
     AckError, AckId, ClientDisconnectReason, ClientEvent, EngineClientEvent, EngineCloseReason,
 };
 use super::namespace::{Buffered, Namespace, Owner, ack_deadline};
-use crate::engine::Message;
-use crate::socket::{Args, Decoder, DecoderLimits, Packet, PacketType, encode, namespace_name};
+use crate::socket::{Args, Packet, PacketType, namespace_name};
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -86,7 +86,7 @@ pub struct SioClient {
     quiet_close: bool,
     /// The first connection id of the next engine.
     next_conn: u64,
-    pub(crate) decoder: Decoder,
+    pub(crate) decoder: ClientDecoder,
     /// The namespaces, in the order they were opened.
     pub(crate) nsps: Vec<Namespace>,
     backoff: Backoff,
@@ -108,10 +108,7 @@ impl SioClient {
             config.reconnection_delay_max,
             config.randomization_factor,
         );
-        let decoder = Decoder::new(DecoderLimits {
-            max_attachments: config.max_attachments,
-            ..DecoderLimits::default()
-        });
+        let decoder = ClientDecoder::new(config.parser, config.max_attachments);
         SioClient {
             config,
             rng: Rng::new(seed),
@@ -443,10 +440,8 @@ impl SioClient {
         let Some(engine) = self.engine.as_mut() else {
             return;
         };
-        let (text, attachments) = encode(packet);
-        engine.send(now, Message::Text(Bytes::from(text)));
-        for a in attachments {
-            engine.send(now, Message::Binary(a.clone()));
+        for msg in encode_messages(self.config.parser, packet) {
+            engine.send(now, msg);
         }
     }
 

@@ -88,6 +88,7 @@
 //! is driven the same way (`open`, `send`, `close`).
 
 mod backoff;
+mod codec;
 mod config;
 mod contract;
 mod engine;
@@ -103,6 +104,7 @@ mod websocket;
 #[cfg(test)]
 mod tests;
 
+pub use codec::ClientParser;
 pub use config::{ClientConfig, ClientTransports, EngineClientConfig};
 pub use contract::{ClientInput, ClientMethod, ClientOutput, ClientProtocol, ClientRequest};
 pub use engine::EngineClient;

@@ -36,11 +36,11 @@ mod channels;
 mod date;
 mod error;
 mod handshake_json;
-mod msgpack;
+pub(crate) mod msgpack;
 mod request;
 mod response;
 pub mod streams;
-mod value;
+pub(crate) mod value;
 
 #[cfg(test)]
 mod tests;

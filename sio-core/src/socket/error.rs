@@ -52,4 +52,9 @@ pub enum DecodeError {
     /// A text message while a binary packet still awaits attachments.
     #[error("text data while reconstructing a packet")]
     UnexpectedText,
+    /// The msgpack parser's input is not a Socket.IO packet: not msgpack,
+    /// a text message, not a map, or a `type` other than 0..=4 (see
+    /// [`MsgpackParser`](super::MsgpackParser)).
+    #[error("invalid msgpack packet: {0}")]
+    Msgpack(String),
 }

@@ -40,6 +40,8 @@ mod error;
 mod event;
 mod json_check;
 mod member;
+mod msgpack_decoder;
+mod msgpack_parser;
 mod namespace;
 mod packet;
 mod parser;
@@ -62,6 +64,8 @@ pub use event::{
 };
 #[doc(hidden)]
 pub use member::{ClusterStats, StreamsStats};
+pub use msgpack_decoder::{MsgpackDecoder, decode_msgpack};
+pub use msgpack_parser::{MsgpackParser, encode_msgpack};
 pub use namespace::{BroadcastOp, NamespaceMatcher};
 pub use packet::{
     MAIN_NAMESPACE, MAX_ACK_ID, Packet, PacketType, encode, encode_into, namespace_name,
