@@ -12,18 +12,26 @@
 //! and the raw-argument API (`emit_raw`, `ack_raw`), which passes
 //! arguments on without parsing them.
 //!
+//! `PARSER=msgpack` runs the Socket.IO server with the msgpack parser
+//! (`socket.io-msgpack-parser`'s wire format); unset or `json`, the JSON
+//! parser; any other value exits with an error.
+//!
 //! Run: `cargo run --release --example conformance`.
 
 use std::time::Duration;
 
 use sio_core::engine::{CorsConfig, EngineConfig};
-use sio_core::socket::{Args, ServerConfig};
+use sio_core::socket::{Args, JsonParser, MsgpackParser, Parser, ServerConfig};
 use sio_smol::io::{Socket, SocketIo};
 use sio_smol::{EngineServer, Mux};
 
 fn main() -> std::io::Result<()> {
     examples::init_logging();
     let port = examples::port_from_env(3000);
+    if let Err(e) = parser_from_env() {
+        eprintln!("conformance: {e}");
+        std::process::exit(2);
+    }
     eprintln!("conformance: http://127.0.0.1:{port}/engine.io/ and /socket.io/");
     smol::block_on(mux().serve_graceful(([0, 0, 0, 0], port).into()))
 }
@@ -59,6 +67,7 @@ pub fn io() -> SocketIo {
     let io = SocketIo::new(ServerConfig {
         engine: engine_config("/socket.io/"),
         connect_timeout: Duration::from_millis(1000),
+        parser: parser_from_env().unwrap_or_else(|_| Box::new(JsonParser::default())),
         ..ServerConfig::default()
     });
     io.of("/").on_connection(|socket| {
@@ -72,6 +81,16 @@ pub fn io() -> SocketIo {
         socket.emit_raw("auth", &auth_args(&socket));
     });
     io
+}
+
+/// The parser `PARSER` names: unset or `json` for JSON, `msgpack` for
+/// msgpack; an error for anything else.
+pub fn parser_from_env() -> Result<Box<dyn Parser>, String> {
+    match std::env::var("PARSER").as_deref() {
+        Err(_) | Ok("json") => Ok(Box::new(JsonParser::default())),
+        Ok("msgpack") => Ok(Box::new(MsgpackParser)),
+        Ok(other) => Err(format!("PARSER={other:?}: expected json or msgpack")),
+    }
 }
 
 /// The arguments `[<auth>]`: the socket's CONNECT payload (raw JSON) as one

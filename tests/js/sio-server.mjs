@@ -10,6 +10,7 @@
 //                     server on the same port with it)
 //   --cert/--key      serve https/wss with this PEM certificate chain and key
 //   --ping-*          Engine.IO heartbeat (default 25000 / 20000, as socket.io)
+//   --parser msgpack  use socket.io-msgpack-parser (default: socket.io's JSON parser)
 //
 // Output (stdout), one line each:
 //   listening <port>                                          once, when ready
@@ -49,6 +50,7 @@
 // refused by socket.io with "Invalid namespace".
 
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer as createHttp } from "node:http";
 import { createServer as createHttps } from "node:https";
 import { Server } from "socket.io";
@@ -67,6 +69,10 @@ function parseArgs(argv) {
       case "--key": opts.key = value(); break;
       case "--ping-interval": opts.pingInterval = Number(value()); break;
       case "--ping-timeout": opts.pingTimeout = Number(value()); break;
+      case "--parser":
+        opts.parser = value();
+        if (opts.parser !== "msgpack") usage(`unknown parser ${opts.parser} (msgpack only)`);
+        break;
       default: usage(`unknown argument ${argv[i]}`);
     }
   }
@@ -89,6 +95,7 @@ const io = new Server(httpServer, {
   pingTimeout: opts.pingTimeout,
   cors: { origin: "*" },
   connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true },
+  ...(opts.parser ? { parser: createRequire(import.meta.url)("socket.io-msgpack-parser") } : {}),
 });
 
 const report = (line) => console.log(JSON.stringify(line));

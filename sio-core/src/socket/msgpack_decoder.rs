@@ -25,9 +25,17 @@ impl PacketDecoder for MsgpackDecoder {
 }
 
 /// The value of `key` in the envelope: the last one, as a JavaScript
-/// object keeps the last of repeated keys.
+/// object keeps the last of repeated keys. `nil` counts as absent:
+/// notepack.io writes a property set to `undefined` (the official
+/// client's CONNECT without auth: `data: undefined`) as fixext 0, which
+/// reads as nil, and the npm parser takes `undefined` as absent.
 fn field<'a>(entries: &'a [(String, Val)], key: &str) -> Option<&'a Val> {
-    entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    entries
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
+        .filter(|v| **v != Val::Nil)
 }
 
 /// Decodes one msgpack message into a packet: binary values in `data`

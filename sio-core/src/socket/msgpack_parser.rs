@@ -37,7 +37,9 @@ use bytes::Bytes;
 /// the message holds. Decoding checks what the npm parser checks, plus
 /// what the JSON parser requires of payloads (an EVENT's `data` starts
 /// with its name; an ack id is at most [`MAX_ACK_ID`](super::MAX_ACK_ID)),
-/// and refuses an object that reads as a JSON placeholder
+/// takes a `nil` `data` or `id` as absent (notepack.io writes JavaScript's
+/// `undefined` as an extension that reads as nil), and refuses an object
+/// that reads as a JSON placeholder
 /// (`{"_placeholder":true,"num":N}`), which it could not tell from binary.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MsgpackParser;

@@ -137,7 +137,11 @@ fn refuses_what_the_npm_parser_refuses() {
         ),
         (
             "83a47479706500a464617461c0a36e7370a12f",
-            "connect with null",
+            "ok: connect with null (undefined)",
+        ),
+        (
+            "83a47479706500a464617461d40000a36e7370a12f",
+            "ok: connect with undefined",
         ),
         (
             "83a47479706501a46461746180a36e7370a12f",
@@ -165,7 +169,10 @@ fn refuses_what_the_npm_parser_refuses() {
             "84a47479706503a46461746190a26964a131a36e7370a12f",
             "id as a string",
         ),
-        ("84a47479706503a46461746190a26964c0a36e7370a12f", "id null"),
+        (
+            "84a47479706503a46461746190a26964c0a36e7370a12f",
+            "ok: id null",
+        ),
         (
             "84a47479706503a46461746190a26964cb3ff8000000000000a36e7370a12f",
             "id 1.5",

@@ -113,7 +113,7 @@ pub use error::{AckError, ConnectFailure, EmitError, ReadyError, SetupError};
 pub use msg::ClientMsg;
 pub use options::{ClientOptions, DEFAULT_MAX_RESPONSE_BYTES};
 pub use runtime::{ClientTask, block_on, on_runtime_thread, spawn, spawn_local};
-pub use sio_core::client::{ClientDisconnectReason, ClientTransports};
+pub use sio_core::client::{ClientDisconnectReason, ClientParser, ClientTransports};
 pub use socket::{ClientSocket, Emitter};
 
 use sio_core::client::SioClient;

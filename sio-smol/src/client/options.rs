@@ -1,7 +1,7 @@
 //! [`ClientOptions`]: what [`super::Client::connect`] takes, with
 //! `socket.io-client` 4.8's defaults.
 
-use sio_core::client::{ClientConfig, ClientTransports};
+use sio_core::client::{ClientConfig, ClientParser, ClientTransports};
 use std::time::Duration;
 
 /// The largest HTTP response body (a long-poll's batch of packets) or
@@ -41,6 +41,7 @@ pub struct ClientOptions {
     pub(crate) webpki_roots: bool,
     pub(crate) max_response_bytes: usize,
     pub(crate) auto_connect: bool,
+    pub(crate) parser: ClientParser,
 }
 
 impl Default for ClientOptions {
@@ -65,6 +66,7 @@ impl Default for ClientOptions {
             webpki_roots: true,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             auto_connect: true,
+            parser: core.parser,
         }
     }
 }
@@ -206,6 +208,14 @@ impl ClientOptions {
         self
     }
 
+    /// The Socket.IO parser (the official `parser` option; default
+    /// [`ClientParser::Json`]). [`ClientParser::Msgpack`] speaks
+    /// `socket.io-msgpack-parser`: the server must use it too.
+    pub fn parser(mut self, parser: ClientParser) -> Self {
+        self.parser = parser;
+        self
+    }
+
     /// The core's configuration; `url_query` (the URL's own query) follows
     /// the configured one.
     pub(crate) fn core_config(&self, url_query: &[(String, String)]) -> ClientConfig {
@@ -231,6 +241,7 @@ impl ClientOptions {
         config.ack_timeout = self.ack_timeout;
         config.retries = self.retries;
         config.max_buffered_packets = self.max_buffered_packets;
+        config.parser = self.parser;
         config
     }
 }

@@ -12,6 +12,18 @@ export const TRANSPORTS = { polling: ["polling"], websocket: ["websocket"], defa
 /** Client options every peer uses unless overridden: fast reconnection, bounded connects. */
 const DEFAULTS = { reconnectionDelay: 100, reconnectionDelayMax: 300, timeout: 5000 };
 
+/** The socket.io-client `parser` every peer uses (see `useParser`); none means JSON. */
+let PARSER;
+
+/**
+ * Makes every peer made from now on use `parser` (e.g. `socket.io-msgpack-parser`), and
+ * `rawConnect` speak it (its answer still comes back in the JSON text form).
+ */
+export function useParser(parser) {
+  PARSER = parser;
+  DEFAULTS.parser = parser;
+}
+
 /** Lifecycle events of the client socket that `onAny` does not report. */
 const RESERVED = ["connect", "disconnect", "connect_error"];
 
@@ -235,6 +247,7 @@ export async function openPeers(base, transports, n = transports.length, prefix 
 export async function rawConnect(base, nsp, auth) {
   const eio = new EioSocket(base, { path: "/socket.io/", transports: ["websocket"] });
   try {
+    if (PARSER) return await rawParserConnect(eio, nsp, auth);
     const answer = new Promise((resolve) => eio.on("message", resolve));
     await withTimeout(new Promise((resolve) => eio.once("open", resolve)), 3000, "raw Engine.IO open");
     eio.send(`0${nsp === "/" ? "" : `${nsp},`}${auth === undefined ? "" : JSON.stringify(auth)}`);
@@ -242,4 +255,19 @@ export async function rawConnect(base, nsp, auth) {
   } finally {
     eio.close();
   }
+}
+
+/**
+ * `rawConnect` with `PARSER`: the CONNECT its Encoder writes; the answer (one message) decoded
+ * with its Decoder and written back in the JSON text form, e.g. `4/nope,{"message":..}`.
+ */
+async function rawParserConnect(eio, nsp, auth) {
+  const decoder = new PARSER.Decoder();
+  const answer = new Promise((resolve) => decoder.on("decoded", resolve));
+  eio.on("message", (data) => decoder.add(data));
+  await withTimeout(new Promise((resolve) => eio.once("open", resolve)), 3000, "raw Engine.IO open");
+  const packet = auth === undefined ? { type: 0, nsp } : { type: 0, data: auth, nsp };
+  for (const part of new PARSER.Encoder().encode(packet)) eio.send(part);
+  const p = await withTimeout(answer, 3000, `raw answer to CONNECT ${nsp}`);
+  return `${p.type}${p.nsp === "/" ? "" : `${p.nsp},`}${p.id ?? ""}${p.data === undefined ? "" : JSON.stringify(p.data)}`;
 }
