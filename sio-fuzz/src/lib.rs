@@ -16,6 +16,7 @@ pub mod cluster_member;
 mod cluster_streams;
 pub mod engine_server;
 pub mod raw_http;
+pub mod socket_msgpack;
 pub mod socket_server;
 mod streams_craft;
 
@@ -42,6 +43,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("client_session", client_session::run),
     ("cluster_decode", cluster_decode::run),
     ("cluster_member", cluster_member::run),
+    ("socket_msgpack", socket_msgpack::run),
 ];
 
 /// Engine.IO packet decoding from WebSocket frames; decoded packets must

@@ -306,7 +306,7 @@ pub(crate) fn write_json(v: &Val, out: &mut Vec<u8>, bin: &mut BinJson<'_>) {
 }
 
 /// True when `v` holds an object that reads as a Socket.IO placeholder.
-fn has_placeholder(v: &Val) -> bool {
+pub(crate) fn has_placeholder(v: &Val) -> bool {
     match v {
         Val::Arr(items) => items.iter().any(has_placeholder),
         Val::Map(entries) => {

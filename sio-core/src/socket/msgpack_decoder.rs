@@ -5,7 +5,7 @@ use super::error::DecodeError;
 use super::packet::{MAX_ACK_ID, Packet, PacketType, namespace_name};
 use super::parser::PacketDecoder;
 use crate::cluster::msgpack::decode;
-use crate::cluster::value::{BinJson, Val, args_from, write_json};
+use crate::cluster::value::{BinJson, Val, args_from, has_placeholder, write_json};
 use crate::engine::Message;
 use bytes::Bytes;
 
@@ -69,6 +69,9 @@ pub fn decode_msgpack(bytes: &[u8]) -> Result<Packet, DecodeError> {
         (PacketType::Connect | PacketType::Disconnect, None) => (kind, None, Vec::new()),
         (PacketType::Connect, Some(v @ Val::Map(_)))
         | (PacketType::ConnectError, Some(v @ (Val::Map(_) | Val::Str(_)))) => {
+            if has_placeholder(v) {
+                return Err(DecodeError::BadPlaceholder);
+            }
             let mut json = Vec::new();
             write_json(v, &mut json, &mut BinJson::Raw);
             (kind, Some(Bytes::from(json)), Vec::new())
