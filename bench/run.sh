@@ -36,6 +36,13 @@ if [ $# -lt 3 ] || [ "$2" != "--" ]; then
 fi
 name=$1
 shift 2
+# A server started as `env PARSER=msgpack <command>` speaks msgpack: the load
+# generator gets `--parser msgpack` (echo, fanout, conns; it has no msgpack
+# polling, so that scenario is skipped).
+parser_args=""
+for word in "$@"; do
+    [ "$word" != PARSER=msgpack ] || parser_args="--parser msgpack"
+done
 
 # Every connection costs a file descriptor in the server and in the load
 # generator; the server inherits this limit.
@@ -92,6 +99,13 @@ for scenario in $SCENARIOS; do
         polling) args=$POLLING_ARGS ;;
         *) echo "unknown scenario $scenario" >&2; exit 2 ;;
     esac
+    if [ -n "$parser_args" ]; then
+        if [ "$scenario" = polling ]; then
+            echo "$name: polling skipped (no msgpack polling in sio-loadgen)" >&2
+            continue
+        fi
+        args="$args $parser_args"
+    fi
     echo "$name: $scenario $args" >&2
     start_server "$@"
     status=0

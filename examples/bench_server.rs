@@ -12,6 +12,10 @@
 //! handlers, and `broadcast` then reaches every socket of `/` on every
 //! member (`bench/cluster.sh` measures that).
 //!
+//! `PARSER=msgpack` uses the msgpack parser (`socket.io-msgpack-parser`'s
+//! wire format; the load generator then needs `--parser msgpack`); unset
+//! or `json`, the JSON parser; anything else exits with an error.
+//!
 //! Run: `cargo run --release --example bench_server`; the bench builds it
 //! with `--profile perf` (fat LTO, see `Cargo.toml`).
 
@@ -23,6 +27,7 @@ use sio_smol::io::{RedisOptions, SocketIo};
 
 fn main() -> std::io::Result<()> {
     let port = examples::port_from_env(3000);
+    examples::exit_on_bad_parser("bench_server");
     let mux = match std::env::var("REDIS_URL") {
         Ok(url) => {
             eprintln!("bench_server: cluster member through Redis at {url}");
@@ -34,9 +39,21 @@ fn main() -> std::io::Result<()> {
     smol::block_on(mux.serve_graceful(([127, 0, 0, 1], port).into()))
 }
 
-/// The bench server: `echo` and `broadcast` on `/`, at `/socket.io/`.
+/// The bench server: `echo` and `broadcast` on `/`, at `/socket.io/`,
+/// with the parser `PARSER` names.
 pub fn mux() -> Mux {
-    handlers(SocketIo::new(ServerConfig::default()))
+    handlers(SocketIo::new(ServerConfig {
+        parser: examples::env_parser(),
+        ..ServerConfig::default()
+    }))
+}
+
+/// [`mux`] with the msgpack parser, whatever `PARSER` says.
+pub fn msgpack_mux() -> Mux {
+    handlers(SocketIo::new(ServerConfig {
+        parser: Box::new(sio_core::socket::MsgpackParser),
+        ..ServerConfig::default()
+    }))
 }
 
 /// The bench server as a member of the Redis cluster at `url`: `broadcast`
@@ -50,6 +67,7 @@ pub fn cluster_mux(url: &str) -> Result<Mux, sio_smol::cluster::redis_bus::BusEr
     let streams = std::env::var("REDIS_ADAPTER").is_ok_and(|a| a == "streams");
     let config = ServerConfig {
         recovery: streams.then(RecoveryConfig::default),
+        parser: examples::env_parser(),
         ..ServerConfig::default()
     };
     let options = RedisOptions {

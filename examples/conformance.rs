@@ -21,17 +21,14 @@
 use std::time::Duration;
 
 use sio_core::engine::{CorsConfig, EngineConfig};
-use sio_core::socket::{Args, JsonParser, MsgpackParser, Parser, ServerConfig};
+use sio_core::socket::{Args, ServerConfig};
 use sio_smol::io::{Socket, SocketIo};
 use sio_smol::{EngineServer, Mux};
 
 fn main() -> std::io::Result<()> {
     examples::init_logging();
     let port = examples::port_from_env(3000);
-    if let Err(e) = parser_from_env() {
-        eprintln!("conformance: {e}");
-        std::process::exit(2);
-    }
+    examples::exit_on_bad_parser("conformance");
     eprintln!("conformance: http://127.0.0.1:{port}/engine.io/ and /socket.io/");
     smol::block_on(mux().serve_graceful(([0, 0, 0, 0], port).into()))
 }
@@ -67,7 +64,7 @@ pub fn io() -> SocketIo {
     let io = SocketIo::new(ServerConfig {
         engine: engine_config("/socket.io/"),
         connect_timeout: Duration::from_millis(1000),
-        parser: parser_from_env().unwrap_or_else(|_| Box::new(JsonParser::default())),
+        parser: examples::env_parser(),
         ..ServerConfig::default()
     });
     io.of("/").on_connection(|socket| {
@@ -81,16 +78,6 @@ pub fn io() -> SocketIo {
         socket.emit_raw("auth", &auth_args(&socket));
     });
     io
-}
-
-/// The parser `PARSER` names: unset or `json` for JSON, `msgpack` for
-/// msgpack; an error for anything else.
-pub fn parser_from_env() -> Result<Box<dyn Parser>, String> {
-    match std::env::var("PARSER").as_deref() {
-        Err(_) | Ok("json") => Ok(Box::new(JsonParser::default())),
-        Ok("msgpack") => Ok(Box::new(MsgpackParser)),
-        Ok(other) => Err(format!("PARSER={other:?}: expected json or msgpack")),
-    }
 }
 
 /// The arguments `[<auth>]`: the socket's CONNECT payload (raw JSON) as one

@@ -56,3 +56,30 @@ pub fn port_from_env(default: u16) -> u16 {
 pub fn init_logging() {
     sio_smol::init_logging("info");
 }
+
+/// The Socket.IO parser the `PARSER` environment variable names: unset or
+/// `json` for JSON, `msgpack` for msgpack (`socket.io-msgpack-parser`'s
+/// wire format); an error naming the value for anything else.
+pub fn parser_from_env() -> Result<Box<dyn sio_core::socket::Parser>, String> {
+    use sio_core::socket::{JsonParser, MsgpackParser};
+    match std::env::var("PARSER").as_deref() {
+        Err(_) | Ok("json") => Ok(Box::new(JsonParser::default())),
+        Ok("msgpack") => Ok(Box::new(MsgpackParser)),
+        Ok(other) => Err(format!("PARSER={other:?}: expected json or msgpack")),
+    }
+}
+
+/// Exits with status 2 and a message naming `program` when `PARSER` is
+/// not a parser (see [`parser_from_env`]); a `main` calls it first.
+pub fn exit_on_bad_parser(program: &str) {
+    if let Err(e) = parser_from_env() {
+        eprintln!("{program}: {e}");
+        std::process::exit(2);
+    }
+}
+
+/// The parser `PARSER` names, JSON when it names none (a `main` that
+/// called [`exit_on_bad_parser`] never gets that far).
+pub fn env_parser() -> Box<dyn sio_core::socket::Parser> {
+    parser_from_env().unwrap_or_else(|_| Box::new(sio_core::socket::JsonParser::default()))
+}

@@ -15,6 +15,7 @@ mod echo;
 mod fanout;
 mod http;
 mod metrics;
+mod msgpack;
 mod opts;
 mod polling;
 mod ws;
@@ -41,6 +42,9 @@ scenarios and their options (defaults shown):
   conns   --clients 5000 --hold 10 --inflight 100
   polling --clients 20 --secs 10 --size 64 --warmup-secs 1
 
+echo, fanout and conns also take --parser json|msgpack (default json):
+msgpack speaks socket.io-msgpack-parser's wire format.
+
 --addr defaults to 127.0.0.1:3000. With --server-pid the summary also has
 the server's CPU use (and, for conns, its RSS), read from /proc. Prints one
 JSON line. fanout's --sender-addr connects the sender to another server than
@@ -54,6 +58,7 @@ pub const SCENARIOS: [&str; 4] = ["echo", "fanout", "conns", "polling"];
 /// Runs `scenario` against the server in `opts` on the calling thread and
 /// returns its summary (a JSON object with `scenario` set).
 pub fn run(scenario: &str, opts: &Opts) -> Result<serde_json::Value> {
+    msgpack::set_msgpack(opts.parser_msgpack()?);
     let ex = Rc::new(Executor::new());
     let summary = smol::block_on(ex.run(async {
         match scenario {

@@ -21,15 +21,17 @@ pub struct Opts {
 /// The options each scenario accepts besides `--addr` and `--server-pid`.
 fn known(scenario: &str) -> &'static [&'static str] {
     match scenario {
-        "echo" | "polling" => &["clients", "secs", "size", "warmup-secs"],
+        "echo" => &["clients", "secs", "size", "warmup-secs", "parser"],
+        "polling" => &["clients", "secs", "size", "warmup-secs"],
         "fanout" => &[
             "clients",
             "msgs",
             "warmup-msgs",
             "sender-addr",
             "sender-pid",
+            "parser",
         ],
-        "conns" => &["clients", "hold", "inflight"],
+        "conns" => &["clients", "hold", "inflight", "parser"],
         _ => &[],
     }
 }
@@ -85,6 +87,15 @@ impl Opts {
             Some(v) => v
                 .parse()
                 .map_err(|_| format!("bad value for --{name}: {v}").into()),
+        }
+    }
+
+    /// `--parser`: true for `msgpack`, false for `json` (the default).
+    pub fn parser_msgpack(&self) -> Result<bool> {
+        match self.values.get("parser").map(String::as_str) {
+            None | Some("json") => Ok(false),
+            Some("msgpack") => Ok(true),
+            Some(other) => Err(format!("bad value for --parser: {other} (json or msgpack)").into()),
         }
     }
 

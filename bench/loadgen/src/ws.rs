@@ -4,7 +4,9 @@
 //! Each text frame is one Engine.IO packet: a type digit then its data
 //! (`0{..}` open, `1` close, `2` ping from the server, `3` pong, `4..`
 //! message). A Socket.IO packet rides in a message: `40` connect, `44`
-//! connect error, `42<id>[event,..]` event, `43<id>[..]` ack.
+//! connect error, `42<id>[event,..]` event, `43<id>[..]` ack. With
+//! `--parser msgpack` the Socket.IO packets travel as binary msgpack frames
+//! ([`crate::msgpack`]); the scenarios still see the text form.
 
 use crate::conn::Conn;
 use crate::{Executor, Result};
@@ -71,9 +73,17 @@ impl SioWs {
         }
     }
 
-    /// Sends one text frame.
+    /// Sends one text frame; with `--parser msgpack` a Socket.IO packet
+    /// (`4...`) goes as one binary frame in the msgpack form instead.
     pub async fn send(&mut self, text: impl Into<Utf8Bytes>) -> Result<()> {
-        Ok(self.ws.send(Message::Text(text.into())).await?)
+        let text = text.into();
+        if crate::msgpack::msgpack()
+            && let Some(sio) = text.strip_prefix('4')
+        {
+            let bytes = crate::msgpack::encode(sio)?;
+            return Ok(self.ws.send(Message::Binary(bytes.into())).await?);
+        }
+        Ok(self.ws.send(Message::Text(text)).await?)
     }
 
     /// The next Engine.IO message (`4..`); pings are answered on the way,
@@ -87,6 +97,9 @@ impl SioWs {
                     Some(b'1') => return Err("the server closed the session".into()),
                     _ => {}
                 },
+                Some(Ok(Message::Binary(b))) if crate::msgpack::msgpack() => {
+                    return Ok(crate::msgpack::decode(&b)?.into());
+                }
                 Some(Ok(Message::Close(_))) | None => return Err("websocket closed".into()),
                 // tungstenite answers WebSocket pings itself
                 Some(Ok(_)) => {}

@@ -13,6 +13,32 @@ fn bench_server() -> sio_smol::RunningServer {
     sio_smol::spawn_thread(any_port, examples::bench_server::mux).expect("the bench server starts")
 }
 
+fn msgpack_bench_server() -> sio_smol::RunningServer {
+    let any_port: SocketAddr = ([127, 0, 0, 1], 0).into();
+    sio_smol::spawn_thread(any_port, examples::bench_server::msgpack_mux)
+        .expect("the bench server starts")
+}
+
+#[test]
+fn echo_and_fanout_with_msgpack() {
+    let server = msgpack_bench_server();
+    let args = "--clients 4 --secs 0.5 --warmup-secs 0.1 --parser msgpack";
+    let s = scenario(server.addr(), "echo", args).unwrap();
+    assert_eq!(
+        (num(&s, "errors"), num(&s, "mismatches")),
+        (0.0, 0.0),
+        "{s}"
+    );
+    assert!(num(&s, "acks_per_s") > 0.0, "{s}");
+    let args = "--clients 10 --msgs 20 --warmup-msgs 2 --parser msgpack";
+    let s = scenario(server.addr(), "fanout", args).unwrap();
+    assert_eq!((num(&s, "errors"), num(&s, "lost")), (0.0, 0.0), "{s}");
+    assert_eq!(num(&s, "deliveries"), 200.0, "{s}");
+    // JSON text to a msgpack server: refused, not a panic.
+    let s = scenario(server.addr(), "echo", "--clients 1 --secs 0.2");
+    assert!(s.is_err() || num(&s.unwrap(), "errors") > 0.0);
+}
+
 /// Runs `scenario` with `args` against `addr`; the server "pid" is this
 /// process (the server is a thread of it), so the CPU and RSS readings are
 /// exercised too.
