@@ -76,7 +76,7 @@ pub fn decode(bytes: &[u8]) -> Result<String> {
     if let Some(nsp) = field("nsp").and_then(Mp::as_str)
         && nsp != "/"
     {
-        out.push_str(&nsp);
+        out.push_str(nsp);
         out.push(',');
     }
     if let Some(id) = field("id").and_then(|i| i.as_u64()) {
