@@ -23,7 +23,7 @@
 // Prints `ok <scenario> <json>` and exits 0, or the reason on stderr and exits 1.
 
 import { io } from "socket.io-client";
-import { check, runScenario, sleep, withTimeout } from "./lib/util.mjs";
+import { check, runScenario, sleep, waitFor, withTimeout } from "./lib/util.mjs";
 
 function client(base, transports) {
   const socket = io(base, { transports, reconnectionDelay: 50, reconnectionDelayMax: 100 });
@@ -35,15 +35,6 @@ function client(base, transports) {
   socket.on("connect", () => connects.push({ id: socket.id, recovered: socket.recovered }));
   return { socket, ticks, items, connects };
 }
-
-const waitFor = (cond, ms, what) =>
-  withTimeout(
-    (async () => {
-      while (!cond()) await sleep(5);
-    })(),
-    ms,
-    what,
-  );
 
 /** Every tick from the first one received on, exactly once and in order. */
 function checkTicks(ticks, label) {

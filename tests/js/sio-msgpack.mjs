@@ -4,7 +4,7 @@
 //
 // Usage: node sio-msgpack.mjs <scenario> <base-url>
 //
-// Scenarios `connect` .. `disconnect` are those of sio.mjs (the feature server, see README.md),
+// Scenarios `connect` .. `many` are those of sio.mjs (the feature server, see README.md),
 // run with every client on the msgpack parser (`useParser`; the raw CONNECTs of `multiplex`
 // and `middleware` are msgpack too). `recovery-websocket` / `recovery-polling` run against the
 // recovery example (`tick` {seq} to room `all` every 20 ms; `echo` acked): the transport is cut,
@@ -16,23 +16,12 @@
 
 import { createRequire } from "node:module";
 import { io } from "socket.io-client";
-import * as basic from "./lib/sio-basic-scenarios.mjs";
-import * as lifecycle from "./lib/sio-lifecycle-scenarios.mjs";
-import * as room from "./lib/sio-room-scenarios.mjs";
 import { useParser } from "./lib/sio-peer.mjs";
-import { check, runScenario, sleep, withTimeout } from "./lib/util.mjs";
+import { SCENARIOS } from "./lib/sio-scenarios.mjs";
+import { check, runScenario, waitFor, withTimeout } from "./lib/util.mjs";
 
 const parser = createRequire(import.meta.url)("socket.io-msgpack-parser");
 useParser(parser);
-
-const waitFor = (cond, ms, what) =>
-  withTimeout(
-    (async () => {
-      while (!cond()) await sleep(5);
-    })(),
-    ms,
-    what,
-  );
 
 /** Cuts the transport twice; each time the client recovers and misses no tick. */
 async function recovery(base, transports) {
@@ -74,19 +63,9 @@ async function wire(base) {
   return { kinds: [...kinds] };
 }
 
-const SCENARIOS = {
-  connect: [basic.connect, 15000],
-  multiplex: [basic.multiplex, 10000],
-  acks: [basic.acks, 15000],
-  binary: [basic.binary, 20000],
-  rooms: [room.rooms, 15000],
-  "broadcast-acks": [room.broadcastAcks, 10000],
-  middleware: [room.middleware, 10000],
-  disconnect: [lifecycle.disconnect, 15000],
-  reconnect: [lifecycle.reconnect, 20000],
+runScenario("sio-msgpack.mjs", {
+  ...SCENARIOS,
   "recovery-websocket": [(base) => recovery(base, ["websocket"]), 20000],
   "recovery-polling": [(base) => recovery(base, ["polling"]), 20000],
   wire: [wire, 10000],
-};
-
-runScenario("sio-msgpack.mjs", SCENARIOS);
+});

@@ -5,8 +5,8 @@
 //!   (`tests/js/sio-msgpack.mjs`) against the feature server on the msgpack
 //!   parser: the `sio.mjs` scenarios (every transport, auth, namespaces
 //!   and a refused CONNECT, acks both ways, nested binary both ways, rooms
-//!   and broadcasts, middleware refusal, disconnects, reconnection), and
-//!   connection state recovery against the recovery example;
+//!   and broadcasts, middleware refusal, disconnects, reconnection, fifty
+//!   clients), and connection state recovery against the recovery example;
 //! - our client with `ClientParser::Msgpack` against Node's `socket.io`
 //!   with the msgpack parser (`tests/js/sio-server.mjs --parser msgpack`):
 //!   events, acks both ways and binary, on every transport.
@@ -85,6 +85,11 @@ fn disconnects_from_both_sides() {
 #[test]
 fn reconnects_after_transport_drop() {
     scenario("reconnect");
+}
+
+#[test]
+fn fifty_clients() {
+    scenario("many");
 }
 
 #[test]

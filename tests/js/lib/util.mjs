@@ -3,6 +3,16 @@
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Resolves once `cond()` holds (checked every 5 ms); fails naming `what` after `ms`. */
+export const waitFor = (cond, ms, what) =>
+  withTimeout(
+    (async () => {
+      while (!cond()) await sleep(5);
+    })(),
+    ms,
+    what,
+  );
+
 /** Throws an Error with `message`; usable in expressions. */
 export function fail(message) {
   throw new Error(message);
