@@ -4,6 +4,11 @@
 # comparisons of a hot-path change (run both builds in the same sitting).
 #
 #   bench/callgrind.sh "name=/path/to/bench_server" ["other=/path/to/..."]
+#   bench/callgrind.sh "json=/path/bench_server" "msgpack=PARSER=msgpack /path/bench_server"
+#
+# Words of the form VAR=value before the binary are the server's environment;
+# with PARSER=msgpack the load generator speaks msgpack too (--parser msgpack;
+# echo, fanout and conns only).
 #
 # For each server and each scenario in SCENARIOS (default "echo fanout
 # polling conns"), starts the server under callgrind on port $PORT (3555),
@@ -73,19 +78,27 @@ members() { redis-cli -p "$redis_port" PUBSUB NUMSUB 'socket.io-request#/#' | ta
 printf "%-12s %-8s %14s %10s %12s\n" server scenario instructions ops per_op
 for spec in "$@"; do
     name=${spec%%=*}
-    bin=${spec#*=}
+    read -r -a words <<<"${spec#*=}"
+    envs=()
+    while [[ ${words[0]} == *=* ]]; do
+        envs+=("${words[0]}")
+        words=("${words[@]:1}")
+    done
+    bin=${words[0]}
+    parser=()
+    [[ " ${envs[*]} " != *" PARSER=msgpack "* ]] || parser=(--parser msgpack)
     for scenario in $SCENARIOS; do
         file="$OUT/$name.$scenario"
         extra=()
         if [ "$scenario" = cluster ]; then
             export REDIS_URL=redis://127.0.0.1:$redis_port
-            PORT=$((PORT + 1)) "$bin" >"$file.sender.log" 2>&1 &
+            env "${envs[@]}" PORT=$((PORT + 1)) "$bin" >"$file.sender.log" 2>&1 &
             sender_pid=$!
             extra=(--sender-addr "127.0.0.1:$((PORT + 1))")
         else
             unset REDIS_URL
         fi
-        PORT=$PORT valgrind --tool=callgrind --callgrind-out-file="$file.out" "$bin" >"$file.log" 2>&1 &
+        env "${envs[@]}" PORT=$PORT valgrind --tool=callgrind --callgrind-out-file="$file.out" "$bin" >"$file.log" 2>&1 &
         vpid=$!
         for _ in $(seq 1 300); do
             (echo >"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
@@ -96,7 +109,7 @@ for spec in "$@"; do
         fi
         # shellcheck disable=SC2046 # the arguments are meant to split
         "$LOADGEN" "${scenario/cluster/fanout}" --addr "127.0.0.1:$PORT" $(load_args "$scenario") \
-            "${extra[@]}" >"$file.json" 2>"$file.err" || true
+            "${extra[@]}" "${parser[@]}" >"$file.json" 2>"$file.err" || true
         # Counted up to here: a dump now, so that what the server does to
         # stop (a graceful shutdown closes every session) is left out.
         callgrind_control --dump "$vpid" >/dev/null 2>&1
