@@ -9,12 +9,15 @@
 //!   clients), and connection state recovery against the recovery example;
 //! - our client with `ClientParser::Msgpack` against Node's `socket.io`
 //!   with the msgpack parser (`tests/js/sio-server.mjs --parser msgpack`):
-//!   events, acks both ways and binary, on every transport.
+//!   events, acks both ways and binary, on every transport; namespaces,
+//!   auth and a refused CONNECT with its data.
 
 use serde_json::{Value, json};
 use sio_core::socket::{Args, MsgpackParser, ServerConfig};
 use sio_smol::Mux;
-use sio_smol::client::{Client, ClientOptions, ClientParser, ClientSocket, ClientTransports};
+use sio_smol::client::{
+    Client, ClientOptions, ClientParser, ClientSocket, ClientTransports, ReadyError,
+};
 use sio_smol::io::{Binary, args_as};
 use std::collections::HashMap;
 use std::sync::mpsc;
@@ -215,6 +218,32 @@ fn our_client_against_node(t: ClientTransports) {
         args_as(&next(&answers, "answer")).unwrap();
     assert_eq!(word, "re: why");
     assert_eq!(bytes.0.as_ref(), [9u8; 5]);
+    client.close();
+}
+
+/// Namespaces: `/admin` refused by Node's middleware (CONNECT_ERROR with
+/// data), then accepted with the right token (auth in the CONNECT).
+#[test]
+fn our_client_namespaces_and_refusal_against_node() {
+    let (_server, client) = start(ClientTransports::WebSocket);
+    smol::block_on(client.socket().ready(WAIT)).expect("/ connected");
+    let refused = client.of("/admin");
+    match smol::block_on(refused.ready(WAIT)) {
+        Err(ReadyError::Connect(e)) => {
+            assert_eq!(e.message, "unauthorized");
+            assert_eq!(e.data, Some(json!({ "reason": "bad token" })));
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let admin = client.of_with_auth("/admin", json!({ "token": "secret" }));
+    let auths = record(&admin, "auth");
+    smol::block_on(admin.ready(WAIT)).expect("/admin connected with the token");
+    assert_eq!(
+        next_args(&auths, "/admin auth"),
+        [json!({ "token": "secret" })]
+    );
+    let n: i64 = smol::block_on(admin.timeout(WAIT).emit_with_ack("echo", &3)).unwrap();
+    assert_eq!(n, 3);
     client.close();
 }
 
