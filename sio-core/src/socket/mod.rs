@@ -36,6 +36,7 @@ mod binary;
 mod broadcast;
 mod config;
 mod decoder;
+mod eio3_clients;
 mod error;
 mod event;
 mod json_check;

@@ -47,6 +47,8 @@ pub(crate) struct Client {
     pub pending: Vec<SocketId>,
     /// Some namespace was joined (the connect timeout no longer applies).
     pub connected_once: bool,
+    /// An Engine.IO v3 client, speaking Socket.IO v4 (`eio3_clients.rs`).
+    pub eio3: bool,
 }
 
 /// A socket waiting for middleware.
@@ -344,10 +346,14 @@ impl SioServer {
                         sockets: Vec::new(),
                         pending: Vec::new(),
                         connected_once: false,
+                        eio3: self.is_eio3(sid),
                     },
                 );
                 let at = self.deadline(self.config.connect_timeout);
                 self.timers.push(Reverse((at, Timer::Connect(sid))));
+                if self.clients[&sid].eio3 {
+                    self.connect_main_v3(sid);
+                }
             }
             EngineEvent::Message { sid, msg } => self.on_message(sid, msg),
             EngineEvent::Close { sid, reason } => self.on_engine_close(sid, reason),
@@ -445,8 +451,15 @@ impl SioServer {
         }
     }
 
-    fn on_connect(&mut self, sid: Sid, packet: Packet) {
-        let nsp = packet.nsp.into_owned();
+    pub(crate) fn on_connect(&mut self, sid: Sid, packet: Packet) {
+        let eio3 = self.clients.get(&sid).is_some_and(|c| c.eio3);
+        let (nsp, auth) = match eio3 {
+            true => super::eio3_clients::connect_target(&packet.nsp),
+            false => (
+                packet.nsp.into_owned(),
+                packet.data.unwrap_or_else(|| Bytes::from_static(b"{}")),
+            ),
+        };
         let waiting = self.clients.get(&sid).is_some_and(|c| {
             c.pending
                 .iter()
@@ -458,7 +471,6 @@ impl SioServer {
             // pile up pending sockets, or get two sockets in one namespace).
             return;
         }
-        let auth = packet.data.unwrap_or_else(|| Bytes::from_static(b"{}"));
         if !self.namespaces.contains_key(&nsp) {
             let parent = self.dynamic.iter().position(|d| (d.matcher)(&nsp));
             match parent {
@@ -488,6 +500,11 @@ impl SioServer {
                 }
             }
         }
+        if eio3 {
+            // No recovery in v4; the socket on `/` is the session's id.
+            let socket = if nsp == "/" { sid } else { self.ids.sid() };
+            return self.connect_or_ask(sid, socket, nsp, auth, None, false);
+        }
         let socket = self.ids.sid();
         if let Some(key) = self.remote_restore_key(&auth) {
             return self.connect_remote(sid, socket, nsp, auth, key);
@@ -499,7 +516,21 @@ impl SioServer {
                 .recovery
                 .as_ref()
                 .is_some_and(|r| r.skip_middlewares);
-        let middleware = self.namespaces[&nsp].middleware && !skip;
+        self.connect_or_ask(sid, socket, nsp, auth, restore, skip);
+    }
+
+    /// Connects at once, or asks the application first when the namespace
+    /// has connect middleware (unless `skip_middleware`).
+    fn connect_or_ask(
+        &mut self,
+        sid: Sid,
+        socket: SocketId,
+        nsp: String,
+        auth: Bytes,
+        restore: Option<Restore>,
+        skip_middleware: bool,
+    ) {
+        let middleware = self.namespaces[&nsp].middleware && !skip_middleware;
         if middleware {
             let pending = PendingConnect {
                 engine: sid,
@@ -569,12 +600,14 @@ impl SioServer {
                 r.session.data,
             ),
             None => {
-                let pid = self.config.recovery.is_some().then(|| self.ids.sid());
+                let eio3 = self.clients.get(&sid).is_some_and(|c| c.eio3);
+                let pid = (self.config.recovery.is_some() && !eio3).then(|| self.ids.sid());
                 (socket, pid, vec![socket.as_str().to_owned()], None, None)
             }
         };
         let client = self.clients.get_mut(&sid).expect("checked above");
         client.connected_once = true;
+        let eio3 = client.eio3;
         // Most connections join one namespace: no room for four.
         client.sockets.reserve_exact(1);
         client.sockets.push((nsp.clone(), socket));
@@ -618,7 +651,8 @@ impl SioServer {
             kind: PacketType::Connect,
             nsp: namespace_name(&nsp),
             id: None,
-            data: Some(Bytes::from(data)),
+            // v4 (Engine.IO v3 clients): a bare `0<nsp>`.
+            data: (!eio3).then(|| Bytes::from(data)),
             attachments: Vec::new(),
         };
         self.send_packet(sid, &reply);
@@ -669,18 +703,22 @@ impl SioServer {
         let p = self
             .take_pending(socket)
             .ok_or(SioError::UnknownSocket(socket))?;
-        // `message` first, as the reference writes it (a `json!` object
-        // would sort the keys).
-        let message = serde_json::Value::from(message);
-        let body = match data {
-            Some(d) => format!(r#"{{"message":{message},"data":{d}}}"#),
-            None => format!(r#"{{"message":{message}}}"#),
+        let body = if self.clients.get(&p.engine).is_some_and(|c| c.eio3) {
+            super::eio3_clients::refusal_data(message, data)
+        } else {
+            // `message` first, as the reference writes it (a `json!`
+            // object would sort the keys).
+            let message = serde_json::Value::from(message);
+            Bytes::from(match data {
+                Some(d) => format!(r#"{{"message":{message},"data":{d}}}"#),
+                None => format!(r#"{{"message":{message}}}"#),
+            })
         };
         let err = Packet {
             kind: PacketType::ConnectError,
             nsp: p.nsp.into(),
             id: None,
-            data: Some(Bytes::from(body)),
+            data: Some(body),
             attachments: Vec::new(),
         };
         self.send_packet(p.engine, &err);

@@ -25,6 +25,7 @@ mod cluster_requests;
 mod cluster_streams;
 mod connect;
 mod disconnect;
+mod eio3;
 mod errors;
 mod events;
 mod polling;
