@@ -28,7 +28,12 @@ pub fn config() -> ServerConfig {
 
 /// The router with the feature server at `/socket.io/`.
 pub fn mux() -> Mux {
-    let io = SocketIo::new(config());
+    mux_with(config())
+}
+
+/// [`mux`] with other options (e.g. [`config`] with `allow_eio3`).
+pub fn mux_with(config: ServerConfig) -> Mux {
+    let io = SocketIo::new(config);
     main_namespace(&io);
     let custom = io.of("/custom");
     custom.on_connection(|socket| {

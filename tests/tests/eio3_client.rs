@@ -1,0 +1,79 @@
+//! The npm `socket.io-client` 2.5.0 (Engine.IO v3, Socket.IO protocol v4;
+//! `tests/js/eio3-client.mjs`) against the feature server with
+//! `allow_eio3` on, on every transport setup, and refused when it is off;
+//! and its browser bundle in headless Chromium (`tests/js/eio3-browser.mjs`),
+//! where polling carries binary in the v3 binary framing.
+
+use sio_smol::Mux;
+use std::time::Duration;
+use tests::feature_server;
+
+/// The feature server accepting Engine.IO v3 clients.
+fn eio3_mux() -> Mux {
+    let mut config = feature_server::config();
+    config.engine.allow_eio3 = true;
+    feature_server::mux_with(config)
+}
+
+/// [`eio3_mux`] with a short ping timeout: an idle v3 client that stopped
+/// pinging would be closed within 900 ms.
+fn short_heartbeat_mux() -> Mux {
+    let mut config = feature_server::config();
+    config.engine.allow_eio3 = true;
+    config.engine.ping_interval = Duration::from_millis(300);
+    config.engine.ping_timeout = Duration::from_millis(600);
+    feature_server::mux_with(config)
+}
+
+fn scenario(name: &str, mux: fn() -> Mux) -> String {
+    tests::run_scenario("eio3-client.mjs", name, mux)
+}
+
+#[test]
+fn polling() {
+    // The Node build's XMLHttpRequest has no XHR2: it asks `b64=1` itself
+    // (the browser test below runs the binary framing).
+    let out = scenario("polling", eio3_mux);
+    assert!(out.contains(r#""supportsBinary":false"#), "{out}");
+}
+
+#[test]
+fn polling_binary_framing_in_a_browser() {
+    tests::browser::ensure_chromium();
+    let addr: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let server = sio_smol::spawn_thread(addr, eio3_mux).expect("server starts");
+    let out = tests::assert_node_ok(
+        "eio3-browser.mjs",
+        &[&server.url()],
+        Duration::from_secs(90),
+    );
+    assert!(out.contains("ok eio3-browser "), "unexpected output: {out}");
+    server.stop().expect("server stops cleanly");
+}
+
+#[test]
+fn polling_with_force_base64() {
+    let out = scenario("base64", eio3_mux);
+    assert!(out.contains(r#""supportsBinary":false"#), "{out}");
+}
+
+#[test]
+fn websocket_only() {
+    scenario("websocket", eio3_mux);
+}
+
+#[test]
+fn polling_then_upgrade() {
+    let out = scenario("default", eio3_mux);
+    assert!(out.contains(r#""transport":"websocket""#), "{out}");
+}
+
+#[test]
+fn client_pings_keep_idle_clients_alive() {
+    scenario("heartbeat", short_heartbeat_mux);
+}
+
+#[test]
+fn refused_without_allow_eio3() {
+    scenario("refused", feature_server::mux);
+}
