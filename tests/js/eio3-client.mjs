@@ -16,12 +16,18 @@
 // - `heartbeat` (a server with pingInterval 300 and pingTimeout 600): a polling and a
 //   WebSocket client stay idle for seven ping intervals, pinging (v3: the client pings) and
 //   getting pongs, and are still connected;
+// - `conformance` (examples/conformance.rs's contract with `ALLOW_EIO3=1`): on polling and
+//   WebSocket, `auth` on "/" and on "/custom" (its query as auth), `message` -> `message-back`
+//   and `message-with-ack` with binary; the bare Engine.IO echo at /engine.io/ with the v2
+//   package's engine.io-client 3.x;
 // - `refused` (a server without `allow_eio3`): the handshake is answered 400
 //   `{"code":5,"message":"Unsupported protocol version"}` and the client cannot connect.
 //
 // On success prints `ok <scenario> <json details>` and exits 0; on failure prints the reason
 // to stderr and exits 1.
 
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
 import io from "socket.io-client-v2";
 import { check, checkPayload, fail, runScenario, sleep, withTimeout } from "./lib/util.mjs";
 
@@ -218,6 +224,55 @@ async function heartbeat(base) {
   }
 }
 
+/** The conformance server with `ALLOW_EIO3=1`: its Socket.IO and bare Engine.IO endpoints. */
+async function conformance(base) {
+  const details = {};
+  for (const mode of ["polling", "websocket"]) {
+    const opts = MODES[mode];
+    const main = Peer.open(base, "/", opts, `${mode} /`);
+    const custom = new Peer(main.socket.io.socket("/custom", { query: { token: "t" } }), `${mode} /custom`);
+    for (const ev of ["auth", "message-back"]) {
+      for (const p of [main, custom]) p.socket.on(ev, (...args) => p._push(ev, args));
+    }
+    try {
+      await main.connected();
+      checkDeep(await main.next("auth"), [{}], `${mode}: auth on /`);
+      await custom.connected();
+      checkDeep(await custom.next("auth"), [{ token: "t" }], `${mode}: auth on /custom`);
+      const args = [1, "twö 😀", { b: Buffer.from([1, 2, 3]) }];
+      main.socket.emit("message", ...args);
+      checkDeep(await main.next("message-back"), args, `${mode}: message-back`);
+      checkDeep(await main.ack("message-with-ack", ...args), args, `${mode}: message-with-ack`);
+    } finally {
+      main.close();
+    }
+    details[mode] = await engineEcho(base, opts);
+  }
+  return details;
+}
+
+/** The bare Engine.IO echo at /engine.io/ with engine.io-client 3.x: text and binary come back. */
+async function engineEcho(base, opts) {
+  const require = createRequire(import.meta.url);
+  const eio = require(require.resolve("engine.io-client", { paths: [dirname(require.resolve("socket.io-client-v2"))] }));
+  const socket = eio(base, { path: "/engine.io", ...opts });
+  try {
+    await withTimeout(new Promise((resolve, reject) => {
+      socket.on("open", resolve);
+      socket.on("error", reject);
+    }), 5000, "engine.io open");
+    const sent = ["héllo 😀", Buffer.from([0, 255, 7])];
+    const got = [];
+    const done = new Promise((resolve) => socket.on("message", (m) => { got.push(m); if (got.length === sent.length) resolve(); }));
+    sent.forEach((m) => socket.send(m));
+    await withTimeout(done, 5000, "engine.io echoes");
+    sent.forEach((m, i) => checkPayload(got[i], m, `engine.io echo #${i}`));
+    return socket.transport.name;
+  } finally {
+    socket.close();
+  }
+}
+
 /** A server without `allow_eio3` refuses v3 clients. */
 async function refused(base) {
   const res = await fetch(`${base}/socket.io/?EIO=3&transport=polling`);
@@ -244,4 +299,5 @@ runScenario("eio3-client.mjs", {
   default: tourOf("default"),
   heartbeat: [heartbeat, 15000],
   refused: [refused, 15000],
+  conformance: [conformance, 30000],
 });

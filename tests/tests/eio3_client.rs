@@ -77,3 +77,18 @@ fn client_pings_keep_idle_clients_alive() {
 fn refused_without_allow_eio3() {
     scenario("refused", feature_server::mux);
 }
+
+/// `ALLOW_EIO3=1` on the conformance contract's server (the tokio
+/// adapter, a child process with that environment): both its Socket.IO and
+/// bare Engine.IO endpoints take v3 clients.
+#[test]
+fn conformance_server_with_allow_eio3() {
+    let server = tests::adapter::Adapter::conformance_eio3();
+    let out = tests::assert_node_ok(
+        "eio3-client.mjs",
+        &["conformance", &server.url()],
+        Duration::from_secs(60),
+    );
+    assert!(out.contains("ok conformance "), "unexpected output: {out}");
+    server.stop();
+}
