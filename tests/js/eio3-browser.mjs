@@ -4,7 +4,7 @@
 // goes in the Engine.IO v3 binary payload framing (`application/octet-stream`) both ways,
 // which the Node build of the client never uses (its XMLHttpRequest has no `responseType`).
 //
-// Usage: node eio3-browser.mjs <base-url>
+// Usage: node eio3-browser.mjs binary <base-url>
 //
 // The server at <base-url> is the feature server of README.md with `allow_eio3` on. The page
 // is served at <base-url>/eio3.html by the driver itself (playwright's routing), so the
@@ -12,13 +12,13 @@
 // the Engine.IO id and the transport supports binary; echo text with astral characters;
 // echo binary (small and 100 kB) through an ack and an event; answer a server question with
 // binary. The driver checks that responses and requests with binary data were
-// `application/octet-stream`. Prints `ok eio3-browser <json>` and exits 0, or prints the
-// reason to stderr and exits 1.
+// `application/octet-stream`. Prints `ok binary <json>` and exits 0, or prints the reason to
+// stderr and exits 1.
 
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
-import { check, withTimeout } from "./lib/util.mjs";
+import { check, runScenario, withTimeout } from "./lib/util.mjs";
 
 const CHROMIUM_ARGS = [
   "--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -72,16 +72,11 @@ async function inPage() {
   return { id: w.id, transport };
 }
 
-async function main() {
-  const base = process.argv[2];
-  if (!/^https?:\/\/[^/]+$/.test(base ?? "")) {
-    console.error("usage: node eio3-browser.mjs <http://host:port>");
-    process.exit(2);
-  }
+/** The scenario: the page's tour in Chromium, then the checks on the traffic seen. */
+async function binary(base) {
   const require = createRequire(import.meta.url);
   const bundle = await readFile(require.resolve("socket.io-client-v2/dist/socket.io.js"), "utf8");
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-  let code = 1;
   try {
     const page = await browser.newPage();
     const problems = [];
@@ -102,13 +97,10 @@ async function main() {
     check(problems.length === 0, problems.join("; "));
     check(seen.binaryResponses > 0, "no application/octet-stream polling response");
     check(seen.binaryRequests > 0, "no application/octet-stream POST");
-    console.log(`ok eio3-browser ${JSON.stringify({ ...details, ...seen })}`);
-    code = 0;
-  } catch (err) {
-    console.error(`FAIL eio3-browser: ${err?.stack ?? err}`);
+    return { ...details, ...seen };
+  } finally {
+    await browser.close().catch(() => {});
   }
-  await browser.close().catch(() => {});
-  process.exit(code);
 }
 
-main();
+runScenario("eio3-browser.mjs", { binary: [binary, 50000] });

@@ -40,15 +40,8 @@ fn polling() {
 #[test]
 fn polling_binary_framing_in_a_browser() {
     tests::browser::ensure_chromium();
-    let addr: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let server = sio_smol::spawn_thread(addr, eio3_mux).expect("server starts");
-    let out = tests::assert_node_ok(
-        "eio3-browser.mjs",
-        &[&server.url()],
-        Duration::from_secs(90),
-    );
-    assert!(out.contains("ok eio3-browser "), "unexpected output: {out}");
-    server.stop().expect("server stops cleanly");
+    let out = tests::run_scenario("eio3-browser.mjs", "binary", eio3_mux);
+    assert!(out.contains(r#""transport":"polling""#), "{out}");
 }
 
 #[test]

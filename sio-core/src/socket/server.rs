@@ -500,37 +500,28 @@ impl SioServer {
                 }
             }
         }
-        if eio3 {
-            // No recovery in v4; the socket on `/` is the session's id.
-            let socket = if nsp == "/" { sid } else { self.ids.sid() };
-            return self.connect_or_ask(sid, socket, nsp, auth, None, false);
-        }
-        let socket = self.ids.sid();
-        if let Some(key) = self.remote_restore_key(&auth) {
+        // v4 (Engine.IO v3 clients): the socket on `/` is the session's
+        // id, and there is no recovery.
+        let socket = if eio3 && nsp == "/" {
+            sid
+        } else {
+            self.ids.sid()
+        };
+        if let Some(key) = self.remote_restore_key(&auth).filter(|_| !eio3) {
             return self.connect_remote(sid, socket, nsp, auth, key);
         }
-        let restore = self.restorable(sid, &nsp, &auth);
+        let restore = if eio3 {
+            None
+        } else {
+            self.restorable(sid, &nsp, &auth)
+        };
         let skip = restore.is_some()
             && self
                 .config
                 .recovery
                 .as_ref()
                 .is_some_and(|r| r.skip_middlewares);
-        self.connect_or_ask(sid, socket, nsp, auth, restore, skip);
-    }
-
-    /// Connects at once, or asks the application first when the namespace
-    /// has connect middleware (unless `skip_middleware`).
-    fn connect_or_ask(
-        &mut self,
-        sid: Sid,
-        socket: SocketId,
-        nsp: String,
-        auth: Bytes,
-        restore: Option<Restore>,
-        skip_middleware: bool,
-    ) {
-        let middleware = self.namespaces[&nsp].middleware && !skip_middleware;
+        let middleware = self.namespaces[&nsp].middleware && !skip;
         if middleware {
             let pending = PendingConnect {
                 engine: sid,

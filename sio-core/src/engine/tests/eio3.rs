@@ -39,29 +39,9 @@ fn open_v3(t: &mut TestEngine, query: &str) -> Sid {
 }
 
 #[test]
-fn eio3_is_refused_unless_allowed() {
-    let mut t = TestEngine::new();
-    let conn = t.get(V3);
-    assert_error(
-        t.drain().response(conn),
-        400,
-        5,
-        "Unsupported protocol version",
-    );
+fn v4_clients_are_unchanged_when_v3_is_allowed() {
+    // (Versions refused with and without `allow_eio3`: `errors.rs`.)
     let mut t = v3_engine();
-    for query in [
-        "/engine.io/?EIO=2&transport=polling",
-        "/engine.io/?transport=polling",
-    ] {
-        let conn = t.get(query);
-        assert_error(
-            t.drain().response(conn),
-            400,
-            5,
-            "Unsupported protocol version",
-        );
-    }
-    // v4 clients are unchanged on an engine that allows v3.
     let sid = t.open_polling();
     assert_eq!(t.engine.session(sid).unwrap().protocol, 4);
 }
