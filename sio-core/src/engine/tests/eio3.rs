@@ -202,3 +202,33 @@ fn a_broadcast_gives_v3_clients_their_own_frame() {
     assert_eq!(out.frames(v3[0].1), vec![&v3_frame]);
     assert_eq!(out.frames(v3[1].1), vec![&v3_frame]);
 }
+
+#[test]
+fn jsonp_is_text_both_ways() {
+    let mut t = v3_engine();
+    let conn = t.get("/engine.io/?EIO=3&transport=polling&j=0");
+    let out = t.drain();
+    let body = body_str(out.response(conn)).to_owned();
+    assert!(body.starts_with(r#"___eio[0]("#), "{body}");
+    let sid = open_v3_sid_in_jsonp(&body);
+    let jsonp = format!("{}&j=0", polling(sid).replace("EIO=4", "EIO=3"));
+    // `d=` carries a v3 text payload: a ping and a base64 binary message.
+    let post = t.post(&jsonp, "d=1%3A26%3Ab4AQI%3D");
+    let out = t.drain();
+    assert_eq!(body_str(out.response(post)), "ok");
+    assert_eq!(out.messages(sid), vec![Message::binary(vec![1, 2])]);
+    t.send(sid, Message::binary(vec![1, 2]));
+    let get = t.get(&jsonp);
+    assert_eq!(
+        body_str(t.drain().response(get)),
+        r#"___eio[0]("1:36:b4AQI=");"#
+    );
+}
+
+/// The sid in a JSONP-wrapped v3 open packet.
+fn open_v3_sid_in_jsonp(body: &str) -> Sid {
+    let literal = &body[r#"___eio[0]("#.len()..body.len() - 2];
+    let payload: String = serde_json::from_str(literal).expect("a JS string");
+    let (_, packet) = payload.split_once(':').expect("a v3 payload");
+    Sid::parse(open_json(packet.as_bytes())["sid"].as_str().unwrap()).unwrap()
+}
