@@ -120,8 +120,10 @@ fn open_tail(config: &EngineConfig, transport: Transport, eio3: bool) -> String 
 
 /// What a handshake needs from its query string.
 struct HandshakeQuery {
-    /// The `EIO` value.
-    eio: Option<String>,
+    /// `EIO=4`.
+    eio4: bool,
+    /// `EIO=3`.
+    eio3: bool,
     /// `b64` (v3: binary data as base64).
     b64: bool,
     /// The JSONP callback index, if any.
@@ -414,7 +416,8 @@ impl Engine {
         };
         let Some(sid) = q.session() else {
             let handshake = HandshakeQuery {
-                eio: q.eio().map(|e| e.into_owned()),
+                eio4: q.eio().as_deref() == Some("4"),
+                eio3: q.eio().as_deref() == Some("3"),
                 b64: q.b64(),
                 jsonp: q.jsonp().map(|j| j.into_owned()),
             };
@@ -460,14 +463,13 @@ impl Engine {
                 return self.error(conn, &req, ErrorCode::Forbidden, Some(&msg));
             }
         }
-        let eio3 = match q.eio.as_deref() {
-            Some("4") => None,
-            Some("3") if self.config.allow_eio3 => Some(if q.b64 || q.jsonp.is_some() {
-                BinaryMode::Base64
-            } else {
-                BinaryMode::Framed
-            }),
-            _ => return self.error(conn, &req, ErrorCode::UnsupportedProtocolVersion, None),
+        let eio3 = match (q.eio4, q.eio3 && self.config.allow_eio3) {
+            (true, _) => None,
+            (false, true) if q.b64 || q.jsonp.is_some() => Some(BinaryMode::Base64),
+            (false, true) => Some(BinaryMode::Framed),
+            (false, false) => {
+                return self.error(conn, &req, ErrorCode::UnsupportedProtocolVersion, None);
+            }
         };
         if self.sessions.len() >= self.config.max_sessions {
             let res = HttpResponse::new(503, "text/plain; charset=UTF-8", "server full");
