@@ -1,0 +1,329 @@
+//! The instrument's side of the server: turning it on, the stats timer,
+//! the sockets as the UI sees them, and the live updates the server's
+//! paths report here.
+
+use super::{AdminConfig, AdminState};
+use crate::Output;
+use crate::cluster::date::iso_string;
+use crate::cluster::handshake_json;
+use crate::engine::{EngineEvent, Message, Transport, WsFrame};
+use crate::sid::Sid;
+use crate::socket::{Args, DisconnectReason, SioServer, SocketEvent, SocketId};
+use serde_json::{Value, json};
+use std::cmp::Reverse;
+use std::time::{Duration, Instant};
+
+/// How often `server_stats` goes out (Node's 2 s).
+pub const STATS_PERIOD: Duration = Duration::from_secs(2);
+
+impl SioServer {
+    /// Turns on the Socket.IO Admin UI's server side (see
+    /// [`crate::admin`]): declares the admin namespace and, from the next
+    /// input on, sends stats every 2 s to the admin sockets. Calling it
+    /// again replaces the options (login sessions are forgotten).
+    pub fn instrument(&mut self, config: AdminConfig) {
+        self.add_namespace(&config.namespace);
+        self.admin = Some(Box::new(AdminState::new(config)));
+        if let Some(now) = self.now {
+            self.admin_start(now);
+        }
+    }
+
+    /// Starts the instrument's clock and its stats timer, once.
+    pub(crate) fn admin_start(&mut self, now: Instant) {
+        let Some(a) = self.admin.as_deref_mut() else {
+            return;
+        };
+        if a.start.is_none() {
+            a.start = Some(now);
+            let at = now + STATS_PERIOD;
+            self.timers
+                .push(Reverse((at, crate::socket::Timer::AdminStats)));
+        }
+    }
+
+    /// Whether `nsp` is the admin namespace.
+    pub(crate) fn is_admin_nsp(&self, nsp: &str) -> bool {
+        self.admin
+            .as_deref()
+            .is_some_and(|a| a.config.namespace == nsp)
+    }
+
+    /// The connected admin sockets.
+    fn admin_sockets(&self) -> Vec<SocketId> {
+        let Some(a) = self.admin.as_deref() else {
+            return Vec::new();
+        };
+        let mut v: Vec<SocketId> = self
+            .namespaces
+            .get(&a.config.namespace)
+            .map(|n| n.sockets.iter().copied().collect())
+            .unwrap_or_default();
+        v.sort_unstable();
+        v
+    }
+
+    /// Live updates are due: development mode with an admin connected.
+    fn admin_watching(&self) -> bool {
+        self.admin.as_deref().is_some_and(AdminState::verbose)
+            && self.admin_sockets().first().is_some()
+    }
+
+    /// The current time as a JavaScript date (ISO string).
+    fn admin_date(&self) -> Value {
+        let (Some(a), Some(now)) = (self.admin.as_deref(), self.now) else {
+            return Value::Null;
+        };
+        i64::try_from(a.wall_ms(now))
+            .ok()
+            .and_then(iso_string)
+            .map_or(Value::Null, Value::String)
+    }
+
+    /// Sends `event` with `args` (a JSON array) to `recipients`, encoded once.
+    pub(crate) fn admin_send(&mut self, recipients: &[SocketId], event: &str, args: String) {
+        let Some(nsp) = self.admin.as_deref().map(|a| a.config.namespace.clone()) else {
+            return;
+        };
+        if recipients.is_empty() {
+            return;
+        }
+        let args = Args::from_json(args);
+        let frames = self.encode(&crate::socket::event_packet(&nsp, event, &args, None));
+        self.send_to_sockets(recipients, &frames);
+    }
+
+    /// Sends `event` with `args` to every admin socket.
+    fn admin_broadcast(&mut self, event: &str, args: Value) {
+        let recipients = self.admin_sockets();
+        self.admin_send(&recipients, event, args.to_string());
+    }
+
+    /// A socket as the UI lists it (Node's `serialize`).
+    pub(crate) fn admin_socket_json(&self, socket: SocketId) -> Option<Value> {
+        let state = self.sockets.get(&socket)?;
+        let session = self.engine.session(state.engine)?;
+        // The CONNECT payload is left out, as Node does: an admin's holds
+        // its password.
+        let handshake: Value = serde_json::from_slice(&handshake_json(session.handshake, b"{}"))
+            .unwrap_or(Value::Null);
+        let data: Value = serde_json::from_slice(&state.data_json()).unwrap_or(json!({}));
+        let client_id: String = state.engine.as_str().chars().take(12).collect();
+        Some(json!({
+            "id": socket.as_str(),
+            "clientId": client_id,
+            "transport": session.transport.name(),
+            "nsp": state.nsp,
+            "data": data,
+            "handshake": handshake,
+            "rooms": state.rooms,
+        }))
+    }
+
+    /// Every socket of every namespace, by namespace then id.
+    fn admin_all_sockets(&self) -> Value {
+        let mut ids: Vec<(&str, SocketId)> = self
+            .sockets
+            .iter()
+            .map(|(id, s)| (s.nsp.as_str(), *id))
+            .collect();
+        ids.sort_unstable();
+        Value::Array(
+            ids.into_iter()
+                .filter_map(|(_, id)| self.admin_socket_json(id))
+                .collect(),
+        )
+    }
+
+    /// The stats timer: `server_stats` to the admin sockets, and re-armed.
+    pub(crate) fn admin_stats(&mut self, at: Instant) {
+        let Some(now) = self.now else { return };
+        let clients = self.engine.session_count();
+        let polling = self
+            .engine
+            .sids()
+            .filter(|sid| {
+                self.engine
+                    .session(*sid)
+                    .is_some_and(|s| s.transport == Transport::Polling)
+            })
+            .count();
+        let mut namespaces: Vec<Value> = self
+            .namespaces
+            .iter()
+            .map(|(name, n)| json!({ "name": name, "socketsCount": n.sockets.len() }))
+            .collect();
+        namespaces.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+        let Some(a) = self.admin.as_deref_mut() else {
+            return;
+        };
+        let aggregated = a.take_aggregates();
+        let uptime = a
+            .start
+            .map_or(0.0, |s| now.saturating_duration_since(s).as_secs_f64());
+        let server_id = if a.config.server_id.is_empty() {
+            &a.config.hostname
+        } else {
+            &a.config.server_id
+        };
+        let stats = json!([{
+            "serverId": server_id,
+            "hostname": a.config.hostname,
+            "pid": a.config.pid,
+            "uptime": uptime,
+            "clientsCount": clients,
+            "pollingClientsCount": polling,
+            "aggregatedEvents": aggregated,
+            "namespaces": namespaces,
+        }]);
+        self.timers.push(Reverse((
+            at + STATS_PERIOD,
+            crate::socket::Timer::AdminStats,
+        )));
+        self.admin_broadcast("server_stats", stats);
+    }
+
+    /// A socket connected: the admins hear of it; an admin socket gets
+    /// `config` and, in development mode, `all_sockets`.
+    pub(crate) fn admin_on_connect(&mut self, socket: SocketId, nsp: &str) {
+        if self.admin.is_none() {
+            return;
+        }
+        if self.admin_watching() {
+            if let Some(s) = self.admin_socket_json(socket) {
+                let date = self.admin_date();
+                self.admin_broadcast("socket_connected", json!([s, date]));
+            }
+        }
+        if !self.is_admin_nsp(nsp) {
+            return;
+        }
+        let Some(a) = self.admin.as_deref() else {
+            return;
+        };
+        let (config, verbose) = (a.features_json.clone(), a.verbose());
+        self.admin_send(&[socket], "config", config);
+        if verbose {
+            let all = json!([self.admin_all_sockets()]).to_string();
+            self.admin_send(&[socket], "all_sockets", all);
+        }
+    }
+
+    /// A socket left its namespace.
+    pub(crate) fn admin_on_disconnect(
+        &mut self,
+        socket: SocketId,
+        nsp: &str,
+        reason: DisconnectReason,
+    ) {
+        if self.admin_watching() {
+            let date = self.admin_date();
+            let args = json!([nsp, socket.as_str(), reason.as_str(), date]);
+            self.admin_broadcast("socket_disconnected", args);
+        }
+    }
+
+    /// A socket joined (or left) a room.
+    pub(crate) fn admin_on_room(&mut self, socket: SocketId, room: &str, joined: bool) {
+        if !self.admin_watching() {
+            return;
+        }
+        let Some(nsp) = self.sockets.get(&socket).map(|s| s.nsp.clone()) else {
+            return;
+        };
+        let date = self.admin_date();
+        let event = if joined { "room_joined" } else { "room_left" };
+        self.admin_broadcast(event, json!([nsp, room, socket.as_str(), date]));
+    }
+
+    /// An event between a client and the application, outside the admin
+    /// namespace: `event_received` (`incoming`) or `event_sent`.
+    pub(crate) fn admin_on_event(
+        &mut self,
+        socket: SocketId,
+        event: &str,
+        args: &Args,
+        incoming: bool,
+    ) {
+        if !self.admin_watching() {
+            return;
+        }
+        let Some(nsp) = self.sockets.get(&socket).map(|s| s.nsp.clone()) else {
+            return;
+        };
+        if self.is_admin_nsp(&nsp) {
+            return;
+        }
+        let mut list: Vec<Value> = serde_json::from_slice(&args.json).unwrap_or_default();
+        list.insert(0, Value::from(event));
+        let date = self.admin_date();
+        let name = if incoming {
+            "event_received"
+        } else {
+            "event_sent"
+        };
+        self.admin_broadcast(name, json!([nsp, socket.as_str(), list, date]));
+    }
+
+    /// The Engine.IO layer's events, counted for the stats (and an upgrade
+    /// reported as `socket_updated`).
+    pub(crate) fn admin_on_engine(&mut self, ev: &EngineEvent) {
+        let Some(now) = self.now else { return };
+        let Some(a) = self.admin.as_deref_mut() else {
+            return;
+        };
+        let ms = a.wall_ms(now);
+        match ev {
+            EngineEvent::Open { .. } => a.count(ms, "rawConnection", None, 1),
+            EngineEvent::Close { reason, .. } => {
+                a.count(ms, "rawDisconnection", Some(reason.as_str()), 1)
+            }
+            EngineEvent::Message { msg, .. } => {
+                let len = match msg {
+                    Message::Text(b) | Message::Binary(b) => b.len(),
+                };
+                a.count(ms, "packetsIn", None, 1);
+                a.count(ms, "bytesIn", None, len as u64);
+            }
+            EngineEvent::Upgrade { sid } => self.admin_on_upgrade(*sid),
+            _ => {}
+        }
+    }
+
+    /// The sockets of session `sid` moved to WebSocket.
+    fn admin_on_upgrade(&mut self, sid: Sid) {
+        if !self.admin_watching() {
+            return;
+        }
+        let sockets: Vec<(String, SocketId)> = self
+            .clients
+            .get(&sid)
+            .map(|c| c.sockets.clone())
+            .unwrap_or_default();
+        for (nsp, socket) in sockets {
+            let update = json!([{ "id": socket.as_str(), "nsp": nsp, "transport": "websocket" }]);
+            self.admin_broadcast("socket_updated", update);
+        }
+    }
+
+    /// Frames written on WebSockets, counted for the stats (a ping or a
+    /// pong, one byte, is not a packet with data, as Node counts).
+    pub(crate) fn admin_on_output(&mut self, out: &Output<SocketEvent>) {
+        let (frame, n) = match out {
+            Output::WsSend { frame, .. } => (frame, 1),
+            Output::WsSendMany { conns, frame } => (frame, conns.len() as u64),
+            _ => return,
+        };
+        let len = match frame {
+            WsFrame::Text(b) | WsFrame::Binary(b) => b.len() as u64,
+        };
+        let (Some(now), Some(a)) = (self.now, self.admin.as_deref_mut()) else {
+            return;
+        };
+        if len > 1 {
+            let ms = a.wall_ms(now);
+            a.count(ms, "packetsOut", None, n);
+            a.count(ms, "bytesOut", None, len * n);
+        }
+    }
+}
