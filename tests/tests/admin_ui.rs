@@ -1,0 +1,117 @@
+//! The Socket.IO Admin UI (`@socket.io/admin-ui` 0.5.1) against our
+//! instrumented server: its shipped web app (`ui/dist`) in headless
+//! Chromium logs in with the user name and password (bcrypt), lists the
+//! npm `socket.io-client`s of two namespaces and their rooms, shows a
+//! client that connects while it is open, and its actions (join, leave,
+//! disconnect) reach the server and the client; a wrong password is
+//! refused (`tests/js/admin-ui.mjs`). Screenshots go to `target/admin-ui/`.
+
+use serde_json::json;
+use sio_core::engine::{CorsConfig, CorsOrigin, EngineConfig};
+use sio_core::socket::ServerConfig;
+use sio_smol::Mux;
+use sio_smol::admin::{AdminOptions, instrument};
+use sio_smol::io::{Namespace, SocketIo};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const USER: &str = "admin";
+const PASSWORD: &str = "ui-test-password";
+/// `PASSWORD` hashed by bcryptjs (the npm package's own dependency), cost 10.
+const HASH: &str = "$2a$10$D9edsAvNAv9BbjnCloN0juTp0lEXFcglDXko8YoLVvIOqhg3Hpe8y";
+
+/// What the server saw: `connect <nsp> <id>` and `disconnect <nsp> <id> <reason>`.
+type Log = Arc<Mutex<Vec<String>>>;
+
+/// "join" (room, ack) joins the room; "rooms" (ack) answers the rooms.
+fn room_handlers(nsp: &Namespace, log: &Log) {
+    let log = log.clone();
+    nsp.on_connection(move |socket| {
+        let line = format!("connect {} {}", socket.nsp(), socket.id());
+        log.lock().unwrap().push(line);
+        socket.on("join", |socket, msg| {
+            if let Ok(room) = msg.data::<String>() {
+                socket.join(&room);
+            }
+            let _ = msg.ack(&json!(true));
+        });
+        socket.on("rooms", |socket, msg| {
+            let _ = msg.ack(&socket.rooms());
+        });
+        let log = log.clone();
+        socket.on_disconnect(move |socket, reason| {
+            let line = format!(
+                "disconnect {} {} {}",
+                socket.nsp(),
+                socket.id(),
+                reason.as_str()
+            );
+            log.lock().unwrap().push(line);
+        });
+    });
+}
+
+fn server(log: Log) -> Mux {
+    let io = SocketIo::new(ServerConfig {
+        engine: EngineConfig {
+            // The UI is served from another origin and sends credentials.
+            cors: Some(CorsConfig {
+                origin: CorsOrigin::Any,
+                credentials: true,
+                ..CorsConfig::any()
+            }),
+            ..EngineConfig::default()
+        },
+        ..ServerConfig::default()
+    });
+    instrument(&io, AdminOptions::basic(USER, HASH)).expect("a valid bcrypt hash");
+    room_handlers(&io.of("/"), &log);
+    room_handlers(&io.of("/chat"), &log);
+    Mux::new().mount(&io)
+}
+
+#[test]
+fn the_admin_ui_lists_and_acts_on_our_clients() {
+    tests::browser::ensure_chromium();
+    tests::ensure_npm();
+    let ui = tests::js_dir().join("node_modules/@socket.io/admin-ui/ui/dist");
+    assert!(ui.join("index.html").exists(), "{} missing", ui.display());
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/admin-ui");
+    let log: Log = Arc::default();
+    let server_log = log.clone();
+    let server = sio_smol::spawn_thread("127.0.0.1:0".parse().unwrap(), move || server(server_log))
+        .expect("server starts");
+    let out = tests::assert_node_ok(
+        "admin-ui.mjs",
+        &[
+            &server.url(),
+            ui.to_str().unwrap(),
+            shots.to_str().unwrap(),
+            USER,
+            PASSWORD,
+        ],
+        Duration::from_secs(150),
+    );
+    let line = out
+        .lines()
+        .find_map(|l| l.strip_prefix("ok admin-ui "))
+        .unwrap_or_else(|| panic!("unexpected output: {out}"));
+    let report: serde_json::Value = serde_json::from_str(line).expect("JSON report");
+    for (name, path) in report["shots"].as_object().expect("screenshots") {
+        let path = path.as_str().unwrap();
+        let png = std::fs::read(path).expect("screenshot written");
+        assert!(png.starts_with(b"\x89PNG"), "{name} is not a PNG");
+        println!("admin UI screenshot {name}: {path}");
+    }
+    // The server saw the UI's disconnection, and the live client.
+    let gone = report["disconnected"].as_str().unwrap();
+    let live = report["live"].as_str().unwrap();
+    let log = log.lock().unwrap().clone();
+    assert!(
+        log.contains(&format!("disconnect / {gone} server namespace disconnect")),
+        "{log:?}"
+    );
+    assert!(log.contains(&format!("connect / {live}")), "{log:?}");
+    server.stop().expect("server stops cleanly");
+}
