@@ -5,6 +5,10 @@
 //! client that connects while it is open, and its actions (join, leave,
 //! disconnect) reach the server and the client; a wrong password is
 //! refused (`tests/js/admin-ui.mjs`). Screenshots go to `target/admin-ui/`.
+//! And `sio-smol serve --admin-user U --admin-password-hash H`: the UI's
+//! protocol played by `socket.io-client` (`tests/js/admin-client.mjs`):
+//! login, session id, lists, stats with the process's pid, an action, and
+//! a client served while the password is being checked.
 
 use serde_json::json;
 use sio_core::engine::{CorsConfig, CorsOrigin, EngineConfig};
@@ -114,4 +118,50 @@ fn the_admin_ui_lists_and_acts_on_our_clients() {
     );
     assert!(log.contains(&format!("connect / {live}")), "{log:?}");
     server.stop().expect("server stops cleanly");
+}
+
+#[test]
+fn the_binary_serves_the_admin_namespace() {
+    let bin = tests::process::SioSmolBin::start(&[
+        "serve",
+        "--admin-user",
+        USER,
+        "--admin-password-hash",
+        HASH,
+    ]);
+    let out = tests::assert_node_ok(
+        "admin-client.mjs",
+        &[&bin.url, USER, PASSWORD],
+        Duration::from_secs(60),
+    );
+    let line = out
+        .lines()
+        .find_map(|l| l.strip_prefix("ok admin-client "))
+        .unwrap_or_else(|| panic!("unexpected output: {out}"));
+    let report: serde_json::Value = serde_json::from_str(line).expect("JSON report");
+    let stats = &report["stats"];
+    assert_eq!(stats["pid"], bin.process.id(), "{stats}");
+    assert_eq!(stats["serverId"], stats["hostname"], "{stats}");
+    assert!(stats["clientsCount"].as_u64() >= Some(2), "{stats}");
+    let namespaces = stats["namespaces"].as_array().expect("namespaces");
+    assert!(
+        namespaces
+            .iter()
+            .any(|n| n["name"] == "/admin" && n["socketsCount"] == 1),
+        "{stats}"
+    );
+    assert!(
+        stats["aggregatedEvents"]
+            .as_array()
+            .expect("aggregatedEvents")
+            .iter()
+            .any(|e| e["type"] == "rawConnection"),
+        "{stats}"
+    );
+    let features = report["config"]["supportedFeatures"].as_array().unwrap();
+    assert_eq!(features.len(), 9, "{report}");
+    println!(
+        "admin login (bcrypt cost 10, off the event loop): {} ms; a client connecting meanwhile: {} ms; one listed socket: {} bytes of JSON",
+        report["loginMs"], report["duringMs"], report["listedBytes"]
+    );
 }
