@@ -13,8 +13,9 @@
 //! use sio_core::socket::ServerConfig;
 //!
 //! let io = SocketIo::new(ServerConfig::default());
-//! // A bcrypt hash of the password, e.g. from `htpasswd -nbBC 10 "" PASSWORD`.
-//! let hash = "$2b$10$heqvAkYMez.Va6Et2uXInOnkCT6/uQj1brkrbyG3LpopDklcq7ZOS";
+//! // A bcrypt hash of the password ("changeit" here), e.g. from
+//! // `htpasswd -nbBC 10 "" PASSWORD | tr -d ':\n'`.
+//! let hash = "$2a$10$h/Mvi1ToptUppeIZd0LwouJ.wGAR7dm/vmTVdpy9R5uhAuYs5l0sq";
 //! instrument(&io, AdminOptions::basic("admin", hash)).expect("a valid bcrypt hash");
 //! ```
 
@@ -130,4 +131,27 @@ pub(crate) fn check_login(
             let _ = c.admin_login_checked(socket, ok);
         });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sio_core::socket::ServerConfig;
+
+    #[test]
+    fn a_password_that_is_not_a_bcrypt_hash_is_refused() {
+        let io = SocketIo::new(ServerConfig::default());
+        assert_eq!(
+            instrument(&io, AdminOptions::basic("admin", "changeit")),
+            Err(AdminError::InvalidHash)
+        );
+        let hash = "$2a$10$h/Mvi1ToptUppeIZd0LwouJ.wGAR7dm/vmTVdpy9R5uhAuYs5l0sq";
+        assert_eq!(instrument(&io, AdminOptions::basic("admin", hash)), Ok(()));
+        assert_eq!(instrument(&io, AdminOptions::without_auth()), Ok(()));
+    }
+
+    #[test]
+    fn the_host_name_is_never_empty() {
+        assert!(!hostname().is_empty());
+    }
 }

@@ -65,8 +65,13 @@ impl SioServer {
 
     /// Live updates are due: development mode with an admin connected.
     fn admin_watching(&self) -> bool {
-        self.admin.as_deref().is_some_and(AdminState::verbose)
-            && self.admin_sockets().first().is_some()
+        self.admin.as_deref().is_some_and(|a| {
+            a.verbose()
+                && self
+                    .namespaces
+                    .get(&a.config.namespace)
+                    .is_some_and(|n| !n.sockets.is_empty())
+        })
     }
 
     /// The current time as a JavaScript date (ISO string).

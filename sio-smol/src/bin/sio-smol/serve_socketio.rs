@@ -83,7 +83,7 @@ pub struct SocketIoArgs {
     #[arg(long, value_name = "USER", requires = "admin_password_hash")]
     admin_user: Option<String>,
     /// The bcrypt hash of the admin UI's password (e.g. from
-    /// `htpasswd -nbBC 10 "" PASSWORD`).
+    /// `htpasswd -nbBC 10 "" PASSWORD | tr -d ':\n'`).
     #[arg(long, value_name = "HASH", requires = "admin_user")]
     admin_password_hash: Option<String>,
     /// The admin UI may look but not act (no join, leave, disconnect, emit).
