@@ -56,6 +56,18 @@ fn room_handlers(nsp: &Namespace, log: &Log) {
     });
 }
 
+/// Runs `tests/js/<name>.mjs` with `args` and returns the JSON of its
+/// `ok <name> <json>` line.
+fn driver_report(name: &str, args: &[&str], timeout: Duration) -> serde_json::Value {
+    let out = tests::assert_node_ok(&format!("{name}.mjs"), args, timeout);
+    let prefix = format!("ok {name} ");
+    let line = out
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .unwrap_or_else(|| panic!("unexpected output: {out}"));
+    serde_json::from_str(line).expect("JSON report")
+}
+
 fn server(log: Log) -> Mux {
     let io = SocketIo::new(ServerConfig {
         engine: EngineConfig {
@@ -86,8 +98,8 @@ fn the_admin_ui_lists_and_acts_on_our_clients() {
     let server_log = log.clone();
     let server = sio_smol::spawn_thread("127.0.0.1:0".parse().unwrap(), move || server(server_log))
         .expect("server starts");
-    let out = tests::assert_node_ok(
-        "admin-ui.mjs",
+    let report = driver_report(
+        "admin-ui",
         &[
             &server.url(),
             ui.to_str().unwrap(),
@@ -97,11 +109,6 @@ fn the_admin_ui_lists_and_acts_on_our_clients() {
         ],
         Duration::from_secs(150),
     );
-    let line = out
-        .lines()
-        .find_map(|l| l.strip_prefix("ok admin-ui "))
-        .unwrap_or_else(|| panic!("unexpected output: {out}"));
-    let report: serde_json::Value = serde_json::from_str(line).expect("JSON report");
     for (name, path) in report["shots"].as_object().expect("screenshots") {
         let path = path.as_str().unwrap();
         let png = std::fs::read(path).expect("screenshot written");
@@ -129,16 +136,11 @@ fn the_binary_serves_the_admin_namespace() {
         "--admin-password-hash",
         HASH,
     ]);
-    let out = tests::assert_node_ok(
-        "admin-client.mjs",
+    let report = driver_report(
+        "admin-client",
         &[&bin.url, USER, PASSWORD],
         Duration::from_secs(60),
     );
-    let line = out
-        .lines()
-        .find_map(|l| l.strip_prefix("ok admin-client "))
-        .unwrap_or_else(|| panic!("unexpected output: {out}"));
-    let report: serde_json::Value = serde_json::from_str(line).expect("JSON report");
     let stats = &report["stats"];
     assert_eq!(stats["pid"], bin.process.id(), "{stats}");
     assert_eq!(stats["serverId"], stats["hostname"], "{stats}");
