@@ -18,9 +18,9 @@ import { check, withTimeout } from "./lib/util.mjs";
 const STEP_MS = 10000;
 
 /** Connects to `nsp` with `auth`; resolves to the socket, or rejects with the connect_error. */
-function connect(base, nsp, auth) {
+function connect(base, nsp, auth, opts = {}) {
   return withTimeout(new Promise((ok, fail) => {
-    const socket = io(`${base}${nsp}`, { forceNew: true, reconnection: false, auth });
+    const socket = io(`${base}${nsp}`, { forceNew: true, reconnection: false, auth, ...opts });
     socket.once("connect", () => ok(socket));
     socket.once("connect_error", (err) => { socket.close(); fail(err); });
   }), STEP_MS, `connect to ${nsp}`);
@@ -50,7 +50,7 @@ async function run(base, username, password) {
   };
   // While the password is checked (bcrypt, slow by design), the server still serves: a
   // client connecting meanwhile is done before the login.
-  const during = connect(base, "/", {}).then((s) => { s.close(); return Date.now() - started; });
+  const during = connect(base, "/", {}, { transports: ["websocket"] }).then((s) => { s.close(); return Date.now() - started; });
   await withTimeout(new Promise((ok, fail) => {
     admin.once("connect", ok);
     admin.once("connect_error", fail);

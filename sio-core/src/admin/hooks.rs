@@ -3,12 +3,11 @@
 //! paths report here.
 
 use super::{AdminConfig, AdminState};
-use crate::Output;
 use crate::cluster::date::iso_string;
 use crate::cluster::handshake_json;
-use crate::engine::{EngineEvent, Message, Transport, WsFrame};
+use crate::engine::{EngineEvent, Message, Transport};
 use crate::sid::Sid;
-use crate::socket::{Args, DisconnectReason, SioServer, SocketEvent, SocketId};
+use crate::socket::{Args, DisconnectReason, SioServer, SocketId};
 use serde_json::{Value, json};
 use std::cmp::Reverse;
 use std::time::{Duration, Instant};
@@ -24,6 +23,7 @@ impl SioServer {
     pub fn instrument(&mut self, config: AdminConfig) {
         self.add_namespace(&config.namespace);
         self.admin = Some(Box::new(AdminState::new(config)));
+        self.engine.sent = Some((0, 0));
         if let Some(now) = self.now {
             self.admin_start(now);
         }
@@ -159,9 +159,16 @@ impl SioServer {
             .map(|(name, n)| json!({ "name": name, "socketsCount": n.sockets.len() }))
             .collect();
         namespaces.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+        let (packets, bytes) = self.engine.sent.replace((0, 0)).unwrap_or_default();
         let Some(a) = self.admin.as_deref_mut() else {
             return;
         };
+        if packets > 0 {
+            // Counted since the last stats, stamped with this second.
+            let ms = a.wall_ms(now);
+            a.count(ms, "packetsOut", None, packets);
+            a.count(ms, "bytesOut", None, bytes);
+        }
         let aggregated = a.take_aggregates();
         let uptime = a
             .start
@@ -308,27 +315,6 @@ impl SioServer {
         for (nsp, socket) in sockets {
             let update = json!([{ "id": socket.as_str(), "nsp": nsp, "transport": "websocket" }]);
             self.admin_broadcast("socket_updated", update);
-        }
-    }
-
-    /// Frames written on WebSockets, counted for the stats (a ping or a
-    /// pong, one byte, is not a packet with data, as Node counts).
-    pub(crate) fn admin_on_output(&mut self, out: &Output<SocketEvent>) {
-        let (frame, n) = match out {
-            Output::WsSend { frame, .. } => (frame, 1),
-            Output::WsSendMany { conns, frame } => (frame, conns.len() as u64),
-            _ => return,
-        };
-        let len = match frame {
-            WsFrame::Text(b) | WsFrame::Binary(b) => b.len() as u64,
-        };
-        let (Some(now), Some(a)) = (self.now, self.admin.as_deref_mut()) else {
-            return;
-        };
-        if len > 1 {
-            let ms = a.wall_ms(now);
-            a.count(ms, "packetsOut", None, n);
-            a.count(ms, "bytesOut", None, len * n);
         }
     }
 }

@@ -24,8 +24,9 @@
 //!   `aggregatedEvents`, `namespaces`): counting polling clients walks the
 //!   sessions, once per period. The aggregated events (`rawConnection`,
 //!   `rawDisconnection` by reason, `packetsIn`/`bytesIn` for messages
-//!   received, `packetsOut`/`bytesOut` for frames written on WebSockets)
-//!   are per second and cleared at each period; at most
+//!   received, per second; `packetsOut`/`bytesOut` for the Socket.IO
+//!   messages sent, per recipient, stamped with the second of the stats)
+//!   are cleared at each period; at most
 //!   [`MAX_AGGREGATES`] kinds per period are kept, more are dropped.
 //! - **Live updates** (development mode), sent only to connected admin
 //!   sockets and built only when there is one: `socket_connected`,

@@ -332,12 +332,7 @@ impl SioServer {
                 return Some(Output::Bus(command));
             }
             match self.engine.poll_output()?.transport() {
-                Ok(io) => {
-                    if self.admin.is_some() {
-                        self.admin_on_output(&io);
-                    }
-                    return Some(io);
-                }
+                Ok(io) => return Some(io),
                 Err(ev) => self.on_engine_event(ev),
             }
         }
