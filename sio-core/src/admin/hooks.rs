@@ -221,27 +221,43 @@ impl SioServer {
         }
     }
 
-    /// A socket left its namespace.
+    /// A socket left its namespace: `socket_disconnected`, then, as Node's
+    /// adapter reports it, `room_left` for each of its rooms.
     pub(crate) fn admin_on_disconnect(
         &mut self,
         socket: SocketId,
         nsp: &str,
         reason: DisconnectReason,
+        rooms: &[String],
     ) {
-        if self.admin_watching() {
-            let date = self.admin_date();
-            let args = json!([nsp, socket.as_str(), reason.as_str(), date]);
-            self.admin_broadcast("socket_disconnected", args);
-        }
-    }
-
-    /// A socket joined (or left) a room.
-    pub(crate) fn admin_on_room(&mut self, socket: SocketId, room: &str, joined: bool) {
         if !self.admin_watching() {
             return;
         }
-        let Some(nsp) = self.sockets.get(&socket).map(|s| s.nsp.clone()) else {
+        let date = self.admin_date();
+        let args = json!([nsp, socket.as_str(), reason.as_str(), date]);
+        self.admin_broadcast("socket_disconnected", args);
+        for room in rooms {
+            self.admin_on_room(socket, Some(nsp), room, false);
+        }
+    }
+
+    /// A socket of `nsp` (looked up when `None`) joined (or left) a room.
+    pub(crate) fn admin_on_room(
+        &mut self,
+        socket: SocketId,
+        nsp: Option<&str>,
+        room: &str,
+        joined: bool,
+    ) {
+        if !self.admin_watching() {
             return;
+        }
+        let nsp = match nsp {
+            Some(n) => n.to_owned(),
+            None => match self.sockets.get(&socket) {
+                Some(s) => s.nsp.clone(),
+                None => return,
+            },
         };
         let date = self.admin_date();
         let event = if joined { "room_joined" } else { "room_left" };
@@ -300,6 +316,19 @@ impl SioServer {
             EngineEvent::Upgrade { sid } => self.admin_on_upgrade(*sid),
             _ => {}
         }
+    }
+
+    /// A socket's data changed: `socket_updated` with it.
+    pub(crate) fn admin_on_data(&mut self, socket: SocketId) {
+        if !self.admin_watching() {
+            return;
+        }
+        let Some(state) = self.sockets.get(&socket) else {
+            return;
+        };
+        let data: Value = serde_json::from_slice(&state.data_json()).unwrap_or(json!({}));
+        let update = json!([{ "id": socket.as_str(), "nsp": state.nsp, "data": data }]);
+        self.admin_broadcast("socket_updated", update);
     }
 
     /// The sockets of session `sid` moved to WebSocket.

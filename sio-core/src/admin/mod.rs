@@ -30,7 +30,8 @@
 //!   [`MAX_AGGREGATES`] kinds per period are kept, more are dropped.
 //! - **Live updates** (development mode), sent only to connected admin
 //!   sockets and built only when there is one: `socket_connected`,
-//!   `socket_updated` (transport upgrade), `socket_disconnected`,
+//!   `socket_updated` (transport upgrade, new data), `socket_disconnected`
+//!   (then `room_left` for each of its rooms, as Node's adapter reports),
 //!   `room_joined`, `room_left`, `event_received` (events from clients
 //!   outside the admin namespace), `event_sent` (single-socket emits).
 //! - **Actions** from admin sockets (unless [`AdminConfig::readonly`]):

@@ -729,6 +729,7 @@ impl SioServer {
         if let Some(c) = self.clients.get_mut(&state.engine) {
             c.sockets.retain(|(_, s)| *s != socket);
         }
+        self.admin_on_disconnect(socket, &state.nsp, reason, &state.rooms);
         let mut kept = false;
         if let Some(pid) = state.pid {
             self.live_pids.remove(&pid);
@@ -741,7 +742,6 @@ impl SioServer {
                 None => false,
             };
         }
-        self.admin_on_disconnect(socket, &state.nsp, reason);
         self.events.push_back(SocketEvent::Disconnect {
             socket,
             nsp: state.nsp,
@@ -941,7 +941,7 @@ impl SioServer {
         if ns.join(socket, room) {
             state.rooms.push(room.to_owned());
             self.session_changed(socket);
-            self.admin_on_room(socket, room, true);
+            self.admin_on_room(socket, None, room, true);
         }
         Ok(())
     }
@@ -953,7 +953,7 @@ impl SioServer {
         state.rooms.retain(|r| r != room);
         if left {
             self.session_changed(socket);
-            self.admin_on_room(socket, room, false);
+            self.admin_on_room(socket, None, room, false);
         }
         Ok(())
     }

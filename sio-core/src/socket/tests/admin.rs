@@ -233,16 +233,30 @@ fn room_changes_connections_and_events_are_reported_live() {
             "2023-11-14T22:13:21.500Z"
         ])]
     );
-    t.conn_closed(ws.conn);
+    t.io.set_socket_data(s, Bytes::from_static(br#"{"user":"ann"}"#))
+        .unwrap();
     assert_eq!(
-        named(&t.drain_texts(admin_ws), "socket_disconnected"),
-        vec![json!([
-            "socket_disconnected",
-            "/",
-            s.as_str(),
-            "transport close",
-            "2023-11-14T22:13:21.500Z"
-        ])]
+        admin_events(&t.drain_texts(admin_ws)),
+        vec![json!(["socket_updated", {"id": s.as_str(), "nsp": "/", "data": {"user": "ann"}}])]
+    );
+    t.io.join(s, "room2").unwrap();
+    let _ = t.drain();
+    t.conn_closed(ws.conn);
+    let date = "2023-11-14T22:13:21.500Z";
+    // Then its rooms are left, as Node's adapter reports them.
+    assert_eq!(
+        admin_events(&t.drain_texts(admin_ws)),
+        vec![
+            json!([
+                "socket_disconnected",
+                "/",
+                s.as_str(),
+                "transport close",
+                date
+            ]),
+            json!(["room_left", "/", s.as_str(), s.as_str(), date]),
+            json!(["room_left", "/", "room2", s.as_str(), date]),
+        ]
     );
 }
 
