@@ -63,14 +63,17 @@ impl SioServer {
         v
     }
 
-    /// Live updates are due: development mode with an admin connected.
+    /// Live updates are due: development mode with an admin connected
+    /// here, or anywhere in the cluster when the server is a member (it
+    /// cannot know, so it always tells, as Node's members do).
     fn admin_watching(&self) -> bool {
         self.admin.as_deref().is_some_and(|a| {
             a.verbose()
-                && self
-                    .namespaces
-                    .get(&a.config.namespace)
-                    .is_some_and(|n| !n.sockets.is_empty())
+                && (self.member.is_some()
+                    || self
+                        .namespaces
+                        .get(&a.config.namespace)
+                        .is_some_and(|n| !n.sockets.is_empty()))
         })
     }
 
@@ -98,8 +101,17 @@ impl SioServer {
         self.send_to_sockets(recipients, &frames);
     }
 
-    /// Sends `event` with `args` to every admin socket.
+    /// Sends `event` with `args` to every admin socket: this server's, and
+    /// in a cluster every member's (Node's `adminNamespace.emit`).
     fn admin_broadcast(&mut self, event: &str, args: Value) {
+        if self.member.is_some() {
+            let Some(nsp) = self.admin.as_deref().map(|a| a.config.namespace.clone()) else {
+                return;
+            };
+            let args = Args::from_json(args.to_string());
+            let _ = self.broadcast(&nsp, &crate::socket::BroadcastOp::all(), event, &args);
+            return;
+        }
         let recipients = self.admin_sockets();
         self.admin_send(&recipients, event, args.to_string());
     }

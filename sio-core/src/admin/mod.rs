@@ -40,6 +40,11 @@
 //!   id for one socket), on every cluster member when the server is one.
 //!   Events of admin sockets go to these actions, never to the
 //!   application.
+//! - **In a cluster** the stats and live updates go to every member's
+//!   admin sockets (Node's `adminNamespace.emit`), so the UI sees every
+//!   server; as no member knows whether an admin is connected elsewhere, a
+//!   member in development mode publishes every update. `all_sockets`
+//!   lists this server's sockets only (Node's fetches every member's).
 //!
 //! Timestamps are JavaScript dates (ISO strings): the wall clock comes
 //! from the adapter once ([`AdminConfig::started_unix_ms`]) and moves with

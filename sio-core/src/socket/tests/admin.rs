@@ -427,3 +427,38 @@ impl TestServer {
         self.drain().texts(ws.conn)
     }
 }
+
+#[test]
+fn in_a_cluster_every_members_news_reach_every_admin() {
+    let mut c = super::cluster::Cluster::new(2);
+    for i in 0..2 {
+        c.node(i).io.instrument(AdminConfig {
+            hostname: format!("node-{i}"),
+            ..admin_config()
+        });
+    }
+    c.settle(); // the admin namespace's subscriptions
+    let (admin_ws, _, _) = admin_client(c.node(0));
+    c.settle();
+    let _ = c.node(0).drain();
+    // A client of the other member: its connection and room reach the admin.
+    let (_, s) = c.node(1).watched_client("/");
+    c.node(1).io.join(s, "far").unwrap();
+    c.settle();
+    let texts = c.node(0).drain_texts(admin_ws);
+    assert_eq!(named(&texts, "socket_connected")[0][1]["id"], s.as_str());
+    let joined = &named(&texts, "room_joined")[0];
+    assert_eq!(
+        (&joined[2], &joined[3]),
+        (&json!("far"), &json!(s.as_str()))
+    );
+    // And both members' stats.
+    c.advance(secs(2));
+    let texts = c.node(0).drain_texts(admin_ws);
+    let mut hosts: Vec<String> = named(&texts, "server_stats")
+        .iter()
+        .map(|s| s[1]["hostname"].as_str().unwrap().to_owned())
+        .collect();
+    hosts.sort();
+    assert_eq!(hosts, ["node-0", "node-1"]);
+}
