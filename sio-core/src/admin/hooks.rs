@@ -19,10 +19,14 @@ impl SioServer {
     /// Turns on the Socket.IO Admin UI's server side (see
     /// [`crate::admin`]): declares the admin namespace and, from the next
     /// input on, sends stats every 2 s to the admin sockets. Calling it
-    /// again replaces the options (login sessions are forgotten).
+    /// again replaces the options (login sessions are forgotten; the stats
+    /// keep their period).
     pub fn instrument(&mut self, config: AdminConfig) {
         self.add_namespace(&config.namespace);
-        self.admin = Some(Box::new(AdminState::new(config)));
+        let mut state = AdminState::new(config);
+        // Called again: the clock and the stats timer already run.
+        state.start = self.admin.as_deref().and_then(|a| a.start);
+        self.admin = Some(Box::new(state));
         self.engine.sent = Some((0, 0));
         if let Some(now) = self.now {
             self.admin_start(now);
@@ -67,14 +71,18 @@ impl SioServer {
     /// here, or anywhere in the cluster when the server is a member (it
     /// cannot know, so it always tells, as Node's members do).
     fn admin_watching(&self) -> bool {
-        self.admin.as_deref().is_some_and(|a| {
-            a.verbose()
-                && (self.member.is_some()
-                    || self
-                        .namespaces
-                        .get(&a.config.namespace)
-                        .is_some_and(|n| !n.sockets.is_empty()))
-        })
+        self.admin.as_deref().is_some_and(AdminState::verbose) && self.admin_listening()
+    }
+
+    /// Someone may hear the admin namespace's news: an admin socket here,
+    /// or other members.
+    fn admin_listening(&self) -> bool {
+        self.member.is_some()
+            || self.admin.as_deref().is_some_and(|a| {
+                self.namespaces
+                    .get(&a.config.namespace)
+                    .is_some_and(|n| !n.sockets.is_empty())
+            })
     }
 
     /// The current time as a JavaScript date (ISO string).
@@ -155,6 +163,18 @@ impl SioServer {
     /// The stats timer: `server_stats` to the admin sockets, and re-armed.
     pub(crate) fn admin_stats(&mut self, at: Instant) {
         let Some(now) = self.now else { return };
+        self.timers.push(Reverse((
+            at + STATS_PERIOD,
+            crate::socket::Timer::AdminStats,
+        )));
+        if !self.admin_listening() {
+            // Nobody to tell: the counts since the last stats go.
+            self.engine.sent = Some((0, 0));
+            if let Some(a) = self.admin.as_deref_mut() {
+                a.clear_aggregates();
+            }
+            return;
+        }
         let clients = self.engine.session_count();
         let polling = self
             .engine
@@ -200,10 +220,6 @@ impl SioServer {
             "aggregatedEvents": aggregated,
             "namespaces": namespaces,
         }]);
-        self.timers.push(Reverse((
-            at + STATS_PERIOD,
-            crate::socket::Timer::AdminStats,
-        )));
         self.admin_broadcast("server_stats", stats);
     }
 

@@ -54,6 +54,7 @@ mod hooks;
 mod login;
 mod state;
 
+pub use hooks::STATS_PERIOD;
 pub(crate) use state::AdminState;
 
 /// How many login sessions are remembered (the oldest is forgotten).

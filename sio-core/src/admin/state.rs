@@ -95,6 +95,11 @@ impl AdminState {
         }
     }
 
+    /// Forgets the aggregates (nobody heard them).
+    pub fn clear_aggregates(&mut self) {
+        self.aggregates.clear();
+    }
+
     /// The aggregates as Node's `aggregatedEvents`, and cleared.
     pub fn take_aggregates(&mut self) -> Vec<serde_json::Value> {
         self.aggregates

@@ -158,7 +158,12 @@ fn stats_go_out_every_two_seconds() {
         };
         assert_eq!(e["timestamp"], at, "{agg:?}");
     }
-    // Cleared each time; the next one 2 s later, with a polling client.
+    // Options replaced: still one stats every 2 s, cleared each time;
+    // the next one 2 s later, with a polling client.
+    t.io.instrument(AdminConfig {
+        server_id: "srv2".to_owned(),
+        ..admin_config()
+    });
     let _polling = t.polling_client("/");
     t.conn_closed(ws.conn);
     let _ = t.drain();
@@ -167,6 +172,7 @@ fn stats_go_out_every_two_seconds() {
     assert_eq!(stats.len(), 1);
     let s = &stats[0][1];
     assert_eq!(s["uptime"], 4.0);
+    assert_eq!(s["serverId"], "srv2");
     assert_eq!(s["pollingClientsCount"], 1);
     let agg = s["aggregatedEvents"].as_array().unwrap();
     assert!(
@@ -461,4 +467,35 @@ fn in_a_cluster_every_members_news_reach_every_admin() {
         .collect();
     hosts.sort();
     assert_eq!(hosts, ["node-0", "node-1"]);
+}
+
+#[test]
+fn counts_nobody_heard_are_dropped_at_each_period() {
+    let mut t = instrumented(admin_config());
+    let (ws, _) = t.client("/");
+    t.text(ws, r#"42["unheard"]"#);
+    t.advance(secs(2)); // no admin: nothing sent, counts dropped
+    let _ = t.drain();
+    let (admin_ws, _, _) = admin_client(&mut t);
+    t.advance(secs(2));
+    let stats = named(&t.drain_texts(admin_ws), "server_stats");
+    let agg = stats[0][1]["aggregatedEvents"].as_array().unwrap().clone();
+    let types: Vec<&str> = agg.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    // Only the admin's own connection: one session, one message in.
+    assert_eq!(
+        types,
+        [
+            "rawConnection",
+            "packetsIn",
+            "bytesIn",
+            "packetsOut",
+            "bytesOut"
+        ]
+    );
+    assert!(
+        agg.iter()
+            .all(|e| e["timestamp"].as_u64() >= Some(START_MS + 2000))
+    );
+    assert_eq!(agg[0]["count"], 1);
+    assert_eq!(agg[1]["count"], 1);
 }
