@@ -7,6 +7,7 @@
 //! them under libFuzzer; `tests/replay.rs` runs every file of `corpus/` through them
 //! on the stable toolchain, so CI catches regressions without a fuzzing run.
 
+pub mod admin_server;
 pub mod client_decode;
 pub mod client_session;
 mod clients;
@@ -42,6 +43,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("client_session", client_session::run),
     ("cluster_decode", cluster_decode::run),
     ("cluster_member", cluster_member::run),
+    ("admin_server", admin_server::run),
 ];
 
 /// Engine.IO packet decoding from WebSocket frames; decoded packets must

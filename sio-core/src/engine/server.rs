@@ -51,6 +51,15 @@ pub enum EngineError {
     InvalidFrame,
 }
 
+/// Counts a message sent in `sent` (the engine's counts), when it counts.
+fn count_sent(sent: &mut Option<(u64, u64)>, frame: &WsFrame) {
+    if let Some((n, bytes)) = sent {
+        let (WsFrame::Text(b) | WsFrame::Binary(b)) = frame;
+        *n += 1;
+        *bytes += b.len() as u64;
+    }
+}
+
 /// True when a text frame is an encoded packet (UTF-8, a type digit first);
 /// binary frames are always valid.
 pub fn is_valid_frame(frame: &WsFrame) -> bool {
@@ -86,6 +95,9 @@ pub struct Engine {
     open_tails: [[String; 2]; 2],
     /// The id of the next delivery notification.
     next_flush: u64,
+    /// Messages sent and their bytes, counted when someone reads them
+    /// (the admin UI's stats): `None` costs nothing.
+    pub(crate) sent: Option<(u64, u64)>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -148,6 +160,7 @@ impl Engine {
             to_flush: Vec::new(),
             now: None,
             next_flush: 0,
+            sent: None,
         }
     }
 
@@ -578,6 +591,7 @@ impl Engine {
         let Some(session) = self.sessions.get_mut(&sid) else {
             return;
         };
+        count_sent(&mut self.sent, &frame);
         if let Some(conn) = session.ws {
             let frame = match session.eio3 {
                 Some(mode) => super::payload_v3::encode_ws(&frame, mode),
@@ -604,6 +618,7 @@ impl Engine {
             let Some(session) = self.sessions.get(&sid) else {
                 continue;
             };
+            count_sent(&mut self.sent, frame);
             match (session.ws, session.eio3) {
                 (Some(conn), None) => conns.push(conn),
                 // Binary data has another form for v3 clients: they get

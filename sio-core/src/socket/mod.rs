@@ -70,4 +70,5 @@ pub use packet::{
 pub(crate) use packet::{event_packet, is_reserved_event};
 pub use parser::{JsonParser, PacketDecoder, Parser};
 pub use recovery::{MemoryStore, RecoveryConfig, RecoveryStore, StoredSession};
+pub(crate) use server::{PendingConnect, Timer};
 pub use server::{SioError, SioServer};

@@ -109,6 +109,8 @@ pub(crate) enum Timer {
     ServerSideAck(u64),
     /// Rewrite the live sessions kept in the bus.
     SessionRefresh,
+    /// The admin UI's `server_stats`.
+    AdminStats,
 }
 
 /// The Socket.IO v5 server: a pure state machine wrapping an [`Engine`].
@@ -143,6 +145,8 @@ pub struct SioServer {
     pub(crate) member: Option<Box<super::member::Member>>,
     /// The next [`super::ClusterRequestId`].
     pub(crate) next_cluster_request: u64,
+    /// The admin UI's instrument, when on ([`SioServer::instrument`]).
+    pub(crate) admin: Option<Box<crate::admin::AdminState>>,
 }
 
 impl std::fmt::Debug for SioServer {
@@ -188,6 +192,7 @@ impl SioServer {
             now: None,
             member,
             next_cluster_request: 0,
+            admin: None,
         };
         server.add_namespace("/");
         server
@@ -264,6 +269,9 @@ impl SioServer {
     pub(crate) fn tick(&mut self, now: Instant) -> Instant {
         let now = self.now.map_or(now, |prev| prev.max(now));
         self.now = Some(now);
+        if self.admin.is_some() {
+            self.admin_start(now);
+        }
         now
     }
 
@@ -299,6 +307,7 @@ impl SioServer {
                 Timer::RemoteAck(key) => self.remote_ack_timeout(key),
                 Timer::ServerSideAck(key) => self.server_side_ack_timeout(key),
                 Timer::SessionRefresh => self.refresh_sessions(),
+                Timer::AdminStats => self.admin_stats(at),
             }
         }
     }
@@ -337,6 +346,9 @@ impl SioServer {
     }
 
     fn on_engine_event(&mut self, ev: EngineEvent) {
+        if self.admin.is_some() {
+            self.admin_on_engine(&ev);
+        }
         match ev {
             EngineEvent::Open { sid, .. } => {
                 self.clients.insert(
@@ -421,15 +433,24 @@ impl SioServer {
             (PacketType::Event | PacketType::BinaryEvent, Some(socket)) => {
                 let Some(data) = packet.data else { return };
                 match super::args::event_name(&data) {
-                    Some((event, json)) => self.events.push_back(SocketEvent::Event {
-                        socket,
-                        event: event.into_owned(),
-                        args: Args {
+                    Some((event, json)) => {
+                        let args = Args {
                             json,
                             attachments: packet.attachments,
-                        },
-                        ack: packet.id,
-                    }),
+                        };
+                        if self.admin.is_some() {
+                            if self.is_admin_nsp(&packet.nsp) {
+                                return self.admin_action(&event, &args);
+                            }
+                            self.admin_on_event(socket, &event, &args, true);
+                        }
+                        self.events.push_back(SocketEvent::Event {
+                            socket,
+                            event: event.into_owned(),
+                            args,
+                            ack: packet.id,
+                        })
+                    }
                     None => self.fault(sid, "event without a name"),
                 }
             }
@@ -507,6 +528,9 @@ impl SioServer {
         } else {
             self.ids.sid()
         };
+        if self.is_admin_nsp(&nsp) {
+            return self.admin_connect(sid, socket, nsp, auth);
+        }
         if let Some(key) = self.remote_restore_key(&auth).filter(|_| !eio3) {
             return self.connect_remote(sid, socket, nsp, auth, key);
         }
@@ -651,6 +675,7 @@ impl SioServer {
         for frame in replay.into_iter().flatten() {
             self.engine.send_frame_unchecked(sid, frame);
         }
+        self.admin_on_connect(socket, &nsp);
         self.events.push_back(SocketEvent::Connect {
             socket,
             nsp,
@@ -733,6 +758,7 @@ impl SioServer {
         if let Some(c) = self.clients.get_mut(&state.engine) {
             c.sockets.retain(|(_, s)| *s != socket);
         }
+        self.admin_on_disconnect(socket, &state.nsp, reason, &state.rooms);
         let mut kept = false;
         if let Some(pid) = state.pid {
             self.live_pids.remove(&pid);
@@ -853,6 +879,7 @@ impl SioServer {
         for frame in frames {
             self.engine.send_frame_unchecked(sid, frame);
         }
+        self.admin_on_event(socket, event, args, false);
         Ok(())
     }
 
@@ -943,6 +970,7 @@ impl SioServer {
         if ns.join(socket, room) {
             state.rooms.push(room.to_owned());
             self.session_changed(socket);
+            self.admin_on_room(socket, None, room, true);
         }
         Ok(())
     }
@@ -954,6 +982,7 @@ impl SioServer {
         state.rooms.retain(|r| r != room);
         if left {
             self.session_changed(socket);
+            self.admin_on_room(socket, None, room, false);
         }
         Ok(())
     }

@@ -16,6 +16,7 @@ use crate::{ConnId, Input, Output};
 use bytes::Bytes;
 use std::time::{Duration, Instant};
 
+mod admin;
 mod binary;
 mod broadcast;
 mod broadcast_acks;
