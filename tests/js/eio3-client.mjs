@@ -20,6 +20,9 @@
 //   WebSocket, `auth` on "/" and on "/custom" (its query as auth), `message` -> `message-back`
 //   and `message-with-ack` with binary; the bare Engine.IO echo at /engine.io/ with the v2
 //   package's engine.io-client 3.x;
+// - `binary-echo`, `binary-serve`: the `sio-smol` binary with `--allow-eio3`, its default
+//   Engine.IO echo with engine.io-client 3.x, and `serve` with socket.io-client 2.x, on polling
+//   and WebSocket;
 // - `refused` (a server without `allow_eio3`): the handshake is answered 400
 //   `{"code":5,"message":"Unsupported protocol version"}` and the client cannot connect.
 //
@@ -273,6 +276,29 @@ async function engineEcho(base, opts) {
   }
 }
 
+/** The `sio-smol` binary with `--allow-eio3`: its Engine.IO echo (the default mode). */
+async function binaryEcho(base) {
+  const details = {};
+  for (const mode of ["polling", "websocket"]) details[mode] = await engineEcho(base, MODES[mode]);
+  return details;
+}
+
+/** The `sio-smol serve --allow-eio3` binary: v2 clients connect to "/" with the session's id. */
+async function binaryServe(base) {
+  const details = {};
+  for (const mode of ["polling", "websocket"]) {
+    const p = Peer.open(base, "/", MODES[mode], mode);
+    try {
+      await p.connected();
+      check(p.socket.id === p.engine.id, `${mode}: socket.id ${p.socket.id} is not the Engine.IO id`);
+      details[mode] = p.engine.transport.name;
+    } finally {
+      p.close();
+    }
+  }
+  return details;
+}
+
 /** A server without `allow_eio3` refuses v3 clients. */
 async function refused(base) {
   const res = await fetch(`${base}/socket.io/?EIO=3&transport=polling`);
@@ -300,4 +326,6 @@ runScenario("eio3-client.mjs", {
   heartbeat: [heartbeat, 15000],
   refused: [refused, 15000],
   conformance: [conformance, 30000],
+  "binary-echo": [binaryEcho, 15000],
+  "binary-serve": [binaryServe, 15000],
 });

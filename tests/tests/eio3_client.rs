@@ -85,3 +85,20 @@ fn conformance_server_with_allow_eio3() {
     assert!(out.contains("ok conformance "), "unexpected output: {out}");
     server.stop();
 }
+
+/// The `sio-smol` binary's `--allow-eio3`, in both of its server modes.
+#[test]
+fn the_binary_with_allow_eio3() {
+    for (args, scenario) in [
+        (&["--allow-eio3"][..], "binary-echo"),
+        (&["serve", "--allow-eio3"][..], "binary-serve"),
+    ] {
+        let bin = tests::process::SioSmolBin::start(args);
+        let out = tests::assert_node_ok(
+            "eio3-client.mjs",
+            &[scenario, &bin.url],
+            Duration::from_secs(60),
+        );
+        assert!(out.contains(&format!("ok {scenario} ")), "{out}");
+    }
+}
