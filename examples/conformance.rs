@@ -8,7 +8,11 @@
 //!   acknowledged with its own arguments; connect timeout 1000 ms.
 //!
 //! Both with ping interval 300 ms, ping timeout 200 ms, max payload
-//! 1 000 000 and CORS allowing any origin. Shows two servers on one port
+//! 1 000 000 and CORS allowing any origin.
+//!
+//! `ALLOW_EIO3=1` turns `allow_eio3` on for both servers: they then also
+//! accept Engine.IO v3 clients (`socket.io-client` 2.x), as Node's
+//! `allowEIO3: true`. Shows two servers on one port
 //! and the raw-argument API (`emit_raw`, `ack_raw`), which passes
 //! arguments on without parsing them.
 //!
@@ -47,9 +51,11 @@ pub fn mux() -> Mux {
 }
 
 /// The engine options of the conformance server at `path`: ping interval
-/// 300 ms, ping timeout 200 ms, max payload 1 000 000, CORS for any origin.
+/// 300 ms, ping timeout 200 ms, max payload 1 000 000, CORS for any origin;
+/// Engine.IO v3 clients accepted when `ALLOW_EIO3` is `1`.
 pub fn engine_config(path: &str) -> EngineConfig {
     EngineConfig {
+        allow_eio3: std::env::var("ALLOW_EIO3").is_ok_and(|v| v == "1"),
         path: path.into(),
         ping_interval: Duration::from_millis(300),
         ping_timeout: Duration::from_millis(200),

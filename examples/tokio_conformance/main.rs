@@ -21,7 +21,9 @@
 //! `PORT` (default 3000; 0 picks a free one), `HOST` (default 0.0.0.0),
 //! and, for test clients that do not answer pings, `PING_INTERVAL_MS`,
 //! `PING_TIMEOUT_MS` and `HEADER_TIMEOUT_MS` (hyper's header read timeout,
-//! default 30 000). It prints `listening on http://ADDR/` on stderr.
+//! default 30 000); `ALLOW_EIO3=1` accepts Engine.IO v3 clients on both
+//! engines, as `conformance` does. It prints `listening on http://ADDR/` on
+//! stderr.
 //!
 //! The files: `main.rs` the server and its handlers, `driver.rs` the run
 //! loop (one per core: inputs, outputs, the timer), `http.rs` one HTTP
@@ -163,6 +165,7 @@ fn engine_config(path: &str) -> EngineConfig {
         ping_timeout: env_ms("PING_TIMEOUT_MS", 200),
         max_payload: 1_000_000,
         cors: Some(CorsConfig::any()),
+        allow_eio3: std::env::var("ALLOW_EIO3").is_ok_and(|v| v == "1"),
         ..EngineConfig::default()
     }
 }

@@ -92,6 +92,7 @@
 //! }
 //! ```
 
+pub mod admin;
 pub mod base64;
 pub mod bus;
 pub mod client;

@@ -45,6 +45,8 @@ pub fn run(data: &[u8]) {
         max_queued_packets: 16,
         max_queued_bytes: 4096,
         max_sessions: 8,
+        // `EIO=3` requests below open v3 sessions.
+        allow_eio3: true,
         ..EngineConfig::default()
     };
     let limits = (config.max_queued_packets, config.max_sessions);
@@ -82,7 +84,11 @@ pub fn run(data: &[u8]) {
                 let transport = ["polling", "websocket", "x"][flags as usize % 3];
                 let eio = if flags & 8 == 0 { "4" } else { "3" };
                 let j = if flags & 16 == 0 { "" } else { "&j=1" };
-                let q = format!("EIO={eio}&transport={transport}{}{j}", sid_q(&mut r, &sids));
+                let b64 = if flags & 64 == 0 { "" } else { "&b64=1" };
+                let q = format!(
+                    "EIO={eio}&transport={transport}{}{j}{b64}",
+                    sid_q(&mut r, &sids)
+                );
                 let mut req = HttpRequest::new(method, &format!("/e/?{q}"));
                 req.websocket = flags & 32 != 0;
                 let conn = ConnId(next_conn);

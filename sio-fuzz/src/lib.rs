@@ -7,6 +7,7 @@
 //! them under libFuzzer; `tests/replay.rs` runs every file of `corpus/` through them
 //! on the stable toolchain, so CI catches regressions without a fuzzing run.
 
+pub mod admin_server;
 pub mod client_decode;
 pub mod client_session;
 mod clients;
@@ -21,7 +22,7 @@ pub mod socket_server;
 mod streams_craft;
 
 use bytes::Bytes;
-use sio_core::engine::{Packet, WsFrame, payload};
+use sio_core::engine::{Packet, WsFrame, payload, payload_v3};
 use sio_core::socket::{Decoder, DecoderLimits, encode};
 
 pub(crate) use engine_server::Bytes8;
@@ -44,6 +45,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("cluster_decode", cluster_decode::run),
     ("cluster_member", cluster_member::run),
     ("socket_msgpack", socket_msgpack::run),
+    ("admin_server", admin_server::run),
 ];
 
 /// Engine.IO packet decoding from WebSocket frames; decoded packets must
@@ -65,12 +67,29 @@ pub fn engine_packet(data: &[u8]) {
 }
 
 /// Polling payload decoding (XHR bodies); decoded payloads round-trip when
-/// no packet carries the separator.
+/// no packet carries the separator. The same bytes go through the
+/// Engine.IO v3 decoder ([`payload_v3::decode`]: text payloads with UTF-16
+/// lengths, `b4` base64, the binary framing), whose payloads must
+/// round-trip through both v3 encodings.
 pub fn engine_payload(data: &[u8]) {
     if let Ok(packets) = payload::decode(Bytes::copy_from_slice(data)) {
         let encoded = payload::encode(&packets);
         let again = payload::decode(Bytes::from(encoded)).expect("re-encoded payload decodes");
         assert_eq!(again, packets, "round trip");
+    }
+    if let Ok(packets) = payload_v3::decode(Bytes::copy_from_slice(data)) {
+        let frames: Vec<WsFrame> = packets.iter().map(Packet::encode_ws).collect();
+        for mode in [
+            payload_v3::BinaryMode::Base64,
+            payload_v3::BinaryMode::Framed,
+        ] {
+            let (encoded, _) = payload_v3::encode(&frames, mode);
+            // A payload of only empty packets (`0:`) decodes to none, and
+            // none encode as `0:` again.
+            let again = payload_v3::decode(Bytes::from(encoded))
+                .unwrap_or_else(|e| panic!("re-encoded v3 payload fails: {e}"));
+            assert_eq!(again, packets, "v3 round trip ({mode:?})");
+        }
     }
 }
 

@@ -115,6 +115,7 @@
 //! (sessions and messages, no namespaces or events), for peers that speak
 //! raw `engine.io-client`.
 
+pub mod admin;
 pub mod client;
 #[doc(hidden)]
 pub mod cluster;

@@ -58,6 +58,17 @@ impl Adapter {
         }
     }
 
+    /// [`Adapter::conformance`] accepting Engine.IO v3 clients
+    /// (`ALLOW_EIO3=1`). On the tokio adapter only: the smol server runs in
+    /// this process, where the variable cannot be set safely.
+    ///
+    /// # Panics
+    ///
+    /// If it does not start.
+    pub fn conformance_eio3() -> Server {
+        tokio(&[("ALLOW_EIO3", "1")])
+    }
+
     /// The conformance `/engine.io/` echo with the default heartbeat
     /// (pings every 25 s, 20 s to answer), so that raw clients, which do
     /// not answer pings, keep their sessions through a test; and a header

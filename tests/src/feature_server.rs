@@ -31,7 +31,8 @@ pub fn mux() -> Mux {
     mux_with(config())
 }
 
-/// [`mux`] with these options (e.g. [`config`] with another parser).
+/// [`mux`] with other options (e.g. [`config`] with `allow_eio3`, or
+/// with another parser).
 pub fn mux_with(config: ServerConfig) -> Mux {
     let io = SocketIo::new(config);
     main_namespace(&io);

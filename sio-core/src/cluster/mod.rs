@@ -33,7 +33,7 @@
 
 mod broadcast;
 mod channels;
-mod date;
+pub(crate) mod date;
 mod error;
 mod handshake_json;
 pub(crate) mod msgpack;

@@ -135,6 +135,11 @@ pub struct EngineConfig {
     pub cookie: Option<CookieConfig>,
     /// Handshake hook (auth by header or cookie), none by default.
     pub allow_request: Option<AllowRequest>,
+    /// Accept Engine.IO v3 clients (`EIO=3`: `socket.io-client` 2.x), as
+    /// Node's `allowEIO3` (default false: they get "unsupported protocol
+    /// version"). Their sessions use the v3 payloads and the reversed
+    /// heartbeat (the client pings); see `engine::payload_v3`.
+    pub allow_eio3: bool,
 }
 
 impl Default for EngineConfig {
@@ -153,6 +158,7 @@ impl Default for EngineConfig {
             cors: None,
             cookie: None,
             allow_request: None,
+            allow_eio3: false,
         }
     }
 }
@@ -173,6 +179,7 @@ impl fmt::Debug for EngineConfig {
             .field("cors", &self.cors)
             .field("cookie", &self.cookie)
             .field("allow_request", &self.allow_request.is_some())
+            .field("allow_eio3", &self.allow_eio3)
             .finish()
     }
 }

@@ -1,7 +1,7 @@
 //! Engine.IO v4: the transport layer under Socket.IO, usable on its own.
 //!
 //! [`Engine`] is the server state machine; [`packet`] and [`payload`] are
-//! the pure codecs it uses.
+//! the pure codecs it uses ([`payload_v3`] for Engine.IO v3 clients).
 
 mod config;
 mod cors;
@@ -10,6 +10,7 @@ mod event;
 mod heartbeat;
 pub mod packet;
 pub mod payload;
+pub mod payload_v3;
 mod polling;
 mod query;
 mod server;

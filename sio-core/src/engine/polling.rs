@@ -4,6 +4,7 @@ use super::error::ErrorCode;
 use super::event::CloseReason;
 use super::packet::{Packet, WsFrame};
 use super::payload;
+use super::payload_v3::{self, BinaryMode};
 use super::server::{ConnRole, Engine};
 use super::session::{PendingGet, PendingPost};
 use crate::http::{HttpRequest, HttpResponse};
@@ -13,11 +14,26 @@ use bytes::Bytes;
 use std::borrow::Cow;
 use std::time::Instant;
 
-/// A 200 response carrying encoded packets as a polling payload, plain or JSONP.
-pub(crate) fn payload_response(frames: &[WsFrame], jsonp: Option<&str>) -> HttpResponse {
-    let body = payload::encode_frames(frames);
+/// A 200 response carrying encoded packets as a polling payload, plain or
+/// JSONP; `eio3` for a v3 session (v3 payloads; JSONP always as text).
+pub(crate) fn payload_response(
+    frames: &[WsFrame],
+    jsonp: Option<&str>,
+    eio3: Option<BinaryMode>,
+) -> HttpResponse {
+    let (body, content_type) = match eio3 {
+        None => (
+            payload::encode_frames(frames),
+            payload_v3::TEXT_CONTENT_TYPE,
+        ),
+        Some(_) if jsonp.is_some() => (
+            payload_v3::encode_text(frames),
+            payload_v3::TEXT_CONTENT_TYPE,
+        ),
+        Some(mode) => payload_v3::encode(frames, mode),
+    };
     let mut res = match jsonp {
-        None => HttpResponse::new(200, "text/plain; charset=UTF-8", body),
+        None => HttpResponse::new(200, content_type, body),
         Some(j) => HttpResponse::new(
             200,
             "text/javascript; charset=UTF-8",
@@ -89,7 +105,11 @@ impl Engine {
             return;
         };
         self.conns.remove(&conn);
-        let Some(ctx) = self.sessions.get_mut(&sid).and_then(|s| s.post.take()) else {
+        let Some(session) = self.sessions.get_mut(&sid) else {
+            return;
+        };
+        let eio3 = session.eio3.is_some();
+        let Some(ctx) = session.post.take() else {
             return;
         };
         let Ok(body) = body else {
@@ -105,17 +125,25 @@ impl Engine {
         } else {
             Some(body)
         };
-        let packets = body
-            .ok_or(())
-            .and_then(|b| payload::decode(b).map_err(|_| ()));
-        let Ok(packets) = packets else {
-            self.respond(
-                conn,
-                ctx.origin.as_deref(),
-                ErrorCode::BadRequest.response(None),
-            );
-            let what = "malformed payload in a POST";
-            return self.fault(sid, what, CloseReason::ParseError);
+        let packets = match body {
+            None => Err(String::new()),
+            Some(b) if eio3 => payload_v3::decode(b).map_err(|e| e.to_string()),
+            Some(b) => payload::decode(b).map_err(|_| String::new()),
+        };
+        let packets = match packets {
+            Ok(packets) => packets,
+            Err(why) => {
+                self.respond(
+                    conn,
+                    ctx.origin.as_deref(),
+                    ErrorCode::BadRequest.response(None),
+                );
+                let what = match why.is_empty() {
+                    true => "malformed payload in a POST".to_owned(),
+                    false => format!("malformed payload in a POST: {why}"),
+                };
+                return self.fault(sid, what, CloseReason::ParseError);
+            }
         };
         let content_type = if ctx.jsonp {
             "text/html"
@@ -159,7 +187,11 @@ impl Engine {
             return;
         };
         // Encoded from the queue in place: the queue keeps its room.
-        let res = payload_response(session.queue.make_contiguous(), get.jsonp.as_deref());
+        let res = payload_response(
+            session.queue.make_contiguous(),
+            get.jsonp.as_deref(),
+            session.eio3,
+        );
         session.queue.clear();
         session.queued_bytes = 0;
         let waits = !session.flush_waits.is_empty();
@@ -179,8 +211,8 @@ impl Engine {
         let Some(get) = session.pending_get.take() else {
             return;
         };
+        let res = payload_response(frames, get.jsonp.as_deref(), session.eio3);
         self.conns.remove(&get.conn);
-        let res = payload_response(frames, get.jsonp.as_deref());
         self.respond(get.conn, get.origin.as_deref(), res);
     }
 

@@ -7,14 +7,15 @@ use super::config::Transport;
 use crate::Sid;
 use crate::http::{percent_decode, query_pairs};
 
-/// `EIO`, `transport`, `sid` and `j` of a request (the first of each),
-/// values still percent-encoded.
+/// `EIO`, `transport`, `sid`, `j` and `b64` of a request (the first of
+/// each), values still percent-encoded.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct EngineQuery<'a> {
     eio: Option<&'a str>,
     transport: Option<&'a str>,
     sid: Option<&'a str>,
     jsonp: Option<&'a str>,
+    b64: Option<&'a str>,
 }
 
 impl<'a> EngineQuery<'a> {
@@ -27,6 +28,7 @@ impl<'a> EngineQuery<'a> {
                 "transport" => &mut q.transport,
                 "sid" => &mut q.sid,
                 "j" => &mut q.jsonp,
+                "b64" => &mut q.b64,
                 _ => continue,
             };
             slot.get_or_insert(value);
@@ -66,6 +68,12 @@ impl<'a> EngineQuery<'a> {
         Some(Sid::parse(raw).or_else(|| Sid::parse(&percent_decode(raw))))
     }
 
+    /// An Engine.IO v3 client asked for binary data as base64 (`b64` with
+    /// any value but empty, as the reference reads it).
+    pub fn b64(&self) -> bool {
+        self.b64.is_some_and(|v| !v.is_empty())
+    }
+
     /// The JSONP callback index, decoded.
     pub fn jsonp(&self) -> Option<Cow<'a, str>> {
         self.jsonp.map(percent_decode)
@@ -84,6 +92,9 @@ mod tests {
         assert_eq!(q.transport().as_deref(), Some("polling"));
         assert_eq!(q.sid().as_deref(), Some("ab-c"));
         assert_eq!(q.jsonp().as_deref(), Some("0"));
+        assert!(!q.b64());
+        assert!(EngineQuery::parse("EIO=3&b64=1").b64());
+        assert!(!EngineQuery::parse("EIO=3&b64=").b64());
         let q = EngineQuery::parse("j&transport");
         assert_eq!(q.jsonp().as_deref(), Some(""));
         assert_eq!(q.transport().as_deref(), Some(""));

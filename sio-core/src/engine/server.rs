@@ -7,6 +7,7 @@ use super::cors;
 use super::error::ErrorCode;
 use super::event::{CloseReason, EngineEvent};
 use super::packet::{Message, Packet, WsFrame};
+use super::payload_v3::BinaryMode;
 use super::query::EngineQuery;
 use super::session::{Heartbeat, Session, SessionInfo};
 use crate::fast_hash::{FastMap, ShrinkIfSparse};
@@ -50,6 +51,15 @@ pub enum EngineError {
     InvalidFrame,
 }
 
+/// Counts a message sent in `sent` (the engine's counts), when it counts.
+fn count_sent(sent: &mut Option<(u64, u64)>, frame: &WsFrame) {
+    if let Some((n, bytes)) = sent {
+        let (WsFrame::Text(b) | WsFrame::Binary(b)) = frame;
+        *n += 1;
+        *bytes += b.len() as u64;
+    }
+}
+
 /// True when a text frame is an encoded packet (UTF-8, a type digit first);
 /// binary frames are always valid.
 pub fn is_valid_frame(frame: &WsFrame) -> bool {
@@ -80,10 +90,14 @@ pub struct Engine {
     /// The latest time seen; the core never goes back in time.
     pub(crate) now: Option<Instant>,
     /// The `open` packet's JSON after the sid, for a session opened on
-    /// polling and on WebSocket: fixed by the config, so written once.
-    open_tails: [String; 2],
+    /// polling and on WebSocket, in v4 and in v3 (no `maxPayload`): fixed
+    /// by the config, so written once.
+    open_tails: [[String; 2]; 2],
     /// The id of the next delivery notification.
     next_flush: u64,
+    /// Messages sent and their bytes, counted when someone reads them
+    /// (the admin UI's stats): `None` costs nothing.
+    pub(crate) sent: Option<(u64, u64)>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -98,17 +112,21 @@ impl std::fmt::Debug for Engine {
 }
 
 /// The `open` packet's JSON after the sid value, for sessions opened on
-/// `transport`.
-fn open_tail(config: &EngineConfig, transport: Transport) -> String {
+/// `transport` (`eio3`: without `maxPayload`, which v3 does not have).
+fn open_tail(config: &EngineConfig, transport: Transport, eio3: bool) -> String {
     let upgrades = match config.upgrades_for(transport) {
         [] => "[]",
         _ => r#"["websocket"]"#,
     };
+    let max_payload = if eio3 {
+        String::new()
+    } else {
+        format!(r#","maxPayload":{}"#, config.max_payload)
+    };
     format!(
-        r#"","upgrades":{upgrades},"pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
+        r#"","upgrades":{upgrades},"pingInterval":{},"pingTimeout":{}{max_payload}}}"#,
         config.ping_interval.as_millis(),
         config.ping_timeout.as_millis(),
-        config.max_payload,
     )
 }
 
@@ -116,6 +134,10 @@ fn open_tail(config: &EngineConfig, transport: Transport) -> String {
 struct HandshakeQuery {
     /// `EIO=4`.
     eio4: bool,
+    /// `EIO=3`.
+    eio3: bool,
+    /// `b64` (v3: binary data as base64).
+    b64: bool,
     /// The JSONP callback index, if any.
     jsonp: Option<String>,
 }
@@ -124,7 +146,9 @@ impl Engine {
     /// A server with `config`; `seed` (32 bytes of OS entropy in production)
     /// seeds the CSPRNG that makes session ids.
     pub fn new(config: EngineConfig, seed: [u8; 32]) -> Engine {
-        let open_tails = [Transport::Polling, Transport::WebSocket].map(|t| open_tail(&config, t));
+        let open_tails = [false, true].map(|v3| {
+            [Transport::Polling, Transport::WebSocket].map(|t| open_tail(&config, t, v3))
+        });
         Engine {
             open_tails,
             config,
@@ -136,6 +160,7 @@ impl Engine {
             to_flush: Vec::new(),
             now: None,
             next_flush: 0,
+            sent: None,
         }
     }
 
@@ -350,6 +375,7 @@ impl Engine {
             websocket: s.ws,
             queued: s.queue.len(),
             handshake: &s.handshake,
+            protocol: if s.eio3.is_some() { 3 } else { 4 },
         })
     }
 
@@ -404,6 +430,8 @@ impl Engine {
         let Some(sid) = q.session() else {
             let handshake = HandshakeQuery {
                 eio4: q.eio().as_deref() == Some("4"),
+                eio3: q.eio().as_deref() == Some("3"),
+                b64: q.b64(),
                 jsonp: q.jsonp().map(|j| j.into_owned()),
             };
             return self.handshake(now, conn, req, transport, handshake);
@@ -448,16 +476,25 @@ impl Engine {
                 return self.error(conn, &req, ErrorCode::Forbidden, Some(&msg));
             }
         }
-        if !q.eio4 {
-            return self.error(conn, &req, ErrorCode::UnsupportedProtocolVersion, None);
-        }
+        let eio3 = match (q.eio4, q.eio3 && self.config.allow_eio3) {
+            (true, _) => None,
+            (false, true) if q.b64 || q.jsonp.is_some() => Some(BinaryMode::Base64),
+            (false, true) => Some(BinaryMode::Framed),
+            (false, false) => {
+                return self.error(conn, &req, ErrorCode::UnsupportedProtocolVersion, None);
+            }
+        };
         if self.sessions.len() >= self.config.max_sessions {
             let res = HttpResponse::new(503, "text/plain; charset=UTF-8", "server full");
             return self.respond(conn, req.header("origin"), res);
         }
         let sid = self.ids.sid();
-        let open = self.open_packet(sid, transport);
-        let deadline = now + self.config.ping_interval;
+        let open = self.open_packet(sid, transport, eio3.is_some());
+        // v4: the first server ping; v3: the client must ping by then.
+        let deadline = match eio3 {
+            None => now + self.config.ping_interval,
+            Some(_) => now + self.config.ping_interval + self.config.ping_timeout,
+        };
         let mut extra_headers = Vec::new();
         if let Some(c) = &self.config.cookie {
             let mut cookie = format!("{}={}; Path={}", c.name, sid, c.path);
@@ -483,8 +520,10 @@ impl Engine {
                 upgrade: None,
                 heartbeat: Heartbeat {
                     deadline,
-                    awaiting_pong: false,
+                    // v3: the server never pings, it only waits.
+                    awaiting_pong: eio3.is_some(),
                 },
+                eio3,
                 handshake: req.into_handshake(),
                 flush_waits: Vec::new(),
             }),
@@ -507,7 +546,7 @@ impl Engine {
                 self.emit(EngineEvent::Open { sid, transport });
                 // Nothing else can be queued yet: answer with the open packet.
                 let mut res =
-                    super::polling::payload_response(&[open.encode_ws()], jsonp.as_deref());
+                    super::polling::payload_response(&[open.encode_ws()], jsonp.as_deref(), eio3);
                 res.headers.extend(extra_headers);
                 self.respond(conn, origin.as_deref(), res);
             }
@@ -515,8 +554,9 @@ impl Engine {
     }
 
     /// The `open` packet for a new session, keys in the reference's order.
-    fn open_packet(&self, sid: Sid, transport: Transport) -> Packet {
-        let tail = &self.open_tails[usize::from(transport == Transport::WebSocket)];
+    fn open_packet(&self, sid: Sid, transport: Transport, eio3: bool) -> Packet {
+        let tail =
+            &self.open_tails[usize::from(eio3)][usize::from(transport == Transport::WebSocket)];
         let mut json = String::with_capacity(9 + sid.as_str().len() + tail.len());
         json.push_str(r#"{"sid":""#);
         json.push_str(sid.as_str());
@@ -551,7 +591,12 @@ impl Engine {
         let Some(session) = self.sessions.get_mut(&sid) else {
             return;
         };
+        count_sent(&mut self.sent, &frame);
         if let Some(conn) = session.ws {
+            let frame = match session.eio3 {
+                Some(mode) => super::payload_v3::encode_ws(&frame, mode),
+                None => frame,
+            };
             self.outputs.push_back(Output::WsSend { conn, frame });
             return;
         }
@@ -567,13 +612,24 @@ impl Engine {
         frame: &WsFrame,
     ) {
         let mut conns = Vec::new();
+        // The frame in each v3 form, made once for all v3 recipients.
+        let mut v3_forms: [Option<WsFrame>; 2] = [None, None];
         for sid in sids {
             let Some(session) = self.sessions.get(&sid) else {
                 continue;
             };
-            match session.ws {
-                Some(conn) => conns.push(conn),
-                None => self.queue_polling(sid, frame.clone()),
+            count_sent(&mut self.sent, frame);
+            match (session.ws, session.eio3) {
+                (Some(conn), None) => conns.push(conn),
+                // Binary data has another form for v3 clients: they get
+                // their own frame.
+                (Some(conn), Some(mode)) => {
+                    let form = v3_forms[usize::from(mode == BinaryMode::Base64)]
+                        .get_or_insert_with(|| super::payload_v3::encode_ws(frame, mode))
+                        .clone();
+                    self.outputs.push_back(Output::WsSend { conn, frame: form });
+                }
+                (None, _) => self.queue_polling(sid, frame.clone()),
             }
         }
         match conns.len() {
@@ -633,7 +689,11 @@ impl Engine {
                 CloseReason::TransportClose => Packet::Noop,
                 _ => Packet::Close,
             };
-            let res = super::polling::payload_response(&[packet.encode_ws()], get.jsonp.as_deref());
+            let res = super::polling::payload_response(
+                &[packet.encode_ws()],
+                get.jsonp.as_deref(),
+                session.eio3,
+            );
             self.respond(get.conn, get.origin.as_deref(), res);
         }
         if let Some(post) = session.post.take() {
@@ -694,6 +754,17 @@ impl Engine {
         };
         match packet {
             Packet::Message(msg) => self.emit(EngineEvent::Message { sid, msg }),
+            Packet::Ping(_) if session.eio3.is_some() => {
+                // v3: the client pings; answer, and wait for the next one.
+                let deadline = now + self.config.ping_interval + self.config.ping_timeout;
+                session.heartbeat.deadline = deadline;
+                self.timers
+                    .push(Reverse((deadline, TimerKind::Heartbeat, sid)));
+                self.send_frame_unchecked(sid, WsFrame::Text(bytes::Bytes::from_static(b"3")));
+            }
+            Packet::Pong(_) if session.eio3.is_some() => {
+                self.fault(sid, "pong from a v3 client", CloseReason::TransportError)
+            }
             Packet::Pong(_) => {
                 session.heartbeat.awaiting_pong = false;
                 let deadline = now + self.config.ping_interval;

@@ -2,6 +2,7 @@
 
 use super::config::Transport;
 use super::packet::WsFrame;
+use super::payload_v3::BinaryMode;
 use crate::handshake::Handshake;
 use crate::{ConnId, FlushId};
 use std::collections::VecDeque;
@@ -35,14 +36,18 @@ pub(crate) struct Upgrade {
     pub probed: bool,
     /// When the upgrade is abandoned.
     pub deadline: Instant,
+    /// The WebSocket's request asked `b64=1` (Engine.IO v3 only).
+    pub b64: bool,
 }
 
 /// Where the heartbeat stands.
 #[derive(Debug)]
 pub(crate) struct Heartbeat {
-    /// Next ping (if not awaiting a pong) or the pong deadline.
+    /// Next ping (if not awaiting a pong) or the pong deadline; for a v3
+    /// session, when the client's next ping is overdue.
     pub deadline: Instant,
-    /// A ping was sent and no pong came yet.
+    /// A ping was sent and no pong came yet (always true for a v3
+    /// session: the server never pings, it waits for the client's).
     pub awaiting_pong: bool,
 }
 
@@ -68,6 +73,9 @@ pub(crate) struct Session {
     pub upgrade: Option<Upgrade>,
     /// Heartbeat timer.
     pub heartbeat: Heartbeat,
+    /// `Some` for an Engine.IO v3 session: how its client takes binary
+    /// data on the current transport.
+    pub eio3: Option<BinaryMode>,
     /// The handshake request (headers, query), for the application.
     pub handshake: Handshake,
     /// Delivery notifications asked for and not answered yet: on polling,
@@ -107,4 +115,7 @@ pub struct SessionInfo<'a> {
     pub queued: usize,
     /// The handshake request: headers and query of the first request.
     pub handshake: &'a Handshake,
+    /// The Engine.IO protocol revision the client speaks: 4, or 3 (see
+    /// [`super::EngineConfig::allow_eio3`]).
+    pub protocol: u8,
 }

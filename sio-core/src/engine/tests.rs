@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 mod bounds;
 mod delivery;
+mod eio3;
 mod errors;
 mod lifecycle;
 mod polling;

@@ -4,6 +4,7 @@
 use super::error::ErrorCode;
 use super::event::{CloseReason, EngineEvent};
 use super::packet::{Packet, WsFrame};
+use super::payload_v3::BinaryMode;
 use super::server::{ConnRole, Engine, TimerKind};
 use super::session::Upgrade;
 use crate::http::HttpRequest;
@@ -34,10 +35,12 @@ impl Engine {
         }
         let deadline = now + self.config.upgrade_timeout;
         let session = self.sessions.get_mut(&sid).expect("checked above");
+        let b64 = super::query::EngineQuery::parse(req.query()).b64();
         session.upgrade = Some(Upgrade {
             conn,
             probed: false,
             deadline,
+            b64,
         });
         self.conns.insert(conn, ConnRole::Upgrading(sid));
         self.timers
@@ -50,10 +53,20 @@ impl Engine {
     /// A frame from a WebSocket.
     pub(crate) fn on_ws_frame(&mut self, now: Instant, conn: ConnId, frame: WsFrame) {
         match self.conns.get(&conn).copied() {
-            Some(ConnRole::Ws(sid)) => match Packet::decode_ws(frame) {
-                Ok(packet) => self.on_packet(now, sid, packet),
-                Err(_) => self.fault(sid, "malformed WebSocket packet", CloseReason::ParseError),
-            },
+            Some(ConnRole::Ws(sid)) => {
+                let v3 = self.sessions.get(&sid).is_some_and(|s| s.eio3.is_some());
+                let packet = match v3 {
+                    false => Packet::decode_ws(frame).map_err(|_| String::new()),
+                    true => super::payload_v3::decode_ws(frame).map_err(|e| format!(": {e}")),
+                };
+                match packet {
+                    Ok(packet) => self.on_packet(now, sid, packet),
+                    Err(why) => {
+                        let what = format!("malformed WebSocket packet{why}");
+                        self.fault(sid, what, CloseReason::ParseError)
+                    }
+                }
+            }
             Some(ConnRole::Upgrading(sid)) => self.on_upgrade_frame(conn, sid, frame),
             // A frame for a connection the core no longer tracks (closed
             // already): nothing to do.
@@ -78,6 +91,13 @@ impl Engine {
                 self.noop_pending_get(sid);
             }
             Ok(Packet::Upgrade) if upgrade.probed => {
+                if session.eio3.is_some() {
+                    // The WebSocket's own `b64` decides from now on.
+                    session.eio3 = Some(match upgrade.b64 {
+                        true => BinaryMode::Base64,
+                        false => BinaryMode::Framed,
+                    });
+                }
                 session.upgrade = None;
                 session.transport = super::Transport::WebSocket;
                 session.ws = Some(conn);

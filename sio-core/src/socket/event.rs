@@ -303,6 +303,16 @@ pub enum SocketEvent {
         /// The socket it was.
         socket: SocketId,
     },
+    /// A login to the admin UI's namespace (see [`crate::admin`]): check
+    /// `check.password` against the bcrypt hash `check.hash` (off the
+    /// event loop: bcrypt is slow by design), then answer with
+    /// [`super::SioServer::admin_login_checked`].
+    AdminLogin {
+        /// The socket waiting to connect.
+        socket: SocketId,
+        /// The password and the hash.
+        check: crate::admin::AdminLogin,
+    },
     /// A socket left its namespace.
     Disconnect {
         /// The socket (unknown from now on).

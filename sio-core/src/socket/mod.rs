@@ -36,6 +36,7 @@ mod binary;
 mod broadcast;
 mod config;
 mod decoder;
+mod eio3_clients;
 mod error;
 mod event;
 mod json_check;
@@ -73,4 +74,5 @@ pub use packet::{
 pub(crate) use packet::{event_packet, is_reserved_event};
 pub use parser::{JsonParser, PacketDecoder, Parser};
 pub use recovery::{MemoryStore, RecoveryConfig, RecoveryStore, StoredSession};
+pub(crate) use server::{PendingConnect, Timer};
 pub use server::{SioError, SioServer};

@@ -47,6 +47,8 @@ pub(crate) struct Client {
     pub pending: Vec<SocketId>,
     /// Some namespace was joined (the connect timeout no longer applies).
     pub connected_once: bool,
+    /// An Engine.IO v3 client, speaking Socket.IO v4 (`eio3_clients.rs`).
+    pub eio3: bool,
 }
 
 /// A socket waiting for middleware.
@@ -107,6 +109,8 @@ pub(crate) enum Timer {
     ServerSideAck(u64),
     /// Rewrite the live sessions kept in the bus.
     SessionRefresh,
+    /// The admin UI's `server_stats`.
+    AdminStats,
 }
 
 /// The Socket.IO v5 server: a pure state machine wrapping an [`Engine`].
@@ -141,6 +145,8 @@ pub struct SioServer {
     pub(crate) member: Option<Box<super::member::Member>>,
     /// The next [`super::ClusterRequestId`].
     pub(crate) next_cluster_request: u64,
+    /// The admin UI's instrument, when on ([`SioServer::instrument`]).
+    pub(crate) admin: Option<Box<crate::admin::AdminState>>,
 }
 
 impl std::fmt::Debug for SioServer {
@@ -186,6 +192,7 @@ impl SioServer {
             now: None,
             member,
             next_cluster_request: 0,
+            admin: None,
         };
         server.add_namespace("/");
         server
@@ -262,6 +269,9 @@ impl SioServer {
     pub(crate) fn tick(&mut self, now: Instant) -> Instant {
         let now = self.now.map_or(now, |prev| prev.max(now));
         self.now = Some(now);
+        if self.admin.is_some() {
+            self.admin_start(now);
+        }
         now
     }
 
@@ -297,6 +307,7 @@ impl SioServer {
                 Timer::RemoteAck(key) => self.remote_ack_timeout(key),
                 Timer::ServerSideAck(key) => self.server_side_ack_timeout(key),
                 Timer::SessionRefresh => self.refresh_sessions(),
+                Timer::AdminStats => self.admin_stats(at),
             }
         }
     }
@@ -335,6 +346,9 @@ impl SioServer {
     }
 
     fn on_engine_event(&mut self, ev: EngineEvent) {
+        if self.admin.is_some() {
+            self.admin_on_engine(&ev);
+        }
         match ev {
             EngineEvent::Open { sid, .. } => {
                 self.clients.insert(
@@ -344,10 +358,14 @@ impl SioServer {
                         sockets: Vec::new(),
                         pending: Vec::new(),
                         connected_once: false,
+                        eio3: self.is_eio3(sid),
                     },
                 );
                 let at = self.deadline(self.config.connect_timeout);
                 self.timers.push(Reverse((at, Timer::Connect(sid))));
+                if self.clients[&sid].eio3 {
+                    self.connect_main_v3(sid);
+                }
             }
             EngineEvent::Message { sid, msg } => self.on_message(sid, msg),
             EngineEvent::Close { sid, reason } => self.on_engine_close(sid, reason),
@@ -415,15 +433,24 @@ impl SioServer {
             (PacketType::Event | PacketType::BinaryEvent, Some(socket)) => {
                 let Some(data) = packet.data else { return };
                 match super::args::event_name(&data) {
-                    Some((event, json)) => self.events.push_back(SocketEvent::Event {
-                        socket,
-                        event: event.into_owned(),
-                        args: Args {
+                    Some((event, json)) => {
+                        let args = Args {
                             json,
                             attachments: packet.attachments,
-                        },
-                        ack: packet.id,
-                    }),
+                        };
+                        if self.admin.is_some() {
+                            if self.is_admin_nsp(&packet.nsp) {
+                                return self.admin_action(&event, &args);
+                            }
+                            self.admin_on_event(socket, &event, &args, true);
+                        }
+                        self.events.push_back(SocketEvent::Event {
+                            socket,
+                            event: event.into_owned(),
+                            args,
+                            ack: packet.id,
+                        })
+                    }
                     None => self.fault(sid, "event without a name"),
                 }
             }
@@ -445,8 +472,15 @@ impl SioServer {
         }
     }
 
-    fn on_connect(&mut self, sid: Sid, packet: Packet) {
-        let nsp = packet.nsp.into_owned();
+    pub(crate) fn on_connect(&mut self, sid: Sid, packet: Packet) {
+        let eio3 = self.clients.get(&sid).is_some_and(|c| c.eio3);
+        let (nsp, auth) = match eio3 {
+            true => super::eio3_clients::connect_target(&packet.nsp),
+            false => (
+                packet.nsp.into_owned(),
+                packet.data.unwrap_or_else(|| Bytes::from_static(b"{}")),
+            ),
+        };
         let waiting = self.clients.get(&sid).is_some_and(|c| {
             c.pending
                 .iter()
@@ -458,7 +492,6 @@ impl SioServer {
             // pile up pending sockets, or get two sockets in one namespace).
             return;
         }
-        let auth = packet.data.unwrap_or_else(|| Bytes::from_static(b"{}"));
         if !self.namespaces.contains_key(&nsp) {
             let parent = self.dynamic.iter().position(|d| (d.matcher)(&nsp));
             match parent {
@@ -488,11 +521,24 @@ impl SioServer {
                 }
             }
         }
-        let socket = self.ids.sid();
-        if let Some(key) = self.remote_restore_key(&auth) {
+        // v4 (Engine.IO v3 clients): the socket on `/` is the session's
+        // id, and there is no recovery.
+        let socket = if eio3 && nsp == "/" {
+            sid
+        } else {
+            self.ids.sid()
+        };
+        if self.is_admin_nsp(&nsp) {
+            return self.admin_connect(sid, socket, nsp, auth);
+        }
+        if let Some(key) = self.remote_restore_key(&auth).filter(|_| !eio3) {
             return self.connect_remote(sid, socket, nsp, auth, key);
         }
-        let restore = self.restorable(sid, &nsp, &auth);
+        let restore = if eio3 {
+            None
+        } else {
+            self.restorable(sid, &nsp, &auth)
+        };
         let skip = restore.is_some()
             && self
                 .config
@@ -569,12 +615,14 @@ impl SioServer {
                 r.session.data,
             ),
             None => {
-                let pid = self.config.recovery.is_some().then(|| self.ids.sid());
+                let eio3 = self.clients.get(&sid).is_some_and(|c| c.eio3);
+                let pid = (self.config.recovery.is_some() && !eio3).then(|| self.ids.sid());
                 (socket, pid, vec![socket.as_str().to_owned()], None, None)
             }
         };
         let client = self.clients.get_mut(&sid).expect("checked above");
         client.connected_once = true;
+        let eio3 = client.eio3;
         // Most connections join one namespace: no room for four.
         client.sockets.reserve_exact(1);
         client.sockets.push((nsp.clone(), socket));
@@ -618,7 +666,8 @@ impl SioServer {
             kind: PacketType::Connect,
             nsp: namespace_name(&nsp),
             id: None,
-            data: Some(Bytes::from(data)),
+            // v4 (Engine.IO v3 clients): a bare `0<nsp>`.
+            data: (!eio3).then(|| Bytes::from(data)),
             attachments: Vec::new(),
         };
         self.send_packet(sid, &reply);
@@ -626,6 +675,7 @@ impl SioServer {
         for frame in replay.into_iter().flatten() {
             self.engine.send_frame_unchecked(sid, frame);
         }
+        self.admin_on_connect(socket, &nsp);
         self.events.push_back(SocketEvent::Connect {
             socket,
             nsp,
@@ -669,18 +719,22 @@ impl SioServer {
         let p = self
             .take_pending(socket)
             .ok_or(SioError::UnknownSocket(socket))?;
-        // `message` first, as the reference writes it (a `json!` object
-        // would sort the keys).
-        let message = serde_json::Value::from(message);
-        let body = match data {
-            Some(d) => format!(r#"{{"message":{message},"data":{d}}}"#),
-            None => format!(r#"{{"message":{message}}}"#),
+        let body = if self.clients.get(&p.engine).is_some_and(|c| c.eio3) {
+            super::eio3_clients::refusal_data(message, data)
+        } else {
+            // `message` first, as the reference writes it (a `json!`
+            // object would sort the keys).
+            let message = serde_json::Value::from(message);
+            Bytes::from(match data {
+                Some(d) => format!(r#"{{"message":{message},"data":{d}}}"#),
+                None => format!(r#"{{"message":{message}}}"#),
+            })
         };
         let err = Packet {
             kind: PacketType::ConnectError,
             nsp: p.nsp.into(),
             id: None,
-            data: Some(Bytes::from(body)),
+            data: Some(body),
             attachments: Vec::new(),
         };
         self.send_packet(p.engine, &err);
@@ -704,6 +758,7 @@ impl SioServer {
         if let Some(c) = self.clients.get_mut(&state.engine) {
             c.sockets.retain(|(_, s)| *s != socket);
         }
+        self.admin_on_disconnect(socket, &state.nsp, reason, &state.rooms);
         let mut kept = false;
         if let Some(pid) = state.pid {
             self.live_pids.remove(&pid);
@@ -824,6 +879,7 @@ impl SioServer {
         for frame in frames {
             self.engine.send_frame_unchecked(sid, frame);
         }
+        self.admin_on_event(socket, event, args, false);
         Ok(())
     }
 
@@ -914,6 +970,7 @@ impl SioServer {
         if ns.join(socket, room) {
             state.rooms.push(room.to_owned());
             self.session_changed(socket);
+            self.admin_on_room(socket, None, room, true);
         }
         Ok(())
     }
@@ -925,6 +982,7 @@ impl SioServer {
         state.rooms.retain(|r| r != room);
         if left {
             self.session_changed(socket);
+            self.admin_on_room(socket, None, room, false);
         }
         Ok(())
     }

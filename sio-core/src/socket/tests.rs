@@ -16,6 +16,7 @@ use crate::{ConnId, Input, Output};
 use bytes::Bytes;
 use std::time::{Duration, Instant};
 
+mod admin;
 mod binary;
 mod broadcast;
 mod broadcast_acks;
@@ -25,6 +26,7 @@ mod cluster_requests;
 mod cluster_streams;
 mod connect;
 mod disconnect;
+mod eio3;
 mod errors;
 mod events;
 mod polling;

@@ -148,6 +148,9 @@ impl Shared {
                 ack,
             } => self.dispatch_server_side(&nsp, event, args, ack),
             SocketEvent::ClusterFault { what } => tracing::warn!("cluster: {what}"),
+            SocketEvent::AdminLogin { socket, check } => {
+                crate::admin::check_login(&self.driver, socket, check)
+            }
             SocketEvent::Flushed { id, delivered } => {
                 if let Some(tx) = self.flushes.borrow_mut().remove(&id) {
                     tx.send(delivered);

@@ -129,13 +129,26 @@ fn allow_request_can_refuse() {
 
 #[test]
 fn unsupported_protocol_version() {
-    let mut t = TestEngine::new();
+    // With `allow_eio3`, only `EIO=3` is let in besides `EIO=4`.
+    for allow_eio3 in [false, true] {
+        unsupported_versions(allow_eio3);
+    }
+}
+
+fn unsupported_versions(allow_eio3: bool) {
+    let mut t = TestEngine::with_config(EngineConfig {
+        allow_eio3,
+        ..config()
+    });
     for pq in [
         "/engine.io/?transport=polling",
         "/engine.io/?EIO=3&transport=polling",
         "/engine.io/?EIO=5&transport=polling",
         "/engine.io/?EIO=&transport=polling",
     ] {
+        if allow_eio3 && pq.contains("EIO=3") {
+            continue;
+        }
         let conn = t.get(pq);
         assert_error(
             t.drain().response(conn),
@@ -144,7 +157,8 @@ fn unsupported_protocol_version() {
             "Unsupported protocol version",
         );
     }
-    let conn = t.ws_open("/engine.io/?EIO=3&transport=websocket");
+    let version = if allow_eio3 { 2 } else { 3 };
+    let conn = t.ws_open(&format!("/engine.io/?EIO={version}&transport=websocket"));
     let out = t.drain();
     assert_error(out.response(conn), 400, 5, "Unsupported protocol version");
     assert_eq!(t.engine.session_count(), 0);

@@ -240,6 +240,7 @@ impl SioServer {
             .ok_or(SioError::UnknownSocket(socket))?;
         state.data = Some(Box::new(json));
         self.session_changed(socket);
+        self.admin_on_data(socket);
         Ok(())
     }
 

@@ -6,6 +6,7 @@
 use crate::server_flags::{ServerFlags, endpoint_path};
 use sio_core::socket::{RecoveryConfig, ServerConfig, StreamsConfig};
 use sio_smol::Mux;
+use sio_smol::admin::{AdminOptions, instrument};
 use sio_smol::io::{RedisOptions, SocketIo};
 use std::time::Duration;
 
@@ -74,6 +75,20 @@ pub struct SocketIoArgs {
     /// disconnection (default 120 with --adapter streams, off otherwise).
     #[arg(long, value_name = "SECS")]
     recovery_window: Option<u64>,
+    /// Turn on the Socket.IO Admin UI's server side (`@socket.io/admin-ui`,
+    /// namespace /admin, development mode) with this user name; the UI
+    /// (e.g. https://admin.socket.io, allowed with --cors-origin, which
+    /// then sends credentials) logs in with it and the password of
+    /// --admin-password-hash.
+    #[arg(long, value_name = "USER", requires = "admin_password_hash")]
+    admin_user: Option<String>,
+    /// The bcrypt hash of the admin UI's password (e.g. from
+    /// `htpasswd -nbBC 10 "" PASSWORD | tr -d ':\n'`).
+    #[arg(long, value_name = "HASH", requires = "admin_user")]
+    admin_password_hash: Option<String>,
+    /// The admin UI may look but not act (no join, leave, disconnect, emit).
+    #[arg(long, requires = "admin_user")]
+    admin_readonly: bool,
 }
 
 /// The cluster protocols `serve` speaks.
@@ -93,7 +108,7 @@ pub fn run(args: SocketIoArgs) -> std::io::Result<()> {
     let window = args
         .recovery_window
         .or(streams.then_some(DEFAULT_RECOVERY_WINDOW));
-    let config = ServerConfig {
+    let mut config = ServerConfig {
         engine: args.server.engine_config(&path),
         recovery: window.map(|secs| RecoveryConfig {
             max_disconnection_duration: Duration::from_secs(secs),
@@ -101,6 +116,9 @@ pub fn run(args: SocketIoArgs) -> std::io::Result<()> {
         }),
         ..ServerConfig::default()
     };
+    if let (Some(cors), Some(_)) = (config.engine.cors.as_mut(), &args.admin_user) {
+        cors.credentials = true; // the admin UI's requests carry them
+    }
     let io = match &args.redis {
         None => SocketIo::new(config),
         Some(url) => {
@@ -121,6 +139,15 @@ pub fn run(args: SocketIoArgs) -> std::io::Result<()> {
             io
         }
     };
+    if let (Some(user), Some(hash)) = (&args.admin_user, &args.admin_password_hash) {
+        let options = AdminOptions {
+            readonly: args.admin_readonly,
+            ..AdminOptions::basic(user, hash)
+        };
+        instrument(&io, options)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        tracing::info!(user, readonly = args.admin_readonly, "admin UI on /admin");
+    }
     for nsp in &args.nsps {
         // Declared, so that clients may connect; the library logs each
         // connection and disconnection.

@@ -40,6 +40,10 @@ pub struct ServerFlags {
     /// Most sessions open at once; handshakes beyond get HTTP 503.
     #[arg(long, default_value_t = 1_000_000)]
     max_sessions: usize,
+    /// Also accept Engine.IO v3 clients (socket.io-client 2.x, engine.io-client
+    /// 3.x), as Node's `allowEIO3`.
+    #[arg(long)]
+    allow_eio3: bool,
     /// PEM certificate chain (server certificate first): serve HTTPS/WSS.
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -78,6 +82,7 @@ impl ServerFlags {
             ping_timeout: Duration::from_millis(self.ping_timeout),
             max_payload: self.max_payload,
             max_sessions: self.max_sessions,
+            allow_eio3: self.allow_eio3,
             cors,
             ..EngineConfig::default()
         };
