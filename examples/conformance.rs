@@ -8,19 +8,22 @@
 //!   acknowledged with its own arguments; connect timeout 1000 ms.
 //!
 //! Both with ping interval 300 ms, ping timeout 200 ms, max payload
-//! 1 000 000 and CORS allowing any origin.
+//! 1 000 000 and CORS allowing any origin. Shows two servers on one port
+//! and the raw-argument API (`emit_raw`, `ack_raw`), which passes
+//! arguments on without parsing them.
 //!
 //! `ALLOW_EIO3=1` turns `allow_eio3` on for both servers: they then also
 //! accept Engine.IO v3 clients (`socket.io-client` 2.x), as Node's
-//! `allowEIO3: true`. Shows two servers on one port
-//! and the raw-argument API (`emit_raw`, `ack_raw`), which passes
-//! arguments on without parsing them.
+//! `allowEIO3: true`.
 //!
 //! `PARSER=msgpack` runs the Socket.IO server with the msgpack parser
 //! (`socket.io-msgpack-parser`'s wire format); unset or `json`, the JSON
 //! parser; any other value exits with an error.
 //!
-//! Run: `cargo run --release --example conformance`.
+//! Run: `cargo run --release --example conformance`. Environment: `PORT`
+//! (default 3000; 0 picks a free one), `HOST` (default 0.0.0.0). It prints
+//! `conformance: listening on http://ADDR/ ...` once it listens (with
+//! `PORT=0`, the port the system chose).
 
 use std::time::Duration;
 
@@ -33,8 +36,14 @@ fn main() -> std::io::Result<()> {
     examples::init_logging();
     let port = examples::port_from_env(3000);
     examples::exit_on_bad_parser("conformance");
-    eprintln!("conformance: http://127.0.0.1:{port}/engine.io/ and /socket.io/");
-    smol::block_on(mux().serve_graceful(([0, 0, 0, 0], port).into()))
+    let host: std::net::IpAddr = match std::env::var("HOST") {
+        Ok(host) => host.parse().map_err(std::io::Error::other)?,
+        Err(_) => [0, 0, 0, 0].into(),
+    };
+    let listener = sio_smol::bind((host, port).into())?;
+    let addr = listener.get_ref().local_addr()?;
+    eprintln!("conformance: listening on http://{addr}/ (/engine.io/, /socket.io/)");
+    smol::block_on(mux().serve_until(listener, sio_smol::shutdown_signal()))
 }
 
 /// The whole server: the Engine.IO echo at `/engine.io/` and the Socket.IO

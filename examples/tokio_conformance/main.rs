@@ -22,7 +22,8 @@
 //! and, for test clients that do not answer pings, `PING_INTERVAL_MS`,
 //! `PING_TIMEOUT_MS` and `HEADER_TIMEOUT_MS` (hyper's header read timeout,
 //! default 30 000); `ALLOW_EIO3=1` accepts Engine.IO v3 clients on both
-//! engines, as `conformance` does. It prints `listening on http://ADDR/` on
+//! engines and `PARSER=msgpack` runs the Socket.IO engine with the msgpack
+//! parser, as `conformance` does. It prints `listening on http://ADDR/` on
 //! stderr.
 //!
 //! The files: `main.rs` the server and its handlers, `driver.rs` the run
@@ -90,6 +91,7 @@ async fn serve() -> std::io::Result<()> {
         ServerConfig {
             engine: engine_config("/socket.io/"),
             connect_timeout: Duration::from_millis(1000),
+            parser: examples::parser_from_env().map_err(std::io::Error::other)?,
             ..ServerConfig::default()
         },
         seed(),

@@ -3,11 +3,15 @@
 // `auth` on connect (/ and /custom), `message` -> `message-back`, `message-with-ack` acked
 // with its arguments, only / and /custom exist, connect timeout 1000 ms.
 //
-// Usage: node sio-conformance.mjs <http://host:port>
+// Usage: node sio-conformance.mjs <http://host:port> [msgpack]
+// With `msgpack`, the clients use `socket.io-msgpack-parser` (the server's `PARSER=msgpack`).
 // Prints `ok sio-conformance <json>` and exits 0, or the reason on stderr and exits 1.
 
 import { io } from "socket.io-client";
+import msgpackParser from "socket.io-msgpack-parser";
 import { check, checkPayload, sleep, withTimeout } from "./lib/util.mjs";
+
+const PARSER = process.argv[3] === "msgpack" ? { parser: msgpackParser } : {};
 
 const once = (socket, event, ms, what) =>
   withTimeout(new Promise((resolve) => socket.once(event, (...args) => resolve(args))), ms, what);
@@ -27,7 +31,7 @@ function deepCheck(got, want, context) {
 
 async function transport(base, transports) {
   const label = transports.join("+");
-  const opts = { transports, forceNew: true, reconnection: false };
+  const opts = { transports, forceNew: true, reconnection: false, ...PARSER };
   const main = io(base, { ...opts, auth: { token: "abc" } });
   const [auth] = await once(main, "auth", 5000, `${label}: auth on /`);
   deepCheck(auth, { token: "abc" }, `${label}: auth`);
@@ -79,8 +83,8 @@ async function connectTimeout(base) {
 
 async function main() {
   const base = process.argv[2];
-  if (!/^https?:\/\/[^/]+$/.test(base ?? "")) {
-    console.error("usage: node sio-conformance.mjs <http://host:port>");
+  if (!/^https?:\/\/[^/]+$/.test(base ?? "") || ![undefined, "msgpack"].includes(process.argv[3])) {
+    console.error("usage: node sio-conformance.mjs <http://host:port> [msgpack]");
     process.exit(2);
   }
   try {

@@ -26,7 +26,7 @@
 //! library, this one included, and the tests run the very program the
 //! README tells people to run.
 
-use crate::process::{Spawned, listening_url, tokio_conformance_bin};
+use crate::process::{Spawned, conformance_bin, listening_url, tokio_conformance_bin};
 use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
@@ -58,15 +58,19 @@ impl Adapter {
         }
     }
 
-    /// [`Adapter::conformance`] accepting Engine.IO v3 clients
-    /// (`ALLOW_EIO3=1`). On the tokio adapter only: the smol server runs in
-    /// this process, where the variable cannot be set safely.
+    /// The conformance example's own binary (`conformance` on smol,
+    /// `tokio_conformance` on tokio) with `env` (`ALLOW_EIO3=1`,
+    /// `PARSER=msgpack`: the example's contract), as a child process: a
+    /// server in this process cannot be given its own environment.
     ///
     /// # Panics
     ///
     /// If it does not start.
-    pub fn conformance_eio3() -> Server {
-        tokio(&[("ALLOW_EIO3", "1")])
+    pub fn conformance_with_env(self, env: &[(&str, &str)]) -> Server {
+        match self {
+            Adapter::Smol => child(conformance_bin(), "conformance", env),
+            Adapter::Tokio => tokio(env),
+        }
     }
 
     /// The conformance `/engine.io/` echo with the default heartbeat
@@ -103,12 +107,18 @@ fn smol(make: impl FnOnce() -> sio_smol::Mux + Send + 'static) -> Server {
 
 /// Starts the tokio example with `env`, and waits until it listens.
 fn tokio(env: &[(&str, &str)]) -> Server {
-    let mut cmd = Command::new(tokio_conformance_bin());
+    child(tokio_conformance_bin(), "tokio_conformance", env)
+}
+
+/// Starts the example binary `bin` (called `name` in messages) with `env`
+/// on an ephemeral port of 127.0.0.1, and waits until it listens.
+fn child(bin: std::path::PathBuf, name: &str, env: &[(&str, &str)]) -> Server {
+    let mut cmd = Command::new(bin);
     cmd.env("HOST", "127.0.0.1").env("PORT", "0");
     for (name, value) in env {
         cmd.env(name, value);
     }
-    let mut process = Spawned::start(cmd, "tokio_conformance");
+    let mut process = Spawned::start(cmd, name);
     let line = process.wait_line(true, Duration::from_secs(20), |l| {
         l.contains("listening on ")
     });
@@ -117,7 +127,7 @@ fn tokio(env: &[(&str, &str)]) -> Server {
         .unwrap_or_else(|| panic!("no address in {line:?}"));
     Server {
         addr,
-        running: Running::Tokio(process),
+        running: Running::Child(process),
     }
 }
 
@@ -129,7 +139,8 @@ pub struct Server {
 
 enum Running {
     Smol(sio_smol::RunningServer),
-    Tokio(Spawned),
+    /// An example's binary.
+    Child(Spawned),
 }
 
 impl Server {
@@ -144,7 +155,7 @@ impl Server {
     }
 
     /// Stops it, checking it was still serving: the smol server stops
-    /// cleanly; the tokio process had not exited, and printed no panic.
+    /// cleanly; a child process had not exited, and printed no panic.
     ///
     /// # Panics
     ///
@@ -152,14 +163,14 @@ impl Server {
     pub fn stop(self) {
         match self.running {
             Running::Smol(server) => server.stop().expect("server stops cleanly"),
-            Running::Tokio(mut process) => {
+            Running::Child(mut process) => {
                 let early = process.wait_exit(Duration::ZERO);
                 process.signal("KILL");
                 process.wait_exit(Duration::from_secs(5));
                 let output = process.drain();
                 assert!(
                     early.is_none() && !output.contains("panicked"),
-                    "tokio_conformance exited early ({early:?}) or panicked:\n{output}"
+                    "the example exited early ({early:?}) or panicked:\n{output}"
                 );
             }
         }

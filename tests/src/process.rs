@@ -65,6 +65,25 @@ pub fn tokio_conformance_bin() -> PathBuf {
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The `conformance` example (on `sio-smol`), built like
+/// [`sio_smol_bin`], for the tests that set its environment (`PARSER`,
+/// `ALLOW_EIO3`), which a server inside the test process cannot.
+///
+/// # Panics
+///
+/// If cargo fails or names no such executable.
+pub fn conformance_bin() -> PathBuf {
+    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BIN.get_or_init(|| {
+        cargo_build(
+            &["-p", "examples", "--example", "conformance"],
+            "conformance",
+        )
+    })
+    .clone()
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Runs `cargo build <what>` in the profile and target directory of this
 /// test executable, and returns the path of the executable `name` it made.
 fn cargo_build(what: &[&str], name: &str) -> Result<PathBuf, String> {

@@ -71,12 +71,11 @@ fn refused_without_allow_eio3() {
     scenario("refused", feature_server::mux);
 }
 
-/// `ALLOW_EIO3=1` on the conformance contract's server (the tokio
-/// adapter, a child process with that environment): both its Socket.IO and
-/// bare Engine.IO endpoints take v3 clients.
-#[test]
-fn conformance_server_with_allow_eio3() {
-    let server = tests::adapter::Adapter::conformance_eio3();
+/// `ALLOW_EIO3=1` on the conformance contract's server (the example's own
+/// binary on each adapter, a child process with that environment): both
+/// its Socket.IO and bare Engine.IO endpoints take v3 clients.
+fn conformance_server_with_allow_eio3(adapter: tests::adapter::Adapter) {
+    let server = adapter.conformance_with_env(&[("ALLOW_EIO3", "1")]);
     let out = tests::assert_node_ok(
         "eio3-client.mjs",
         &["conformance", &server.url()],
@@ -85,6 +84,8 @@ fn conformance_server_with_allow_eio3() {
     assert!(out.contains("ok conformance "), "unexpected output: {out}");
     server.stop();
 }
+
+tests::for_each_adapter!(conformance_server_with_allow_eio3);
 
 /// The `sio-smol` binary's `--allow-eio3`, in both of its server modes.
 #[test]

@@ -261,3 +261,24 @@ fn our_client_against_node_on_websocket() {
 fn our_client_against_node_with_upgrade() {
     our_client_against_node(ClientTransports::Upgrade);
 }
+
+/// `PARSER=msgpack` on the conformance contract's server (the example's own
+/// binary on each adapter, a child process with that environment): the npm
+/// client with the msgpack parser passes the conformance scenario (auth,
+/// echo with binary, acks, namespaces, the connect timeout) on every
+/// transport.
+fn conformance_server_with_parser_msgpack(adapter: tests::adapter::Adapter) {
+    let server = adapter.conformance_with_env(&[("PARSER", "msgpack")]);
+    let out = tests::assert_node_ok(
+        "sio-conformance.mjs",
+        &[&server.url(), "msgpack"],
+        Duration::from_secs(60),
+    );
+    assert!(
+        out.contains("ok sio-conformance "),
+        "unexpected output: {out}"
+    );
+    server.stop();
+}
+
+tests::for_each_adapter!(conformance_server_with_parser_msgpack);
