@@ -135,6 +135,14 @@ pub struct EngineConfig {
     pub cookie: Option<CookieConfig>,
     /// Handshake hook (auth by header or cookie), none by default.
     pub allow_request: Option<AllowRequest>,
+    /// Compression of polling responses (gzip or deflate, as the request's
+    /// `Accept-Encoding` prefers), on by default from 1024 bytes as in
+    /// Node; `None` never compresses.
+    pub http_compression: Option<super::HttpCompression>,
+    /// permessage-deflate on WebSockets (RFC 7692), off by default as in
+    /// Node. Only an adapter that compresses and inflates frames may turn
+    /// it on (sio-smol does; see [`crate::Output::WsAccept`]).
+    pub per_message_deflate: Option<super::PerMessageDeflate>,
 }
 
 impl Default for EngineConfig {
@@ -153,6 +161,8 @@ impl Default for EngineConfig {
             cors: None,
             cookie: None,
             allow_request: None,
+            http_compression: Some(super::HttpCompression::default()),
+            per_message_deflate: None,
         }
     }
 }
@@ -173,6 +183,8 @@ impl fmt::Debug for EngineConfig {
             .field("cors", &self.cors)
             .field("cookie", &self.cookie)
             .field("allow_request", &self.allow_request.is_some())
+            .field("http_compression", &self.http_compression)
+            .field("per_message_deflate", &self.per_message_deflate)
             .finish()
     }
 }

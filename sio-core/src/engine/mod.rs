@@ -3,8 +3,10 @@
 //! [`Engine`] is the server state machine; [`packet`] and [`payload`] are
 //! the pure codecs it uses.
 
+mod compression;
 mod config;
 mod cors;
+pub mod deflate;
 mod error;
 mod event;
 mod heartbeat;
@@ -16,7 +18,9 @@ mod server;
 mod session;
 mod websocket;
 
+pub use compression::{ContentEncoding, HttpCompression};
 pub use config::{AllowRequest, CookieConfig, CorsConfig, CorsOrigin, EngineConfig, Transport};
+pub use deflate::PerMessageDeflate;
 pub use error::ErrorCode;
 pub use event::{CloseReason, EngineEvent};
 pub use packet::{DecodeError, Message, Packet, WsFrame};

@@ -1,5 +1,6 @@
 //! The long-polling transport: held GETs, POSTed payloads, JSONP.
 
+use super::compression::{self, ContentEncoding};
 use super::error::ErrorCode;
 use super::event::CloseReason;
 use super::packet::{Packet, WsFrame};
@@ -13,8 +14,9 @@ use bytes::Bytes;
 use std::borrow::Cow;
 use std::time::Instant;
 
-/// A 200 response carrying encoded packets as a polling payload, plain or JSONP.
-pub(crate) fn payload_response(frames: &[WsFrame], jsonp: Option<&str>) -> HttpResponse {
+/// A 200 response carrying encoded packets as a polling payload, plain or
+/// JSONP (uncompressed: see [`Engine::payload_response`]).
+fn payload_response(frames: &[WsFrame], jsonp: Option<&str>) -> HttpResponse {
     let body = payload::encode_frames(frames);
     let mut res = match jsonp {
         None => HttpResponse::new(200, "text/plain; charset=UTF-8", body),
@@ -29,6 +31,28 @@ pub(crate) fn payload_response(frames: &[WsFrame], jsonp: Option<&str>) -> HttpR
 }
 
 impl Engine {
+    /// How to compress the payload answering `req`, from its
+    /// `Accept-Encoding` (`None` when compression is off).
+    pub(crate) fn encoding_for(&self, req: &HttpRequest) -> Option<ContentEncoding> {
+        self.config.http_compression?;
+        ContentEncoding::choose(req.header("accept-encoding")?)
+    }
+
+    /// A payload response for `frames`, compressed with `encoding` when
+    /// the body reaches the threshold.
+    pub(crate) fn payload_response(
+        &self,
+        frames: &[WsFrame],
+        jsonp: Option<&str>,
+        encoding: Option<ContentEncoding>,
+    ) -> HttpResponse {
+        let mut res = payload_response(frames, jsonp);
+        if let (Some(enc), Some(c)) = (encoding, &self.config.http_compression) {
+            compression::compress(&mut res, enc, c);
+        }
+        res
+    }
+
     /// A long-poll GET for an open polling session.
     pub(crate) fn poll_get(
         &mut self,
@@ -38,6 +62,7 @@ impl Engine {
         jsonp: Option<Cow<'_, str>>,
     ) {
         let origin = req.header("origin");
+        let encoding = self.encoding_for(req);
         let session = self.sessions.get_mut(&sid).expect("caller checked the sid");
         if session.pending_get.is_some() {
             // Two GETs at once: refuse this one, close the session (the
@@ -49,6 +74,7 @@ impl Engine {
             conn,
             jsonp: jsonp.map(Cow::into_owned),
             origin: origin.map(str::to_owned),
+            encoding,
         });
         self.conns.insert(conn, ConnRole::Get(sid));
         let probed = session.upgrade.as_ref().is_some_and(|u| u.probed);
@@ -159,7 +185,10 @@ impl Engine {
             return;
         };
         // Encoded from the queue in place: the queue keeps its room.
-        let res = payload_response(session.queue.make_contiguous(), get.jsonp.as_deref());
+        let mut res = payload_response(session.queue.make_contiguous(), get.jsonp.as_deref());
+        if let (Some(enc), Some(c)) = (get.encoding, &self.config.http_compression) {
+            compression::compress(&mut res, enc, c);
+        }
         session.queue.clear();
         session.queued_bytes = 0;
         let waits = !session.flush_waits.is_empty();
@@ -180,7 +209,7 @@ impl Engine {
             return;
         };
         self.conns.remove(&get.conn);
-        let res = payload_response(frames, get.jsonp.as_deref());
+        let res = self.payload_response(frames, get.jsonp.as_deref(), get.encoding);
         self.respond(get.conn, get.origin.as_deref(), res);
     }
 
