@@ -135,6 +135,7 @@ mod serve;
 pub mod signal;
 mod thread;
 pub mod tls;
+mod ws_deflate;
 mod ws_queue;
 mod ws_task;
 
@@ -159,7 +160,9 @@ pub use thread::{RunningServer, spawn_thread};
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod internals {
+    pub use crate::net::inflate_frames;
     pub use crate::net::raw_http;
+    pub use crate::ws_deflate::deflate_raw;
 }
 
 /// 32 bytes of OS entropy to seed the core's id generator.
