@@ -104,9 +104,10 @@ mod tests {
                 }
                 assert!(!r.faulted());
                 let mut expect = Vec::new();
-                Frame::message(text.clone().into_bytes(), OpCode::Data(Data::Text), true)
-                    .format(&mut expect)
-                    .unwrap();
+                let mut plain =
+                    Frame::message(text.clone().into_bytes(), OpCode::Data(Data::Text), true);
+                plain.header_mut().mask = Some([0; 4]);
+                plain.format(&mut expect).unwrap();
                 assert_eq!(out, expect);
             }
         }

@@ -3,8 +3,8 @@
 //! transducer between the socket and tungstenite. Frames of uncompressed
 //! messages and control frames pass through as they are (streamed, not
 //! buffered); a compressed message (RSV1 on its first frame) is unmasked,
-//! inflated, and handed on as one final, unmasked frame of the same type
-//! (tungstenite's server side takes unmasked frames).
+//! inflated, and handed on as one final frame of the same type, masked
+//! with the key 0 (tungstenite's server side wants masked frames).
 //!
 //! Bounds: the inflated message is limited to `max_message` bytes (the
 //! engine's `max_payload`); a frame header is at most 14 bytes; the
@@ -284,7 +284,7 @@ impl FrameInflater {
             give_back(m.inflater);
         }
         match fault {
-            Fault::Protocol => out.extend_from_slice(&[0x80 | 0x40 | 2, 0]),
+            Fault::Protocol => out.extend_from_slice(&[0x80 | 0x40 | 2, 0x80, 0, 0, 0, 0]),
             Fault::TooBig => write_header(out, 2, self.max_message as u64 + 1),
         }
     }
@@ -299,20 +299,23 @@ enum Fault {
     TooBig,
 }
 
-/// Writes the header of a final, unmasked frame with `opcode` and `len`.
+/// Writes the header of a final frame with `opcode` and `len`, masked
+/// with the key 0 (tungstenite's server side wants masked frames; this key
+/// leaves the payload as it is).
 fn write_header(out: &mut Vec<u8>, opcode: u8, len: u64) {
     out.push(0x80 | opcode);
     match len {
-        0..=125 => out.push(len as u8),
+        0..=125 => out.push(0x80 | len as u8),
         126..=0xffff => {
-            out.push(126);
+            out.push(0x80 | 126);
             out.extend_from_slice(&(len as u16).to_be_bytes());
         }
         _ => {
-            out.push(127);
+            out.push(0x80 | 127);
             out.extend_from_slice(&len.to_be_bytes());
         }
     }
+    out.extend_from_slice(&[0; 4]);
 }
 
 /// An inflater from the thread's pool, or a new one.
@@ -408,7 +411,7 @@ mod tests {
         assert_eq!(out, expect);
         assert_eq!(run(5000, &frame(0xc2, &z)).1, false);
         // Bad data, RSV1 on a control frame or a continuation: RSV1 frame.
-        let protocol = vec![0xc2, 0];
+        let protocol = vec![0xc2, 0x80, 0, 0, 0, 0];
         assert_eq!(
             run(100, &frame(0xc1, &[0xff; 20])),
             (protocol.clone(), true)
