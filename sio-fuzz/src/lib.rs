@@ -18,6 +18,7 @@ pub mod engine_server;
 pub mod raw_http;
 pub mod socket_server;
 mod streams_craft;
+pub mod ws_inflate;
 
 use bytes::Bytes;
 use sio_core::engine::{Packet, WsFrame, payload};
@@ -42,6 +43,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("client_session", client_session::run),
     ("cluster_decode", cluster_decode::run),
     ("cluster_member", cluster_member::run),
+    ("ws_inflate", ws_inflate::run),
 ];
 
 /// Engine.IO packet decoding from WebSocket frames; decoded packets must

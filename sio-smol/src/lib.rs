@@ -162,7 +162,6 @@ pub use thread::{RunningServer, spawn_thread};
 pub mod internals {
     pub use crate::net::inflate_frames;
     pub use crate::net::raw_http;
-    pub use crate::ws_deflate::deflate_raw;
 }
 
 /// 32 bytes of OS entropy to seed the core's id generator.

@@ -3,23 +3,16 @@
 //! message deflated on its own (raw deflate, flushed, the trailing
 //! `00 00 ff ff` removed), written through tungstenite as a raw frame.
 //! No context is kept between messages (`server_no_context_takeover`), so
-//! one compressor per thread serves every connection: a compressed
-//! connection keeps no compression memory of its own (miniz_oxide's
-//! compressor, about 300 KiB, exists once per thread). The read side is
-//! `net/inflate_frames.rs`.
+//! the core's compressors, kept per thread ([`deflate_message`]), serve
+//! every connection: a compressed connection keeps no compression memory
+//! of its own (miniz_oxide's compressor, about 300 KiB, exists once per
+//! thread and level). The read side is `net/inflate_frames.rs`.
 
 use async_tungstenite::tungstenite::Message;
 use async_tungstenite::tungstenite::protocol::frame::Frame;
 use async_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use bytes::Bytes;
-use flate2::{Compress, Compression, FlushCompress, Status};
-use sio_core::engine::PerMessageDeflate;
-use std::cell::RefCell;
-
-thread_local! {
-    /// The thread's compressor and its level.
-    static COMPRESSOR: RefCell<Option<(u32, Compress)>> = const { RefCell::new(None) };
-}
+use sio_core::engine::{PerMessageDeflate, deflate_message};
 
 /// `msg` compressed as `d` says, or as it is (control messages, messages
 /// below the threshold, or if the compressor failed).
@@ -32,47 +25,12 @@ pub(crate) fn compress(msg: Message, d: &PerMessageDeflate) -> Message {
     if data.len() < d.threshold {
         return msg;
     }
-    let Some(body) = deflate_raw(data, d.level) else {
+    let Some(body) = deflate_message(data, d.level) else {
         return msg;
     };
     let mut frame = Frame::message(Bytes::from(body), OpCode::Data(op), true);
     frame.header_mut().rsv1 = true;
     Message::Frame(frame)
-}
-
-/// `data` deflated on its own and flushed, without the final empty
-/// stored block's `00 00 ff ff`.
-pub fn deflate_raw(data: &[u8], level: u32) -> Option<Vec<u8>> {
-    COMPRESSOR.with(|c| {
-        let mut c = c.borrow_mut();
-        let level = level.min(9);
-        if c.as_ref().is_none_or(|(l, _)| *l != level) {
-            *c = Some((level, Compress::new(Compression::new(level), false)));
-        }
-        let (_, comp) = c.as_mut()?;
-        comp.reset();
-        let mut out = Vec::with_capacity(data.len() / 2 + 64);
-        let mut input = data;
-        loop {
-            let before = comp.total_in();
-            let status = comp
-                .compress_vec(input, &mut out, FlushCompress::Sync)
-                .ok()?;
-            input = &input[(comp.total_in() - before) as usize..];
-            if matches!(status, Status::BufError) && out.len() < out.capacity() {
-                return None; // no progress with room: should not happen
-            }
-            if input.is_empty() && out.len() < out.capacity() {
-                break;
-            }
-            out.reserve(out.capacity().max(64));
-        }
-        if !out.ends_with(&[0, 0, 0xff, 0xff]) {
-            return None;
-        }
-        out.truncate(out.len() - 4);
-        Some(out)
-    })
 }
 
 #[cfg(test)]

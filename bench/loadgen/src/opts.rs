@@ -21,7 +21,8 @@ pub struct Opts {
 /// The options each scenario accepts besides `--addr` and `--server-pid`.
 fn known(scenario: &str) -> &'static [&'static str] {
     match scenario {
-        "echo" | "polling" => &["clients", "secs", "size", "warmup-secs"],
+        "echo" => &["clients", "secs", "size", "warmup-secs"],
+        "polling" => &["clients", "secs", "size", "warmup-secs", "accept-encoding"],
         "fanout" => &[
             "clients",
             "msgs",

@@ -12,9 +12,8 @@
 
 use crate::http::HttpResponse;
 use bytes::Bytes;
-use flate2::Compression;
-use flate2::write::{GzEncoder, ZlibEncoder};
-use std::io::Write;
+use flate2::{Compress, Compression, Crc, FlushCompress, Status};
+use std::cell::RefCell;
 
 /// Compression of polling responses (`EngineConfig::http_compression`,
 /// on by default as in Node).
@@ -64,14 +63,15 @@ impl ContentEncoding {
     /// entry in the header, then gzip. `q=0` refuses; no header (or only
     /// `identity`) means no compression.
     pub fn choose(accept_encoding: &str) -> Option<ContentEncoding> {
-        let specs: Vec<Spec<'_>> = accept_encoding
-            .split(',')
-            .enumerate()
-            .filter_map(|(i, part)| Spec::parse(part.trim(), i))
-            .collect();
+        let specs = || {
+            accept_encoding
+                .split(',')
+                .enumerate()
+                .filter_map(|(i, part)| Spec::parse(part.trim(), i))
+        };
         let mut best: Option<(Priority, ContentEncoding)> = None;
         for (index, enc) in Self::OFFERED.into_iter().enumerate() {
-            let p = priority(enc.name(), &specs, index);
+            let p = priority(enc.name(), specs(), index);
             if !(p.q > 0.0) {
                 continue; // refused (q=0, or NaN as JS's parseFloat gives)
             }
@@ -84,21 +84,94 @@ impl ContentEncoding {
 
     /// `body` compressed, or `None` if the encoder failed.
     pub fn encode(self, body: &[u8], level: u32) -> Option<Vec<u8>> {
-        // About a third of the body: text payloads compress well; the
-        // vector grows if not.
-        let out = Vec::with_capacity(body.len() / 3 + 64);
-        let level = Compression::new(level.min(9));
         match self {
             ContentEncoding::Gzip => {
-                let mut e = GzEncoder::new(out, level);
-                e.write_all(body).ok()?;
-                e.finish().ok()
+                let mut out = Vec::with_capacity(body.len() / 3 + 64);
+                out.extend_from_slice(&GZIP_HEADER);
+                deflate(body, level, false, FlushCompress::Finish, &mut out)?;
+                let mut crc = Crc::new();
+                crc.update(body);
+                out.extend_from_slice(&crc.sum().to_le_bytes());
+                out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+                Some(out)
             }
             ContentEncoding::Deflate => {
-                let mut e = ZlibEncoder::new(out, level);
-                e.write_all(body).ok()?;
-                e.finish().ok()
+                let mut out = Vec::with_capacity(body.len() / 3 + 64);
+                deflate(body, level, true, FlushCompress::Finish, &mut out)?;
+                Some(out)
             }
+        }
+    }
+}
+
+/// A gzip member's header: deflate, no flags, no time, unknown OS.
+const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+
+/// Compressors kept per thread, by (level, zlib header): making one
+/// allocates and clears about 300 KB of tables, which would cost more than
+/// compressing a message.
+const KEPT: usize = 4;
+
+thread_local! {
+    static COMPRESSORS: RefCell<Vec<(u32, bool, Compress)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `data` deflated on its own and flushed, without the empty stored
+/// block's `00 00 ff ff` that ends a sync flush: a permessage-deflate
+/// message (RFC 7692), for adapters. `None` if the compressor failed.
+pub fn deflate_message(data: &[u8], level: u32) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(data.len() / 2 + 64);
+    deflate(data, level, false, FlushCompress::Sync, &mut out)?;
+    out.strip_suffix(&[0, 0, 0xff, 0xff])?;
+    out.truncate(out.len() - 4);
+    Some(out)
+}
+
+/// Appends `data` deflated (with a zlib header and trailer if `zlib`) to
+/// `out`, ending with `flush` (`Finish` or `Sync`), with a compressor of
+/// this thread reset for it.
+fn deflate(
+    data: &[u8],
+    level: u32,
+    zlib: bool,
+    flush: FlushCompress,
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    let level = level.min(9);
+    let mut c = COMPRESSORS
+        .with(|k| {
+            let mut k = k.borrow_mut();
+            let i = k.iter().position(|(l, z, _)| *l == level && *z == zlib)?;
+            Some(k.swap_remove(i).2)
+        })
+        .unwrap_or_else(|| Compress::new(Compression::new(level), zlib));
+    let done = run(&mut c, data, flush, out);
+    c.reset();
+    COMPRESSORS.with(|k| {
+        let mut k = k.borrow_mut();
+        if k.len() < KEPT {
+            k.push((level, zlib, c));
+        }
+    });
+    done
+}
+
+/// Feeds all of `data` to `c` and flushes, growing `out` as needed.
+fn run(c: &mut Compress, mut data: &[u8], flush: FlushCompress, out: &mut Vec<u8>) -> Option<()> {
+    loop {
+        if out.len() == out.capacity() {
+            out.reserve(out.capacity().max(64));
+        }
+        let (in0, out0) = (c.total_in(), c.total_out());
+        let status = c.compress_vec(data, out, flush).ok()?;
+        data = &data[(c.total_in() - in0) as usize..];
+        let progress = c.total_in() > in0 || c.total_out() > out0;
+        let room = out.len() < out.capacity();
+        match (status, flush) {
+            (Status::StreamEnd, _) => return Some(()),
+            (_, FlushCompress::Sync) if data.is_empty() && room => return Some(()),
+            _ if !progress && room => return None, // stuck: should not happen
+            _ => {}
         }
     }
 }
@@ -180,7 +253,7 @@ fn js_or(a: f64, b: f64) -> f64 {
 }
 
 /// The best entry of `specs` for `name`; `*` matches any name.
-fn priority(name: &str, specs: &[Spec<'_>], index: usize) -> Priority {
+fn priority<'a>(name: &str, specs: impl Iterator<Item = Spec<'a>>, index: usize) -> Priority {
     let mut best = Priority {
         q: 0.0,
         s: 0,

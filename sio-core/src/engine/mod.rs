@@ -18,7 +18,7 @@ mod server;
 mod session;
 mod websocket;
 
-pub use compression::{ContentEncoding, HttpCompression};
+pub use compression::{ContentEncoding, HttpCompression, deflate_message};
 pub use config::{AllowRequest, CookieConfig, CorsConfig, CorsOrigin, EngineConfig, Transport};
 pub use deflate::PerMessageDeflate;
 pub use error::ErrorCode;

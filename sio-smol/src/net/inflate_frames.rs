@@ -387,7 +387,7 @@ mod tests {
     #[test]
     fn a_fragmented_compressed_message_with_a_ping_inside() {
         let text = "abc".repeat(1000);
-        let z = crate::ws_deflate::deflate_raw(text.as_bytes(), 6).unwrap();
+        let z = sio_core::engine::deflate_message(text.as_bytes(), 6).unwrap();
         let (a, b) = z.split_at(z.len() / 2);
         let mut wire = frame(0x41, a); // text, RSV1, not final
         wire.extend(frame(0x89, b"p"));
@@ -402,7 +402,7 @@ mod tests {
 
     #[test]
     fn faults() {
-        let z = crate::ws_deflate::deflate_raw(&[7; 5000], 6).unwrap();
+        let z = sio_core::engine::deflate_message(&[7; 5000], 6).unwrap();
         // Inflated over the bound: a header announcing max + 1 bytes.
         let (out, faulted) = run(4999, &frame(0xc2, &z));
         assert!(faulted);
