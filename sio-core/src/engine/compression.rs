@@ -22,8 +22,10 @@ pub struct HttpCompression {
     /// Bodies shorter than this many bytes are sent as they are (default
     /// 1024, Node's).
     pub threshold: usize,
-    /// zlib compression level, 0 (none) to 9 (smallest); default 6 (zlib's
-    /// default, which Node uses).
+    /// Compression level, 0 (none) to 9 (smallest); default 1. Node uses
+    /// zlib's default, 6, but with miniz_oxide level 6 costs 2 to 8 times
+    /// the CPU of level 1 on messages of 4 to 16 KB for 5 to 9 points of
+    /// ratio (BENCHMARKS.md, "Compression").
     pub level: u32,
 }
 
@@ -31,7 +33,7 @@ impl Default for HttpCompression {
     fn default() -> Self {
         HttpCompression {
             threshold: 1024,
-            level: 6,
+            level: 1,
         }
     }
 }

@@ -17,8 +17,8 @@ pub struct PerMessageDeflate {
     /// Messages shorter than this many bytes are sent uncompressed
     /// (default 1024, Node's).
     pub threshold: usize,
-    /// Compression level, 0 to 9 (default 6, zlib's default, which Node's
-    /// `ws` uses).
+    /// Compression level, 0 to 9 (default 1: see
+    /// [`super::HttpCompression::level`]; Node's `ws` uses zlib's 6).
     pub level: u32,
 }
 
@@ -26,7 +26,7 @@ impl Default for PerMessageDeflate {
     fn default() -> Self {
         PerMessageDeflate {
             threshold: 1024,
-            level: 6,
+            level: 1,
         }
     }
 }
