@@ -74,7 +74,7 @@ impl ContentEncoding {
         let mut best: Option<(Priority, ContentEncoding)> = None;
         for (index, enc) in Self::OFFERED.into_iter().enumerate() {
             let p = priority(enc.name(), specs(), index);
-            if !(p.q > 0.0) {
+            if p.q.is_nan() || p.q <= 0.0 {
                 continue; // refused (q=0, or NaN as JS's parseFloat gives)
             }
             if best.as_ref().is_none_or(|(b, _)| p.before(b)) {

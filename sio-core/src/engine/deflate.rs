@@ -40,7 +40,7 @@ pub const ACCEPTED: &str =
 /// at most once, valid values, and no `server_max_window_bits` below 15
 /// (the compressor always uses a 32 KiB window).
 pub fn accepts_offer<'a>(offers: impl Iterator<Item = &'a str>) -> bool {
-    offers.flat_map(|v| v.split(',')).any(|ext| acceptable(ext))
+    offers.flat_map(|v| v.split(',')).any(acceptable)
 }
 
 fn acceptable(ext: &str) -> bool {

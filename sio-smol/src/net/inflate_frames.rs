@@ -30,7 +30,7 @@ const TAIL: [u8; 4] = [0, 0, 0xff, 0xff];
 const POOL: usize = 4;
 
 thread_local! {
-    static INFLATERS: RefCell<Vec<Box<Decompress>>> = const { RefCell::new(Vec::new()) };
+    static INFLATERS: RefCell<Vec<Decompress>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The inflating reader's state for one connection.
@@ -62,7 +62,7 @@ struct Payload {
 /// A compressed message being inflated.
 struct Inflating {
     opcode: u8,
-    inflater: Box<Decompress>,
+    inflater: Decompress,
     out: Vec<u8>,
 }
 
@@ -319,14 +319,14 @@ fn write_header(out: &mut Vec<u8>, opcode: u8, len: u64) {
 }
 
 /// An inflater from the thread's pool, or a new one.
-fn take_inflater() -> Box<Decompress> {
+fn take_inflater() -> Decompress {
     INFLATERS
         .with(|p| p.borrow_mut().pop())
-        .unwrap_or_else(|| Box::new(Decompress::new(false)))
+        .unwrap_or_else(|| Decompress::new(false))
 }
 
 /// Returns an inflater to the thread's pool (reset), if it has room.
-fn give_back(mut d: Box<Decompress>) {
+fn give_back(mut d: Decompress) {
     d.reset(false);
     INFLATERS.with(|p| {
         let mut p = p.borrow_mut();
@@ -409,7 +409,7 @@ mod tests {
         let mut expect = Vec::new();
         write_header(&mut expect, 2, 5000);
         assert_eq!(out, expect);
-        assert_eq!(run(5000, &frame(0xc2, &z)).1, false);
+        assert!(!run(5000, &frame(0xc2, &z)).1);
         // Bad data, RSV1 on a control frame or a continuation: RSV1 frame.
         let protocol = vec![0xc2, 0x80, 0, 0, 0, 0];
         assert_eq!(
