@@ -112,25 +112,6 @@ fn node_ws_without_permessage_deflate_by_default() {
     assert!(down > payload, "{down} bytes on the wire for {payload}");
 }
 
-/// One request with extra header lines, `Connection: close`.
-fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    extra: &str,
-    body: &[u8],
-) -> raw::RawResponse {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}Content-Length: {}\r\n\r\n",
-        body.len()
-    );
-    s.write_all(head.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
-    raw::read_response(&mut s)
-}
-
 /// Echoes `4<text>` on a polling session and GETs it back with
 /// `Accept-Encoding: accept` (none if empty).
 fn polled(addr: SocketAddr, sid: &str, text: &str, accept: &str) -> raw::RawResponse {
@@ -142,7 +123,7 @@ fn polled(addr: SocketAddr, sid: &str, text: &str, accept: &str) -> raw::RawResp
         format!("Accept-Encoding: {accept}\r\n")
     };
     let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
-    let res = request(addr, "GET", &path, &extra, b"");
+    let res = raw::request_with(addr, "GET", &path, &extra, b"");
     assert_eq!(res.status, 200, "{}", res.text());
     res
 }
@@ -207,22 +188,9 @@ fn server_off() -> sio_smol::RunningServer {
 /// A WebSocket handshake offering `extensions`; the stream after the 101
 /// and the open packet, and the 101's `Sec-WebSocket-Extensions`.
 fn ws_open(addr: SocketAddr, extensions: &str) -> (TcpStream, Option<String>) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let req = format!(
-        "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
-         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-         Sec-WebSocket-Extensions: {extensions}\r\n\r\n"
-    );
-    s.write_all(req.as_bytes()).unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        s.read_exact(&mut byte).unwrap();
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&head).into_owned();
-    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    let target = "/engine.io/?EIO=4&transport=websocket";
+    let extra = format!("Sec-WebSocket-Extensions: {extensions}\r\n");
+    let (mut s, head) = raw::ws_upgrade_with(addr, target, &extra);
     let ext = head
         .lines()
         .find_map(|l| l.strip_prefix("sec-websocket-extensions: "))
@@ -237,21 +205,8 @@ fn ws_open(addr: SocketAddr, extensions: &str) -> (TcpStream, Option<String>) {
 
 /// One server frame: RSV1, opcode, payload.
 fn read_frame(s: &mut TcpStream) -> (bool, u8, Vec<u8>) {
-    let mut h = [0u8; 2];
-    s.read_exact(&mut h).expect("a frame");
-    let mut len = u64::from(h[1] & 0x7f);
-    if len == 126 {
-        let mut b = [0u8; 2];
-        s.read_exact(&mut b).unwrap();
-        len = u64::from(u16::from_be_bytes(b));
-    } else if len == 127 {
-        let mut b = [0u8; 8];
-        s.read_exact(&mut b).unwrap();
-        len = u64::from_be_bytes(b);
-    }
-    let mut payload = vec![0u8; len as usize];
-    s.read_exact(&mut payload).unwrap();
-    (h[0] & 0x40 != 0, h[0] & 0x0f, payload)
+    let (b0, payload) = raw::read_frame_head(s).expect("a frame");
+    (b0 & 0x40 != 0, b0 & 0x0f, payload)
 }
 
 /// A masked client frame, compressed (RSV1) if `deflate`.
