@@ -17,7 +17,9 @@
 # server with SIGTERM, and prints the whole process's instructions up to the
 # dump (user space; its shutdown left out) divided by the operations: acks (echo, polling), deliveries (fanout),
 # connections (conns). Start-up is included, and is small against the load.
-# Output files go to bench/results/callgrind-<time>/.
+# Output files go to bench/results/callgrind-<time>/. LOAD_ARGS_EXTRA is
+# appended to every scenario's load (e.g. "--size 4096 --accept-encoding
+# gzip" for polling with compressed responses).
 #
 # Scenario `cluster` (not in the default list: SCENARIOS=cluster) is fanout
 # across a Redis cluster (bench/cluster.sh): a private redis-server, a
@@ -109,7 +111,7 @@ for spec in "$@"; do
         fi
         # shellcheck disable=SC2046 # the arguments are meant to split
         "$LOADGEN" "${scenario/cluster/fanout}" --addr "127.0.0.1:$PORT" $(load_args "$scenario") \
-            "${extra[@]}" "${parser[@]}" >"$file.json" 2>"$file.err" || true
+            ${LOAD_ARGS_EXTRA:-} "${extra[@]}" "${parser[@]}" >"$file.json" 2>"$file.err" || true
         # Counted up to here: a dump now, so that what the server does to
         # stop (a graceful shutdown closes every session) is left out.
         callgrind_control --dump "$vpid" >/dev/null 2>&1

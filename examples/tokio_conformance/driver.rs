@@ -114,6 +114,10 @@ impl<P: Protocol + 'static> Driver<P> {
                     headers,
                     max_message,
                     max_queued_bytes,
+                    // permessage-deflate is not implemented by this
+                    // adapter: its config leaves `per_message_deflate`
+                    // off (the default), so this is always `None`.
+                    deflate: _,
                 } => {
                     let mut sinks = self.sinks.borrow_mut();
                     if let Some(Sink::Http(tx)) = sinks.remove(&conn) {

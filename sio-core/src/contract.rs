@@ -134,6 +134,15 @@ pub enum Output<E> {
         /// what is queued, close, and report [`Input::SendQueueFull`]).
         /// Counted as the frames' payload bytes.
         max_queued_bytes: usize,
+        /// permessage-deflate (RFC 7692) was negotiated (only when
+        /// `EngineConfig::per_message_deflate` is set; `headers` carry the
+        /// `Sec-WebSocket-Extensions` answer, with no context takeover
+        /// either way): inflate the peer's messages that have RSV1 set
+        /// (inflated, they are bounded by `max_message` too: over it, close
+        /// 1009) and compress outgoing messages of at least its `threshold`
+        /// bytes, each on its own. An adapter that cannot must leave the
+        /// option off.
+        deflate: Option<crate::engine::PerMessageDeflate>,
     },
     /// Send one frame on a WebSocket.
     WsSend {
@@ -190,11 +199,13 @@ impl<E> Output<E> {
                 headers,
                 max_message,
                 max_queued_bytes,
+                deflate,
             } => Output::WsAccept {
                 conn,
                 headers,
                 max_message,
                 max_queued_bytes,
+                deflate,
             },
             Output::WsFlushMark { conn, mark } => Output::WsFlushMark { conn, mark },
             Output::WsSend { conn, frame } => Output::WsSend { conn, frame },

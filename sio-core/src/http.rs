@@ -81,9 +81,10 @@ impl HttpRequest {
     /// called up to twice), `websocket` says whether it is a valid upgrade
     /// request the adapter can complete. The core keeps what it needs:
     /// every header of a request that may open a session (its handshake,
-    /// which the application reads for the session's life), only `Origin`
-    /// of a `GET` or `POST` on an open session (copying the rest would cost
-    /// every long-poll). `stamp` adds what the adapter knows of the
+    /// which the application reads for the session's life), only `Origin`,
+    /// `Accept-Encoding` and `Sec-WebSocket-Extensions` of a `GET` or
+    /// `POST` on an open session (copying the rest would cost every
+    /// long-poll). `stamp` adds what the adapter knows of the
     /// connection (peer address, TLS, the time: see
     /// [`crate::handshake::HandshakeBuilder`]); it is called only for the
     /// requests whose head is kept whole.
@@ -101,13 +102,19 @@ impl HttpRequest {
         let on_session =
             matches!(method, Method::Get | Method::Post) && query_param(query, "sid").is_some();
         let head = if on_session {
-            let origin = headers()
-                .find(|(n, _)| n.eq_ignore_ascii_case("origin"))
-                .map(|(_, v)| v);
-            let bytes = origin.map_or(0, |v| "origin".len() + v.len());
-            let mut head = Handshake::builder(path, query, bytes, usize::from(origin.is_some()));
-            if let Some(v) = origin {
-                head.header("origin", &String::from_utf8_lossy(v));
+            let kept = || {
+                headers().filter_map(|(n, v)| {
+                    ON_SESSION
+                        .iter()
+                        .find(|k| n.eq_ignore_ascii_case(k))
+                        .map(|k| (*k, v))
+                })
+            };
+            let (bytes, count) =
+                kept().fold((0, 0), |(b, c), (n, v)| (b + n.len() + v.len(), c + 1));
+            let mut head = Handshake::builder(path, query, bytes, count);
+            for (n, v) in kept() {
+                head.header(n, &String::from_utf8_lossy(v));
             }
             head.build()
         } else {
@@ -216,6 +223,10 @@ impl HttpRequest {
         self.head
     }
 }
+
+/// The headers kept of a `GET` or `POST` on an open session: CORS, the
+/// polling response's compression, a WebSocket upgrade's extensions.
+const ON_SESSION: [&str; 3] = ["origin", "accept-encoding", "sec-websocket-extensions"];
 
 /// Finds `key` in an `a=1&b=2` query string and percent-decodes its value
 /// (`+` is a space). A key without `=` has the empty value.
@@ -397,6 +408,7 @@ mod tests {
             ("Host", b"example.com"),
             ("Origin", b"https://app.example"),
             ("User-Agent", b"node"),
+            ("Accept-Encoding", b"gzip"),
         ];
         let all = || headers.iter().copied();
         // A handshake keeps every header, names in lower case, and is stamped.
@@ -413,10 +425,11 @@ mod tests {
             },
         );
         assert_eq!(stamped, 1);
-        assert_eq!(req.headers().count(), 3);
+        assert_eq!(req.headers().count(), 4);
         assert_eq!(req.header("user-agent"), Some("node"));
         assert!(req.secure());
-        // A GET or POST on a session keeps only Origin, and is not stamped.
+        // A GET or POST on a session keeps only Origin and Accept-Encoding
+        // (and a WebSocket's extensions), and is not stamped.
         for method in [Method::Get, Method::Post] {
             let req = HttpRequest::from_parts(
                 method,
@@ -427,7 +440,11 @@ mod tests {
                 |_| panic!("not stamped"),
             );
             let kept: Vec<_> = req.headers().collect();
-            assert_eq!(kept, vec![("origin", "https://app.example")]);
+            let want = vec![
+                ("origin", "https://app.example"),
+                ("accept-encoding", "gzip"),
+            ];
+            assert_eq!(kept, want);
             assert!(!req.secure());
         }
         // So does a WebSocket upgrading a session: the session keeps the
@@ -441,7 +458,7 @@ mod tests {
             |_| panic!("not stamped"),
         );
         assert!(req.websocket);
-        assert_eq!(req.headers().count(), 1, "an upgrade GET on a session");
+        assert_eq!(req.headers().count(), 2, "an upgrade GET on a session");
     }
 
     proptest! {

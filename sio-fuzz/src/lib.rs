@@ -20,6 +20,7 @@ pub mod raw_http;
 pub mod socket_msgpack;
 pub mod socket_server;
 mod streams_craft;
+pub mod ws_inflate;
 
 use bytes::Bytes;
 use sio_core::engine::{Packet, WsFrame, payload, payload_v3};
@@ -46,6 +47,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("cluster_member", cluster_member::run),
     ("socket_msgpack", socket_msgpack::run),
     ("admin_server", admin_server::run),
+    ("ws_inflate", ws_inflate::run),
 ];
 
 /// Engine.IO packet decoding from WebSocket frames; decoded packets must

@@ -181,10 +181,11 @@ impl<C: Core> Driver<C> {
                 headers,
                 max_message,
                 max_queued_bytes,
+                deflate,
             } => {
                 let mut sinks = self.sinks.borrow_mut();
                 if let Some(Sink::Http(ex)) = sinks.get(&conn) {
-                    let ws = Rc::new(WsConn::new(max_queued_bytes));
+                    let ws = Rc::new(WsConn::new(max_queued_bytes, deflate));
                     ex.set(ExchangeState::WsAccept {
                         headers,
                         max_message,

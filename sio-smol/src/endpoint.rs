@@ -143,13 +143,15 @@ pub(crate) async fn serve<C: Core>(driver: Rc<Driver<C>>, req: EngineRequest) ->
                 raw_http::switching_protocols(&key, headers.iter().map(|(n, v)| (*n, v.as_ref())));
             let limits = WsLimits {
                 max_message_size: max_message,
+                inflate: ws.deflate.is_some(),
             };
             let upgrading = Box::pin(async move {
                 stream.write_all(&accept).await?;
                 // TLS may hold the bytes back until a flush.
                 stream.flush().await?;
+                let (io, leftover) = limits.io(stream, leftover);
                 Ok(WebSocketStream::from_partially_read(
-                    stream,
+                    io,
                     leftover,
                     Role::Server,
                     Some(limits.into()),
@@ -171,6 +173,7 @@ pub(crate) async fn serve<C: Core>(driver: Rc<Driver<C>>, req: EngineRequest) ->
         ) => {
             let limits = WsLimits {
                 max_message_size: max_message,
+                inflate: ws.deflate.is_some(),
             };
             let upgrading = Box::pin(net::upgraded_stream(on_upgrade, limits));
             let d = driver.clone();

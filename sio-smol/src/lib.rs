@@ -136,6 +136,7 @@ mod serve;
 pub mod signal;
 mod thread;
 pub mod tls;
+mod ws_deflate;
 mod ws_queue;
 mod ws_task;
 
@@ -160,6 +161,7 @@ pub use thread::{RunningServer, spawn_thread};
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod internals {
+    pub use crate::net::inflate_frames;
     pub use crate::net::raw_http;
 }
 

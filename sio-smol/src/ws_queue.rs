@@ -9,6 +9,7 @@ use async_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use bytes::Bytes;
 use futures_sink::Sink as _;
 use sio_core::FlushId;
+use sio_core::engine::PerMessageDeflate;
 use sio_core::engine::WsFrame;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -40,11 +41,16 @@ pub(crate) struct WsConn {
     marks: RefCell<Vec<(u64, FlushId)>>,
     /// Marks reached, for the task to report.
     reached: RefCell<Vec<FlushId>>,
+    /// permessage-deflate, when negotiated: messages are compressed as
+    /// they are written (`ws_deflate.rs`); the queue's bound counts them
+    /// uncompressed.
+    pub(crate) deflate: Option<PerMessageDeflate>,
 }
 
 impl WsConn {
-    /// An empty queue bounded at `limit` bytes.
-    pub(crate) fn new(limit: usize) -> WsConn {
+    /// An empty queue bounded at `limit` bytes, for a WebSocket with
+    /// permessage-deflate if `deflate`.
+    pub(crate) fn new(limit: usize, deflate: Option<PerMessageDeflate>) -> WsConn {
         WsConn {
             queue: RefCell::new(MsgQueue::default()),
             queued_bytes: Cell::new(0),
@@ -56,6 +62,7 @@ impl WsConn {
             written: Cell::new(0),
             marks: RefCell::new(Vec::new()),
             reached: RefCell::new(Vec::new()),
+            deflate,
         }
     }
 
@@ -233,6 +240,10 @@ pub(crate) async fn write_queued(me: &WsConn, ws: &mut WsStream) -> Result<(), W
         let Some(msg) = msg else { break };
         me.queued_bytes
             .set(me.queued_bytes.get().saturating_sub(msg.len()));
+        let msg = match &me.deflate {
+            Some(d) => crate::ws_deflate::compress(msg, d),
+            None => msg,
+        };
         poll_fn(|cx| Pin::new(&mut *ws).poll_ready(cx)).await?;
         Pin::new(&mut *ws).start_send(msg)?;
         n += 1;

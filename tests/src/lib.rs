@@ -23,6 +23,7 @@ pub mod browser;
 pub mod cluster;
 pub mod cluster_check;
 pub mod codec_cases;
+pub mod counting_proxy;
 pub mod feature_server;
 pub mod peers;
 pub mod process;

@@ -52,10 +52,21 @@ impl RawResponse {
 
 /// Sends one request (`Connection: close`) and reads the whole response.
 pub fn request(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> RawResponse {
+    request_with(addr, method, path, "", body)
+}
+
+/// [`request`] with `extra` header lines (each ending in `\r\n`).
+pub fn request_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    extra: &str,
+    body: &[u8],
+) -> RawResponse {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\nContent-Type: text/plain;charset=UTF-8\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}Content-Length: {}\r\nContent-Type: text/plain;charset=UTF-8\r\n\r\n",
         body.len()
     );
     s.write_all(head.as_bytes()).unwrap();
@@ -208,11 +219,17 @@ pub fn raw_ws(addr: SocketAddr, path: &str) -> TcpStream {
 /// Sends a WebSocket upgrade request for `target` (path and query) and
 /// reads the response head; panics unless it is a `101`.
 pub fn ws_upgrade(addr: SocketAddr, target: &str) -> TcpStream {
+    ws_upgrade_with(addr, target, "").0
+}
+
+/// [`ws_upgrade`] with `extra` header lines (each ending in `\r\n`);
+/// also returns the response head.
+pub fn ws_upgrade_with(addr: SocketAddr, target: &str, extra: &str) -> (TcpStream, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let req = format!(
         "GET {target} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
-         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{extra}\r\n"
     );
     s.write_all(req.as_bytes()).unwrap();
     let mut head = Vec::new();
@@ -221,16 +238,19 @@ pub fn ws_upgrade(addr: SocketAddr, target: &str) -> TcpStream {
         s.read_exact(&mut byte).unwrap();
         head.push(byte[0]);
     }
-    assert!(
-        head.starts_with(b"HTTP/1.1 101"),
-        "{}",
-        String::from_utf8_lossy(&head)
-    );
-    s
+    let head = String::from_utf8_lossy(&head).into_owned();
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    (s, head)
 }
 
 /// Reads one server frame (unmasked); `None` at EOF.
 pub fn read_frame(s: &mut TcpStream) -> Option<(u8, Vec<u8>)> {
+    read_frame_head(s).map(|(b0, payload)| (b0 & 0x0f, payload))
+}
+
+/// Reads one server frame: its first byte (FIN, RSV1-3, opcode) and its
+/// payload; `None` at EOF.
+pub fn read_frame_head(s: &mut TcpStream) -> Option<(u8, Vec<u8>)> {
     let mut h = [0u8; 2];
     s.read_exact(&mut h).ok()?;
     let mut len = u64::from(h[1] & 0x7f);
@@ -245,7 +265,7 @@ pub fn read_frame(s: &mut TcpStream) -> Option<(u8, Vec<u8>)> {
     }
     let mut payload = vec![0u8; len as usize];
     s.read_exact(&mut payload).ok()?;
-    Some((h[0] & 0x0f, payload))
+    Some((h[0], payload))
 }
 
 /// Reads frames until a close frame; returns its code.

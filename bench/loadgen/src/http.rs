@@ -32,6 +32,10 @@ pub struct Http {
     /// Bytes at the front of `buf` that belong to the last response.
     consumed: usize,
     req: Vec<u8>,
+    /// `Accept-Encoding` sent with GETs (none if empty); a compressed
+    /// response is inflated into `inflated`.
+    pub accept_encoding: std::rc::Rc<str>,
+    inflated: String,
 }
 
 /// Where a complete response's parts are in the read buffer.
@@ -39,6 +43,8 @@ struct Framed {
     status: u16,
     body: std::ops::Range<usize>,
     close: bool,
+    /// `Content-Encoding`: `Some(true)` gzip, `Some(false)` deflate.
+    encoding: Option<bool>,
 }
 
 impl Http {
@@ -52,6 +58,8 @@ impl Http {
             filled: 0,
             consumed: 0,
             req: Vec::with_capacity(256),
+            accept_encoding: "".into(),
+            inflated: String::new(),
         })
     }
 
@@ -78,6 +86,13 @@ impl Http {
             );
             self.req.extend_from_slice(body);
         } else {
+            if !self.accept_encoding.is_empty() {
+                let _ = write!(
+                    Buf(&mut self.req),
+                    "Accept-Encoding: {}\r\n",
+                    self.accept_encoding
+                );
+            }
             self.req.extend_from_slice(b"\r\n");
         }
         let mut conn = match self.conn.take() {
@@ -111,8 +126,27 @@ impl Http {
             self.conn = Some(conn);
         }
         self.consumed = framed.body.end;
-        let text = std::str::from_utf8(&self.buf[framed.body])
-            .map_err(|_| "response body is not UTF-8")?;
+        let body = &self.buf[framed.body];
+        let text = match framed.encoding {
+            None => std::str::from_utf8(body).map_err(|_| "response body is not UTF-8")?,
+            Some(gzip) => {
+                use std::io::Read;
+                self.inflated.clear();
+                let limited = |r: &mut dyn Read, out: &mut String| {
+                    r.take(MAX_BODY as u64).read_to_string(out)
+                };
+                let read = if gzip {
+                    limited(&mut flate2::read::GzDecoder::new(body), &mut self.inflated)
+                } else {
+                    limited(
+                        &mut flate2::read::ZlibDecoder::new(body),
+                        &mut self.inflated,
+                    )
+                };
+                read.map_err(|e| format!("bad compressed body: {e}"))?;
+                &self.inflated
+            }
+        };
         if !(200..300).contains(&framed.status) {
             let first_line = text.lines().next().unwrap_or("");
             return Err(format!("HTTP {}: {}", framed.status, clip(first_line)).into());
@@ -142,6 +176,7 @@ fn frame(data: &[u8]) -> Result<Option<Framed>> {
     };
     let mut length = None;
     let mut close = false;
+    let mut encoding = None;
     for h in res.headers.iter() {
         if h.name.eq_ignore_ascii_case("content-length") {
             let n = std::str::from_utf8(h.value)
@@ -154,6 +189,12 @@ fn frame(data: &[u8]) -> Result<Option<Framed>> {
             length = Some(n);
         } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
             return Err("chunked responses are not supported".into());
+        } else if h.name.eq_ignore_ascii_case("content-encoding") {
+            encoding = match h.value {
+                b"gzip" => Some(true),
+                b"deflate" => Some(false),
+                _ => return Err("unknown Content-Encoding".into()),
+            };
         } else if h.name.eq_ignore_ascii_case("connection") {
             close = h.value.eq_ignore_ascii_case(b"close");
         }
@@ -168,6 +209,7 @@ fn frame(data: &[u8]) -> Result<Option<Framed>> {
         status,
         body: head_len..head_len + length,
         close: close || res.version == Some(0),
+        encoding,
     }))
 }
 

@@ -22,7 +22,7 @@ pub struct Opts {
 fn known(scenario: &str) -> &'static [&'static str] {
     match scenario {
         "echo" => &["clients", "secs", "size", "warmup-secs", "parser"],
-        "polling" => &["clients", "secs", "size", "warmup-secs"],
+        "polling" => &["clients", "secs", "size", "warmup-secs", "accept-encoding"],
         "fanout" => &[
             "clients",
             "msgs",

@@ -35,8 +35,9 @@ enum Polled {
 
 impl SioPolling {
     /// The Engine.IO handshake, then `40` and a wait for its answer.
-    async fn connect(addr: SocketAddr, host: &str) -> Result<SioPolling> {
+    async fn connect(addr: SocketAddr, host: &str, accept: Rc<str>) -> Result<SioPolling> {
         let mut get = Http::open(addr, host).await?;
+        get.accept_encoding = accept;
         let open = get
             .request("GET", "/socket.io/?EIO=4&transport=polling", None)
             .await?;
@@ -119,11 +120,12 @@ async fn client(
     host: Rc<str>,
     client: usize,
     size: usize,
+    accept: Rc<str>,
     w: Window,
     deadline: Rc<Deadline>,
 ) -> ClientRun {
     let mut run = ClientRun::default();
-    let connect = SioPolling::connect(addr, &host);
+    let connect = SioPolling::connect(addr, &host, accept);
     let mut c = match deadline
         .limit(Instant::now() + CONNECT_TIMEOUT, connect)
         .await
@@ -157,12 +159,15 @@ async fn client(
 }
 
 /// Runs the scenario; `--clients 20 --secs 10 --size 64 --warmup-secs 1`
-/// (clients connect during the warm-up, which is at least 0.5 s).
+/// (clients connect during the warm-up, which is at least 0.5 s), and
+/// `--accept-encoding gzip` (or any value; none by default) sent with the
+/// GETs, whose compressed responses are then inflated.
 pub async fn run(ex: &Executor, opts: &Opts) -> Result<Value> {
     let clients: usize = opts.num("clients", 20)?;
     let size = payload_size(opts)?;
     let secs = opts.secs("secs", 10.0)?;
     let warmup = opts.secs("warmup-secs", 1.0)?;
+    let accept: Rc<str> = opts.num("accept-encoding", String::new())?.into();
 
     let dog = Rc::new(Watchdog::default());
     let watch = ex.spawn({
@@ -176,7 +181,18 @@ pub async fn run(ex: &Executor, opts: &Opts) -> Result<Value> {
     };
     let host: Rc<str> = opts.host.as_str().into();
     let tasks: Vec<_> = (0..clients)
-        .map(|i| ex.spawn(client(opts.addr, host.clone(), i, size, w, dog.deadline())))
+        .map(|i| {
+            let c = client(
+                opts.addr,
+                host.clone(),
+                i,
+                size,
+                accept.clone(),
+                w,
+                dog.deadline(),
+            );
+            ex.spawn(c)
+        })
         .collect();
     let results = measure(w, opts.server_pid, tasks).await;
     drop(watch);

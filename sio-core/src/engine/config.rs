@@ -140,6 +140,14 @@ pub struct EngineConfig {
     /// version"). Their sessions use the v3 payloads and the reversed
     /// heartbeat (the client pings); see `engine::payload_v3`.
     pub allow_eio3: bool,
+    /// Compression of polling responses (gzip or deflate, as the request's
+    /// `Accept-Encoding` prefers), on by default from 1024 bytes as in
+    /// Node; `None` never compresses.
+    pub http_compression: Option<super::HttpCompression>,
+    /// permessage-deflate on WebSockets (RFC 7692), off by default as in
+    /// Node. Only an adapter that compresses and inflates frames may turn
+    /// it on (sio-smol does; see [`crate::Output::WsAccept`]).
+    pub per_message_deflate: Option<super::PerMessageDeflate>,
 }
 
 impl Default for EngineConfig {
@@ -159,6 +167,8 @@ impl Default for EngineConfig {
             cookie: None,
             allow_request: None,
             allow_eio3: false,
+            http_compression: Some(super::HttpCompression::default()),
+            per_message_deflate: None,
         }
     }
 }
@@ -180,6 +190,8 @@ impl fmt::Debug for EngineConfig {
             .field("cookie", &self.cookie)
             .field("allow_request", &self.allow_request.is_some())
             .field("allow_eio3", &self.allow_eio3)
+            .field("http_compression", &self.http_compression)
+            .field("per_message_deflate", &self.per_message_deflate)
             .finish()
     }
 }

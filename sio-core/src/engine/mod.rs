@@ -3,8 +3,10 @@
 //! [`Engine`] is the server state machine; [`packet`] and [`payload`] are
 //! the pure codecs it uses ([`payload_v3`] for Engine.IO v3 clients).
 
+mod compression;
 mod config;
 mod cors;
+pub mod deflate;
 mod error;
 mod event;
 mod heartbeat;
@@ -17,7 +19,9 @@ mod server;
 mod session;
 mod websocket;
 
+pub use compression::{ContentEncoding, HttpCompression, deflate_message};
 pub use config::{AllowRequest, CookieConfig, CorsConfig, CorsOrigin, EngineConfig, Transport};
+pub use deflate::PerMessageDeflate;
 pub use error::ErrorCode;
 pub use event::{CloseReason, EngineEvent};
 pub use packet::{DecodeError, Message, Packet, WsFrame};

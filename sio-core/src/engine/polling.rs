@@ -1,5 +1,6 @@
 //! The long-polling transport: held GETs, POSTed payloads, JSONP.
 
+use super::compression::{self, ContentEncoding};
 use super::error::ErrorCode;
 use super::event::CloseReason;
 use super::packet::{Packet, WsFrame};
@@ -15,8 +16,9 @@ use std::borrow::Cow;
 use std::time::Instant;
 
 /// A 200 response carrying encoded packets as a polling payload, plain or
-/// JSONP; `eio3` for a v3 session (v3 payloads; JSONP always as text).
-pub(crate) fn payload_response(
+/// JSONP (uncompressed: see [`Engine::payload_response`]); `eio3` for a v3
+/// session (v3 payloads; JSONP always as text).
+fn payload_response(
     frames: &[WsFrame],
     jsonp: Option<&str>,
     eio3: Option<BinaryMode>,
@@ -45,6 +47,29 @@ pub(crate) fn payload_response(
 }
 
 impl Engine {
+    /// How to compress the payload answering `req`, from its
+    /// `Accept-Encoding` (`None` when compression is off).
+    pub(crate) fn encoding_for(&self, req: &HttpRequest) -> Option<ContentEncoding> {
+        self.config.http_compression?;
+        ContentEncoding::choose(req.header("accept-encoding")?)
+    }
+
+    /// A payload response for `frames` (v3 payloads when `eio3`),
+    /// compressed with `encoding` when the body reaches the threshold.
+    pub(crate) fn payload_response(
+        &self,
+        frames: &[WsFrame],
+        jsonp: Option<&str>,
+        eio3: Option<BinaryMode>,
+        encoding: Option<ContentEncoding>,
+    ) -> HttpResponse {
+        let mut res = payload_response(frames, jsonp, eio3);
+        if let (Some(enc), Some(c)) = (encoding, &self.config.http_compression) {
+            compression::compress(&mut res, enc, c);
+        }
+        res
+    }
+
     /// A long-poll GET for an open polling session.
     pub(crate) fn poll_get(
         &mut self,
@@ -54,6 +79,7 @@ impl Engine {
         jsonp: Option<Cow<'_, str>>,
     ) {
         let origin = req.header("origin");
+        let encoding = self.encoding_for(req);
         let session = self.sessions.get_mut(&sid).expect("caller checked the sid");
         if session.pending_get.is_some() {
             // Two GETs at once: refuse this one, close the session (the
@@ -65,6 +91,7 @@ impl Engine {
             conn,
             jsonp: jsonp.map(Cow::into_owned),
             origin: origin.map(str::to_owned),
+            encoding,
         });
         self.conns.insert(conn, ConnRole::Get(sid));
         let probed = session.upgrade.as_ref().is_some_and(|u| u.probed);
@@ -187,11 +214,14 @@ impl Engine {
             return;
         };
         // Encoded from the queue in place: the queue keeps its room.
-        let res = payload_response(
+        let mut res = payload_response(
             session.queue.make_contiguous(),
             get.jsonp.as_deref(),
             session.eio3,
         );
+        if let (Some(enc), Some(c)) = (get.encoding, &self.config.http_compression) {
+            compression::compress(&mut res, enc, c);
+        }
         session.queue.clear();
         session.queued_bytes = 0;
         let waits = !session.flush_waits.is_empty();
@@ -211,8 +241,9 @@ impl Engine {
         let Some(get) = session.pending_get.take() else {
             return;
         };
-        let res = payload_response(frames, get.jsonp.as_deref(), session.eio3);
+        let eio3 = session.eio3;
         self.conns.remove(&get.conn);
+        let res = self.payload_response(frames, get.jsonp.as_deref(), eio3, get.encoding);
         self.respond(get.conn, get.origin.as_deref(), res);
     }
 

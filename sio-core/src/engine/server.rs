@@ -4,6 +4,7 @@
 
 use super::config::{EngineConfig, Transport};
 use super::cors;
+use super::deflate::{self, PerMessageDeflate};
 use super::error::ErrorCode;
 use super::event::{CloseReason, EngineEvent};
 use super::packet::{Message, Packet, WsFrame};
@@ -344,18 +345,35 @@ impl Engine {
         }
     }
 
-    /// The WebSocket accept for `conn`, with the limits the adapter keeps.
+    /// The WebSocket accept for `conn`, with the limits the adapter keeps,
+    /// and permessage-deflate if `deflate` (then said in the headers).
     pub(crate) fn ws_accept(
         &self,
         conn: ConnId,
-        headers: Vec<(&'static str, std::borrow::Cow<'static, str>)>,
+        mut headers: Vec<(&'static str, std::borrow::Cow<'static, str>)>,
+        deflate: Option<PerMessageDeflate>,
     ) -> Output<EngineEvent> {
+        if deflate.is_some() {
+            headers.push(("sec-websocket-extensions", deflate::ACCEPTED.into()));
+        }
         Output::WsAccept {
             conn,
             headers,
             max_message: self.config.max_payload,
             max_queued_bytes: self.config.max_queued_bytes,
+            deflate,
         }
+    }
+
+    /// permessage-deflate for a WebSocket request, when configured and
+    /// offered acceptably.
+    pub(crate) fn deflate_for(&self, req: &HttpRequest) -> Option<PerMessageDeflate> {
+        let d = self.config.per_message_deflate?;
+        let offers = req
+            .headers()
+            .filter(|(n, _)| *n == "sec-websocket-extensions")
+            .map(|(_, v)| v);
+        (req.websocket && deflate::accepts_offer(offers)).then_some(d)
     }
 
     /// Closes every session ([`CloseReason::ServerShutdown`]).
@@ -506,6 +524,8 @@ impl Engine {
             extra_headers.push(("set-cookie", cookie.into()));
         }
         let origin = req.header("origin").map(str::to_owned);
+        let encoding = self.encoding_for(&req);
+        let deflate = self.deflate_for(&req);
         let jsonp = q.jsonp;
         self.sessions.insert(
             sid,
@@ -538,7 +558,8 @@ impl Engine {
                 self.conns.insert(conn, ConnRole::Ws(sid));
                 let session = self.sessions.get_mut(&sid).expect("just inserted");
                 session.ws = Some(conn);
-                self.outputs.push_back(self.ws_accept(conn, res.headers));
+                self.outputs
+                    .push_back(self.ws_accept(conn, res.headers, deflate));
                 self.emit(EngineEvent::Open { sid, transport });
                 self.send_packet(sid, open);
             }
@@ -546,7 +567,7 @@ impl Engine {
                 self.emit(EngineEvent::Open { sid, transport });
                 // Nothing else can be queued yet: answer with the open packet.
                 let mut res =
-                    super::polling::payload_response(&[open.encode_ws()], jsonp.as_deref(), eio3);
+                    self.payload_response(&[open.encode_ws()], jsonp.as_deref(), eio3, encoding);
                 res.headers.extend(extra_headers);
                 self.respond(conn, origin.as_deref(), res);
             }
@@ -689,11 +710,9 @@ impl Engine {
                 CloseReason::TransportClose => Packet::Noop,
                 _ => Packet::Close,
             };
-            let res = super::polling::payload_response(
-                &[packet.encode_ws()],
-                get.jsonp.as_deref(),
-                session.eio3,
-            );
+            let frames = [packet.encode_ws()];
+            let res =
+                self.payload_response(&frames, get.jsonp.as_deref(), session.eio3, get.encoding);
             self.respond(get.conn, get.origin.as_deref(), res);
         }
         if let Some(post) = session.post.take() {

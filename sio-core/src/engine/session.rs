@@ -16,6 +16,9 @@ pub(crate) struct PendingGet {
     pub jsonp: Option<String>,
     /// The request's `Origin`, for CORS on the late response.
     pub origin: Option<String>,
+    /// How to compress the response, from the request's `Accept-Encoding`
+    /// (`None` when compression is off or not accepted).
+    pub encoding: Option<super::ContentEncoding>,
 }
 
 /// A POST whose body is being read.

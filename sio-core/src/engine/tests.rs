@@ -15,6 +15,7 @@ use bytes::Bytes;
 use std::time::{Duration, Instant};
 
 mod bounds;
+mod compression;
 mod delivery;
 mod eio3;
 mod errors;

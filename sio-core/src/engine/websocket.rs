@@ -29,7 +29,9 @@ impl Engine {
             // the session keeps its transport. The core does not track it.
             let mut res = crate::http::HttpResponse::empty(101);
             super::cors::apply(self.config.cors.as_ref(), req.header("origin"), &mut res);
-            self.outputs.push_back(self.ws_accept(conn, res.headers));
+            let deflate = self.deflate_for(&req);
+            self.outputs
+                .push_back(self.ws_accept(conn, res.headers, deflate));
             self.outputs.push_back(Output::WsClose { conn, code: 1000 });
             return;
         }
@@ -47,7 +49,9 @@ impl Engine {
             .push(Reverse((deadline, TimerKind::Upgrade, sid)));
         let mut res = crate::http::HttpResponse::empty(101);
         super::cors::apply(self.config.cors.as_ref(), req.header("origin"), &mut res);
-        self.outputs.push_back(self.ws_accept(conn, res.headers));
+        let deflate = self.deflate_for(&req);
+        self.outputs
+            .push_back(self.ws_accept(conn, res.headers, deflate));
     }
 
     /// A frame from a WebSocket.

@@ -26,6 +26,7 @@ async fn handle(mut req: Request<Incoming>) -> Result<Response<Body>, std::conve
         smol::spawn(async move {
             let limits = WsLimits {
                 max_message_size: 1024,
+                inflate: false,
             };
             let mut ws = upgraded_stream(on_upgrade, limits).await.unwrap();
             while let Some(Ok(msg)) = ws.next().await {

@@ -13,6 +13,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use super::http::Body;
 use super::io::SmolIo;
 use super::stream::NetStream;
+use super::ws_io::WsIo;
 
 /// tungstenite's read buffer, allocated up front for every connection (its
 /// default, 128 KiB, would dominate the memory of an idle connection).
@@ -22,14 +23,27 @@ const WRITE_BUFFER: usize = 4 * 1024;
 /// Lower bound of the write-buffer cap (back-pressure when writes fail).
 const MAX_WRITE_BUFFER: usize = 16 * 1024 * 1024;
 
-/// A WebSocket stream on a connection (plain TCP or TLS).
-pub type WsStream = WebSocketStream<NetStream>;
+/// A WebSocket stream on a connection (plain TCP or TLS), inflating
+/// permessage-deflate messages when negotiated.
+pub type WsStream = WebSocketStream<WsIo>;
 
 /// Size limits of an upgraded WebSocket connection.
 #[derive(Debug, Clone, Copy)]
 pub struct WsLimits {
     /// Largest accepted incoming message and frame payload, in bytes.
     pub max_message_size: usize,
+    /// permessage-deflate was negotiated: inflate the peer's compressed
+    /// messages (within `max_message_size`).
+    pub inflate: bool,
+}
+
+impl WsLimits {
+    /// `stream` as tungstenite should read it with these limits, and the
+    /// bytes read after the request head that tungstenite should take as
+    /// they are (an inflating stream takes them itself).
+    pub fn io(&self, stream: NetStream, leftover: Vec<u8>) -> (WsIo, Vec<u8>) {
+        WsIo::new(stream, self.inflate, self.max_message_size, leftover)
+    }
 }
 
 impl From<WsLimits> for WebSocketConfig {
@@ -118,8 +132,6 @@ pub async fn upgraded_stream(on_upgrade: OnUpgrade, limits: WsLimits) -> io::Res
     leftover.extend_from_slice(&ahead);
     // Dropping hyper's read buffer now frees it (about 8 KiB per connection).
     drop(parts.read_buf);
-    Ok(
-        WebSocketStream::from_partially_read(stream, leftover, Role::Server, Some(limits.into()))
-            .await,
-    )
+    let (io, leftover) = limits.io(stream, leftover);
+    Ok(WebSocketStream::from_partially_read(io, leftover, Role::Server, Some(limits.into())).await)
 }

@@ -13,12 +13,14 @@ fn handshake() {
         headers,
         max_message,
         max_queued_bytes,
+        deflate,
     } = &out.0[0]
     else {
         panic!("WsAccept first: {out:#?}");
     };
     assert_eq!(*c, conn);
     assert!(headers.is_empty(), "{headers:?}");
+    assert_eq!(*deflate, None, "off by default");
     // The adapter's bounds come from the config.
     assert_eq!(*max_message, t.engine.config().max_payload);
     assert_eq!(*max_queued_bytes, t.engine.config().max_queued_bytes);

@@ -2,7 +2,9 @@
 //! ([`ServerFlags`]), the Engine.IO options built from them, and serving a
 //! [`Mux`] with them until Ctrl-C or SIGTERM.
 
-use sio_core::engine::{CorsConfig, CorsOrigin, EngineConfig, Transport};
+use sio_core::engine::{
+    CorsConfig, CorsOrigin, EngineConfig, HttpCompression, PerMessageDeflate, Transport,
+};
 use sio_smol::tls::TlsConfig;
 use sio_smol::{Mux, TrustedProxies};
 use std::net::{IpAddr, SocketAddr};
@@ -54,6 +56,14 @@ pub struct ServerFlags {
     /// addresses or networks, e.g. 127.0.0.1,10.0.0.0/8).
     #[arg(long)]
     trusted_proxies: Option<TrustedProxies>,
+    /// Compress polling responses from this many bytes (gzip or deflate,
+    /// as the client accepts); 0 turns it off.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024)]
+    http_compression: usize,
+    /// Offer permessage-deflate on WebSockets, compressing messages from
+    /// this many bytes (off unless given).
+    #[arg(long, value_name = "BYTES")]
+    per_message_deflate: Option<usize>,
 }
 
 /// `path` with a trailing slash (an endpoint's path is a prefix).
@@ -84,6 +94,14 @@ impl ServerFlags {
             max_sessions: self.max_sessions,
             allow_eio3: self.allow_eio3,
             cors,
+            http_compression: (self.http_compression > 0).then(|| HttpCompression {
+                threshold: self.http_compression,
+                ..HttpCompression::default()
+            }),
+            per_message_deflate: self.per_message_deflate.map(|threshold| PerMessageDeflate {
+                threshold,
+                ..PerMessageDeflate::default()
+            }),
             ..EngineConfig::default()
         };
         if self.no_websocket {
