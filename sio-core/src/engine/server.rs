@@ -27,8 +27,10 @@ pub(crate) enum ConnRole {
     Get(Sid),
     /// A POST whose body is being read.
     Post(Sid),
-    /// The session's WebSocket.
-    Ws(Sid),
+    /// The session's WebSocket; `v3` for an Engine.IO v3 session (its
+    /// binary frames carry a type byte), kept here so that reading a frame
+    /// looks up nothing more.
+    Ws { sid: Sid, v3: bool },
     /// A WebSocket upgrading a polling session.
     Upgrading(Sid),
 }
@@ -198,7 +200,7 @@ impl Engine {
             Input::WsFlushed { conn, mark } => self.on_ws_flushed(conn, mark),
             Input::WsFault { conn, fault } => self.on_ws_fault(conn, fault),
             Input::SendQueueFull { conn } => {
-                if let Some(ConnRole::Ws(sid)) = self.conns.remove(&conn) {
+                if let Some(ConnRole::Ws { sid, .. }) = self.conns.remove(&conn) {
                     if let Some(s) = self.sessions.get_mut(&sid) {
                         s.ws = None; // the adapter closes the connection itself
                     }
@@ -306,7 +308,7 @@ impl Engine {
     fn on_ws_fault(&mut self, conn: ConnId, fault: crate::WsFault) {
         let code = fault.close_code();
         match self.conns.get(&conn).copied() {
-            Some(ConnRole::Ws(sid)) => {
+            Some(ConnRole::Ws { sid, .. }) => {
                 if let Some(s) = self.sessions.get_mut(&sid) {
                     s.ws = None;
                 }
@@ -328,7 +330,7 @@ impl Engine {
 
     /// The adapter wrote what preceded a WebSocket's flush mark.
     fn on_ws_flushed(&mut self, conn: ConnId, mark: FlushId) {
-        let Some(ConnRole::Ws(sid)) = self.conns.get(&conn).copied() else {
+        let Some(ConnRole::Ws { sid, .. }) = self.conns.get(&conn).copied() else {
             return; // gone: its waits were answered at its close
         };
         let Some(session) = self.sessions.get_mut(&sid) else {
@@ -555,7 +557,8 @@ impl Engine {
                 let mut res = HttpResponse::empty(101);
                 cors::apply(self.config.cors.as_ref(), origin.as_deref(), &mut res);
                 res.headers.extend(extra_headers);
-                self.conns.insert(conn, ConnRole::Ws(sid));
+                let v3 = eio3.is_some();
+                self.conns.insert(conn, ConnRole::Ws { sid, v3 });
                 let session = self.sessions.get_mut(&sid).expect("just inserted");
                 session.ws = Some(conn);
                 self.outputs
@@ -751,7 +754,7 @@ impl Engine {
                 }
                 self.close_session(sid, CloseReason::TransportError);
             }
-            Some(ConnRole::Ws(sid)) => {
+            Some(ConnRole::Ws { sid, .. }) => {
                 if let Some(s) = self.sessions.get_mut(&sid) {
                     s.ws = None;
                 }

@@ -57,8 +57,7 @@ impl Engine {
     /// A frame from a WebSocket.
     pub(crate) fn on_ws_frame(&mut self, now: Instant, conn: ConnId, frame: WsFrame) {
         match self.conns.get(&conn).copied() {
-            Some(ConnRole::Ws(sid)) => {
-                let v3 = self.sessions.get(&sid).is_some_and(|s| s.eio3.is_some());
+            Some(ConnRole::Ws { sid, v3 }) => {
                 let packet = match v3 {
                     false => Packet::decode_ws(frame).map_err(|_| String::new()),
                     true => super::payload_v3::decode_ws(frame).map_err(|e| format!(": {e}")),
@@ -105,7 +104,8 @@ impl Engine {
                 session.upgrade = None;
                 session.transport = super::Transport::WebSocket;
                 session.ws = Some(conn);
-                self.conns.insert(conn, ConnRole::Ws(sid));
+                let v3 = session.eio3.is_some();
+                self.conns.insert(conn, ConnRole::Ws { sid, v3 });
                 self.noop_pending_get(sid);
                 self.emit(EngineEvent::Upgrade { sid });
                 let session = self.sessions.get_mut(&sid).expect("still open");
