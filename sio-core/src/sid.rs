@@ -26,8 +26,20 @@ static SID_CHARS: [bool; 256] = {
 
 /// An Engine.IO (or Socket.IO) session id: 22 URL-safe characters (ours)
 /// or 20 (Node's, met in sessions restored from a cluster).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Sid([u8; SID_LEN]);
+
+impl std::hash::Hash for Sid {
+    /// Hashes the first 16 characters as two words: ids are random (96
+    /// bits there), and the server hashes a sid several times per message
+    /// (sessions, sockets, clients), so this stays inline and short.
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let (a, b) = self.0.split_at(8);
+        state.write_u64(u64::from_le_bytes(a.try_into().expect("8 bytes")));
+        state.write_u64(u64::from_le_bytes(b[..8].try_into().expect("8 bytes")));
+    }
+}
 
 impl Sid {
     /// Parses a sid as it appears in a query string; `None` if it cannot be
