@@ -50,7 +50,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    Serve(serve_socketio::SocketIoArgs),
+    // Boxed: its flags (cluster, admin, compression, ...) make it far
+    // larger than `connect`'s.
+    Serve(Box<serve_socketio::SocketIoArgs>),
     Connect(connect::ConnectArgs),
 }
 
@@ -58,7 +60,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let served = match cli.command {
         Some(Command::Connect(args)) => return connect::run(args),
-        Some(Command::Serve(args)) => serve_socketio::run(args),
+        Some(Command::Serve(args)) => serve_socketio::run(*args),
         None => serve::run(cli.serve),
     };
     match served {
