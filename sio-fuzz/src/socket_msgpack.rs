@@ -2,14 +2,20 @@
 //! bytes as one binary message. What decodes re-encodes to a message that
 //! decodes to the same packet (the JSON payload byte for byte, binary
 //! values as the same attachments). Seeds in `corpus/socket_msgpack` were
-//! written by the npm parser (`tests/js/msgpack-seeds.mjs`).
+//! written by the npm parser (`tests/js/msgpack-seeds.mjs`). The decoder's
+//! shortcut for common packets gives what its value-tree path gives.
 
 use bytes::Bytes;
 use sio_core::engine::{Message, WsFrame};
-use sio_core::socket::{MsgpackParser, Parser};
+use sio_core::socket::{MsgpackParser, Parser, decode_msgpack, decode_msgpack_tree};
 
 /// The fuzz target.
 pub fn run(data: &[u8]) {
+    assert_eq!(
+        decode_msgpack(data),
+        decode_msgpack_tree(data),
+        "the shortcut and the tree differ"
+    );
     let mut decoder = MsgpackParser.decoder();
     let Ok(Some(packet)) = decoder.decode(Message::Binary(Bytes::copy_from_slice(data))) else {
         return;
@@ -29,7 +35,7 @@ pub fn run(data: &[u8]) {
 
 #[cfg(test)]
 mod tests {
-    use sio_core::socket::decode_msgpack;
+    use super::decode_msgpack;
 
     #[test]
     fn the_npm_seeds_decode() {

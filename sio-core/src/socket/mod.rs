@@ -42,6 +42,7 @@ mod event;
 mod json_check;
 mod member;
 mod msgpack_decoder;
+mod msgpack_fast;
 mod msgpack_parser;
 mod namespace;
 mod packet;
@@ -65,7 +66,7 @@ pub use event::{
 };
 #[doc(hidden)]
 pub use member::{ClusterStats, StreamsStats};
-pub use msgpack_decoder::{MsgpackDecoder, decode_msgpack};
+pub use msgpack_decoder::{MsgpackDecoder, decode_msgpack, decode_msgpack_tree};
 pub use msgpack_parser::{MsgpackParser, encode_msgpack};
 pub use namespace::{BroadcastOp, NamespaceMatcher};
 pub use packet::{

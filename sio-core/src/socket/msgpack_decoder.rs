@@ -41,7 +41,22 @@ fn field<'a>(entries: &'a [(String, Val)], key: &str) -> Option<&'a Val> {
 /// Decodes one msgpack message into a packet: binary values in `data`
 /// become placeholders and attachments (an EVENT or ACK with binary is a
 /// BINARY_EVENT or BINARY_ACK, as the JSON decoder gives it).
+///
+/// The common EVENT or ACK takes a shortcut that writes the arguments'
+/// JSON as it reads them (`msgpack_fast.rs`); everything else, errors
+/// included, goes through [`decode_msgpack_tree`].
 pub fn decode_msgpack(bytes: &[u8]) -> Result<Packet, DecodeError> {
+    match super::msgpack_fast::decode_fast(bytes) {
+        Some(packet) => Ok(packet),
+        None => decode_msgpack_tree(bytes),
+    }
+}
+
+/// [`decode_msgpack`] without its shortcut: the message read into a value
+/// tree, then checked and written out. Public for differential fuzzing:
+/// both must give the same packet.
+#[doc(hidden)]
+pub fn decode_msgpack_tree(bytes: &[u8]) -> Result<Packet, DecodeError> {
     let envelope = decode(bytes).map_err(|e| DecodeError::Msgpack(e.to_string()))?;
     let Val::Map(entries) = envelope else {
         return Err(DecodeError::Msgpack("not a map".to_owned()));

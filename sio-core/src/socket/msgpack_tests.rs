@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::engine::Message;
-use crate::socket::{DecodeError, MAX_ACK_ID, decode_msgpack};
+use crate::socket::{DecodeError, MAX_ACK_ID, decode_msgpack, decode_msgpack_tree};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -318,7 +318,14 @@ proptest! {
             .with_data(serde_json::to_vec(&data).unwrap())
             .with_attachments(atts);
         p.id = id;
-        let got = decode_msgpack(&encoded(&p)).unwrap();
+        let bytes = encoded(&p);
+        let got = decode_msgpack(&bytes).unwrap();
+        // The shortcut takes these (no extensions, string keys) and gives
+        // what the tree path gives.
+        prop_assert_eq!(
+            super::super::msgpack_fast::decode_fast(&bytes),
+            Some(decode_msgpack_tree(&bytes).unwrap())
+        );
         prop_assert_eq!(got.kind, p.kind);
         prop_assert_eq!(&got.nsp, &p.nsp);
         prop_assert_eq!(got.id, p.id);
@@ -331,6 +338,7 @@ proptest! {
     #[test]
     fn decoding_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
         let _ = decode_msgpack(&bytes);
+        same_with_and_without_the_shortcut(&bytes);
     }
 
     #[test]
@@ -340,7 +348,15 @@ proptest! {
             let i = at % b.len();
             b[i] = byte;
             let _ = decode_msgpack(&b);
+            same_with_and_without_the_shortcut(&b);
         }
+    }
+}
+
+/// What the shortcut decodes, the tree path decodes the same.
+fn same_with_and_without_the_shortcut(bytes: &[u8]) {
+    if let Some(fast) = super::super::msgpack_fast::decode_fast(bytes) {
+        assert_eq!(Ok(fast), decode_msgpack_tree(bytes), "{bytes:x?}");
     }
 }
 
