@@ -427,12 +427,22 @@ fn disconnect_reasons(t: ClientTransports) {
     ready(&socket);
     socket.disconnect();
     assert_eq!(next(&rx, "disconnect"), "io client disconnect");
-    eventually("the server saw the client leave", || {
-        seen.lock()
-            .unwrap()
+    // `eventually`, saying what the server saw instead on failure.
+    let until = Instant::now() + WAIT;
+    loop {
+        let seen = seen.lock().unwrap().clone();
+        if seen
             .iter()
             .any(|r| r.starts_with("/ ") && r.contains("Client"))
-    });
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "the server saw the client leave ({t:?}): not within {WAIT:?}; it saw {seen:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(rx.recv_timeout(Duration::from_millis(500)).is_err());
     client.close();
 }

@@ -133,6 +133,10 @@ impl SioServer {
         let handshake: Value = serde_json::from_slice(&handshake_json(session.handshake, b"{}"))
             .unwrap_or(Value::Null);
         let data: Value = serde_json::from_slice(&state.data_json()).unwrap_or(json!({}));
+        // Node sends the whole Engine.IO id; a session id is what lets a
+        // request into a polling session, so the UI (which only groups
+        // sockets by it) gets its first 12 characters, enough to tell
+        // clients apart.
         let client_id: String = state.engine.as_str().chars().take(12).collect();
         Some(json!({
             "id": socket.as_str(),
