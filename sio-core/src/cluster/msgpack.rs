@@ -132,16 +132,18 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Val, ClusterDecodeError> {
     }
 }
 
-struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
+/// A cursor over one msgpack message; its byte-level reads are shared with
+/// the msgpack parser's shortcut (`socket/msgpack_fast.rs`).
+pub(crate) struct Reader<'a> {
+    pub(crate) buf: &'a [u8],
+    pub(crate) pos: usize,
 }
 
 /// Elements allocated up front at most; the rest grow as they are read.
 const PREALLOC: usize = 1024;
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], ClusterDecodeError> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], ClusterDecodeError> {
         let end = self
             .pos
             .checked_add(n)
@@ -152,24 +154,24 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], ClusterDecodeError> {
+    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N], ClusterDecodeError> {
         let s = self.take(N)?;
         let mut a = [0; N];
         a.copy_from_slice(s);
         Ok(a)
     }
 
-    fn u8(&mut self) -> Result<u8, ClusterDecodeError> {
+    pub(crate) fn u8(&mut self) -> Result<u8, ClusterDecodeError> {
         Ok(self.array::<1>()?[0])
     }
-    fn u16(&mut self) -> Result<usize, ClusterDecodeError> {
+    pub(crate) fn u16(&mut self) -> Result<usize, ClusterDecodeError> {
         Ok(u16::from_be_bytes(self.array()?) as usize)
     }
-    fn u32(&mut self) -> Result<usize, ClusterDecodeError> {
+    pub(crate) fn u32(&mut self) -> Result<usize, ClusterDecodeError> {
         Ok(u32::from_be_bytes(self.array()?) as usize)
     }
 
-    fn remaining(&self) -> usize {
+    pub(crate) fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
 

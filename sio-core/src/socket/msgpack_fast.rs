@@ -9,6 +9,7 @@
 
 use super::packet::{MAX_ACK_ID, Packet, PacketType, namespace_name};
 use crate::cluster::MAX_DEPTH;
+use crate::cluster::msgpack::Reader;
 use crate::cluster::value::{json_f64, json_str};
 use crate::http::push_decimal;
 use bytes::Bytes;
@@ -16,16 +17,16 @@ use bytes::Bytes;
 /// Decodes `bytes` if it is the common case (see the module's doc).
 pub(super) fn decode_fast(bytes: &[u8]) -> Option<Packet> {
     let mut r = Reader { buf: bytes, pos: 0 };
-    let fields = match r.u8()? {
+    let fields = match r.byte()? {
         m @ 0x80..=0x8f => m & 0x0f,
         _ => return None,
     };
     let (mut kind, mut nsp, mut id, mut data) = (None, None, None, None);
     for _ in 0..fields {
-        let key = r.str()?;
+        let key = r.text()?;
         let slot_taken = match key {
             "type" => kind.replace(r.uint()?).is_some(),
-            "nsp" => nsp.replace(r.str()?).is_some(),
+            "nsp" => nsp.replace(r.text()?).is_some(),
             "id" => id.replace(r.uint()?).is_some(),
             "data" => {
                 let mut args = Args::default();
@@ -105,7 +106,7 @@ impl Args {
             if i > 0 {
                 self.json.push(b',');
             }
-            let key = r.str()?;
+            let key = r.text()?;
             if key == "_placeholder" {
                 return None;
             }
@@ -130,18 +131,18 @@ impl Args {
                 out.extend_from_slice(b"null");
             }
             0xc2 | 0xc3 => {
-                let t = r.u8()? == 0xc3;
+                let t = r.byte()? == 0xc3;
                 out.extend_from_slice(if t { b"true" } else { b"false" });
             }
             0xca => {
                 r.pos += 1;
-                json_f64(out, f64::from(f32::from_be_bytes(r.array()?)));
+                json_f64(out, f64::from(f32::from_be_bytes(r.array().ok()?)));
             }
             0xcb => {
                 r.pos += 1;
-                json_f64(out, f64::from_be_bytes(r.array()?));
+                json_f64(out, f64::from_be_bytes(r.array().ok()?));
             }
-            0xa0..=0xbf | 0xd9..=0xdb => json_str(out, r.str()?),
+            0xa0..=0xbf | 0xd9..=0xdb => json_str(out, r.text()?),
             0xc4..=0xc6 => {
                 let bin = r.bin()?;
                 out.extend_from_slice(br#"{"_placeholder":true,"num":"#);
@@ -164,102 +165,74 @@ impl Args {
     }
 }
 
-/// A cursor over one message; every read fails (`None`) past the end.
-struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
-}
-
+/// The shortcut's reads, on the cluster codec's cursor: every read fails
+/// (`None`) past the end or on a marker it does not take.
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let end = self.pos.checked_add(n).filter(|e| *e <= self.buf.len())?;
-        let s = &self.buf[self.pos..end];
-        self.pos = end;
-        Some(s)
-    }
-
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.take(N)?.try_into().ok()
-    }
-
     fn peek(&self) -> Option<u8> {
         self.buf.get(self.pos).copied()
     }
 
-    fn u8(&mut self) -> Option<u8> {
-        Some(self.array::<1>()?[0])
-    }
-
-    fn remaining(&self) -> usize {
-        self.buf.len() - self.pos
-    }
-
-    /// A length after a marker: 1, 2 or 4 bytes.
-    fn len(&mut self, bytes: u8) -> Option<usize> {
-        Some(match bytes {
-            1 => usize::from(self.u8()?),
-            2 => usize::from(u16::from_be_bytes(self.array()?)),
-            _ => u32::from_be_bytes(self.array()?) as usize,
-        })
+    fn byte(&mut self) -> Option<u8> {
+        self.u8().ok()
     }
 
     fn uint(&mut self) -> Option<u64> {
-        Some(match self.u8()? {
+        Some(match self.byte()? {
             m @ 0x00..=0x7f => u64::from(m),
-            0xcc => u64::from(self.u8()?),
-            0xcd => u64::from(u16::from_be_bytes(self.array()?)),
-            0xce => u64::from(u32::from_be_bytes(self.array()?)),
-            0xcf => u64::from_be_bytes(self.array()?),
+            0xcc => u64::from(self.byte()?),
+            0xcd => self.u16().ok()? as u64,
+            0xce => self.u32().ok()? as u64,
+            0xcf => u64::from_be_bytes(self.array().ok()?),
             _ => return None,
         })
     }
 
     fn int(&mut self) -> Option<i64> {
-        Some(match self.u8()? {
+        Some(match self.byte()? {
             m @ 0xe0..=0xff => i64::from(m as i8),
-            0xd0 => i64::from(self.u8()? as i8),
-            0xd1 => i64::from(i16::from_be_bytes(self.array()?)),
-            0xd2 => i64::from(i32::from_be_bytes(self.array()?)),
-            0xd3 => i64::from_be_bytes(self.array()?),
+            0xd0 => i64::from(self.byte()? as i8),
+            0xd1 => i64::from(i16::from_be_bytes(self.array().ok()?)),
+            0xd2 => i64::from(i32::from_be_bytes(self.array().ok()?)),
+            0xd3 => i64::from_be_bytes(self.array().ok()?),
             _ => return None,
         })
     }
 
-    fn str(&mut self) -> Option<&'a str> {
-        let len = match self.u8()? {
+    fn text(&mut self) -> Option<&'a str> {
+        let len = match self.byte()? {
             m @ 0xa0..=0xbf => usize::from(m & 0x1f),
-            0xd9 => self.len(1)?,
-            0xda => self.len(2)?,
-            0xdb => self.len(4)?,
+            0xd9 => usize::from(self.byte()?),
+            0xda => self.u16().ok()?,
+            0xdb => self.u32().ok()?,
             _ => return None,
         };
-        std::str::from_utf8(self.take(len)?).ok()
+        std::str::from_utf8(self.take(len).ok()?).ok()
     }
 
     fn bin(&mut self) -> Option<&'a [u8]> {
-        let len = match self.u8()? {
-            0xc4 => self.len(1)?,
-            0xc5 => self.len(2)?,
-            0xc6 => self.len(4)?,
+        let len = match self.byte()? {
+            0xc4 => usize::from(self.byte()?),
+            0xc5 => self.u16().ok()?,
+            0xc6 => self.u32().ok()?,
             _ => return None,
         };
-        self.take(len)
+        self.take(len).ok()
     }
 
     fn array_len(&mut self) -> Option<usize> {
-        match self.u8()? {
+        match self.byte()? {
             m @ 0x90..=0x9f => Some(usize::from(m & 0x0f)),
-            0xdc => self.len(2),
-            0xdd => self.len(4),
+            0xdc => self.u16().ok(),
+            0xdd => self.u32().ok(),
             _ => None,
         }
     }
 
     fn map_len(&mut self) -> Option<usize> {
-        match self.u8()? {
+        match self.byte()? {
             m @ 0x80..=0x8f => Some(usize::from(m & 0x0f)),
-            0xde => self.len(2),
-            0xdf => self.len(4),
+            0xde => self.u16().ok(),
+            0xdf => self.u32().ok(),
             _ => None,
         }
     }
@@ -277,7 +250,7 @@ impl<'a> Reader<'a> {
                 (0, n.checked_mul(2)?)
             }
             0x90..=0x9f | 0xdc | 0xdd => (0, self.array_len()?),
-            0xa0..=0xbf | 0xd9..=0xdb => return self.str().map(drop),
+            0xa0..=0xbf | 0xd9..=0xdb => return self.text().map(drop),
             0xc4..=0xc6 => return self.bin().map(drop),
             0x00..=0x7f | 0xc0 | 0xc2 | 0xc3 | 0xe0..=0xff => (1, 0),
             0xcc | 0xd0 => (2, 0),
@@ -289,7 +262,7 @@ impl<'a> Reader<'a> {
         };
         if items == 0 {
             if len > 0 {
-                self.take(len)?;
+                self.take(len).ok()?;
             }
             return Some(());
         }
