@@ -22,10 +22,8 @@ use std::time::{Duration, Instant};
 ///
 /// If cargo fails or names no such executable.
 pub fn sio_smol_bin() -> PathBuf {
-    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    BIN.get_or_init(|| cargo_build(&["-p", "sio-smol", "--bin", "sio-smol"], "sio-smol"))
-        .clone()
-        .unwrap_or_else(|e| panic!("{e}"))
+    static BIN: Built = OnceLock::new();
+    built(&BIN, &["-p", "sio-smol", "--bin", "sio-smol"], "sio-smol")
 }
 
 /// The tests' own cluster member (`tests/src/bin/cluster_member.rs`),
@@ -35,15 +33,12 @@ pub fn sio_smol_bin() -> PathBuf {
 ///
 /// If cargo fails or names no such executable.
 pub fn cluster_member_bin() -> PathBuf {
-    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    BIN.get_or_init(|| {
-        cargo_build(
-            &["-p", "tests", "--bin", "cluster_member"],
-            "cluster_member",
-        )
-    })
-    .clone()
-    .unwrap_or_else(|e| panic!("{e}"))
+    static BIN: Built = OnceLock::new();
+    built(
+        &BIN,
+        &["-p", "tests", "--bin", "cluster_member"],
+        "cluster_member",
+    )
 }
 
 /// The `tokio_conformance` example (the second adapter), built like
@@ -54,15 +49,12 @@ pub fn cluster_member_bin() -> PathBuf {
 ///
 /// If cargo fails or names no such executable.
 pub fn tokio_conformance_bin() -> PathBuf {
-    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    BIN.get_or_init(|| {
-        cargo_build(
-            &["-p", "examples", "--example", "tokio_conformance"],
-            "tokio_conformance",
-        )
-    })
-    .clone()
-    .unwrap_or_else(|e| panic!("{e}"))
+    static BIN: Built = OnceLock::new();
+    built(
+        &BIN,
+        &["-p", "examples", "--example", "tokio_conformance"],
+        "tokio_conformance",
+    )
 }
 
 /// The `conformance` example (on `sio-smol`), built like
@@ -73,15 +65,27 @@ pub fn tokio_conformance_bin() -> PathBuf {
 ///
 /// If cargo fails or names no such executable.
 pub fn conformance_bin() -> PathBuf {
-    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    BIN.get_or_init(|| {
-        cargo_build(
-            &["-p", "examples", "--example", "conformance"],
-            "conformance",
-        )
-    })
-    .clone()
-    .unwrap_or_else(|e| panic!("{e}"))
+    static BIN: Built = OnceLock::new();
+    built(
+        &BIN,
+        &["-p", "examples", "--example", "conformance"],
+        "conformance",
+    )
+}
+
+/// One executable's build, made once per test process.
+type Built = OnceLock<Result<PathBuf, String>>;
+
+/// The executable `name` that `cargo build <what>` makes, built on the
+/// first call for `bin` (see [`cargo_build`]).
+///
+/// # Panics
+///
+/// If cargo fails or names no such executable.
+fn built(bin: &'static Built, what: &[&str], name: &str) -> PathBuf {
+    bin.get_or_init(|| cargo_build(what, name))
+        .clone()
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Runs `cargo build <what>` in the profile and target directory of this
